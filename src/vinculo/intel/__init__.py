@@ -1,0 +1,1 @@
+"""Reports, FollowTheMoney entities made of marked statements, and search."""

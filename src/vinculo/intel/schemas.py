@@ -1,0 +1,131 @@
+"""Pydantic shapes for reports, entities and search, named by role."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class MarkingsIn(BaseModel):
+    tlp: str = Field(examples=["GREEN"])
+    rel_to: list[str] = Field(default_factory=list, examples=[["USA", "MEX"]])
+    orcon: bool = False
+    groups: list[str] = Field(default_factory=list)
+    recipients: list[str] = Field(default_factory=list)
+    shared_with: list[str] = Field(default_factory=list)
+
+
+class MarkingsRead(BaseModel):
+    tlp: str
+    originator: str
+    rel_to: list[str]
+    orcon: bool
+    groups: list[str]
+    recipients: list[str]
+    shared_with: list[str]
+    banner: str
+
+
+class EntityIn(BaseModel):
+    """An FtM entity as in FtM JSON: an id (optional: one is made), a schema, properties."""
+
+    id: str | None = None
+    schema_: str = Field(alias="schema", examples=["Person"])
+    properties: dict[str, list[str]] = Field(default_factory=dict)
+
+    model_config = {"populate_by_name": True}
+
+
+class ReportCreate(BaseModel):
+    title_en: str = ""
+    title_es: str = ""
+    body_en: str = ""
+    body_es: str = ""
+    reliability: str = Field(examples=["B"])
+    credibility: int = Field(examples=[2])
+    predicate: str = Field(examples=["fentanyl_production"])
+    suspicion: str = Field(description="The reasonable-suspicion statement (28 CFR 23.20).")
+    review_by: date
+    markings: MarkingsIn
+    entities: list[EntityIn] = Field(default_factory=list)
+
+
+class ReportRead(BaseModel):
+    id: str
+    title_en: str
+    title_es: str
+    body_en: str
+    body_es: str
+    agency: str
+    nation: str
+    reliability: str
+    credibility: int
+    predicate: str
+    suspicion: str
+    review_by: date
+    created_at: datetime
+    markings: MarkingsRead
+    entity_ids: list[str] = Field(default_factory=list)
+
+
+class ReportList(BaseModel):
+    items: list[ReportRead]
+    next_cursor: str | None = None
+
+
+class StatementRead(BaseModel):
+    id: str
+    prop: str
+    value: str
+    lang: str | None
+    source: str
+    report_id: str | None
+    markings: MarkingsRead
+    first_seen: datetime
+    last_seen: datetime
+
+
+class EntityRead(BaseModel):
+    id: str
+    schema_: str = Field(serialization_alias="schema")
+    caption: str
+    properties: dict[str, list[str]]
+    statements: list[StatementRead] = Field(default_factory=list)
+
+
+class EntitySummary(BaseModel):
+    id: str
+    schema_: str = Field(serialization_alias="schema")
+    caption: str
+
+
+class EntityList(BaseModel):
+    items: list[EntitySummary]
+    next_cursor: str | None = None
+
+
+class SearchHit(BaseModel):
+    kind: str  # "report" or "entity"
+    id: str
+    title: str
+    snippet: str = ""
+
+
+class SearchResults(BaseModel):
+    query: str
+    items: list[SearchHit]
+    next_cursor: str | None = None
+
+
+class ImportSummary(BaseModel):
+    source: str
+    lines: int
+    entities: int
+    statements: int
+    rejected: int
+    reject_file: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump()

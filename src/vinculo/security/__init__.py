@@ -1,0 +1,1 @@
+"""Accounts, authentication, markings and the one access policy."""

@@ -1,0 +1,40 @@
+"""Applies `can_see` to stored items: every read path filters by the marking ids it approves."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vinculo.security.markings import Actor, Markings, can_see
+from vinculo.security.models import MarkingRow
+
+
+def visible_marking_ids(*, session: Session, actor: Actor) -> list[int]:
+    """Ids of every stored marking set that `can_see` lets the actor read.
+
+    Items share a few hundred distinct marking sets, so deciding per set in Python and
+    filtering rows by id in SQL keeps the one pure rule the only judge, at SQL speed.
+    """
+    rows = session.execute(select(MarkingRow)).scalars()
+    return sorted(row.id for row in rows if can_see(actor, row.to_markings()))
+
+
+def marking_id_for(*, session: Session, markings: Markings) -> int:
+    """The id of this marking set, stored on first use."""
+    signature = markings.signature()
+    found = session.execute(
+        select(MarkingRow.id).where(MarkingRow.signature == signature)
+    ).scalar_one_or_none()
+    if found is not None:
+        return found
+    row = MarkingRow.from_markings(markings)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def markings_by_id(*, session: Session, ids: set[int]) -> dict[int, Markings]:
+    if not ids:
+        return {}
+    rows = session.execute(select(MarkingRow).where(MarkingRow.id.in_(ids))).scalars()
+    return {row.id: row.to_markings() for row in rows}

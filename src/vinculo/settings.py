@@ -1,0 +1,46 @@
+"""One typed Settings object, built once at start-up and passed in; never read at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "vinculo-demo-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Everything a deployment may set, each from an environment variable `VINCULO_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="VINCULO_", extra="forbid")
+
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means a SQLite file `vinculo.db` in data_dir.",
+    )
+    data_dir: Path = Field(default=Path("var"), description="Where the embedded store lives.")
+    demo: bool = Field(default=False, description="Demo mode: accepts the demo password.")
+    secret_key: str = Field(
+        default=DEFAULT_SECRET, description="Signs session cookies and API tokens."
+    )
+    host: str = Field(default="127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(default=8000, description="Port the web server listens on.")
+    default_locale: str = Field(default="en", description="Locale when none is chosen: en, es.")
+    token_ttl_seconds: int = Field(default=8 * 3600, description="Lifetime of an API token.")
+    page_size: int = Field(default=25, description="Items per page in lists.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vinculo.db').as_posix()}"
+
+    def problems_outside_demo(self) -> list[str]:
+        """Settings that are only acceptable in demo mode."""
+        if self.demo:
+            return []
+        problems = []
+        if self.secret_key == DEFAULT_SECRET:
+            problems.append("VINCULO_SECRET_KEY is the default; set a secret of your own.")
+        return problems

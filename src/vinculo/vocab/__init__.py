@@ -1,0 +1,93 @@
+"""Vocabularies as data: YAML files with English and Spanish labels, loaded into typed terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LOCALES = ("en", "es")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary entry: a stable code and its label in each locale."""
+
+    code: str
+    labels: dict[str, str]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def label(self, locale: str) -> str:
+        return self.labels.get(locale) or self.labels["en"]
+
+
+class Vocabulary:
+    """An ordered set of terms read from one YAML file."""
+
+    def __init__(self, name: str, terms: list[Term]) -> None:
+        self.name = name
+        self._terms = {t.code: t for t in terms}
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._terms
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._terms.values())
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def codes(self) -> list[str]:
+        return list(self._terms)
+
+    def get(self, code: str) -> Term:
+        try:
+            return self._terms[code]
+        except KeyError:
+            raise KeyError(f"unknown {self.name} code: {code!r}") from None
+
+    def label(self, code: str, locale: str) -> str:
+        term = self._terms.get(code)
+        return term.label(locale) if term else code
+
+
+def _read(name: str) -> Any:
+    text = resources.files("vinculo.vocab").joinpath(f"{name}.yml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def _terms(data: dict[str, Any]) -> list[Term]:
+    terms = []
+    for code, entry in data.items():
+        labels = {loc: str(entry[loc]) for loc in LOCALES}
+        extra = {k: v for k, v in entry.items() if k not in LOCALES}
+        terms.append(Term(code=str(code), labels=labels, extra=extra))
+    return terms
+
+
+@cache
+def load(name: str) -> Vocabulary:
+    """Load a flat vocabulary (nations, agencies, tlp, offences, roles)."""
+    return Vocabulary(name, _terms(_read(name)))
+
+
+@cache
+def admiralty(scale: str) -> Vocabulary:
+    """Load one Admiralty scale: `reliability` (A–F) or `credibility` (1–6)."""
+    return Vocabulary(scale, _terms(_read("admiralty")[scale]))
+
+
+def nations() -> Vocabulary:
+    return load("nations")
+
+
+def agencies() -> Vocabulary:
+    return load("agencies")
+
+
+def agency_nation(agency: str) -> str:
+    """The nation an agency belongs to."""
+    return str(agencies().get(agency).extra["nation"])
