@@ -1,0 +1,34 @@
+// Builds Vínculo's front-end assets into src/vinculo/web/static/.
+// Uses only Node's standard library and packages already in node_modules:
+// nothing is fetched at build time, and nothing is ever loaded from a CDN.
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "src", "vinculo", "web", "static");
+
+const files = [
+  ["node_modules/@picocss/pico/css/pico.min.css", "css/pico.min.css"],
+  ["frontend/app.css", "css/app.css"],
+  ["frontend/app.js", "js/app.js"],
+];
+
+for (const dir of ["css", "js"]) {
+  rmSync(join(out, dir), { recursive: true, force: true });
+}
+
+for (const [from, to] of files) {
+  const src = join(root, from);
+  if (!existsSync(src)) {
+    const hint = from.startsWith("node_modules/")
+      ? "run `npm ci` first (or `make assets`)"
+      : "the source file is missing from the repository";
+    console.error(`build: ${from} not found; ${hint}.`);
+    process.exit(1);
+  }
+  const dest = join(out, to);
+  mkdirSync(dirname(dest), { recursive: true });
+  copyFileSync(src, dest);
+  console.log(`build: ${from} -> ${relative(root, dest)}`);
+}
