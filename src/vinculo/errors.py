@@ -65,3 +65,22 @@ class Forbidden(VinculoError):
 
 class AuthError(VinculoError):
     """Sign-in or token refused."""
+
+
+class InvalidFields(InvalidInput):
+    """Several fields wrong at once, as a form needs to show them all."""
+
+    def __init__(self, errors: list[InvalidInput]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.message, field=first.field, line=first.line, file=first.file)
+        self.params = first.params
+
+    def render(self, locale: str) -> str:
+        return "; ".join(e.render(locale) for e in getattr(self, "errors", []))
+
+    def by_field(self, locale: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for error in self.errors:
+            found.setdefault(error.field or "", []).append(error.detail(locale))
+        return found

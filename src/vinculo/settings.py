@@ -43,4 +43,5 @@ class Settings(BaseSettings):
         problems = []
         if self.secret_key == DEFAULT_SECRET:
             problems.append("VINCULO_SECRET_KEY is the default; set a secret of your own.")
+        # Message ids: translated by the caller (vinculo.web.startup).
         return problems

@@ -35,16 +35,24 @@ class Report(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
 
     def title(self, locale: str) -> str:
-        first, second = (self.title_es, self.title_en) if locale == "es" else (
-            self.title_en,
-            self.title_es,
+        first, second = (
+            (self.title_es, self.title_en)
+            if locale == "es"
+            else (
+                self.title_en,
+                self.title_es,
+            )
         )
         return first or second
 
     def body(self, locale: str) -> str:
-        first, second = (self.body_es, self.body_en) if locale == "es" else (
-            self.body_en,
-            self.body_es,
+        first, second = (
+            (self.body_es, self.body_en)
+            if locale == "es"
+            else (
+                self.body_en,
+                self.body_es,
+            )
         )
         return first or second
 

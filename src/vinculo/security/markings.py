@@ -79,9 +79,7 @@ class Markings:
             raise MarkingError(N_("unknown TLP level {value}"), field="tlp", value=tlp) from None
         agencies = vocab.agencies()
         if originator not in agencies:
-            raise MarkingError(
-                N_("unknown agency {value}"), field="originator", value=originator
-            )
+            raise MarkingError(N_("unknown agency {value}"), field="originator", value=originator)
         nations = {n.strip().upper() for n in rel_to if n.strip()}
         for nation in sorted(nations):
             if nation not in vocab.nations():

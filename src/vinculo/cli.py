@@ -1,0 +1,286 @@
+"""The `vinculo` command: serve, demo, database, accounts, FtM import and export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+from sqlalchemy.orm import Session
+
+from vinculo.db import make_engine, make_sessionmaker, transaction
+from vinculo.errors import VinculoError
+from vinculo.i18n import N_, gettext
+from vinculo.security.markings import Actor
+from vinculo.settings import Settings
+
+app = typer.Typer(help="Vínculo: binational security-cooperation platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+import_app = typer.Typer(help="Import data.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+err = Console(stderr=True)
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _fail(error: VinculoError, settings: Settings) -> typer.Exit:
+    err.print(f"[red]{error.render(settings.default_locale)}[/red]", highlight=False)
+    return typer.Exit(code=2)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the newest schema."""
+    from vinculo.migrations.runner import upgrade
+
+    settings = _settings()
+    upgrade(make_engine(settings))
+    err.print(gettext(settings.default_locale, N_("The database is up to date.")))
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from vinculo.web.app import create_app
+    from vinculo.web.startup import CannotStart, check_can_start
+
+    try:
+        check_can_start(settings=settings, sessions=make_sessionmaker(make_engine(settings)))
+    except CannotStart as error:
+        err.print(f"[red]{error}[/red]", highlight=False)
+        raise typer.Exit(code=1) from None
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def serve() -> None:
+    """Start the web server (pages and API)."""
+    from vinculo.migrations.runner import upgrade
+
+    settings = _settings()
+    upgrade(make_engine(settings))
+    _serve(settings)
+
+
+@app.command()
+def demo(
+    reset: Annotated[bool, typer.Option(help="Start from an empty demo database.")] = True,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """Seed the demo scenario into the embedded store and serve it in demo mode."""
+    from vinculo.demo.seed import seed_demo
+    from vinculo.migrations.runner import upgrade
+
+    settings = _settings(demo=True)
+    engine = make_engine(settings)
+    if reset and settings.resolved_database_url.startswith("sqlite:///"):
+        engine.dispose()
+        path = Path(settings.resolved_database_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        engine = make_engine(settings)
+    upgrade(engine)
+    counts = seed_demo(sessions=make_sessionmaker(engine), console=err)
+    err.print(
+        gettext(
+            settings.default_locale,
+            N_("Demo data: {reports} reports, {entities} entities, {statements} statements."),
+            **counts,
+        )
+    )
+    if serve_after:
+        err.print(
+            f"http://{settings.host}:{settings.port}  "
+            "(us.analyst / mx.analyst / us.supervisor / auditor : demo)"
+        )
+        _serve(settings)
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    agency: Annotated[str, typer.Option(help="Agency code, e.g. DEA or FGR.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    role: Annotated[list[str] | None, typer.Option(help="Role; repeat for several.")] = None,
+    group: Annotated[list[str] | None, typer.Option(help="Need-to-know group.")] = None,
+    display_name: str = "",
+    locale: str = "en",
+) -> None:
+    """Create an account."""
+    from vinculo.security.schemas import UserCreate
+    from vinculo.security.service import create_user
+
+    settings = _settings()
+    sessions = make_sessionmaker(make_engine(settings))
+    try:
+        user_in = UserCreate(
+            username=username,
+            display_name=display_name,
+            password=password,
+            agency=agency.upper(),
+            roles=role or ["analyst"],
+            groups=group or [],
+            locale=locale,
+        )
+        with transaction(sessions) as session:
+            create_user(session=session, user_in=user_in)
+    except VinculoError as error:
+        raise _fail(error, settings) from None
+    err.print(gettext(settings.default_locale, N_("Account {name} created."), name=username))
+
+
+@user_app.command("password")
+def user_password(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Set an account's password."""
+    from vinculo.errors import NotFound
+    from vinculo.security.passwords import hash_password
+    from vinculo.security.service import get_by_username
+
+    settings = _settings()
+    sessions = make_sessionmaker(make_engine(settings))
+    with transaction(sessions) as session:
+        user = get_by_username(session=session, username=username)
+        if user is None:
+            raise _fail(NotFound(N_("unknown account {value}"), value=username), settings)
+        user.password_hash = hash_password(password)
+    err.print(gettext(settings.default_locale, N_("Password changed for {name}."), name=username))
+
+
+def _actor(session: Session, username: str, settings: Settings) -> Actor:
+    from vinculo.errors import NotFound
+    from vinculo.security.service import actor_for, get_by_username
+
+    user = get_by_username(session=session, username=username)
+    if user is None:
+        raise _fail(NotFound(N_("unknown account {value}"), value=username), settings)
+    return actor_for(user)
+
+
+@import_app.command("ftm")
+def import_ftm_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    as_user: Annotated[str, typer.Option("--as", help="Account the import is made by.")],
+    source: Annotated[
+        str, typer.Option(help="Name of the source; defaults to the file name.")
+    ] = "",
+    tlp: Annotated[str, typer.Option(help="TLP level for every statement.")] = "AMBER",
+    rel_to: Annotated[str, typer.Option(help="Nations, comma-separated, e.g. USA,MEX.")] = "",
+    orcon: bool = False,
+    group: Annotated[list[str] | None, typer.Option(help="Need-to-know group.")] = None,
+    recipient: Annotated[list[str] | None, typer.Option(help="TLP:RED recipient.")] = None,
+    shared_with: Annotated[str, typer.Option(help="Agencies shared with, comma-separated.")] = "",
+    skip_bad: Annotated[
+        bool, typer.Option(help="Store the good lines; write the bad ones to a reject file.")
+    ] = False,
+) -> None:
+    """Import FtM entities (JSON lines) with one source and one set of markings for the file."""
+    from vinculo.intel.schemas import MarkingsIn
+    from vinculo.intel.transfer import import_ftm
+
+    settings = _settings()
+    sessions = make_sessionmaker(make_engine(settings))
+    markings_in = MarkingsIn(
+        tlp=tlp,
+        rel_to=[n for n in rel_to.split(",") if n],
+        orcon=orcon,
+        groups=group or [],
+        recipients=recipient or [],
+        shared_with=[a for a in shared_with.split(",") if a],
+    )
+    reject_path = file.with_name(file.name + ".rejects.jsonl")
+    size = file.stat().st_size
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    try:
+        with (
+            transaction(sessions) as session,
+            file.open(encoding="utf-8") as lines,
+            reject_path.open("w", encoding="utf-8") as rejects,
+            Progress(*columns, console=err, transient=True) as progress,
+        ):
+            task = progress.add_task(file.name, total=size)
+            actor = _actor(session, as_user, settings)
+            summary = import_ftm(
+                session=session,
+                actor=actor,
+                lines=lines,
+                file_name=str(file),
+                source=source or file.name,
+                markings_in=markings_in,
+                skip_bad=skip_bad,
+                rejects=rejects,
+                progress=lambda n: progress.advance(task, n),
+            )
+    except VinculoError as error:
+        reject_path.unlink(missing_ok=True)
+        err.print(
+            gettext(settings.default_locale, N_("Nothing from this file was stored.")),
+            style="red",
+        )
+        raise _fail(error, settings) from None
+    except UnicodeDecodeError as error:
+        reject_path.unlink(missing_ok=True)
+        err.print(f"[red]{file}: {error}[/red]")
+        raise typer.Exit(code=2) from None
+    if not summary.rejected:
+        reject_path.unlink(missing_ok=True)
+    else:
+        summary.reject_file = str(reject_path)
+    err.print(
+        gettext(
+            settings.default_locale,
+            N_(
+                "Imported {entities} entities ({statements} statements) from {lines} lines; "
+                "{rejected} rejected."
+            ),
+            entities=summary.entities,
+            statements=summary.statements,
+            lines=summary.lines,
+            rejected=summary.rejected,
+        )
+    )
+    if summary.reject_file:
+        err.print(gettext(settings.default_locale, N_("Rejected lines: {path}"), path=reject_path))
+
+
+@export_app.command("ftm")
+def export_ftm_command(
+    as_user: Annotated[str, typer.Option("--as", help="Export what this account may see.")],
+    output: Annotated[
+        Path | None, typer.Option("-o", help="File; default standard output.")
+    ] = None,
+) -> None:
+    """Export the entities an account may see as FtM JSON lines."""
+    from vinculo.intel.transfer import export_ftm
+
+    settings = _settings()
+    sessions = make_sessionmaker(make_engine(settings))
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        with transaction(sessions) as session:
+            actor = _actor(session, as_user, settings)
+            for entity in export_ftm(session=session, actor=actor):
+                out.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+    finally:
+        if output:
+            out.close()

@@ -1,0 +1,154 @@
+"""Checks FtM entities against the followthemoney model and turns them into statement rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import normality
+from followthemoney import model
+from followthemoney.dataset import Dataset
+from followthemoney.statement import BASE_ID, Statement, StatementEntity
+
+from vinculo.errors import InvalidInput
+from vinculo.i18n import N_
+
+# Property types whose values people search for: names, identifiers and ways to reach someone.
+SEARCHABLE_TYPES = frozenset({"name", "identifier", "email", "phone", "address", "iban"})
+
+
+@cache
+def dataset() -> Dataset:
+    return Dataset.make({"name": "vinculo", "title": "Vínculo"})
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII with punctuation as spaces, so "García" and "garcia" are one word."""
+    return normality.normalize(text, lowercase=True, ascii=True) or ""
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where an entity came from, for error messages."""
+
+    file: str | None = None
+    line: int | None = None
+    prefix: str = ""
+
+
+def _fail(message: str, where: Where, field: str, **params: object) -> InvalidInput:
+    return InvalidInput(
+        message, field=f"{where.prefix}{field}", line=where.line, file=where.file, **params
+    )
+
+
+def check_entity(
+    data: Mapping[str, Any], where: Where, *, make_id: str | None = None
+) -> tuple[str, str, list[tuple[str, str, str, str | None]]]:
+    """Validate one FtM entity dict; returns (id, schema, [(prop, type, value, original)]).
+
+    Raises InvalidInput naming the field for an unknown schema or property or a bad value.
+    followthemoney's own `add` drops a value it cannot clean without a word; an import must
+    say which value it refused, so each value is cleaned and checked here.
+    """
+    if not isinstance(data, Mapping):
+        raise _fail(N_("an entity must be a JSON object"), where, "entity")
+    schema_name = data.get("schema")
+    schema = model.get(schema_name) if isinstance(schema_name, str) else None
+    if schema is None:
+        raise _fail(N_("unknown schema {value}"), where, "schema", value=schema_name)
+    if schema.abstract:
+        raise _fail(N_("schema {value} is abstract"), where, "schema", value=schema_name)
+    entity_id = data.get("id") or make_id
+    if not isinstance(entity_id, str) or not entity_id.strip():
+        raise _fail(N_("the entity has no id"), where, "id")
+    if len(entity_id) > 128:
+        raise _fail(N_("the id is longer than 128 characters"), where, "id")
+    properties = data.get("properties") or {}
+    if not isinstance(properties, Mapping):
+        raise _fail(N_("properties must be a JSON object"), where, "properties")
+    values: list[tuple[str, str, str, str | None]] = []
+    for prop_name, raw_values in properties.items():
+        prop = schema.get(prop_name)
+        field = f"properties.{prop_name}"
+        if prop is None or prop.stub:
+            raise _fail(
+                N_("unknown property {prop} for schema {schema}"),
+                where,
+                field,
+                prop=prop_name,
+                schema=schema.name,
+            )
+        items = raw_values if isinstance(raw_values, list) else [raw_values]
+        for raw in items:
+            if not isinstance(raw, str):
+                raise _fail(N_("a value must be text, not {value}"), where, field, value=raw)
+            if not raw.strip():
+                continue
+            cleaned = prop.type.clean(raw, proxy=None)
+            if cleaned is None:
+                raise _fail(
+                    N_("{value} is not a valid {type}"),
+                    where,
+                    field,
+                    value=raw,
+                    type=prop.type.name,
+                )
+            values.append((prop.name, prop.type.name, cleaned, raw if cleaned != raw else None))
+    return entity_id, schema.name, values
+
+
+def statement_rows(
+    *,
+    entity_id: str,
+    schema: str,
+    values: list[tuple[str, str, str, str | None]],
+    source: str,
+    marking_id: int,
+    report_id: str | None,
+    seen: datetime,
+) -> Iterator[dict[str, Any]]:
+    """Rows for the statements table: the entity's id statement, then one per value."""
+    yield {
+        "id": Statement.make_key(source, entity_id, BASE_ID, entity_id, False),
+        "entity_id": entity_id,
+        "canonical_id": entity_id,
+        "schema": schema,
+        "prop": BASE_ID,
+        "prop_type": "id",
+        "value": entity_id,
+        "lang": None,
+        "original_value": None,
+        "dataset": source,
+        "report_id": report_id,
+        "marking_id": marking_id,
+        "norm": None,
+        "first_seen": seen,
+        "last_seen": seen,
+    }
+    for prop, type_name, value, original in values:
+        yield {
+            "id": Statement.make_key(source, entity_id, prop, value, False),
+            "entity_id": entity_id,
+            "canonical_id": entity_id,
+            "schema": schema,
+            "prop": prop,
+            "prop_type": type_name,
+            "value": value,
+            "lang": None,
+            "original_value": original,
+            "dataset": source,
+            "report_id": report_id,
+            "marking_id": marking_id,
+            "norm": fold(value) if type_name in SEARCHABLE_TYPES else None,
+            "first_seen": seen,
+            "last_seen": seen,
+        }
+
+
+def assemble(statements: list[Statement]) -> StatementEntity:
+    """One entity from the statements an actor may see (the caller filters them)."""
+    return StatementEntity.from_statements(dataset(), statements)

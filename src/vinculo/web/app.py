@@ -1,0 +1,111 @@
+"""The FastAPI application factory: API under /api/v1, pages at the root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
+
+from vinculo.db import make_engine, make_sessionmaker
+from vinculo.errors import AuthError, Forbidden, InvalidInput, NotFound, VinculoError
+from vinculo.i18n import pick_locale
+from vinculo.settings import Settings
+from vinculo.web.startup import check_can_start
+
+API_PREFIX = "/api/v1"
+
+
+def _locale_of(request: Request) -> str:
+    chosen = request.query_params.get("lang")
+    if chosen in ("en", "es"):
+        return str(chosen)
+    return pick_locale(request.headers.get("accept-language"), "en")
+
+
+def _error_response(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, VinculoError)
+    locale = _locale_of(request)
+    status = 400
+    headers: dict[str, str] = {}
+    if isinstance(exc, NotFound):
+        status = 404
+    elif isinstance(exc, AuthError):
+        status = 401
+        headers["WWW-Authenticate"] = "Bearer"
+    elif isinstance(exc, Forbidden):
+        status = 403
+    elif isinstance(exc, InvalidInput):
+        status = 422
+    if not request.url.path.startswith(API_PREFIX) and status in (401, 404):
+        from vinculo.web.pages import error_page
+
+        return error_page(request, status, exc)
+    body: dict[str, object] = {"detail": exc.render(locale), "error": exc.to_dict(locale)}
+    errors = getattr(exc, "errors", None)
+    if errors:
+        body["errors"] = [e.to_dict(locale) for e in errors]
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def static_dir() -> Path:
+    return Path(str(resources.files("vinculo.web").joinpath("static")))
+
+
+def create_app(settings: Settings) -> FastAPI:
+    engine = make_engine(settings)
+    sessions = make_sessionmaker(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_can_start(settings=settings, sessions=sessions)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Vínculo",
+        version="0.1.0",
+        description="Binational security-cooperation platform: reports, entities, search.",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="vinculo_session",
+        same_site="lax",
+        https_only=False,
+    )
+    app.add_exception_handler(VinculoError, _error_response)
+
+    from vinculo.intel.api import router as intel_router
+    from vinculo.intel.views import router as intel_pages
+    from vinculo.security.api import router as security_router
+    from vinculo.web.pages import router as pages_router
+
+    app.include_router(security_router, prefix=API_PREFIX)
+    app.include_router(intel_router, prefix=API_PREFIX)
+    app.include_router(pages_router)
+    app.include_router(intel_pages)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "database": engine.dialect.name}
+
+    static = static_dir()
+    static.mkdir(parents=True, exist_ok=True)
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    return app

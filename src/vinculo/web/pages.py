@@ -1,0 +1,81 @@
+"""HTML pages: sign-in and sign-out here; each domain adds its own views router."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from vinculo.errors import AuthError, VinculoError
+from vinculo.i18n import pick_locale
+from vinculo.security.markings import Actor
+from vinculo.security.service import authenticate
+from vinculo.web.deps import LocaleDep, SessionDep, SettingsDep
+from vinculo.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site, so the sign-in form cannot send anyone elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+def error_page(request: Request, status: int, exc: VinculoError) -> Response:
+    locale = request.query_params.get("lang") or request.session.get("locale")
+    if locale not in ("en", "es"):
+        locale = pick_locale(request.headers.get("accept-language"))
+    actor = Actor(username=request.session.get("username"), locale=str(locale))
+    if status == 401:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return render(request, "error.html", actor=actor, status_code=status, status=status, error=exc)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, locale: LocaleDep, next: str = "/") -> Response:
+    actor = Actor(username=None, locale=locale)
+    return render(request, "login.html", actor=actor, next=_safe_next(next), error=None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    locale: LocaleDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    try:
+        user = authenticate(
+            session=session, settings=settings, username=username, password=password
+        )
+    except AuthError as error:
+        actor = Actor(username=None, locale=locale)
+        return render(
+            request,
+            "login.html",
+            actor=actor,
+            status_code=401,
+            next=_safe_next(next),
+            error=error,
+            username=username,
+        )
+    request.session.clear()
+    request.session["user_id"] = user.id
+    request.session["username"] = user.username
+    request.session["locale"] = locale if "lang" in request.query_params else user.locale
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    locale = request.session.get("locale")
+    request.session.clear()
+    if locale:
+        request.session["locale"] = locale
+    return RedirectResponse("/login", status_code=303)

@@ -1,0 +1,64 @@
+"""Jinja2 templates with the Babel catalogues of the request's locale."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from vinculo import vocab
+from vinculo.i18n import gettext, ngettext
+from vinculo.security.markings import Actor
+
+
+@pass_context
+def _gettext(context: Context, message: str, **params: Any) -> str:
+    return gettext(context.get("locale", "en"), message, **params)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int, **params: Any) -> str:
+    return ngettext(context.get("locale", "en"), singular, plural, n, **params)
+
+
+@cache
+def templates() -> Jinja2Templates:
+    from importlib import resources
+
+    directory = str(resources.files("vinculo.web").joinpath("templates"))
+    found = Jinja2Templates(directory=directory)
+    env = found.env
+    env.globals["_"] = _gettext
+    env.globals["gettext"] = _gettext
+    env.globals["ngettext"] = _ngettext
+    env.globals["vocab"] = vocab
+    return found
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    actor: Actor,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A page in the actor's locale; every page gets the actor, locale and language switch."""
+    locale = actor.locale
+    other = "es" if locale == "en" else "en"
+    query = dict(request.query_params)
+    query["lang"] = other
+    switch_url = request.url.path + "?" + urlencode(query)
+    return templates().TemplateResponse(
+        request,
+        name,
+        {"actor": actor, "locale": locale, "other_locale": other, "switch_url": switch_url}
+        | context,
+        status_code=status_code,
+    )
