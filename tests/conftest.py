@@ -1,0 +1,176 @@
+"""Real parts for every test: SQLite and PostgreSQL stores, a server on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from vinculo.db import make_engine, make_sessionmaker
+from vinculo.migrations.runner import upgrade
+from vinculo.settings import Settings
+from vinculo.web.app import create_app
+
+if TYPE_CHECKING:
+    from worlds import World
+
+POSTGRES_URL = os.environ.get(
+    "VINCULO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@dataclass
+class Store:
+    """A migrated, empty database of one backend and the settings that point at it."""
+
+    backend: str
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def _postgres_schema_url(schema: str) -> str:
+    joiner = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{joiner}options=-csearch_path%3D{schema}"
+
+
+def make_store(backend: str, directory: Path, **overrides: object) -> Iterator[Store]:
+    """A fresh store: a SQLite file, or a PostgreSQL schema of its own dropped afterwards."""
+    schema = ""
+    if backend == "sqlite":
+        url = f"sqlite:///{directory / 'vinculo.db'}"
+    else:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(POSTGRES_URL)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        url = _postgres_schema_url(schema)
+    settings = Settings(
+        database_url=url,
+        data_dir=directory,
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        **overrides,  # type: ignore[arg-type]
+    )
+    engine = make_engine(settings)
+    upgrade(engine)
+    try:
+        yield Store(backend, settings, engine, make_sessionmaker(engine))
+    finally:
+        engine.dispose()
+        if schema:
+            admin = create_engine(POSTGRES_URL)
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty, migrated store; each test using it runs once per backend."""
+    yield from make_store(request.param, tmp_path, demo=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """The real app under uvicorn in a thread, reached over real HTTP on loopback."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def client(self, username: str | None = None, password: str = "demo") -> httpx.Client:
+        """An API client, signed in with a bearer token when a user name is given."""
+        client = httpx.Client(base_url=self.url, timeout=30)
+        if username:
+            response = client.post(
+                "/api/v1/auth/token", data={"username": username, "password": password}
+            )
+            response.raise_for_status()
+            token = response.json()["access_token"]
+            client.headers["Authorization"] = f"Bearer {token}"
+        return client
+
+
+def _seeded_store(backend: str, factory: pytest.TempPathFactory) -> Iterator[Store]:
+    from vinculo.demo.seed import seed_demo
+
+    for store in make_store(backend, factory.mktemp(f"demo-{backend}"), demo=True):
+        seed_demo(sessions=store.sessions)
+        yield store
+
+
+@pytest.fixture(scope="session")
+def demo_store_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    yield from _seeded_store("sqlite", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def demo_store_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    yield from _seeded_store("postgresql", tmp_path_factory)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_store(request: pytest.FixtureRequest) -> Store:
+    """The seeded demo scenario, shared read-only by the tests of each backend."""
+    store: Store = request.getfixturevalue(f"demo_store_{request.param}")
+    return store
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_store: Store) -> Iterator[LiveServer]:
+    """A live server over the seeded demo scenario, once per backend."""
+    with LiveServer(demo_store.settings) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser_server(demo_store_sqlite: Store) -> Iterator[LiveServer]:
+    """A live server over the demo scenario on SQLite, for the browser tests."""
+    with LiveServer(demo_store_sqlite.settings) as server:
+        yield server
+
+
+@pytest.fixture
+def world(store: Store) -> World:
+    """Accounts of both nations and one report per kind of marking, on each backend."""
+    from worlds import build_world
+
+    return build_world(store)
