@@ -118,15 +118,16 @@ class LiveServer:
 
     def client(self, username: str | None = None, password: str = "demo") -> httpx.Client:
         """An API client, signed in with a bearer token when a user name is given."""
-        client = httpx.Client(base_url=self.url, timeout=30)
+        headers = {}
         if username:
-            response = client.post(
-                "/api/v1/auth/token", data={"username": username, "password": password}
+            response = httpx.post(
+                f"{self.url}/api/v1/auth/token",
+                data={"username": username, "password": password},
+                timeout=30,
             )
             response.raise_for_status()
-            token = response.json()["access_token"]
-            client.headers["Authorization"] = f"Bearer {token}"
-        return client
+            headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        return httpx.Client(base_url=self.url, timeout=30, headers=headers)
 
 
 def _seeded_store(backend: str, factory: pytest.TempPathFactory) -> Iterator[Store]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from conftest import Store
+
 from vinculo.db import transaction
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report

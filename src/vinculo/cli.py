@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-
 from sqlalchemy.orm import Session
 
 from vinculo.db import make_engine, make_sessionmaker, transaction

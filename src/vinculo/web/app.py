@@ -8,14 +8,22 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from vinculo.db import make_engine, make_sessionmaker
-from vinculo.errors import AuthError, Forbidden, InvalidInput, NotFound, VinculoError
-from vinculo.i18n import pick_locale
+from vinculo.errors import (
+    AuthError,
+    Forbidden,
+    InvalidFields,
+    InvalidInput,
+    NotFound,
+    VinculoError,
+)
+from vinculo.i18n import N_, pick_locale
 from vinculo.settings import Settings
 from vinculo.web.startup import check_can_start
 
@@ -54,6 +62,32 @@ def _error_response(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _validation_message(error: dict[str, object]) -> str:
+    kind = str(error.get("type", ""))
+    if kind == "missing":
+        return N_("this field is required")
+    if kind.startswith(("date", "datetime")):
+        return N_("not a valid date; write it as YYYY-MM-DD")
+    if kind.startswith(("int", "float", "decimal")):
+        return N_("not a valid number")
+    if kind.startswith(("string_too", "too_")):
+        return N_("the text is too short or too long")
+    if kind.startswith(("json", "model", "dict")):
+        return N_("not a valid JSON object")
+    return N_("not a valid value")
+
+
+def _request_validation_response(request: Request, exc: Exception) -> Response:
+    """FastAPI's own 422, but in the reader's language and with each field named."""
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        field = ".".join(location[1:] if len(location) > 1 else location)
+        errors.append(InvalidInput(_validation_message(error), field=field))
+    return _error_response(request, InvalidFields(errors))
+
+
 def static_dir() -> Path:
     return Path(str(resources.files("vinculo.web").joinpath("static")))
 
@@ -88,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
         https_only=False,
     )
     app.add_exception_handler(VinculoError, _error_response)
+    app.add_exception_handler(RequestValidationError, _request_validation_response)
 
     from vinculo.intel.api import router as intel_router
     from vinculo.intel.views import router as intel_pages
