@@ -1,20 +1,610 @@
-"""HTML pages for reports, entities and search."""
+"""HTML pages for reports, entities and search, in the reader's language.
+
+Every page but sign-in needs a signed-in account; an anonymous visitor is sent to
+/login?next=… . What is shown is only what `can_see` lets the reader see: the services
+filter, the pages only lay it out.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+from gettext import NullTranslations, translation
+from typing import Annotated
+from urllib.parse import urlencode
 
+from babel.dates import format_date
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from followthemoney import model
+from followthemoney.statement import BASE_ID
+from followthemoney.util import i18n_path
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
+
+from vinculo import vocab
+from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound, VinculoError
+from vinculo.i18n import N_, gettext
 from vinculo.intel import service
+from vinculo.intel.models import Report
+from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
+from vinculo.intel.search import KINDS, search
+from vinculo.security.markings import TLP, Actor, Markings
+from vinculo.security.models import Group, utcnow
+from vinculo.security.policy import markings_by_id, visible_marking_ids
 from vinculo.web.deps import PageActor, SessionDep
+from vinculo.web.pages import error_page
 from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+PAGE_SIZE = 25
+# The schemas the report form offers; "name" is the property its name field fills.
+FORM_SCHEMAS = ("Person", "Company", "Organization", "Vehicle", "Address", "BankAccount")
+NAME_PROPERTY = {"Address": "full"}
+FORM_ENTITY_ROWS = 3
+
+# followthemoney ships Spanish labels for its schemata and properties; these fill its gaps.
+FTM_LABEL_GAPS = (
+    N_("Bank account"),
+    N_("Bank accounts"),
+    N_("Account number"),
+    N_("Bank name"),
+)
+
+
+# --- labels in the reader's language --------------------------------------------------------
+
+
+@cache
+def _ftm_translations(locale: str) -> NullTranslations:
+    return translation("followthemoney", i18n_path, [locale], fallback=True)
+
+
+def ftm_label(english: str, locale: str) -> str:
+    """A followthemoney label (English) in the reader's language, from FtM's own catalogue."""
+    if locale == "en" or not english:
+        return english
+    found = _ftm_translations(locale).gettext(english)
+    if found == english:
+        found = gettext(locale, english)
+    return found
+
+
+def schema_label(name: str, locale: str) -> str:
+    schema = model.get(name)
+    return ftm_label(schema._label, locale) if schema is not None else name
+
+
+def property_label(schema_name: str, prop_name: str, locale: str) -> str:
+    schema = model.get(schema_name)
+    prop = schema.get(prop_name) if schema is not None else None
+    return ftm_label(prop._label or prop_name, locale) if prop is not None else prop_name
+
+
+def tlp_class(m: Markings) -> str:
+    """The CSS class of a marking banner or badge: tlp-green, tlp-amber-strict …"""
+    return "tlp-" + m.tlp.value.lower().replace("+", "-")
+
+
+@dataclass(frozen=True)
+class Show:
+    """Formatting helpers handed to templates as `show`."""
+
+    locale: str
+
+    def date(self, value: date | datetime | None) -> str:
+        if value is None:
+            return ""
+        day = value.date() if isinstance(value, datetime) else value
+        return format_date(day, format="medium", locale=self.locale)
+
+    def agency(self, code: str | None) -> str:
+        return vocab.agencies().label(code, self.locale) if code else ""
+
+    def schema(self, name: str) -> str:
+        return schema_label(name, self.locale)
+
+    def prop(self, schema_name: str, prop_name: str) -> str:
+        return property_label(schema_name, prop_name, self.locale)
+
+    def tlp_class(self, m: Markings) -> str:
+        return tlp_class(m)
+
+    def badge(self, m: Markings) -> str:
+        """The short marking of a list row or statement: TLP and REL TO."""
+        return f"TLP:{m.tlp.value} · REL TO {', '.join(sorted(m.rel_to))}"
+
+    def grading(self, reliability: str, credibility: int | str) -> str:
+        """The Admiralty code with both halves spelled out: "B2 — Usually reliable / …"."""
+        rel = vocab.admiralty("reliability").label(reliability, self.locale)
+        cred = vocab.admiralty("credibility").label(str(credibility), self.locale)
+        return f"{reliability}{credibility} — {rel} / {cred}"
+
+    def offence(self, code: str) -> str:
+        return vocab.load("offences").label(code, self.locale)
+
+
+def _page(
+    request: Request, name: str, *, actor: Actor, status_code: int = 200, **context: object
+) -> Response:
+    return render(
+        request, name, actor=actor, status_code=status_code, show=Show(actor.locale), **context
+    )
+
+
+def _sign_in_first(request: Request) -> Response:
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+
+
+def _url(path: str, **params: str | None) -> str:
+    kept = {k: v for k, v in params.items() if v}
+    return path + ("?" + urlencode(kept) if kept else "")
+
+
+# --- home -----------------------------------------------------------------------------------
+
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, actor: PageActor) -> Response:
+def home(
+    request: Request, session: SessionDep, actor: PageActor, cursor: str | None = None
+) -> Response:
     if not actor.signed_in:
-        return RedirectResponse("/login", status_code=303)
-    reports, _next = service.list_reports(session=session, actor=actor, limit=25)
-    return render(request, "home.html", actor=actor, reports=reports)
+        return _sign_in_first(request)
+    try:
+        reports, next_cursor = service.list_reports(
+            session=session, actor=actor, cursor=cursor, limit=PAGE_SIZE
+        )
+    except InvalidInput as error:
+        return error_page(request, 400, error)
+    marks = markings_by_id(session=session, ids={r.marking_id for r in reports})
+    total = service.count_visible_reports(session=session, actor=actor)
+    return _page(
+        request,
+        "home.html",
+        actor=actor,
+        reports=[(r, marks[r.marking_id]) for r in reports],
+        total=total,
+        older_url=_url("/", cursor=next_cursor) if next_cursor else None,
+        first_page=cursor is None,
+    )
+
+
+# --- a report -------------------------------------------------------------------------------
+
+
+@dataclass
+class Text:
+    """A text in one language, with its language code for the `lang` attribute."""
+
+    lang: str
+    title: str
+    body: str
+
+
+def _texts(report: Report, locale: str) -> tuple[Text, Text | None]:
+    """The report in the reader's language (or the other if that is all there is), and the
+    other language's version when it exists too."""
+    en = Text("en", report.title_en, report.body_en)
+    es = Text("es", report.title_es, report.body_es)
+    mine, other = (es, en) if locale == "es" else (en, es)
+    if not (mine.title or mine.body):
+        return other, None
+    if not (other.title or other.body):
+        return mine, None
+    shown = Text(
+        mine.lang if mine.body else other.lang, mine.title or other.title, mine.body or other.body
+    )
+    return shown, other
+
+
+@router.get("/reports/new", response_class=HTMLResponse)
+def new_report_form(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    form = ReportForm(
+        review_by=(utcnow().date() + timedelta(days=365)).isoformat(),
+        tlp=TLP.GREEN.value,
+        rel_to=sorted(vocab.nations().codes()),
+    )
+    return _form_page(request, session=session, actor=actor, form=form)
+
+
+@router.get("/reports/{report_id}", response_class=HTMLResponse)
+def report_page(
+    request: Request, report_id: str, session: SessionDep, actor: PageActor
+) -> Response:
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    report = service.get_report(session=session, actor=actor, report_id=report_id)
+    markings = markings_by_id(session=session, ids={report.marking_id})[report.marking_id]
+    visible = visible_marking_ids(session=session, actor=actor)
+    ids = service.report_entity_ids(session=session, report_id=report.id)
+    caps = service.captions(session=session, entity_ids=ids, visible=visible)
+    entities = [(i, caps[i][0], caps[i][1]) for i in ids if i in caps]
+    shown, other = _texts(report, actor.locale)
+    groups = _group_names(session, markings.groups, actor.locale)
+    return _page(
+        request,
+        "report.html",
+        actor=actor,
+        report=report,
+        markings=markings,
+        shown=shown,
+        other=other,
+        entities=entities,
+        groups=groups,
+    )
+
+
+def _group_names(session: SessionDep, codes: frozenset[str], locale: str) -> list[str]:
+    if not codes:
+        return []
+    rows = session.execute(select(Group).where(Group.code.in_(sorted(codes)))).scalars()
+    names = {g.code: g.name(locale) for g in rows}
+    return [names.get(code, code) for code in sorted(codes)]
+
+
+# --- an entity ------------------------------------------------------------------------------
+
+
+@dataclass
+class StatementLine:
+    prop_label: str
+    value: str
+    link: str | None
+    source_label: str
+    source_link: str | None
+    markings: Markings
+    first_seen: datetime
+
+
+@router.get("/entities/{entity_id}", response_class=HTMLResponse)
+def entity_page(
+    request: Request, entity_id: str, session: SessionDep, actor: PageActor
+) -> Response:
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    view = service.get_entity(session=session, actor=actor, entity_id=entity_id)
+    schema_name = view.entity.schema.name
+    titles = _report_titles(
+        session, actor, {s.row.report_id for s in view.statements if s.row.report_id}
+    )
+    lines = []
+    for item in view.statements:
+        row = item.row
+        if row.prop == BASE_ID:
+            continue
+        link = None
+        value = row.value
+        if row.prop_type == "entity" and row.value in view.captions:
+            link, value = f"/entities/{row.value}", view.captions[row.value]
+        source_label, source_link = row.dataset, None
+        if row.report_id and row.report_id in titles:
+            source_label, source_link = titles[row.report_id], f"/reports/{row.report_id}"
+        lines.append(
+            StatementLine(
+                prop_label=property_label(row.schema, row.prop, actor.locale),
+                value=value,
+                link=link,
+                source_label=source_label,
+                source_link=source_link,
+                markings=item.markings,
+                first_seen=row.first_seen,
+            )
+        )
+    return _page(
+        request,
+        "entity.html",
+        actor=actor,
+        entity_id=entity_id,
+        caption=view.entity.caption,
+        schema_name=schema_name,
+        lines=lines,
+        links=view.links,
+    )
+
+
+def _report_titles(session: SessionDep, actor: Actor, ids: set[str | None]) -> dict[str, str]:
+    """Titles of the source reports the actor may see (a statement's report shares its
+    markings, so it is visible whenever the statement is)."""
+    found: dict[str, str] = {}
+    for report_id in sorted(i for i in ids if i):
+        try:
+            report = service.get_report(session=session, actor=actor, report_id=report_id)
+        except NotFound:
+            continue
+        found[report_id] = report.title(actor.locale)
+    return found
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    q: str = "",
+    kind: str = "all",
+    cursor: str | None = None,
+) -> Response:
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    if kind not in KINDS:
+        kind = "all"
+    results = None
+    more_url = None
+    if q.strip():
+        try:
+            results = search(session=session, actor=actor, q=q, kind=kind, cursor=cursor)
+        except InvalidInput as error:
+            return error_page(request, 400, error)
+        if results.next_cursor:
+            more_url = _url("/search", q=q, kind=kind, cursor=results.next_cursor)
+    kinds = [
+        ("all", gettext(actor.locale, N_("Reports and entities"))),
+        ("reports", gettext(actor.locale, N_("Reports"))),
+        ("entities", gettext(actor.locale, N_("Entities"))),
+    ]
+    return _page(
+        request,
+        "search.html",
+        actor=actor,
+        q=q,
+        kind=kind,
+        kinds=kinds,
+        results=results,
+        more_url=more_url,
+    )
+
+
+# --- file a report --------------------------------------------------------------------------
+
+
+class ReportForm(BaseModel):
+    """The report form exactly as typed: every field text, so nothing typed is lost."""
+
+    title_en: str = ""
+    title_es: str = ""
+    body_en: str = ""
+    body_es: str = ""
+    reliability: str = ""
+    credibility: str = ""
+    predicate: str = ""
+    suspicion: str = ""
+    review_by: str = ""
+    tlp: str = ""
+    rel_to: list[str] = Field(default_factory=list)
+    shared_with: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+    orcon: str = ""
+    recipients: str = ""
+    entity_schema: list[str] = Field(default_factory=list)
+    entity_name: list[str] = Field(default_factory=list)
+    entity_extra: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class EntityRow:
+    schema: str = "Person"
+    name: str = ""
+    extra: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+def _entity_rows(form: ReportForm) -> list[EntityRow]:
+    count = max(len(form.entity_schema), len(form.entity_name), len(form.entity_extra))
+    rows = []
+    for index in range(count):
+        rows.append(
+            EntityRow(
+                schema=_at(form.entity_schema, index) or "Person",
+                name=_at(form.entity_name, index),
+                extra=_at(form.entity_extra, index),
+            )
+        )
+    return rows
+
+
+def _at(items: list[str], index: int) -> str:
+    return items[index] if index < len(items) else ""
+
+
+def _split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+@dataclass
+class Parsed:
+    """The form turned into a ReportCreate, and the errors found on the way, by field."""
+
+    report_in: ReportCreate | None
+    errors: list[InvalidInput]
+    row_of_entity: list[int]
+
+
+def _parse(form: ReportForm, today: date) -> Parsed:
+    errors: list[InvalidInput] = []
+    review_by = today + timedelta(days=1)  # stands in while the typed date is refused
+    try:
+        review_by = date.fromisoformat(form.review_by.strip())
+    except ValueError:
+        errors.append(
+            InvalidInput(
+                N_("write the review-by date as YYYY-MM-DD, for example {example}"),
+                field="review_by",
+                example=(today + timedelta(days=365)).isoformat(),
+            )
+        )
+    try:
+        credibility = int(form.credibility.strip())
+    except ValueError:
+        credibility = 0  # the service names the field: a number from 1 to 6
+    entities: list[EntityIn] = []
+    row_of_entity: list[int] = []
+    for index, row in enumerate(_entity_rows(form)):
+        if not (row.name.strip() or row.extra.strip()):
+            continue
+        properties: dict[str, list[str]] = {}
+        if row.name.strip():
+            properties[NAME_PROPERTY.get(row.schema, "name")] = [row.name.strip()]
+        for line in row.extra.splitlines():
+            if not line.strip():
+                continue
+            prop, sep, value = line.partition("=")
+            if not sep or not prop.strip() or not value.strip():
+                errors.append(
+                    InvalidInput(
+                        N_("write each extra property on a line of its own as property=value"),
+                        field=f"entities[{len(entities)}].properties",
+                    )
+                )
+                continue
+            properties.setdefault(prop.strip(), []).append(value.strip())
+        entities.append(EntityIn(schema_=row.schema, properties=properties))
+        row_of_entity.append(index)
+    try:
+        report_in = ReportCreate(
+            title_en=form.title_en,
+            title_es=form.title_es,
+            body_en=form.body_en,
+            body_es=form.body_es,
+            reliability=form.reliability.strip(),
+            credibility=credibility,
+            predicate=form.predicate.strip(),
+            suspicion=form.suspicion,
+            review_by=review_by,
+            markings=MarkingsIn(
+                tlp=form.tlp or TLP.GREEN.value,
+                rel_to=form.rel_to,
+                orcon=bool(form.orcon),
+                groups=form.groups,
+                recipients=_split_list(form.recipients),
+                shared_with=form.shared_with,
+            ),
+            entities=entities,
+        )
+    except ValidationError as error:  # every field is text already; kept as a safety net
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            errors.append(InvalidInput(N_("this value is not valid"), field=where))
+        return Parsed(None, errors, row_of_entity)
+    return Parsed(report_in, errors, row_of_entity)
+
+
+# Service error fields → the form field they are shown next to.
+_FIELD_OF = {
+    "markings.tlp": "tlp",
+    "markings.rel_to": "rel_to",
+    "markings.groups": "groups",
+    "markings.recipients": "recipients",
+    "markings.shared_with": "shared_with",
+    "markings.orcon": "orcon",
+}
+
+
+@dataclass
+class FormErrors:
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+    count: int = 0
+
+
+def _place_errors(
+    errors: list[VinculoError], rows: list[EntityRow], row_of_entity: list[int], locale: str
+) -> FormErrors:
+    placed = FormErrors(count=len(errors))
+    known = set(ReportForm.model_fields)
+    for error in errors:
+        name = error.field or ""
+        text = error.detail(locale)
+        if name.startswith("entities["):
+            index_text, _, rest = name[len("entities[") :].partition("]")
+            index = int(index_text) if index_text.isdigit() else -1
+            if 0 <= index < len(row_of_entity) and row_of_entity[index] < len(rows):
+                where = rest.lstrip(".")
+                if where.startswith("properties."):
+                    text = f"{where.removeprefix('properties.')}: {text}"
+                rows[row_of_entity[index]].errors.append(text)
+                continue
+        name = _FIELD_OF.get(name, name)
+        if name in known:
+            placed.by_field.setdefault(name, []).append(text)
+        else:
+            placed.general.append(error.render(locale))
+    return placed
+
+
+def _form_page(
+    request: Request,
+    *,
+    session: SessionDep,
+    actor: Actor,
+    form: ReportForm,
+    errors: FormErrors | None = None,
+    rows: list[EntityRow] | None = None,
+    status_code: int = 200,
+) -> Response:
+    rows = list(rows if rows is not None else _entity_rows(form))
+    while len(rows) < FORM_ENTITY_ROWS:
+        rows.append(EntityRow())
+    my_groups = _group_names(session, actor.groups, actor.locale)
+    return _page(
+        request,
+        "report_form.html",
+        actor=actor,
+        status_code=status_code,
+        form=form,
+        rows=rows,
+        errors=errors or FormErrors(),
+        my_groups=list(zip(sorted(actor.groups), my_groups, strict=True)),
+        schemas=[(s, schema_label(s, actor.locale)) for s in FORM_SCHEMAS],
+        today=utcnow().date().isoformat(),
+        may_file=bool(actor.agency),
+    )
+
+
+@router.post("/reports/new", response_class=HTMLResponse)
+def file_report(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    form: Annotated[ReportForm, Form()],
+) -> Response:
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    parsed = _parse(form, utcnow().date())
+    errors: list[VinculoError] = list(parsed.errors)
+    report = None
+    status = 422
+    if parsed.report_in is not None:
+        try:
+            report = service.create_report(session=session, actor=actor, report_in=parsed.report_in)
+        except InvalidFields as error:
+            errors.extend(error.errors)
+        except Forbidden as error:
+            errors.append(error)
+            status = 403
+        except InvalidInput as error:
+            errors.append(error)
+    if report is not None and not errors:
+        return RedirectResponse(f"/reports/{report.id}", status_code=303)
+    # Nothing of a refused filing is kept, not even a marking set it would have used.
+    session.rollback()
+    rows = _entity_rows(form)
+    placed = _place_errors(errors, rows, parsed.row_of_entity, actor.locale)
+    return _form_page(
+        request,
+        session=session,
+        actor=actor,
+        form=form,
+        errors=placed,
+        rows=rows,
+        status_code=status,
+    )
