@@ -237,8 +237,8 @@ def check_schemas(
         rows = session.execute(select(Entity.id, Entity.schema).where(Entity.id.in_(part)))
         stored.update({row.id: row.schema for row in rows})
     for entity_id, schema, _values in entities:
-        old = stored.get(entity_id)
-        if old is None or old == schema:
+        old = stored.setdefault(entity_id, schema)
+        if old == schema:
             continue
         try:
             model.common_schema(old, schema)
