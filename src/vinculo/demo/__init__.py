@@ -1,0 +1,1 @@
+"""The synthetic demo: a fictional U.S.–Mexico scenario and the code that seeds it."""
