@@ -1282,7 +1282,7 @@ class _Draft:
         kind: str,
         make: Callable[[], _Ent],
         *,
-        cross: float = 0.17,
+        cross: float = 0.21,
         keys: Sequence[str] | None = None,
     ) -> _Ent:
         """Someone this story needs: often someone new, sometimes someone another nation's
