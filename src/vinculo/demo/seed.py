@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from vinculo.demo.scenario import build_scenario
 
 from vinculo.db import transaction
+from vinculo.demo.scenario import BASE_DATE, build_scenario
 from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.intel.service import create_report
 from vinculo.security.passwords import DEMO_PASSWORD
 from vinculo.security.schemas import UserCreate
+from vinculo.security.models import utcnow
 from vinculo.security.service import actor_for, create_user, ensure_group, get_by_username
 
 
@@ -21,6 +24,8 @@ def seed_demo(
 ) -> dict[str, int]:
     """Seed groups, demo accounts (password `demo`) and reports, in one transaction."""
     scenario = build_scenario(seed)
+    # Review-by dates must lie ahead (28 CFR 23.20); the scenario is dated, the demo runs later.
+    shift = max(timedelta(0), utcnow().date() - BASE_DATE)
     with transaction(sessions) as session:
         for group in scenario.groups:
             ensure_group(
@@ -49,7 +54,10 @@ def seed_demo(
                     session=session, username=item.author
                 )
                 assert author is not None, item.author
-                create_report(session=session, actor=actor_for(author), report_in=item.report)
+                report_in = item.report.model_copy(
+                    update={"review_by": item.report.review_by + shift}
+                )
+                create_report(session=session, actor=actor_for(author), report_in=report_in)
                 progress.advance(task)
         return {
             "reports": _count(session, Report),
