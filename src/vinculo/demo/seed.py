@@ -13,9 +13,9 @@ from vinculo.db import transaction
 from vinculo.demo.scenario import BASE_DATE, build_scenario
 from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.intel.service import create_report
+from vinculo.security.models import utcnow
 from vinculo.security.passwords import DEMO_PASSWORD
 from vinculo.security.schemas import UserCreate
-from vinculo.security.models import utcnow
 from vinculo.security.service import actor_for, create_user, ensure_group, get_by_username
 
 
