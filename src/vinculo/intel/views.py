@@ -14,6 +14,7 @@ from gettext import NullTranslations, translation
 from typing import Annotated
 from urllib.parse import urlencode
 
+from babel import Locale
 from babel.dates import format_date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -51,6 +52,10 @@ FTM_LABEL_GAPS = (
     N_("Bank accounts"),
     N_("Account number"),
     N_("Bank name"),
+    # values of the gender property
+    N_("male"),
+    N_("female"),
+    N_("other"),
 )
 
 
@@ -81,6 +86,15 @@ def property_label(schema_name: str, prop_name: str, locale: str) -> str:
     schema = model.get(schema_name)
     prop = schema.get(prop_name) if schema is not None else None
     return ftm_label(prop._label or prop_name, locale) if prop is not None else prop_name
+
+
+def value_label(prop_type: str, value: str, locale: str) -> str:
+    """A statement value as a reader reads it: country names and genders in their language."""
+    if prop_type == "country":
+        return str(Locale.parse(locale).territories.get(value.upper(), value))
+    if prop_type == "gender":
+        return ftm_label(value, locale)
+    return value
 
 
 def tlp_class(m: Markings) -> str:
@@ -280,7 +294,7 @@ def entity_page(
         if row.prop == BASE_ID:
             continue
         link = None
-        value = row.value
+        value = value_label(row.prop_type, row.value, actor.locale)
         if row.prop_type == "entity" and row.value in view.captions:
             link, value = f"/entities/{row.value}", view.captions[row.value]
         source_label, source_link = row.dataset, None
@@ -305,8 +319,37 @@ def entity_page(
         caption=view.entity.caption,
         schema_name=schema_name,
         lines=lines,
-        links=view.links,
+        relations=_relations(view, entity_id, actor.locale),
     )
+
+
+@dataclass
+class Relation:
+    """One linking entity (an Ownership, a Payment …) and the far ends it names."""
+
+    via_id: str
+    via_label: str
+    schema_label: str
+    ends: list[tuple[str, str, str]] = field(default_factory=list)  # (prop label, id, caption)
+
+
+def _relations(view: service.EntityView, entity_id: str, locale: str) -> list[Relation]:
+    grouped: dict[str, Relation] = {}
+    for link in view.links:
+        relation = grouped.get(link.via_id)
+        if relation is None:
+            caption = view.captions.get(link.via_id, "")
+            label = schema_label(link.via_schema, locale)
+            # An unnamed Ownership's caption is its schema's English label: say it once.
+            if link.via_id == entity_id or caption in (label, schema_label(link.via_schema, "en")):
+                caption = ""
+            relation = Relation(via_id=link.via_id, via_label=caption, schema_label=label)
+            grouped[link.via_id] = relation
+        if link.other_id and link.other_caption is not None:
+            end = (property_label(link.via_schema, link.prop, locale), link.other_id)
+            if not any(e[:2] == end for e in relation.ends):
+                relation.ends.append((*end, link.other_caption))
+    return list(grouped.values())
 
 
 def _report_titles(session: SessionDep, actor: Actor, ids: set[str | None]) -> dict[str, str]:
