@@ -170,8 +170,19 @@ def browser_server(demo_store_sqlite: Store) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def world(store: Store) -> World:
-    """Accounts of both nations and one report per kind of marking, on each backend."""
+def fresh_world(store: Store) -> World:
+    """Accounts of both nations and one report per kind of marking, for a test that writes."""
     from worlds import build_world
 
     return build_world(store)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """The same world shared by the read-only tests of a module, on each backend."""
+    from worlds import build_world
+
+    for store in make_store(request.param, tmp_path_factory.mktemp("world"), demo=True):
+        yield build_world(store)

@@ -7,13 +7,21 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from conftest import LiveServer
 from worlds import SEES, World
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server(world: World) -> Iterator[LiveServer]:
     with LiveServer(world.store.settings) as live:
+        yield live
+
+
+@pytest.fixture
+def fresh_server(fresh_world: World) -> Iterator[LiveServer]:
+    """A server over a world of its own, for tests that write."""
+    with LiveServer(fresh_world.store.settings) as live:
         yield live
 
 
@@ -118,7 +126,7 @@ def test_search_is_accent_and_case_insensitive(server: LiveServer, world: World)
         assert [h["id"] for h in spanish] == [world.reports["fgr_amber"]]
 
 
-def test_create_report_then_read_it_back(server: LiveServer) -> None:
+def test_create_report_then_read_it_back(fresh_server: LiveServer) -> None:
     report = {
         "title_es": "Entrega de precursores en Manzanillo",
         "body_es": "Se observó la descarga de precursores químicos.",
@@ -130,14 +138,14 @@ def test_create_report_then_read_it_back(server: LiveServer) -> None:
         "markings": {"tlp": "GREEN", "rel_to": ["MEX"]},
         "entities": [{"schema": "Company", "properties": {"name": ["Químicos del Pacífico SA"]}}],
     }
-    with server.client("mx.analyst") as client:
+    with fresh_server.client("mx.analyst") as client:
         created = client.post("/api/v1/reports", json=report)
         assert created.status_code == 201, created.text
         body = created.json()
         assert body["markings"]["banner"] == "TLP:GREEN // REL TO MEX"
         assert body["agency"] == "FGR" and len(body["entity_ids"]) == 1
         assert client.get(f"/api/v1/reports/{body['id']}").status_code == 200
-    with server.client("us.analyst") as client:
+    with fresh_server.client("us.analyst") as client:
         assert client.get(f"/api/v1/reports/{body['id']}").status_code == 404
         assert client.get(f"/api/v1/entities/{body['entity_ids'][0]}").status_code == 404
 
@@ -161,11 +169,11 @@ def test_bad_report_is_refused_in_the_readers_language(server: LiveServer) -> No
     assert english.json()["detail"] != spanish.json()["detail"]
 
 
-def test_import_over_the_api_is_all_or_nothing(server: LiveServer) -> None:
+def test_import_over_the_api_is_all_or_nothing(fresh_server: LiveServer) -> None:
     good = json.dumps({"id": "imp-1", "schema": "Person", "properties": {"name": ["Ana Ríos"]}})
     bad = json.dumps({"id": "imp-2", "schema": "Person", "properties": {"birthDate": ["nope"]}})
     markings = json.dumps({"tlp": "GREEN", "rel_to": ["USA", "MEX"]})
-    with server.client("us.analyst") as client:
+    with fresh_server.client("us.analyst") as client:
         refused = client.post(
             "/api/v1/entities/import",
             files={"file": ("people.jsonl", f"{good}\n{bad}\n")},
@@ -186,5 +194,5 @@ def test_import_over_the_api_is_all_or_nothing(server: LiveServer) -> None:
         )
         assert accepted.status_code == 200, accepted.text
         assert accepted.json()["statements"] == 2
-    with server.client("mx.analyst") as client:
+    with fresh_server.client("mx.analyst") as client:
         assert client.get("/api/v1/entities/imp-1").json()["caption"] == "Ana Ríos"

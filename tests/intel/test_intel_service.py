@@ -6,13 +6,14 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from worlds import SEES, World
 
 from vinculo.db import transaction
 from vinculo.errors import InvalidFields, NotFound
 from vinculo.intel import service
 from vinculo.intel.models import Report, StatementRow
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
+
+from worlds import SEES, World
 
 
 def visible_keys(world: World, username: str) -> set[str]:

@@ -15,6 +15,7 @@ from vinculo.intel.models import StatementRow
 from vinculo.intel.schemas import MarkingsIn
 from vinculo.intel.transfer import export_ftm, import_ftm
 from vinculo.security.markings import MarkingError
+
 from worlds import World
 
 GREEN = MarkingsIn(tlp="GREEN", rel_to=["USA", "MEX"])
@@ -80,21 +81,21 @@ def test_a_marking_that_does_not_exist_stops_the_import(world: World) -> None:
     assert count(world) == before
 
 
-def test_skip_bad_keeps_the_good_lines_and_writes_rejects(world: World) -> None:
+def test_skip_bad_keeps_the_good_lines_and_writes_rejects(fresh_world: World) -> None:
     rejects = io.StringIO()
     bad = line("imp-c", birthDate=["31/02/1990"])
-    summary = run_import(world, [GOOD[0], bad, GOOD[1]], skip_bad=True, rejects=rejects)
+    summary = run_import(fresh_world, [GOOD[0], bad, GOOD[1]], skip_bad=True, rejects=rejects)
     assert (summary.entities, summary.rejected, summary.lines) == (2, 1, 3)  # type: ignore[attr-defined]
     rejected = [json.loads(r) for r in rejects.getvalue().splitlines()]
     assert rejected[0]["line"] == 2 and rejected[0]["field"] == "properties.birthDate"
     assert json.loads(rejected[0]["raw"])["id"] == "imp-c"
 
 
-def test_reimport_is_idempotent(world: World) -> None:
-    run_import(world, GOOD)
-    after_first = count(world)
-    run_import(world, GOOD)
-    assert count(world) == after_first
+def test_reimport_is_idempotent(fresh_world: World) -> None:
+    run_import(fresh_world, GOOD)
+    after_first = count(fresh_world)
+    run_import(fresh_world, GOOD)
+    assert count(fresh_world) == after_first
 
 
 def test_export_carries_only_visible_statements(world: World) -> None:
@@ -107,9 +108,9 @@ def test_export_carries_only_visible_statements(world: World) -> None:
     assert "per-red_mx" in mx
 
 
-def test_export_round_trips_through_import(world: World, tmp_path: Path) -> None:
-    with transaction(world.store.sessions) as session:
-        exported = list(export_ftm(session=session, actor=world.actors["us.analyst"]))
+def test_export_round_trips_through_import(fresh_world: World, tmp_path: Path) -> None:
+    with transaction(fresh_world.store.sessions) as session:
+        exported = list(export_ftm(session=session, actor=fresh_world.actors["us.analyst"]))
     lines = [json.dumps(e) for e in exported]
-    summary = run_import(world, lines)
+    summary = run_import(fresh_world, lines)
     assert summary.entities == len(exported)  # type: ignore[attr-defined]
