@@ -30,7 +30,7 @@ Message = str | tuple[str, str]
 def _extracted() -> dict[Message, str]:
     """msgid (or (singular, plural)) -> "file:line" of its first use, from the sources now."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
+        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")  # type: ignore[no-untyped-call]
     found: dict[Message, str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(ROOT),
@@ -93,12 +93,12 @@ def test_spanish_keeps_every_placeholder() -> None:
     for entry in _catalog("es"):
         if not entry.id:
             continue
-        if isinstance(entry.id, tuple):
-            singular, plural = entry.id[0], entry.id[1]
-            strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
-            pairs = [(singular, strings[0], True)] + [(plural, s, False) for s in strings[1:]]
-        else:
-            pairs = [(entry.id, str(entry.string), False)]
+        ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        sources = [str(i) for i in ids]
+        targets = [str(t or "") for t in strings]
+        pairs = [(sources[0], targets[0], len(sources) > 1)]
+        pairs += [(sources[-1], target, False) for target in targets[1:]]
         for source, target, may_drop_n in pairs:
             if not target:
                 continue
