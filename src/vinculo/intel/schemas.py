@@ -107,10 +107,11 @@ class EntityList(BaseModel):
 
 
 class SearchHit(BaseModel):
-    kind: str  # "report" or "entity"
+    kind: str = Field(description="report or entity")
     id: str
     title: str
     snippet: str = ""
+    schema_: str | None = Field(default=None, serialization_alias="schema")
 
 
 class SearchResults(BaseModel):

@@ -53,7 +53,7 @@ def _entity_hits(
     ids = [r.entity_id for r in rows]
     caps = captions(session=session, entity_ids=ids, visible=visible)
     return [
-        SearchHit(kind="entity", id=i, title=caps[i][1], snippet=caps[i][0])
+        SearchHit(kind="entity", id=i, title=caps[i][1], schema_=caps[i][0])
         for i in ids
         if i in caps
     ]
