@@ -88,6 +88,14 @@ def property_label(schema_name: str, prop_name: str, locale: str) -> str:
     return ftm_label(prop._label or prop_name, locale) if prop is not None else prop_name
 
 
+def entity_caption(caption: str, schema_name: str, locale: str) -> str:
+    """An entity's caption; an unnamed one (captioned by its English schema label) gets the
+    schema label in the reader's language instead."""
+    if not caption or caption == schema_label(schema_name, "en"):
+        return schema_label(schema_name, locale)
+    return caption
+
+
 def value_label(prop_type: str, value: str, locale: str) -> str:
     """A statement value as a reader reads it: country names and genders in their language."""
     if prop_type == "country":
@@ -119,6 +127,9 @@ class Show:
 
     def schema(self, name: str) -> str:
         return schema_label(name, self.locale)
+
+    def caption(self, caption: str, schema_name: str) -> str:
+        return entity_caption(caption, schema_name, self.locale)
 
     def prop(self, schema_name: str, prop_name: str) -> str:
         return property_label(schema_name, prop_name, self.locale)
@@ -316,7 +327,7 @@ def entity_page(
         "entity.html",
         actor=actor,
         entity_id=entity_id,
-        caption=view.entity.caption,
+        caption=entity_caption(view.entity.caption, schema_name, actor.locale),
         schema_name=schema_name,
         lines=lines,
         relations=_relations(view, entity_id, actor.locale),
