@@ -147,6 +147,11 @@ class Show:
         cred = vocab.admiralty("credibility").label(str(credibility), self.locale)
         return f"{reliability}{credibility} — {rel} / {cred}"
 
+    def title_lang(self, report: Report) -> str:
+        """The language a report's title is shown in: the reader's, unless it lacks one."""
+        own = report.title_es if self.locale == "es" else report.title_en
+        return self.locale if own else ("en" if self.locale == "es" else "es")
+
     def offence(self, code: str) -> str:
         return vocab.load("offences").label(code, self.locale)
 
@@ -606,8 +611,8 @@ def _form_page(
     status_code: int = 200,
 ) -> Response:
     rows = list(rows if rows is not None else _entity_rows(form))
-    while len(rows) < FORM_ENTITY_ROWS:
-        rows.append(EntityRow())
+    while len(rows) < FORM_ENTITY_ROWS or any(r.name or r.extra for r in rows[-1:]):
+        rows.append(EntityRow())  # at least three rows, and always an empty one to fill
     my_groups = _group_names(session, actor.groups, actor.locale)
     return _page(
         request,
