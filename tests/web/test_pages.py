@@ -204,6 +204,8 @@ def test_search_page(demo_server: LiveServer) -> None:
         assert empty.status_code == 200 and 'name="q"' in empty.text
         found = text_of(client.get("/search", params={"q": "garcia"}))
         assert "José Ángel García López" in found
+        assert '<small class="kind">Person</small>' in found
+        assert '<small class="kind">Report</small>' in found
         nothing = text_of(client.get("/search", params={"q": "zzyzxqq"}))
         assert "Nothing found for “zzyzxqq”." in nothing
         pages = all_pages(client, "/search?q=sa&kind=reports")
