@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from conftest import Store
-
 from vinculo.db import transaction
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
 from vinculo.security.markings import Actor
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group
+
+from conftest import Store
 
 ACCOUNTS = [
     ("us.analyst", "DEA", ["tf-sonora"]),

@@ -65,7 +65,9 @@ def list_entities(
         found = search_service.search(
             session=session, actor=actor, q=q, kind="entities", cursor=cursor, limit=limit
         )
-        items = [EntitySummary(id=h.id, schema_=h.schema_ or "", caption=h.title) for h in found.items]
+        items = [
+            EntitySummary(id=h.id, schema_=h.schema_ or "", caption=h.title) for h in found.items
+        ]
         return EntityList(items=items, next_cursor=found.next_cursor)
     return service.list_entities(session=session, actor=actor, cursor=cursor, limit=limit)
 
