@@ -246,6 +246,7 @@ def test_mx_analyst_never_sees_the_usa_only_report(
         gone = client.get(f"/reports/{usa_only.report_id}")
         missing = client.get("/reports/no-such-report")
         assert gone.status_code == missing.status_code == 404
+        assert "Fiscalía General de la República" in missing.text  # still signed in, as FGR
         assert_nothing_leaks(text_of(gone), usa_only, "the report's URL", asked=True)
         # The same 404 page as for a report that never existed.
         assert gone.text.replace(usa_only.report_id, "X") == missing.text.replace(

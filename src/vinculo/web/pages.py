@@ -11,7 +11,7 @@ from vinculo.errors import AuthError, VinculoError
 from vinculo.i18n import pick_locale
 from vinculo.security.markings import Actor
 from vinculo.security.service import authenticate
-from vinculo.web.deps import LocaleDep, SessionDep, SettingsDep
+from vinculo.web.deps import LocaleDep, SessionDep, SettingsDep, get_page_actor
 from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -28,9 +28,11 @@ def error_page(request: Request, status: int, exc: VinculoError) -> Response:
     locale = request.query_params.get("lang") or request.session.get("locale")
     if locale not in ("en", "es"):
         locale = pick_locale(request.headers.get("accept-language"))
-    actor = Actor(username=request.session.get("username"), locale=str(locale))
     if status == 401:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    # Raised before the page's own dependencies ran to the end, so the actor is found again.
+    with request.app.state.sessions() as session:
+        actor = get_page_actor(request, session, str(locale))
     return render(request, "error.html", actor=actor, status_code=status, status=status, error=exc)
 
 
