@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -54,7 +55,17 @@ def test_import_then_export(ready: Path) -> None:
     )
     assert imported.returncode == 0, imported.stderr
     assert "1" in imported.stderr
-    exported = run(ready, "export", "ftm", "--as", "ana.dea")
+    exported = run(
+        ready,
+        "export",
+        "ftm",
+        "--as",
+        "ana.dea",
+        "--recipient",
+        "FGR liaison",
+        "--purpose",
+        "joint case review",
+    )
     assert json.loads(exported.stdout)["properties"]["name"] == ["Raúl Núñez"]
 
 
@@ -67,14 +78,42 @@ def test_bad_line_names_file_line_and_field_and_stores_nothing(ready: Path) -> N
     assert refused.returncode == 2
     assert "bad.jsonl" in refused.stderr and "line 2" in refused.stderr
     assert "properties.birthDate" in refused.stderr
-    assert run(ready, "export", "ftm", "--as", "ana.dea").stdout == ""
+    assert (
+        run(
+            ready,
+            "export",
+            "ftm",
+            "--as",
+            "ana.dea",
+            "--recipient",
+            "FGR liaison",
+            "--purpose",
+            "joint case review",
+        ).stdout
+        == ""
+    )
     skipped = run(
         ready, "import", "ftm", str(data), "--as", "ana.dea", "--tlp", "GREEN", "--skip-bad"
     )
     assert skipped.returncode == 0, skipped.stderr
     rejects = (ready / "bad.jsonl.rejects.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(rejects[0])["line"] == 2
-    assert len(run(ready, "export", "ftm", "--as", "ana.dea").stdout.splitlines()) == 1
+    assert (
+        len(
+            run(
+                ready,
+                "export",
+                "ftm",
+                "--as",
+                "ana.dea",
+                "--recipient",
+                "FGR liaison",
+                "--purpose",
+                "joint case review",
+            ).stdout.splitlines()
+        )
+        == 1
+    )
 
 
 def test_unknown_marking_is_refused_in_spanish(ready: Path) -> None:
@@ -112,3 +151,16 @@ def test_server_refuses_to_start_with_the_default_secret(tmp_path: Path) -> None
     )
     assert refused.returncode == 1
     assert "VINCULO_SECRET_KEY" in refused.stderr
+
+
+def test_audit_verify_names_the_first_changed_row(ready: Path) -> None:
+    held = run(ready, "audit", "verify")
+    assert held.returncode == 0, held.stderr
+    connection = sqlite3.connect(ready / "vinculo.db")
+    with connection:
+        connection.execute("DROP TRIGGER audit_log_no_update")
+        connection.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1")
+    connection.close()
+    broken = run(ready, "audit", "verify", VINCULO_DEFAULT_LOCALE="es")
+    assert broken.returncode == 1
+    assert "registro 1 fue modificado" in broken.stderr

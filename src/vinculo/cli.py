@@ -23,10 +23,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 import_app = typer.Typer(help="Import data.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(audit_app, name="audit")
 
 err = Console(stderr=True)
 
@@ -265,21 +267,66 @@ def import_ftm_command(
 @export_app.command("ftm")
 def export_ftm_command(
     as_user: Annotated[str, typer.Option("--as", help="Export what this account may see.")],
+    recipient: Annotated[str, typer.Option(help="Who receives the export (dissemination).")],
+    purpose: Annotated[str, typer.Option(help="Why it is disseminated (28 CFR 23.20(f)).")],
     output: Annotated[
         Path | None, typer.Option("-o", help="File; default standard output.")
     ] = None,
 ) -> None:
-    """Export the entities an account may see as FtM JSON lines."""
+    """Export the entities an account may see as FtM JSON lines, and record who got them."""
     from vinculo.intel.transfer import export_ftm
+    from vinculo.security.dissemination import disseminate
 
     settings = _settings()
     sessions = make_sessionmaker(make_engine(settings))
-    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    lines: list[str] = []
+    ids: list[str] = []
     try:
         with transaction(sessions) as session:
             actor = _actor(session, as_user, settings)
             for entity in export_ftm(session=session, actor=actor):
-                out.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+                ids.append(str(entity["id"]))
+                lines.append(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+            disseminate(
+                session=session,
+                actor=actor,
+                recipient=recipient,
+                purpose=purpose,
+                channel="export",
+                kind="entity",
+                ids=ids,
+            )
+    except VinculoError as error:
+        raise _fail(error, settings) from None
+    # Written only once the dissemination is on record.
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        out.writelines(lines)
     finally:
         if output:
             out.close()
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit chain; exit 1 naming the first changed, inserted or missing row."""
+    from vinculo.security.audit import verify
+
+    settings = _settings()
+    engine = make_engine(settings)
+    with engine.connect() as connection:
+        report = verify(connection)
+    locale = settings.default_locale
+    if report.problem is None:
+        err.print(gettext(locale, N_("The audit chain holds: {rows} rows."), rows=report.rows))
+        return
+    reasons = {
+        "changed": N_("row {seq} was changed"),
+        "inserted": N_("a row was inserted before row {seq}"),
+        "missing": N_("row {seq} is missing"),
+        "broken link": N_("row {seq} does not link to the row before it"),
+    }
+    message = gettext(locale, reasons[report.problem.reason], seq=report.problem.seq)
+    broken = gettext(locale, N_("The audit chain is broken:"))
+    err.print(f"[red]{broken} {message}[/red]")
+    raise typer.Exit(code=1)

@@ -31,8 +31,20 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # Let SQLAlchemy's "begin" event below decide how a transaction starts.
+    dbapi_conn.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    """Every transaction takes the write lock at its start.
+
+    Nearly every request writes (at least its audit row) after reading; a deferred SQLite
+    transaction that reads and then writes fails at once when another writer committed in
+    between. Taking the lock first makes them queue instead (busy_timeout).
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -43,6 +55,7 @@ def make_engine(settings: Settings) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

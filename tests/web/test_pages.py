@@ -211,7 +211,7 @@ def test_search_page(demo_server: LiveServer) -> None:
         pages = all_pages(client, "/search?q=sa&kind=reports")
         assert len(pages) > 1 and "More results" in pages[0]
         bad = client.get("/search", params={"q": "garcia", "cursor": "nonsense"})
-        assert bad.status_code == 400
+        assert bad.status_code == 422
 
 
 def test_spanish_pages(demo_server: LiveServer, usa_only: UsaOnly) -> None:

@@ -10,6 +10,7 @@ from vinculo.intel.models import Report, StatementRow
 from vinculo.intel.schemas import SearchHit, SearchResults
 from vinculo.intel.service import captions
 from vinculo.pagination import decode_cursor, encode_cursor
+from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.policy import visible_marking_ids
 
@@ -73,6 +74,7 @@ def search(
     offset = decode_cursor(cursor) or 0
     visible = visible_marking_ids(session=session, actor=actor)
     if not tokens or not visible:
+        record(session=session, actor=actor, action="search", kind=kind, target=q[:200])
         return SearchResults(query=q, items=[])
     items: list[SearchHit] = []
     more = False
@@ -84,6 +86,15 @@ def search(
         hits = _entity_hits(session, tokens, visible, offset, limit + 1)
         more = more or len(hits) > limit
         items.extend(hits[:limit])
+    record(
+        session=session,
+        actor=actor,
+        action="search",
+        kind=kind,
+        target=q[:200],
+        ids=[hit.id for hit in items],
+        detail={"offset": offset},
+    )
     return SearchResults(
         query=q, items=items, next_cursor=encode_cursor(offset + limit) if more else None
     )

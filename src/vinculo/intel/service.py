@@ -31,6 +31,7 @@ from vinculo.intel.schemas import (
     ReportRead,
 )
 from vinculo.pagination import decode_cursor, encode_cursor
+from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
 from vinculo.security.models import Group, User, utcnow
 from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
@@ -187,6 +188,15 @@ def create_report(*, session: Session, actor: Actor, report_in: ReportCreate) ->
         marking_id=marking_id,
         report_id=report_id,
     )
+    record(
+        session=session,
+        actor=actor,
+        action="write",
+        kind="report",
+        target=report_id,
+        ids=[report_id, *(e[0] for e in entities)],
+        detail={"markings": markings.signature()},
+    )
     return report
 
 
@@ -262,6 +272,14 @@ def get_report(*, session: Session, actor: Actor, report_id: str) -> Report:
     ).scalar_one_or_none()
     if report is None:
         raise NotFound(N_("no such report"), field="id")
+    record(
+        session=session,
+        actor=actor,
+        action="read",
+        kind="report",
+        target=report_id,
+        ids=[report_id],
+    )
     return report
 
 
@@ -306,6 +324,7 @@ def list_reports(
     rows = list(session.execute(query.order_by(Report.seq.desc()).limit(limit + 1)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
+    record(session=session, actor=actor, action="list", kind="report", ids=[r.id for r in rows])
     return rows, (encode_cursor(rows[-1].seq) if more and rows else None)
 
 
@@ -449,6 +468,14 @@ def get_entity(*, session: Session, actor: Actor, entity_id: str) -> EntityView:
             view.links.append(
                 Link(entity_id, row.schema, row.prop, row.value, view.captions[row.value])
             )
+    record(
+        session=session,
+        actor=actor,
+        action="read",
+        kind="entity",
+        target=entity_id,
+        ids=[entity_id, *view.captions],
+    )
     return view
 
 
@@ -473,6 +500,7 @@ def list_entities(
         for r in rows
         if r.id in caps
     ]
+    record(session=session, actor=actor, action="list", kind="entity", ids=[i.id for i in items])
     return EntityList(items=items, next_cursor=encode_cursor(rows[-1].seq) if more else None)
 
 

@@ -20,6 +20,7 @@ from vinculo.intel.service import (
     store_entities,
     visible_statements,
 )
+from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError
 from vinculo.security.policy import marking_id_for, visible_marking_ids
 
@@ -98,21 +99,32 @@ def import_ftm(
                 raise
             summary.rejected += 1
             if rejects is not None:
-                record = {"line": number, "field": error.field, "error": error.render("en")}
-                rejects.write(json.dumps({**record, "raw": raw.rstrip("\n")}) + "\n")
+                reject = {"line": number, "field": error.field, "error": error.render("en")}
+                rejects.write(json.dumps({**reject, "raw": raw.rstrip("\n")}) + "\n")
             continue
         batch.append(checked)
         spots[checked[0]] = where
         if len(batch) >= batch_size:
             flush()
     flush()
+    record(
+        session=session,
+        actor=actor,
+        action="write",
+        kind="import",
+        target=source,
+        detail={"file": file_name, **summary.model_dump(exclude={"reject_file"})},
+    )
     return summary
 
 
 def export_ftm(
     *, session: Session, actor: Actor, batch_size: int = 500
 ) -> Iterator[dict[str, Any]]:
-    """Every entity the actor may see, as FtM JSON made of its visible statements only."""
+    """Every entity the actor may see, as FtM JSON made of its visible statements only.
+
+    The caller records where the entities went (`security.dissemination.disseminate`).
+    """
     visible = visible_marking_ids(session=session, actor=actor)
     if not visible:
         return

@@ -31,11 +31,11 @@ from vinculo.intel import service
 from vinculo.intel.models import Report
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.search import KINDS, search
+from vinculo.security.audit import record
 from vinculo.security.markings import TLP, Actor, Markings
 from vinculo.security.models import Group, utcnow
 from vinculo.security.policy import markings_by_id, visible_marking_ids
 from vinculo.web.deps import PageActor, SessionDep
-from vinculo.web.pages import error_page
 from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -185,12 +185,10 @@ def home(
 ) -> Response:
     if not actor.signed_in:
         return _sign_in_first(request)
-    try:
-        reports, next_cursor = service.list_reports(
-            session=session, actor=actor, cursor=cursor, limit=PAGE_SIZE
-        )
-    except InvalidInput as error:
-        return error_page(request, 400, error)
+    # A bad cursor raises InvalidInput: the app's handler records it and shows the error page.
+    reports, next_cursor = service.list_reports(
+        session=session, actor=actor, cursor=cursor, limit=PAGE_SIZE
+    )
     marks = markings_by_id(session=session, ids={r.marking_id for r in reports})
     total = service.count_visible_reports(session=session, actor=actor)
     return _page(
@@ -400,10 +398,7 @@ def search_page(
     results = None
     more_url = None
     if q.strip():
-        try:
-            results = search(session=session, actor=actor, q=q, kind=kind, cursor=cursor)
-        except InvalidInput as error:
-            return error_page(request, 400, error)
+        results = search(session=session, actor=actor, q=q, kind=kind, cursor=cursor)
         if results.next_cursor:
             more_url = _url("/search", q=q, kind=kind, cursor=results.next_cursor)
     kinds = [
@@ -654,8 +649,18 @@ def file_report(
             errors.append(error)
     if report is not None and not errors:
         return RedirectResponse(f"/reports/{report.id}", status_code=303)
-    # Nothing of a refused filing is kept, not even a marking set it would have used.
+    # Nothing of a refused filing is kept, not even a marking set it would have used; only
+    # the attempt itself goes on the audit chain.
     session.rollback()
+    record(
+        session=session,
+        actor=actor,
+        action="refused",
+        kind="report",
+        target=request.url.path,
+        outcome=str(status),
+        detail={"fields": sorted({e.field or "" for e in errors})},
+    )
     rows = _entity_rows(form)
     placed = _place_errors(errors, rows, parsed.row_of_entity, actor.locale)
     return _form_page(

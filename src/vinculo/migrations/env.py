@@ -5,14 +5,26 @@ from __future__ import annotations
 from alembic import context
 
 import vinculo.intel.models
+import vinculo.security.audit
+import vinculo.security.dissemination
 import vinculo.security.models
 from vinculo.db import Base
 
-_ = vinculo.intel.models
+_ = (vinculo.intel.models, vinculo.security.audit, vinculo.security.dissemination)
 connection = context.config.attributes["connection"]
+
+
+def include_object(
+    obj: object, name: str | None, kind: str, reflected: bool, other: object
+) -> bool:
+    """Full-text tables are made by hand in migrations; autogenerate must leave them be."""
+    return not (kind == "table" and name is not None and "_fts" in name)
+
+
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
+    include_object=include_object,
     render_as_batch=connection.dialect.name == "sqlite",
 )
 with context.begin_transaction():

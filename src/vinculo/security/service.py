@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from vinculo import vocab
 from vinculo.errors import AuthError, InvalidInput
 from vinculo.i18n import N_
+from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.models import Group, User
 from vinculo.security.passwords import (
@@ -48,7 +49,8 @@ def ensure_group(*, session: Session, code: str, name_en: str, name_es: str) -> 
     return group
 
 
-def create_user(*, session: Session, user_in: UserCreate) -> User:
+def create_user(*, session: Session, user_in: UserCreate, actor: Actor | None = None) -> User:
+    """Create an account; `actor` is who grants it (None: the command line)."""
     if user_in.agency not in vocab.agencies():
         raise InvalidInput(N_("unknown agency {value}"), field="agency", value=user_in.agency)
     for role in user_in.roles:
@@ -76,13 +78,21 @@ def create_user(*, session: Session, user_in: UserCreate) -> User:
     )
     session.add(user)
     session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="rights",
+        kind="account",
+        target=user.username,
+        detail={"agency": user.agency, "roles": user_in.roles, "groups": user_in.groups},
+    )
     return user
 
 
 def authenticate(*, session: Session, settings: Settings, username: str, password: str) -> User:
     """The account these credentials open, or AuthError with one message for every failure."""
     user = get_by_username(session=session, username=username.strip())
-    refused = AuthError(N_("wrong user name or password"))
+    refused = AuthError(N_("wrong user name or password"), username=username.strip()[:64])
     if user is None or not user.active:
         # Spend the same time as a real check so the answer does not tell who exists.
         verify_password(hash_password("x"), password)
@@ -91,6 +101,13 @@ def authenticate(*, session: Session, settings: Settings, username: str, passwor
         raise refused
     if password == DEMO_PASSWORD and not settings.demo:
         raise AuthError(N_("the demo password is accepted only in demo mode"))
+    record(
+        session=session,
+        actor=actor_for(user),
+        action="sign_in",
+        kind="account",
+        target=user.username,
+    )
     return user
 
 

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
-from vinculo.db import make_engine, make_sessionmaker
+from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.errors import (
     AuthError,
     Forbidden,
@@ -24,6 +24,9 @@ from vinculo.errors import (
     VinculoError,
 )
 from vinculo.i18n import N_, pick_locale
+from vinculo.security.audit import record
+from vinculo.security.models import User
+from vinculo.security.service import actor_for
 from vinculo.settings import Settings
 from vinculo.web.startup import check_can_start
 
@@ -35,6 +38,32 @@ def _locale_of(request: Request) -> str:
     if chosen in ("en", "es"):
         return str(chosen)
     return pick_locale(request.headers.get("accept-language"), "en")
+
+
+def _record_refusal(request: Request, exc: VinculoError, status: int) -> None:
+    """An audit row for every refused request, in a transaction of its own.
+
+    The request's own transaction has been rolled back by now (nothing it tried is stored),
+    so the attempt is written separately.
+    """
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    with transaction(request.app.state.sessions) as session:
+        user = session.get(User, user_id) if isinstance(user_id, int) else None
+        record(
+            session=session,
+            actor=actor_for(user) if user else None,
+            action="refused",
+            kind="request",
+            target=request.url.path[:200],
+            outcome=str(status),
+            detail={
+                "method": request.method,
+                "error": exc.render("en"),
+                "field": exc.field,
+                "username": exc.params.get("username"),
+                "client": request.client.host if request.client else None,
+            },
+        )
 
 
 def _error_response(request: Request, exc: Exception) -> Response:
@@ -51,7 +80,8 @@ def _error_response(request: Request, exc: Exception) -> Response:
         status = 403
     elif isinstance(exc, InvalidInput):
         status = 422
-    if not request.url.path.startswith(API_PREFIX) and status in (401, 404):
+    _record_refusal(request, exc, status)
+    if not request.url.path.startswith(API_PREFIX):
         from vinculo.web.pages import error_page
 
         return error_page(request, status, exc)

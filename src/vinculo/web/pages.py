@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vinculo.errors import AuthError, VinculoError
 from vinculo.i18n import pick_locale
+from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.service import authenticate
 from vinculo.web.deps import LocaleDep, SessionDep, SettingsDep, get_page_actor
@@ -57,6 +58,15 @@ def login(
             session=session, settings=settings, username=username, password=password
         )
     except AuthError as error:
+        record(
+            session=session,
+            actor=None,
+            action="sign_in",
+            kind="account",
+            target=username.strip()[:64],
+            outcome="failed",
+            detail={"error": error.render("en")},
+        )
         actor = Actor(username=None, locale=locale)
         return render(
             request,
