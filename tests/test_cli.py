@@ -30,7 +30,9 @@ def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
 @pytest.fixture
 def ready(tmp_path: Path) -> Path:
     assert run(tmp_path, "db", "upgrade").returncode == 0
-    made = run(tmp_path, "user", "add", "ana.dea", "--agency", "DEA", "--password", "s3cret-pass")
+    made = run(
+        tmp_path, "user", "add", "ana.dea", "--agency", "DEA", "--password", "Sonora-frontera-2026"
+    )
     assert made.returncode == 0, made.stderr
     return tmp_path
 

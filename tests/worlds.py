@@ -105,6 +105,7 @@ def build_world(store: Store) -> World:
                 user_in=UserCreate(
                     username=username, password="demo", agency=agency, groups=groups
                 ),
+                demo_password=True,
             )
             world.actors[username] = actor_for(user)
         for key, author, markings, title, values in REPORTS:

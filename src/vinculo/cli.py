@@ -16,6 +16,7 @@ from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.errors import VinculoError
 from vinculo.i18n import N_, gettext
 from vinculo.security.markings import Actor
+from vinculo.security.models import utcnow
 from vinculo.settings import Settings
 
 app = typer.Typer(help="Vínculo: binational security-cooperation platform.", no_args_is_help=True)
@@ -24,11 +25,13 @@ user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 import_app = typer.Typer(help="Import data.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(audit_app, name="audit")
+app.add_typer(token_app, name="token")
 
 err = Console(stderr=True)
 
@@ -137,7 +140,11 @@ def user_add(
             locale=locale,
         )
         with transaction(sessions) as session:
-            create_user(session=session, user_in=user_in)
+            create_user(
+                session=session,
+                user_in=user_in,
+                password_min_length=settings.password_min_length,
+            )
     except VinculoError as error:
         raise _fail(error, settings) from None
     err.print(gettext(settings.default_locale, N_("Account {name} created."), name=username))
@@ -148,19 +155,109 @@ def user_password(
     username: str,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
-    """Set an account's password."""
-    from vinculo.errors import NotFound
-    from vinculo.security.passwords import hash_password
-    from vinculo.security.service import get_by_username
+    """Set an account's password (the password rules apply)."""
+    from vinculo.security.service import set_password
 
     settings = _settings()
     sessions = make_sessionmaker(make_engine(settings))
-    with transaction(sessions) as session:
-        user = get_by_username(session=session, username=username)
-        if user is None:
-            raise _fail(NotFound(N_("unknown account {value}"), value=username), settings)
-        user.password_hash = hash_password(password)
+    try:
+        with transaction(sessions) as session:
+            set_password(
+                session=session,
+                username=username,
+                password=password,
+                password_min_length=settings.password_min_length,
+            )
+    except VinculoError as error:
+        raise _fail(error, settings) from None
     err.print(gettext(settings.default_locale, N_("Password changed for {name}."), name=username))
+
+
+@user_app.command("unlock")
+def user_unlock(username: str) -> None:
+    """Unlock an account locked after failed sign-ins."""
+    from vinculo.security.service import unlock
+
+    settings = _settings()
+    sessions = make_sessionmaker(make_engine(settings))
+    try:
+        with transaction(sessions) as session:
+            unlock(session=session, username=username)
+    except VinculoError as error:
+        raise _fail(error, settings) from None
+    err.print(gettext(settings.default_locale, N_("Account {name} unlocked."), name=username))
+
+
+@user_app.command("totp")
+def user_totp(username: str) -> None:
+    """Enrol an account in the TOTP second factor; prints its secret once."""
+    from vinculo.security.service import enrol_totp
+
+    settings = _settings()
+    sessions = make_sessionmaker(make_engine(settings))
+    try:
+        with transaction(sessions) as session:
+            secret, uri = enrol_totp(session=session, username=username)
+    except VinculoError as error:
+        raise _fail(error, settings) from None
+    locale = settings.default_locale
+    err.print(
+        gettext(
+            locale,
+            N_(
+                "Second factor set for {name}. Add it to an authenticator app now (scan the "
+                "URI as a QR code, or type the secret); it is not shown again:"
+            ),
+            name=username,
+        )
+    )
+    # On standard output, so it can be piped into a QR code generator.
+    print(uri)
+    print(secret)
+
+
+@token_app.command("list")
+def token_list(username: str) -> None:
+    """List an account's API tokens (never their secrets)."""
+    from vinculo.security.service import list_tokens
+
+    settings = _settings()
+    sessions = make_sessionmaker(make_engine(settings))
+    try:
+        with transaction(sessions) as session:
+            rows = list_tokens(session=session, username=username)
+    except VinculoError as error:
+        raise _fail(error, settings) from None
+    locale = settings.default_locale
+    now = utcnow()
+    for row in rows:
+        if row.revoked_at is not None:
+            state = gettext(locale, N_("revoked"))
+        elif row.expires_at <= now:
+            state = gettext(locale, N_("expired"))
+        else:
+            state = gettext(locale, N_("live"))
+        used = row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "-"
+        print(
+            f"{row.id}\t{row.scopes}\t{state}\t"
+            f"{row.created_at.isoformat(timespec='seconds')}\t"
+            f"{row.expires_at.isoformat(timespec='seconds')}\t{used}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke an API token by its id; it is refused from then on."""
+    from vinculo.security.service import revoke_token
+
+    settings = _settings()
+    sessions = make_sessionmaker(make_engine(settings))
+    try:
+        with transaction(sessions) as session:
+            revoke_token(session=session, token_id=token_id)
+    except VinculoError as error:
+        raise _fail(error, settings) from None
+    err.print(gettext(settings.default_locale, N_("Token {id} revoked."), id=token_id))
 
 
 def _actor(session: Session, username: str, settings: Settings) -> Actor:

@@ -29,6 +29,17 @@ class Settings(BaseSettings):
     default_locale: str = Field(default="en", description="Locale when none is chosen: en, es.")
     token_ttl_seconds: int = Field(default=8 * 3600, description="Lifetime of an API token.")
     page_size: int = Field(default=25, description="Items per page in lists.")
+    lockout_threshold: int = Field(
+        default=5, ge=1, description="Consecutive failed sign-ins that lock an account."
+    )
+    session_idle_minutes: float = Field(
+        default=30, gt=0, description="Minutes without activity before a page session ends."
+    )
+    password_min_length: int = Field(default=12, ge=8, description="Shortest password accepted.")
+    behind_tls: bool = Field(
+        default=False,
+        description="Served over HTTPS (by a proxy): HSTS and Secure session cookies.",
+    )
 
     @property
     def resolved_database_url(self) -> str:

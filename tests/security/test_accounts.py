@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import hashlib
 
 import pytest
 
@@ -15,6 +15,7 @@ from vinculo.security.service import (
     create_user,
     ensure_group,
     issue_token,
+    revoke_token,
     user_for_token,
 )
 
@@ -32,7 +33,9 @@ def accounts(store: Store) -> Store:
             ),
         )
         create_user(
-            session=session, user_in=UserCreate(username="demo.dea", password="demo", agency="DEA")
+            session=session,
+            user_in=UserCreate(username="demo.dea", password="demo", agency="DEA"),
+            demo_password=True,
         )
     return store
 
@@ -85,13 +88,17 @@ def test_demo_password_only_in_demo_mode(accounts: Store) -> None:
 def test_bad_account_is_refused_naming_the_field(
     accounts: Store, changes: dict[str, object], field: str
 ) -> None:
-    fields: dict[str, object] = {"username": "new.one", "password": "pass-word", "agency": "DEA"}
+    fields: dict[str, object] = {
+        "username": "new.one",
+        "password": "Cuarzo-del-Río-2931",
+        "agency": "DEA",
+    }
     with pytest.raises(InvalidInput) as caught, transaction(accounts.sessions) as session:
         create_user(session=session, user_in=UserCreate.model_validate(fields | changes))
     assert caught.value.field == field
 
 
-def test_tokens_are_signed_and_expire(accounts: Store) -> None:
+def test_tokens_are_random_expire_and_can_be_revoked(accounts: Store) -> None:
     with transaction(accounts.sessions) as session:
         user = authenticate(
             session=session,
@@ -99,14 +106,16 @@ def test_tokens_are_signed_and_expire(accounts: Store) -> None:
             username="ana.fgr",
             password="long-enough-pass",
         )
-        token = issue_token(settings=accounts.settings, user=user)
-        assert user_for_token(session=session, settings=accounts.settings, token=token) == user
+        token, row = issue_token(session=session, settings=accounts.settings, user=user)
+        assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() != token
+        assert row.scope_set == {"read", "write"}
+        assert user_for_token(session=session, token=token) == user
         with pytest.raises(AuthError):
-            user_for_token(session=session, settings=accounts.settings, token=token[:-2] + "xx")
-        other = accounts.settings.model_copy(update={"secret_key": "another-secret"})
-        with pytest.raises(AuthError):
-            user_for_token(session=session, settings=other, token=token)
-        time.sleep(1.1)
+            user_for_token(session=session, token=token[:-2] + "xx")
         short = accounts.settings.model_copy(update={"token_ttl_seconds": 0})
-        with pytest.raises(AuthError):
-            user_for_token(session=session, settings=short, token=token)
+        expired, _ = issue_token(session=session, settings=short, user=user, scopes=("read",))
+        with pytest.raises(AuthError, match="expired"):
+            user_for_token(session=session, token=expired)
+        revoke_token(session=session, token_id=row.id)
+        with pytest.raises(AuthError, match="revoked"):
+            user_for_token(session=session, token=token)

@@ -221,6 +221,7 @@ def filing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
                     groups=["tf-sonora"],
                     locale="en",
                 ),
+                demo_password=True,
             )
         with LiveServer(store.settings) as server:
             yield server

@@ -27,13 +27,27 @@ USA_ONLY_TITLE = "Fentanyl lab supplier payments traced through Phoenix"
 DISTINCT_PROPS = {"name", "birthDate", "phone", "accountNumber", "iban", "idNumber", "full"}
 
 
+def csrf_of(client: httpx.Client, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a form's hidden field as a browser
+    would send it."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert found, f"no csrf_token field on {path}"
+    return found.group(1)
+
+
 @contextmanager
 def page_client(server: LiveServer, username: str | None = None) -> Iterator[httpx.Client]:
     """A browser-like client: keeps the session cookie, signed in through the sign-in form."""
     with httpx.Client(base_url=server.url, timeout=30) as client:
         if username:
             response = client.post(
-                "/login", data={"username": username, "password": "demo", "next": "/"}
+                "/login",
+                data={
+                    "username": username,
+                    "password": "demo",
+                    "next": "/",
+                    "csrf_token": csrf_of(client),
+                },
             )
             assert response.status_code == 303, response.text
         yield client
@@ -124,7 +138,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(demo_server: LiveServer, path: s
 
 def test_anonymous_filing_is_sent_to_sign_in(demo_server: LiveServer) -> None:
     with page_client(demo_server) as client:
-        response = client.post("/reports/new", data={"title_en": "x"})
+        token = csrf_of(client)
+        response = client.post("/reports/new", data={"title_en": "x", "csrf_token": token})
         assert response.status_code == 303
         assert response.headers["location"].startswith("/login?next=")
 
@@ -136,14 +151,24 @@ def test_sign_in_page_and_the_way_back(demo_server: LiveServer) -> None:
         assert '<html lang="en">' in page.text
         assert 'class="lang-switch"' in page.text
         assert "us.analyst, mx.analyst, us.supervisor, auditor" in page.text  # demo hint
-        wrong = client.post("/login", data={"username": "us.analyst", "password": "nope"})
+        token = csrf_of(client)
+        wrong = client.post(
+            "/login", data={"username": "us.analyst", "password": "nope", "csrf_token": token}
+        )
         assert wrong.status_code == 401
         response = client.post(
-            "/login", data={"username": "us.analyst", "password": "demo", "next": "/search"}
+            "/login",
+            data={
+                "username": "us.analyst",
+                "password": "demo",
+                "next": "/search",
+                "csrf_token": csrf_of(client),
+            },
         )
         assert response.status_code == 303
         assert response.headers["location"] == "/search"
-        assert client.post("/logout").status_code == 303
+        logout = client.post("/logout", data={"csrf_token": csrf_of(client, "/search")})
+        assert logout.status_code == 303
         assert client.get("/").status_code == 303
 
 
@@ -296,6 +321,7 @@ def filing_server(store: Store) -> Iterator[LiveServer]:
                     groups=["tf-sonora"],
                     locale=locale,
                 ),
+                demo_password=True,
             )
     with LiveServer(store.settings) as server:
         yield server
@@ -330,7 +356,8 @@ def test_a_good_filing_lands_on_its_report(filing_server: LiveServer) -> None:
         assert form.status_code == 200
         assert form.text.count('name="entity_name"') >= 3
         assert "Task Force Sonora" in form.text
-        response = client.post("/reports/new", data=good_form())
+        token = csrf_of(client, "/reports/new")
+        response = client.post("/reports/new", data=good_form(csrf_token=token))
         assert response.status_code == 303, response.text
         location = response.headers["location"]
         assert re.fullmatch(r"/reports/[0-9a-f]+", location)
@@ -360,6 +387,7 @@ def test_a_bad_filing_comes_back_with_every_error_in_spanish(filing_server: Live
     )
     typed["entity_extra"] = ["birthDate=1975-02-03\nsin signo igual", "", "colorDeOjos=verde"]
     with page_client(filing_server, "mx.analyst") as client:
+        typed["csrf_token"] = csrf_of(client, "/reports/new")
         response = client.post("/reports/new", data=typed)
         assert response.status_code == 422
         page = text_of(response)
@@ -389,8 +417,10 @@ def test_a_bad_filing_comes_back_with_every_error_in_spanish(filing_server: Live
 
 def test_the_same_bad_filing_in_english(filing_server: LiveServer) -> None:
     with page_client(filing_server, "us.analyst") as client:
+        token = csrf_of(client, "/reports/new")
         response = client.post(
-            "/reports/new?lang=en", data=good_form(review_by="2020-01-01", credibility="9")
+            "/reports/new?lang=en",
+            data=good_form(review_by="2020-01-01", credibility="9", csrf_token=token),
         )
     assert response.status_code == 422
     page = text_of(response)

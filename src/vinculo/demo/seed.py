@@ -45,6 +45,7 @@ def seed_demo(
                     groups=list(spec.groups),
                     locale=spec.locale,
                 ),
+                demo_password=True,
             )
             users[spec.username] = user
         with Progress(console=console or Console(stderr=True), transient=True) as progress:

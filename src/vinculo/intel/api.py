@@ -26,7 +26,7 @@ from vinculo.intel.schemas import (
 )
 from vinculo.intel.transfer import import_ftm
 from vinculo.security.policy import markings_by_id
-from vinculo.web.deps import ApiActor, SessionDep
+from vinculo.web.deps import ApiActor, SessionDep, WriteActor
 
 router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -40,7 +40,7 @@ def list_reports(
 
 
 @router.post("/reports", response_model=ReportRead, status_code=201, tags=["reports"])
-def create_report(report_in: ReportCreate, session: SessionDep, actor: ApiActor) -> ReportRead:
+def create_report(report_in: ReportCreate, session: SessionDep, actor: WriteActor) -> ReportRead:
     report = service.create_report(session=session, actor=actor, report_in=report_in)
     marks = markings_by_id(session=session, ids={report.marking_id})
     return service.report_read(session=session, report=report, markings=marks[report.marking_id])
@@ -102,7 +102,7 @@ def get_entity(entity_id: str, session: SessionDep, actor: ApiActor) -> EntityRe
 @router.post("/entities/import", response_model=ImportSummary, tags=["entities"])
 def import_entities(
     session: SessionDep,
-    actor: ApiActor,
+    actor: WriteActor,
     file: Annotated[UploadFile, File(description="FtM JSON lines, one entity per line")],
     source: Annotated[str, Form(description="Name of the source, e.g. the file's origin")],
     markings: Annotated[

@@ -1,32 +1,92 @@
-"""Sign-in for the API (OAuth2 password flow) and who am I."""
+"""Sign-in for the API (OAuth2 password flow, TOTP, scoped tokens), tokens, accounts."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from vinculo.security.schemas import Token, UserRead
-from vinculo.security.service import authenticate, get_by_username, issue_token, user_read
-from vinculo.web.deps import ApiActor, SessionDep, SettingsDep
+from vinculo.errors import AuthError
+from vinculo.security.models import ApiToken
+from vinculo.security.schemas import Token, TokenRead, UserRead
+from vinculo.security.service import (
+    authenticate,
+    get_by_username,
+    issue_token,
+    list_tokens,
+    parse_scopes,
+    require_role,
+    revoke_token,
+    unlock,
+    user_read,
+)
+from vinculo.web.app import api_error_response, record_refusal
+from vinculo.web.deps import ApiActor, SessionDep, SettingsDep, TokenActor, WriteActor
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/token", response_model=Token)
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    responses={401: {"description": "Wrong user name, password or code; or account locked"}},
+)
 def token(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
-) -> Token:
-    user = authenticate(
-        session=session, settings=settings, username=form.username, password=form.password
-    )
+    totp: Annotated[
+        str, Form(description="Six-digit code of the account's TOTP second factor")
+    ] = "",
+) -> Token | Response:
+    """OAuth2 password flow. `scope`: "read", "write" or both (the default)."""
+    scopes = parse_scopes(form.scopes)
+    try:
+        user = authenticate(
+            session=session,
+            settings=settings,
+            username=form.username,
+            password=form.password,
+            code=totp,
+        )
+    except AuthError as error:
+        # Answered here rather than raised: a raised error rolls the transaction back, and
+        # the failure count (and the lockout it may lead to) must be kept.
+        record_refusal(session, request, error, 401)
+        session.commit()
+        return api_error_response(request, error, 401, {"WWW-Authenticate": "Bearer"})
+    secret, row = issue_token(session=session, settings=settings, user=user, scopes=scopes)
     return Token(
-        access_token=issue_token(settings=settings, user=user),
+        access_token=secret,
         expires_in=settings.token_ttl_seconds,
+        scope=row.scopes,
+        token_id=row.id,
     )
+
+
+def _token_read(row: ApiToken) -> TokenRead:
+    return TokenRead(
+        id=row.id,
+        scope=row.scopes,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+    )
+
+
+@router.get("/auth/tokens", response_model=list[TokenRead])
+def my_tokens(actor: TokenActor, session: SessionDep) -> list[TokenRead]:
+    """The caller's tokens, live and dead; never their secrets."""
+    return [_token_read(t) for t in list_tokens(session=session, username=actor.username or "")]
+
+
+@router.delete("/auth/tokens/{token_id}", response_model=TokenRead)
+def revoke(token_id: int, actor: TokenActor, session: SessionDep) -> TokenRead:
+    """Revoke one of the caller's tokens (an administrator: anyone's). It answers 401 after."""
+    return _token_read(revoke_token(session=session, token_id=token_id, actor=actor))
 
 
 @router.get("/me", response_model=UserRead)
@@ -34,3 +94,10 @@ def me(actor: ApiActor, session: SessionDep) -> UserRead:
     user = get_by_username(session=session, username=actor.username or "")
     assert user is not None
     return user_read(user)
+
+
+@router.post("/accounts/{username}/unlock", response_model=UserRead, tags=["accounts"])
+def unlock_account(username: str, actor: WriteActor, session: SessionDep) -> UserRead:
+    """Lift a lockout after failed sign-ins (role admin)."""
+    require_role(actor, "admin")
+    return user_read(unlock(session=session, username=username, actor=actor))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 
@@ -23,9 +25,23 @@ class UserRead(BaseModel):
     roles: list[str]
     groups: list[str]
     locale: str
+    locked: bool = False
 
 
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+    scope: str = Field(description="Space-separated scopes: read, write")
+    token_id: int = Field(description="Revoke it with DELETE /api/v1/auth/tokens/{token_id}")
+
+
+class TokenRead(BaseModel):
+    """A token as listed: never its secret."""
+
+    id: int
+    scope: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+import hashlib
+import secrets
+import time
+from datetime import timedelta
+
+import pyotp
+from pyotp.utils import strings_equal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
-from vinculo.errors import AuthError, InvalidInput
+from vinculo.errors import AuthError, Forbidden, InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
-from vinculo.security.models import Group, User
+from vinculo.security.models import ApiToken, Group, User, utcnow
 from vinculo.security.passwords import (
+    DEFAULT_MIN_LENGTH,
     DEMO_PASSWORD,
+    check_password,
     hash_password,
     is_default_password,
     verify_password,
@@ -21,7 +29,10 @@ from vinculo.security.passwords import (
 from vinculo.security.schemas import UserCreate, UserRead
 from vinculo.settings import Settings
 
-TOKEN_SALT = "vinculo-api-token"
+# What an API token may be used for: `read` for GET routes, `write` for filing and import.
+SCOPES = ("read", "write")
+DEFAULT_SCOPES = ("read", "write")
+TOTP_ISSUER = "Vínculo"
 
 
 def actor_for(user: User) -> Actor:
@@ -49,8 +60,26 @@ def ensure_group(*, session: Session, code: str, name_en: str, name_es: str) -> 
     return group
 
 
-def create_user(*, session: Session, user_in: UserCreate, actor: Actor | None = None) -> User:
-    """Create an account; `actor` is who grants it (None: the command line)."""
+def create_user(
+    *,
+    session: Session,
+    user_in: UserCreate,
+    actor: Actor | None = None,
+    password_min_length: int = DEFAULT_MIN_LENGTH,
+    demo_password: bool = False,
+) -> User:
+    """Create an account; `actor` is who grants it (None: the command line).
+
+    The password must pass the password rules, unless `demo_password` is set: then it must be
+    the demo password itself, which only demo mode accepts at sign-in (the demo seeding).
+    """
+    if demo_password:
+        if user_in.password != DEMO_PASSWORD:
+            raise InvalidInput(
+                N_("an account made for the demo gets the demo password"), field="password"
+            )
+    else:
+        check_password(user_in.password, username=user_in.username, min_length=password_min_length)
     if user_in.agency not in vocab.agencies():
         raise InvalidInput(N_("unknown agency {value}"), field="agency", value=user_in.agency)
     for role in user_in.roles:
@@ -89,18 +118,82 @@ def create_user(*, session: Session, user_in: UserCreate, actor: Actor | None = 
     return user
 
 
-def authenticate(*, session: Session, settings: Settings, username: str, password: str) -> User:
-    """The account these credentials open, or AuthError with one message for every failure."""
-    user = get_by_username(session=session, username=username.strip())
-    refused = AuthError(N_("wrong user name or password"), username=username.strip()[:64])
+def _refused(username: str) -> AuthError:
+    """One answer for every failed sign-in, so it does not tell what was wrong."""
+    return AuthError(N_("wrong user name, password or code"), username=username.strip()[:64])
+
+
+def _failed(*, session: Session, settings: Settings, user: User) -> None:
+    """Count a failed attempt; the threshold-th in a row locks the account."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.locked_at is None and user.failed_logins >= settings.lockout_threshold:
+        user.locked_at = utcnow()
+        record(
+            session=session,
+            actor=None,
+            action="rights",
+            kind="account",
+            target=user.username,
+            detail={"locked": True, "failed_sign_ins": user.failed_logins},
+        )
+    session.flush()
+
+
+def _totp_step(secret: str, code: str, last_step: int | None) -> int | None:
+    """The time step a code belongs to (this one, or one either side for clock drift), if it
+    is right and newer than the last one accepted: a code is good once."""
+    code = code.strip().replace(" ", "")
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(time.time())
+    for step in (now - 1, now, now + 1):
+        if strings_equal(totp.generate_otp(step), code) and (last_step is None or step > last_step):
+            return step
+    return None
+
+
+def authenticate(
+    *, session: Session, settings: Settings, username: str, password: str, code: str = ""
+) -> User:
+    """The account these credentials open, or AuthError with one message for every failure.
+
+    Failures are counted on the account (`failed_logins`); `settings.lockout_threshold` of
+    them in a row lock it until an administrator unlocks it, and a locked account refuses
+    even the right password, with the same message. The caller must keep the count: commit
+    the session even though sign-in failed. Outside demo mode every account needs its TOTP
+    `code`; in demo mode only accounts enrolled in TOTP do.
+    """
+    # Locked for this transaction (PostgreSQL; SQLite transactions hold the write lock from
+    # their start): concurrent attempts on one account queue, so each sees the count before.
+    user = session.execute(
+        select(User).where(User.username == username.strip()).with_for_update()
+    ).scalar_one_or_none()
     if user is None or not user.active:
         # Spend the same time as a real check so the answer does not tell who exists.
         verify_password(hash_password("x"), password)
-        raise refused
-    if not verify_password(user.password_hash, password):
-        raise refused
+        raise _refused(username)
+    if not verify_password(user.password_hash, password) or user.locked:
+        _failed(session=session, settings=settings, user=user)
+        raise _refused(username)
     if password == DEMO_PASSWORD and not settings.demo:
         raise AuthError(N_("the demo password is accepted only in demo mode"))
+    if user.totp_secret:
+        step = _totp_step(user.totp_secret, code, user.totp_last_step)
+        if step is None:
+            _failed(session=session, settings=settings, user=user)
+            raise _refused(username)
+        user.totp_last_step = step
+    elif not settings.demo:
+        raise AuthError(
+            N_(
+                "this account has no second factor yet and cannot sign in until an "
+                "administrator enrols it with `vinculo user totp {name}`"
+            ),
+            name=user.username,
+            username=user.username,
+        )
+    user.failed_logins = 0
     record(
         session=session,
         actor=actor_for(user),
@@ -111,30 +204,180 @@ def authenticate(*, session: Session, settings: Settings, username: str, passwor
     return user
 
 
+def unlock(*, session: Session, username: str, actor: Actor | None = None) -> User:
+    """Lift a lockout and clear the failure count; `actor` is the administrator (None: CLI)."""
+    user = get_by_username(session=session, username=username)
+    if user is None:
+        raise NotFound(N_("unknown account {value}"), value=username)
+    was_locked = user.locked
+    user.locked_at = None
+    user.failed_logins = 0
+    record(
+        session=session,
+        actor=actor,
+        action="rights",
+        kind="account",
+        target=user.username,
+        detail={"locked": False, "was_locked": was_locked},
+    )
+    return user
+
+
+def set_password(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    actor: Actor | None = None,
+    password_min_length: int = DEFAULT_MIN_LENGTH,
+) -> User:
+    user = get_by_username(session=session, username=username)
+    if user is None:
+        raise NotFound(N_("unknown account {value}"), value=username)
+    check_password(password, username=user.username, min_length=password_min_length)
+    user.password_hash = hash_password(password)
+    record(
+        session=session,
+        actor=actor,
+        action="rights",
+        kind="account",
+        target=user.username,
+        detail={"password": "changed"},
+    )
+    return user
+
+
+def enrol_totp(*, session: Session, username: str, actor: Actor | None = None) -> tuple[str, str]:
+    """Give an account a new TOTP secret: (secret, otpauth:// provisioning URI)."""
+    user = get_by_username(session=session, username=username)
+    if user is None:
+        raise NotFound(N_("unknown account {value}"), value=username)
+    secret = pyotp.random_base32()
+    user.totp_secret = secret
+    user.totp_last_step = None
+    record(
+        session=session,
+        actor=actor,
+        action="rights",
+        kind="account",
+        target=user.username,
+        detail={"totp": "enrolled"},
+    )
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+    return secret, uri
+
+
 def accounts_with_default_password(*, session: Session) -> list[str]:
     users = session.execute(select(User)).scalars()
     return [u.username for u in users if is_default_password(u.password_hash)]
 
 
-def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key, salt=TOKEN_SALT)
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(*, settings: Settings, user: User) -> str:
-    return _serializer(settings).dumps({"u": user.id})
+def parse_scopes(requested: str | list[str] | None) -> tuple[str, ...]:
+    """OAuth2 scopes, space-separated; none asked means the default "read write"."""
+    words = requested.split() if isinstance(requested, str) else list(requested or [])
+    if not words:
+        return DEFAULT_SCOPES
+    for word in words:
+        if word not in SCOPES:
+            raise InvalidInput(
+                N_("unknown scope {value}; ask for read, write or both"),
+                field="scope",
+                value=word[:32],
+            )
+    return tuple(s for s in SCOPES if s in words)
 
 
-def user_for_token(*, session: Session, settings: Settings, token: str) -> User:
-    try:
-        data = _serializer(settings).loads(token, max_age=settings.token_ttl_seconds)
-    except SignatureExpired:
-        raise AuthError(N_("the token has expired; sign in again")) from None
-    except BadSignature:
-        raise AuthError(N_("the token is not valid")) from None
-    user = session.get(User, data.get("u")) if isinstance(data, dict) else None
-    if user is None or not user.active:
+def issue_token(
+    *,
+    session: Session,
+    settings: Settings,
+    user: User,
+    scopes: tuple[str, ...] = DEFAULT_SCOPES,
+) -> tuple[str, ApiToken]:
+    """A new random bearer token for the account (given once) and its stored row (hash only)."""
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_token_hash(secret),
+        scopes=" ".join(scopes),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.token_ttl_seconds),
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session=session,
+        actor=actor_for(user),
+        action="token",
+        kind="api_token",
+        target=str(row.id),
+        detail={"scopes": list(scopes), "expires_at": row.expires_at.isoformat()},
+    )
+    return secret, row
+
+
+def token_for(*, session: Session, token: str) -> ApiToken:
+    """The live token row for a bearer token; AuthError when unknown, expired or revoked."""
+    row = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
+    if row is None or not row.user.active:
         raise AuthError(N_("the token is not valid"))
-    return user
+    owner, token_id = row.user.username, row.id
+    if row.revoked_at is not None:
+        raise AuthError(
+            N_("the token has been revoked; sign in again"), username=owner, token_id=token_id
+        )
+    now = utcnow()
+    if row.expires_at <= now:
+        raise AuthError(
+            N_("the token has expired; sign in again"), username=owner, token_id=token_id
+        )
+    row.last_used_at = now
+    return row
+
+
+def user_for_token(*, session: Session, token: str) -> User:
+    return token_for(session=session, token=token).user
+
+
+def list_tokens(*, session: Session, username: str) -> list[ApiToken]:
+    user = get_by_username(session=session, username=username)
+    if user is None:
+        raise NotFound(N_("unknown account {value}"), value=username)
+    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    return list(session.execute(query).scalars())
+
+
+def revoke_token(*, session: Session, token_id: int, actor: Actor | None = None) -> ApiToken:
+    """Revoke a token. An account may revoke its own; an administrator any (None: the CLI).
+    Someone else's token answers as a missing one."""
+    row = session.get(ApiToken, token_id)
+    if row is None or (
+        actor is not None and actor.user_id != row.user_id and "admin" not in actor.roles
+    ):
+        raise NotFound(N_("no such token {value}"), value=token_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    record(
+        session=session,
+        actor=actor,
+        action="rights",
+        kind="api_token",
+        target=str(row.id),
+        detail={"revoked": True, "owner": row.user.username},
+    )
+    return row
+
+
+def require_role(actor: Actor, role: str) -> None:
+    if role not in actor.roles:
+        raise Forbidden(N_("this needs the role {role}"), role=role)
 
 
 def user_read(user: User) -> UserRead:
@@ -146,4 +389,5 @@ def user_read(user: User) -> UserRead:
         roles=sorted(user.role_set),
         groups=sorted(g.code for g in user.groups),
         locale=user.locale,
+        locked=user.locked,
     )

@@ -91,3 +91,11 @@ def agencies() -> Vocabulary:
 def agency_nation(agency: str) -> str:
     """The nation an agency belongs to."""
     return str(agencies().get(agency).extra["nation"])
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """Passwords too common to accept (lower-case), from common-passwords.txt."""
+    text = resources.files("vinculo.vocab").joinpath("common-passwords.txt").read_text("utf-8")
+    lines = (line.strip().lower() for line in text.splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))

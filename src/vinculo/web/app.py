@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
@@ -28,6 +29,7 @@ from vinculo.security.audit import record
 from vinculo.security.models import User
 from vinculo.security.service import actor_for
 from vinculo.settings import Settings
+from vinculo.web.security import SecurityHeaders, check_csrf
 from vinculo.web.startup import check_can_start
 
 API_PREFIX = "/api/v1"
@@ -40,35 +42,51 @@ def _locale_of(request: Request) -> str:
     return pick_locale(request.headers.get("accept-language"), "en")
 
 
+def record_refusal(session: Session, request: Request, exc: VinculoError, status: int) -> None:
+    """The audit row of a refused request, in the given session's transaction."""
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    record(
+        session=session,
+        actor=actor_for(user) if user else None,
+        action="refused",
+        kind="request",
+        target=request.url.path[:200],
+        outcome=str(status),
+        detail={
+            "method": request.method,
+            "error": exc.render("en"),
+            "field": exc.field,
+            "username": exc.params.get("username"),
+            "client": request.client.host if request.client else None,
+        },
+    )
+
+
 def _record_refusal(request: Request, exc: VinculoError, status: int) -> None:
     """An audit row for every refused request, in a transaction of its own.
 
     The request's own transaction has been rolled back by now (nothing it tried is stored),
     so the attempt is written separately.
     """
-    user_id = request.session.get("user_id") if "session" in request.scope else None
     with transaction(request.app.state.sessions) as session:
-        user = session.get(User, user_id) if isinstance(user_id, int) else None
-        record(
-            session=session,
-            actor=actor_for(user) if user else None,
-            action="refused",
-            kind="request",
-            target=request.url.path[:200],
-            outcome=str(status),
-            detail={
-                "method": request.method,
-                "error": exc.render("en"),
-                "field": exc.field,
-                "username": exc.params.get("username"),
-                "client": request.client.host if request.client else None,
-            },
-        )
+        record_refusal(session, request, exc, status)
+
+
+def api_error_response(
+    request: Request, exc: VinculoError, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The JSON body every refused API request answers with, in the reader's language."""
+    locale = _locale_of(request)
+    body: dict[str, object] = {"detail": exc.render(locale), "error": exc.to_dict(locale)}
+    errors = getattr(exc, "errors", None)
+    if errors:
+        body["errors"] = [e.to_dict(locale) for e in errors]
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _error_response(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, VinculoError)
-    locale = _locale_of(request)
     status = 400
     headers: dict[str, str] = {}
     if isinstance(exc, NotFound):
@@ -85,11 +103,7 @@ def _error_response(request: Request, exc: Exception) -> Response:
         from vinculo.web.pages import error_page
 
         return error_page(request, status, exc)
-    body: dict[str, object] = {"detail": exc.render(locale), "error": exc.to_dict(locale)}
-    errors = getattr(exc, "errors", None)
-    if errors:
-        body["errors"] = [e.to_dict(locale) for e in errors]
-    return JSONResponse(body, status_code=status, headers=headers)
+    return api_error_response(request, exc, status, headers)
 
 
 def _validation_message(error: dict[str, object]) -> str:
@@ -138,8 +152,11 @@ def create_app(settings: Settings) -> FastAPI:
         description="Binational security-cooperation platform: reports, entities, search.",
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        # Swagger UI and ReDoc load from a CDN: none is served (nothing from outside).
+        docs_url=None,
         redoc_url=None,
+        # Every state-changing page request carries the session's CSRF token (web/security.py).
+        dependencies=[Depends(check_csrf)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -148,9 +165,12 @@ def create_app(settings: Settings) -> FastAPI:
         SessionMiddleware,
         secret_key=settings.secret_key,
         session_cookie="vinculo_session",
+        max_age=None,  # gone when the browser closes; idle sign-out is kept server-side
         same_site="lax",
-        https_only=False,
+        https_only=settings.behind_tls,
     )
+    # Added last, so it wraps the rest: every answer gets the headers, errors included.
+    app.add_middleware(SecurityHeaders, behind_tls=settings.behind_tls)
     app.add_exception_handler(VinculoError, _error_response)
     app.add_exception_handler(RequestValidationError, _request_validation_response)
 

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi import Depends, Request, Security
+from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy.orm import Session
 
 from vinculo.db import transaction
-from vinculo.errors import AuthError
+from vinculo.errors import AuthError, Forbidden
 from vinculo.i18n import N_, pick_locale
+from vinculo.security.audit import record
 from vinculo.security.markings import PUBLIC, Actor
 from vinculo.security.models import User
-from vinculo.security.service import actor_for, user_for_token
+from vinculo.security.service import actor_for, token_for
 from vinculo.settings import Settings
 
-oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+oauth2 = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    scopes={"read": "read what the account may see", "write": "file reports, import"},
+)
 
 
 def get_settings(request: Request) -> Settings:
@@ -32,7 +38,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": committed before the answer leaves, so a client that got its answer and
+# asks again sees what the first request stored (the default would commit after sending).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_locale(request: Request, settings: SettingsDep) -> str:
@@ -61,27 +69,74 @@ def _with_locale(actor: Actor, locale: str) -> Actor:
 
 
 def get_api_actor(
+    security_scopes: SecurityScopes,
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2)],
 ) -> Actor:
-    """The account behind the bearer token; every API route but sign-in needs one."""
+    """The account behind the bearer token, if the token is live and holds the route's
+    scopes; every API route but sign-in needs one."""
     if not token:
         raise AuthError(N_("sign in first: send an OAuth2 bearer token"))
-    user = user_for_token(session=session, settings=settings, token=token)
-    locale = pick_locale(request.headers.get("accept-language"), user.locale)
-    return _with_locale(actor_for(user), locale)
+    row = token_for(session=session, token=token)
+    for scope in security_scopes.scopes:
+        if scope not in row.scope_set:
+            raise Forbidden(
+                N_("this token lacks the scope {scope}; ask for a token with it"),
+                field="scope",
+                scope=scope,
+            )
+    locale = pick_locale(request.headers.get("accept-language"), row.user.locale)
+    return _with_locale(actor_for(row.user), locale)
 
 
-def get_page_actor(request: Request, session: SessionDep, locale: LocaleDep) -> Actor:
-    """The signed-in account of the page session, or the public."""
+# Each API route declares its scope once, by the actor it takes.
+ApiActor = Annotated[Actor, Security(get_api_actor, scopes=["read"])]
+WriteActor = Annotated[Actor, Security(get_api_actor, scopes=["write"])]
+TokenActor = Annotated[Actor, Security(get_api_actor)]  # any live token: manage tokens
+
+
+IDLE_NOTICE = "idle"
+
+
+def end_page_session(request: Request, notice: str | None = None) -> None:
+    """Sign the page session out, keeping only its language (and a notice for /login)."""
+    locale = request.session.get("locale")
+    request.session.clear()
+    if locale:
+        request.session["locale"] = locale
+    if notice:
+        request.session["notice"] = notice
+
+
+def get_page_actor(
+    request: Request, session: SessionDep, locale: LocaleDep, settings: SettingsDep
+) -> Actor:
+    """The signed-in account of the page session, or the public.
+
+    A session unused for `settings.session_idle_minutes` is signed out (and the sign-in page
+    says why); so is one whose account was locked or disabled meanwhile.
+    """
     user_id = request.session.get("user_id")
-    user = session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or not user.active:
+    if not isinstance(user_id, int):
         return _with_locale(PUBLIC, locale)
+    now = time.time()
+    seen = request.session.get("seen")
+    idle = not isinstance(seen, int | float) or now - seen > settings.session_idle_minutes * 60
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.locked or idle:
+        end_page_session(request, IDLE_NOTICE if idle else None)
+        record(
+            session=session,
+            actor=actor_for(user) if user else None,
+            action="sign_out",
+            kind="account",
+            target=user.username if user else None,
+            detail={"reason": "idle" if idle else "account locked or disabled"},
+        )
+        return _with_locale(PUBLIC, locale)
+    request.session["seen"] = now
     return _with_locale(actor_for(user), locale)
 
 
-ApiActor = Annotated[Actor, Depends(get_api_actor)]
 PageActor = Annotated[Actor, Depends(get_page_actor)]

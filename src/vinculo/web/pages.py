@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vinculo.errors import AuthError, VinculoError
-from vinculo.i18n import pick_locale
+from vinculo.i18n import N_, gettext, pick_locale
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.service import authenticate
-from vinculo.web.deps import LocaleDep, SessionDep, SettingsDep, get_page_actor
+from vinculo.web.deps import (
+    IDLE_NOTICE,
+    LocaleDep,
+    PageActor,
+    SessionDep,
+    SettingsDep,
+    end_page_session,
+    get_page_actor,
+)
 from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -33,14 +42,35 @@ def error_page(request: Request, status: int, exc: VinculoError) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     # Raised before the page's own dependencies ran to the end, so the actor is found again.
     with request.app.state.sessions() as session:
-        actor = get_page_actor(request, session, str(locale))
+        actor = get_page_actor(request, session, str(locale), request.app.state.settings)
     return render(request, "error.html", actor=actor, status_code=status, status=status, error=exc)
 
 
+def _notice(request: Request, settings: SettingsDep, locale: str) -> str | None:
+    """Why the visitor is back at sign-in, said once."""
+    if request.session.pop("notice", None) != IDLE_NOTICE:
+        return None
+    minutes = f"{settings.session_idle_minutes:g}"
+    return gettext(
+        locale,
+        N_("You were signed out after {minutes} minutes without activity. Sign in again."),
+        minutes=minutes,
+    )
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, locale: LocaleDep, next: str = "/") -> Response:
+def login_form(
+    request: Request, locale: LocaleDep, settings: SettingsDep, next: str = "/"
+) -> Response:
     actor = Actor(username=None, locale=locale)
-    return render(request, "login.html", actor=actor, next=_safe_next(next), error=None)
+    return render(
+        request,
+        "login.html",
+        actor=actor,
+        next=_safe_next(next),
+        error=None,
+        notice=_notice(request, settings, locale),
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -51,13 +81,16 @@ def login(
     locale: LocaleDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
         user = authenticate(
-            session=session, settings=settings, username=username, password=password
+            session=session, settings=settings, username=username, password=password, code=code
         )
     except AuthError as error:
+        # Rendered, not raised: the transaction commits, so the failure count and the
+        # lockout it may lead to are kept along with this row.
         record(
             session=session,
             actor=None,
@@ -77,17 +110,24 @@ def login(
             error=error,
             username=username,
         )
+    # A new session (and so a new CSRF token) for the signed-in account: none carried over.
     request.session.clear()
     request.session["user_id"] = user.id
     request.session["username"] = user.username
     request.session["locale"] = locale if "lang" in request.query_params else user.locale
+    request.session["seen"] = time.time()
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    locale = request.session.get("locale")
-    request.session.clear()
-    if locale:
-        request.session["locale"] = locale
+def logout(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    if actor.signed_in:
+        record(
+            session=session,
+            actor=actor,
+            action="sign_out",
+            kind="account",
+            target=actor.username,
+        )
+    end_page_session(request)
     return RedirectResponse("/login", status_code=303)

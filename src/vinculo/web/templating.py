@@ -11,10 +11,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from vinculo import vocab
 from vinculo.i18n import gettext, ngettext
 from vinculo.security.markings import Actor
+from vinculo.web.security import CSRF_FIELD, csrf_token
 
 
 @pass_context
@@ -49,7 +51,8 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """A page in the actor's locale; every page gets the actor, locale and language switch."""
+    """A page in the actor's locale; every page gets the actor, locale, language switch and
+    the session's CSRF token (`{{ csrf_field }}` in every form that posts)."""
     locale = actor.locale
     other = "es" if locale == "en" else "en"
     query = dict(request.query_params)
@@ -58,7 +61,16 @@ def render(
     return templates().TemplateResponse(
         request,
         name,
-        {"actor": actor, "locale": locale, "other_locale": other, "switch_url": switch_url}
+        {
+            "actor": actor,
+            "locale": locale,
+            "other_locale": other,
+            "switch_url": switch_url,
+            "csrf_token": csrf_token(request),
+            "csrf_field": Markup(
+                f'<input type="hidden" name="{CSRF_FIELD}" value="{csrf_token(request)}">'
+            ),
+        }
         | context,
         status_code=status_code,
     )
