@@ -257,3 +257,35 @@ def test_a_filing_lands_on_the_new_report(page: Page, filing_server: LiveServer)
     expect(page.locator("tr.statement")).to_have_count(2)
     expect(page.locator(".statement-table")).to_contain_text("AZ-4821-K")
     shot(page, "13-filed-entity")
+
+
+def test_the_security_policy_blocks_nothing_the_pages_use(
+    page: Page, browser_server: LiveServer, usa_only_path: str
+) -> None:
+    """Under the strict Content Security Policy every page loads its styles and script, and
+    the browser reports no violation."""
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    sign_in(page, browser_server, "us.analyst")
+    for path in ["/", "/search?q=garcia", "/reports/new", usa_only_path, "/entities/per-0001"]:
+        response = page.goto(browser_server.url + path)
+        assert response is not None
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+        # The script ran and Pico's stylesheet applied (it zeroes the body margin).
+        expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))  # app.js ran
+        assert page.evaluate("getComputedStyle(document.body).margin") == "0px"
+    page.click("header form[action='/logout'] button")
+    expect(page.locator("h1")).to_have_text("Sign in")
+    assert not problems, problems
