@@ -180,3 +180,8 @@ def test_signed_in_actor_sees_green_released_to_their_nation() -> None:
 def test_signature_round_trips_equal_markings() -> None:
     signatures = {m.signature() for m in ALL_MARKINGS}
     assert len(signatures) == len(set(ALL_MARKINGS))
+
+
+def test_signature_parses_back_to_the_same_markings() -> None:
+    for markings in ALL_MARKINGS:
+        assert Markings.from_signature(markings.signature()) == markings

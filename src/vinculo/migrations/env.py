@@ -17,8 +17,11 @@ connection = context.config.attributes["connection"]
 def include_object(
     obj: object, name: str | None, kind: str, reflected: bool, other: object
 ) -> bool:
-    """Full-text tables are made by hand in migrations; autogenerate must leave them be."""
-    return not (kind == "table" and name is not None and "_fts" in name)
+    """Search structures are made by hand in migrations; autogenerate must leave them be."""
+    if kind == "table" and name is not None and "_fts" in name:
+        return False
+    # PostgreSQL's stored search vectors (0005) are not in the models.
+    return not (kind == "column" and name is not None and name.endswith("_tsv"))
 
 
 context.configure(

@@ -122,6 +122,24 @@ class Markings:
         ]
         return "|".join(parts)
 
+    @classmethod
+    def from_signature(cls, signature: str) -> Markings:
+        """The markings a signature was made from (the inverse of `signature`)."""
+        tlp, originator, rel_to, orcon, groups, recipients, shared = signature.split("|")
+
+        def split(text: str) -> frozenset[str]:
+            return frozenset(p for p in text.split(",") if p)
+
+        return cls(
+            tlp=TLP(tlp),
+            originator=originator,
+            rel_to=split(rel_to),
+            orcon=orcon == "1",
+            groups=split(groups),
+            recipients=split(recipients),
+            shared_with=split(shared),
+        )
+
     def banner(self) -> str:
         """The classification-style line shown at the top and bottom of a report."""
         text = f"TLP:{self.tlp.value} // REL TO {', '.join(sorted(self.rel_to))}"
