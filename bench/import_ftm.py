@@ -1,17 +1,20 @@
 """FtM JSON-lines import into SQLite on one core: target ≥ 20,000 statements/s.
 
-    .venv/bin/python bench/import_ftm.py [--entities 30000] [--runs 2] [--profile]
+    .venv/bin/python bench/import_ftm.py [--entities 30000] [--runs 3] [--profile]
 
 Writes a deterministic synthetic file (Person/Company entities with name, birthDate,
 nationality, idNumber, alias…, ≈150k statements) into a temporary directory, then times:
 
   * `vinculo.intel.transfer.import_ftm` in one transaction on a fresh migrated SQLite store,
-    as `vinculo import ftm FILE --as USER --tlp GREEN --rel-to USA,MEX` does (best of --runs);
+    as `vinculo import ftm FILE --as USER --tlp GREEN --rel-to USA,MEX` does (best of --runs),
+    checking afterwards that the full-text index holds every statement and its trigger is back
+    (import_ftm fills the index once at the end: `SQLiteBackend.bulk_statements`);
   * the real CLI once, in a subprocess, with the Rich progress bar forced on;
   * peers and a breakdown on the same data: followthemoney's own parse, vinculo's parse and
-    check, statement-row building, the SQLAlchemy write, a raw sqlite3 write into the same
-    schema (with and without the FTS trigger), and the floor: a plain sqlite3 `executemany`
-    into a bare table with no validation and no indexes.
+    check, statement-row building, vinculo's write alone (`bulk_statements` around
+    `insert_entities` + `upsert_statements`), a raw sqlite3 write into the same schema (with
+    the per-row FTS trigger, and with the index filled once after), and the floor: a plain
+    sqlite3 `executemany` into a bare table with no validation and no indexes.
 
 Exits non-zero only when something cannot run; a missed target prints MISS.
 """
@@ -29,14 +32,13 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from contextlib import ExitStack, nullcontext
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _whatif
 from _common import (
     console,
     die,
@@ -115,28 +117,20 @@ def run_import(
     data: Path,
     name: str,
     profile: bool = False,
-    variant: str = "shipped",
     with_progress: bool = False,
 ) -> dict[str, Any]:
-    """import_ftm into a fresh store, one transaction; `variant` patches in a what-if change."""
+    """import_ftm into a fresh store, one transaction, as the CLI runs it."""
     engine, sessions, actor = fresh_store(directory, f"import-{name}.db")
     profiler = cProfile.Profile() if profile else None
-    patches = ExitStack()
-    if variant in ("driver", "both"):
-        patches.enter_context(_whatif.driver_upsert())
     with (
-        patches,
         stopwatch() as t,
         transaction(sessions) as session,
         data.open(encoding="utf-8") as lines,
     ):
         if profiler:
             profiler.enable()
-        deferred = (
-            _whatif.fts_once_per_import(session) if variant in ("fts", "both") else nullcontext()
-        )
         bar = cli_progress(data) if with_progress else None
-        with deferred, bar or nullcontext():
+        with bar or nullcontext():
             summary = import_ftm(
                 session=session,
                 actor=actor,
@@ -149,12 +143,14 @@ def run_import(
         if profiler:
             profiler.disable()
     with sessions() as session:
-        # The same rows are searchable, whichever way they were written.
         found = session.execute(
             text("SELECT count(*) FROM statement_fts WHERE statement_fts MATCH '\"garcia\"*'")
         ).scalar()
         stored = session.execute(text("SELECT count(*) FROM statements")).scalar()
     engine.dispose()
+    # import_ftm fills the index once at the end (SQLiteBackend.bulk_statements): main()
+    # checks it holds what a trigger per row makes, and that the trigger is back.
+    fts = fts_fingerprint(directory / f"import-{name}.db")
     if profiler:
         buffer = io.StringIO()
         stats = pstats.Stats(profiler, stream=buffer)
@@ -166,7 +162,29 @@ def run_import(
         "statements": summary.statements,
         "stored": stored,
         "fts_garcia": found,
+        "fts": fts,
     }
+
+
+def fts_fingerprint(db: Path) -> tuple[int, int]:
+    """(term instances, rows) the statements' full-text index holds, read from FTS5 itself."""
+    con = sqlite3.connect(db)
+    try:
+        con.execute(
+            "CREATE VIRTUAL TABLE temp.fts_terms USING fts5vocab(main, 'statement_fts', 'instance')"
+        )
+        instances, rows = con.execute(
+            "SELECT count(*), count(DISTINCT doc) FROM temp.fts_terms"
+        ).fetchone()
+        trigger = con.execute(
+            "SELECT count(*) FROM sqlite_master"
+            " WHERE type = 'trigger' AND name = 'statements_fts_insert'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    if trigger != 1:
+        die(f"{db.name}: the trigger statements_fts_insert is missing after the write")
+    return int(instances), int(rows)
 
 
 def cli_progress(data: Path) -> Progress:
@@ -240,7 +258,7 @@ def raw_write(
     tuples: list[tuple[Any, ...]],
     entities: list[tuple[str, str, str]],
     defer_fts: bool,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """The same rows through sqlite3 alone into the migrated schema (indexes, FTS trigger)."""
     fresh_store(directory, name)[0].dispose()
     con = raw_connection(directory / name)
@@ -249,6 +267,9 @@ def raw_write(
         " shared_with) VALUES ('raw', 'GREEN', 'FGR', 'MEX,USA', 0, '', '', '')"
     )
     marking_id = con.execute("select id from markings where signature = 'raw'").fetchone()[0]
+    trigger = con.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'statements_fts_insert'"
+    ).fetchone()[0]
     if defer_fts:
         con.execute("DROP TRIGGER statements_fts_insert")
     con.commit()
@@ -270,8 +291,12 @@ def raw_write(
                 " SELECT seq, norm FROM statements WHERE norm IS NOT NULL"
             )
         con.commit()
+    if defer_fts:
+        # What the migrations left: the trigger, for the writes after this one.
+        con.execute(str(trigger))
+        con.commit()
     con.close()
-    return t
+    return {**t, "fts": fts_fingerprint(directory / name)}
 
 
 def floor_write(directory: Path, tuples: list[tuple[Any, ...]]) -> dict[str, float]:
@@ -284,36 +309,42 @@ def floor_write(directory: Path, tuples: list[tuple[Any, ...]]) -> dict[str, flo
     return t
 
 
-def sqlalchemy_write(directory: Path, checked: list[Any], seen: datetime) -> dict[str, float]:
-    """vinculo's own write path (backend insert/upsert) with rows already checked."""
-    engine, sessions, _actor = fresh_store(directory, "sqlalchemy.db")
+def vinculo_write(directory: Path, checked: list[Any], seen: datetime) -> dict[str, Any]:
+    """vinculo's own write path as import_ftm runs it (bulk_statements around the backend's
+    insert_entities + upsert_statements, batches of 2,000), rows built before the clock."""
+    engine, sessions, _actor = fresh_store(directory, "vinculo-write.db")
     with transaction(sessions) as session:
         marking_id = marking_id_for(
             session=session, markings=Markings.create(tlp="GREEN", originator="FGR")
         )
+    batches: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
+    for start in range(0, len(checked), 2000):
+        batch = checked[start : start + 2000]
+        entities = [{"id": e[0], "schema": e[1], "created_at": seen} for e in batch]
+        rows = [
+            row
+            for entity_id, schema, values in batch
+            for row in statement_rows(
+                entity_id=entity_id,
+                schema=schema,
+                values=values,
+                source="data",
+                marking_id=marking_id,
+                report_id=None,
+                seen=seen,
+            )
+        ]
+        batches.append((entities, rows))
     with stopwatch() as t, transaction(sessions) as session:
         backend = backend_for(session)
-        for start in range(0, len(checked), 2000):
-            batch = checked[start : start + 2000]
-            rows: list[dict[str, Any]] = []
-            for entity_id, schema, values in batch:
-                rows.extend(
-                    statement_rows(
-                        entity_id=entity_id,
-                        schema=schema,
-                        values=values,
-                        source="data",
-                        marking_id=marking_id,
-                        report_id=None,
-                        seen=seen,
-                    )
-                )
-            backend.insert_entities(
-                session, [{"id": e[0], "schema": e[1], "created_at": seen} for e in batch]
-            )
-            backend.upsert_statements(session, rows)
+        # Code before bulk_statements (measured from a `git archive`) kept the trigger per row.
+        bulk = getattr(backend, "bulk_statements", None)
+        with bulk(session) if bulk else nullcontext():
+            for entities, rows in batches:
+                backend.insert_entities(session, entities)
+                backend.upsert_statements(session, rows)
     engine.dispose()
-    return t
+    return {**t, "fts": fts_fingerprint(directory / "vinculo-write.db")}
 
 
 def main() -> None:
@@ -321,8 +352,6 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=30_000)
     parser.add_argument("--runs", type=int, default=3, help="import_ftm runs; the best counts")
     parser.add_argument("--profile", action="store_true", help="cProfile the first run")
-    parser.add_argument("--no-what-if", action="store_true", help="skip the what-if runs")
-    parser.add_argument("--what-if-runs", type=int, default=2, help="runs per what-if; best")
     args = parser.parse_args()
 
     console.rule("bench/import_ftm.py — FtM JSON-lines import into SQLite, one core")
@@ -387,23 +416,20 @@ def main() -> None:
             tuple(stamp if isinstance(r[c], datetime) else r[c] for c in COLUMNS) for r in dict_rows
         ]
         entity_rows = [(e[0], e[1], stamp) for e in checked]
-        sa_write = sqlalchemy_write(directory, checked, seen)
+        write = vinculo_write(directory, checked, seen)
         raw = raw_write(directory, "raw.db", tuples, entity_rows, defer_fts=False)
         raw_deferred = raw_write(directory, "raw-deferred.db", tuples, entity_rows, defer_fts=True)
         floor = floor_write(directory, tuples)
-        what_if: dict[str, dict[str, Any]] = {}
-        if not args.no_what_if:
-            for variant in ("driver", "fts", "both"):
-                tries = [
-                    run_import(directory, data, f"{variant}{n}", variant=variant)
-                    for n in range(args.what_if_runs)
-                ]
-                what_if[variant] = min(tries, key=lambda r: r["wall"])
-                if (what_if[variant]["stored"], what_if[variant]["fts_garcia"]) != (
-                    runs[0]["stored"],
-                    runs[0]["fts_garcia"],
-                ):
-                    die(f"what-if {variant} stored different rows than import_ftm")
+        for label, got in [(f"import_ftm run {n + 1}", r["fts"]) for n, r in enumerate(runs)] + [
+            ("import_ftm + progress bar", with_bar["fts"]),
+            ("vinculo write", write["fts"]),
+            ("sqlite3, FTS deferred", raw_deferred["fts"]),
+        ]:
+            if got != raw["fts"]:
+                die(
+                    f"{label}: the full-text index holds {got[0]:,} terms in {got[1]:,} rows; "
+                    f"a trigger per row made {raw['fts'][0]:,} in {raw['fts'][1]:,}"
+                )
 
     rate = statements / best["wall"]
     table = Table(title=f"FtM import, {statements:,} statements from {len(lines):,} entities")
@@ -411,7 +437,7 @@ def main() -> None:
         table.add_column(name, justify="right" if name[0] in "wCst" else "left")
     table.columns[0].justify = "left"
 
-    def add(step: str, what: str, t: dict[str, float], target: str = "") -> None:
+    def add(step: str, what: str, t: dict[str, Any], target: str = "") -> None:
         table.add_row(
             step,
             what,
@@ -423,13 +449,13 @@ def main() -> None:
 
     add(
         "import_ftm (best)",
-        "parse, check, build rows, SQLAlchemy upsert, indexes + FTS",
+        "parse, check, build rows, driver upsert, indexes, FTS once at the end",
         best,
         f"≥ {TARGET:,} {verdict(rate >= TARGET)}",
     )
     add(
         "import_ftm + progress bar",
-        "in-process, with the CLI's Rich progress callback on every line",
+        "in-process, with the CLI's Rich progress callback (once per batch)",
         with_bar,
     )
     cli_rate = statements / cli["wall"]
@@ -445,56 +471,25 @@ def main() -> None:
     add("peer: FtM parse", "model.get_proxy(json.loads(line))", ftm_parse)
     add("vinculo check", "json.loads + check_entity (cleans every value)", check)
     add("vinculo rows", "statement_rows: make_key + fold", build)
-    add("SQLAlchemy write", "insert_entities + upsert_statements, rows prebuilt", sa_write)
-    add("sqlite3 write", "same SQL via executemany, same schema + FTS trigger", raw)
+    add("vinculo write", "bulk_statements: entities + statement upsert, rows prebuilt", write)
+    add("sqlite3 write", "same SQL via executemany, same schema, FTS trigger per row", raw)
     add("sqlite3, FTS deferred", "as above, FTS filled by one INSERT…SELECT after", raw_deferred)
     add("peer: floor", "executemany into a bare table, no indexes", floor)
     console.print(table)
 
-    if what_if:
-        table = Table(
-            title="What-if — import_ftm with library code patched in-process (bench/_whatif.py), "
-            "NOT what ships"
-        )
-        for name in ("change", "wall s", "CPU s", "statements/s", "CPU-bound rate", "target"):
-            table.add_column(name, justify="left" if name == "change" else "right")
-        labels = {
-            "driver": "upsert_statements: one driver executemany of tuples (no SQLAlchemy "
-            "per-row parameter processing)",
-            "fts": "FTS filled once per import (INSERT…SELECT) instead of a trigger per row",
-            "both": "both changes",
-        }
-        for variant, r in what_if.items():
-            wall_rate = statements / r["wall"]
-            table.add_row(
-                labels[variant],
-                f"{r['wall']:.2f}",
-                f"{r['cpu']:.2f}",
-                f"{wall_rate:,.0f}",
-                f"{statements / r['cpu']:,.0f}",
-                f"≥ {TARGET:,} {verdict(wall_rate >= TARGET)}",
-            )
-        console.print(table)
-        console.print(
-            "Each what-if run stored the same statements and FTS rows as import_ftm "
-            f"({runs[0]['stored']:,} rows; {runs[0]['fts_garcia']:,} match 'garcia*')."
-        )
-
     console.print(
         "Where import_ftm's CPU time goes (from the rows above): "
         f"json + check {check['cpu']:.1f} s, statement rows {build['cpu']:.1f} s, "
-        f"SQLAlchemy write {sa_write['cpu']:.1f} s, of which SQLite itself "
-        f"≈{raw['cpu']:.1f} s (per-row FTS trigger ≈{raw['cpu'] - raw_deferred['cpu']:.1f} s, "
-        f"bare insert {floor['cpu']:.1f} s); import_ftm total {best['cpu']:.1f} s."
+        f"vinculo write {write['cpu']:.1f} s, of which SQLite itself "
+        f"≈{raw_deferred['cpu']:.1f} s (bare insert {floor['cpu']:.1f} s; a per-row FTS "
+        f"trigger would add ≈{raw['cpu'] - raw_deferred['cpu']:.1f} s); "
+        f"import_ftm total {best['cpu']:.1f} s."
     )
-    if what_if:
-        base = min(r["cpu"] for r in runs)
-        console.print(
-            "Measured end to end by the what-if runs (CPU s saved against the best shipped run): "
-            f"driver executemany {base - what_if['driver']['cpu']:.1f} s, "
-            f"FTS once per import {base - what_if['fts']['cpu']:.1f} s, "
-            f"both {base - what_if['both']['cpu']:.1f} s."
-        )
+    console.print(
+        f"Full-text index after every write above: the same {raw['fts'][0]:,} terms in "
+        f"{raw['fts'][1]:,} rows as a trigger per row makes, and the trigger back; "
+        f"{runs[0]['stored']:,} statements stored, {runs[0]['fts_garcia']:,} match 'garcia*'."
+    )
     console.print(
         f"CLI: `{cli['command']}` → {cli['statements']:,} statements stored; "
         f"progress bar drawn: {'yes' if cli['bar'] else 'NO'}; last line: {cli['last']!r}"

@@ -19,7 +19,10 @@ and, on the same data, the peers:
   * the same calls for an actor who sees everything (visible marking list = every id), so the
     cost of the policy is visible;
   * a naive `LIKE '%term%'` scan over statements.value for 20 of the queries, to show what the
-    full-text index buys.
+    full-text index buys;
+and the plans of the full-text queries `search` sends for the slowest query, captured as the
+library runs them (FTS5 on SQLite; the stored tsvector columns of migration 0005 on
+PostgreSQL; each half ranks only the newest `intel.search.RANK_WINDOW` visible matches).
 With --backend auto (the default), PostgreSQL runs too when VINCULO_TEST_POSTGRES_URL is set
 or a server answers on 127.0.0.1:5432 (at --pg-statements / --pg-reports, smaller by default).
 
@@ -48,7 +51,6 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _whatif
 from _common import (
     OUT,
     console,
@@ -59,7 +61,6 @@ from _common import (
     plain_verdict,
     schema_heads,
     sqlite_store,
-    stopwatch,
     timed,
     url_store,
     verdict,
@@ -76,7 +77,7 @@ from _synth import (
     report_texts,
 )
 from rich.table import Table
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -344,7 +345,8 @@ def build_store(
     )
 
     # Reports: the first ones through create_report (timed), the rest bulk-inserted in the
-    # same shape with SQLAlchemy core (so the FTS triggers still fire).
+    # same shape with SQLAlchemy core (so the FTS triggers still fire on SQLite, and the stored
+    # tsvector columns are generated on PostgreSQL).
     review_by = date.today() + timedelta(days=365)
     mentioned: list[str] = []
     report_picker = Picker(marks, marks_visible)
@@ -698,9 +700,7 @@ def measure(
     info: dict[str, Any],
     backend: str,
     repeats: int,
-    what_if_db: Path | None,
     query_step: int = 1,
-    pg_engine: Engine | None = None,
 ) -> tuple[list[Series], dict[str, Any]]:
     probe = Probe(sessions, info, repeats, query_step)
     actor = probe.actor
@@ -777,78 +777,7 @@ def measure(
     )
     extra["like_rows"] = like_rows
 
-    # What-if: the changes the report recommends, patched in-process (SQLite only).
-    what_if: list[Series] = []
-    if what_if_db is not None or pg_engine is not None:
-        extra["same_page"] = None
-    if what_if_db is not None:
-        extra["same_page"] = same_first_page(probe)
-        window = f"rank only the newest {_whatif.WINDOW:,} visible matches"
-        with _whatif.ranked_window():
-            probe.warm()
-            what_if.append(probe.search("mx.analyst", window, SEARCH_P95_MS))
-        with _whatif.cached_policy():
-            note = "policy memoised per (actor, marking set)"
-            probe.warm()
-            what_if.append(probe.entities("mx.analyst", note, ENTITY_P95_MS))
-            what_if.append(probe.pages("mx.analyst", note))
-            with _whatif.ranked_window():
-                note = "both changes"
-                what_if.append(probe.search("mx.analyst", note, SEARCH_P95_MS))
-    if pg_engine is not None:
-        with _whatif.pg_stored_tsvector(pg_engine) as stored:
-            stored_probe = Probe(stored, info, repeats, query_step)
-            stored_probe.warm()
-            note = "stored tsvector columns + GIN, ranked on them"
-            what_if.append(stored_probe.search("mx.analyst", note, SEARCH_P95_MS))
-            with _whatif.ranked_window():
-                note = f"stored tsvector + rank only the newest {_whatif.WINDOW:,} matches"
-                stored_probe.warm()
-                what_if.append(stored_probe.search("mx.analyst", note, SEARCH_P95_MS))
-            with _whatif.cached_policy(), _whatif.ranked_window():
-                note = "both + policy memoised"
-                what_if.append(stored_probe.search("mx.analyst", note, SEARCH_P95_MS))
-                what_if.append(stored_probe.pages("mx.analyst", "policy memoised"))
-    extra["what_if"] = what_if
     return series, extra
-
-
-def same_first_page(probe: Probe) -> tuple[int, int, list[str]]:
-    """How many queries get the same first page (same ids, same order) with the windowed
-    ranking as with the shipped code; the others are listed."""
-
-    def page(q: str) -> list[str]:
-        with probe.sessions() as s:
-            found = search_module.search(session=s, actor=probe.actor, q=q, kind="all")
-            return [f"{hit.kind}:{hit.id}" for hit in found.items]
-
-    before = {q: page(q) for _, q in probe.queries}
-    with _whatif.ranked_window():
-        after = {q: page(q) for _, q in probe.queries}
-    differ = [q for q in before if before[q] != after[q]]
-    # A page may only differ where one half has more visible matches than the window ranks.
-    from vinculo.intel.backends import query_tokens
-
-    with probe.sessions() as s:
-        visible = visible_marking_ids(session=s, actor=probe.actor)
-        unexplained = []
-        for q in differ:
-            tokens = query_tokens(q)
-            biggest = 0
-            for match, table in (
-                (backend_for(s).match_statements(tokens).subquery(), StatementRow),
-                (backend_for(s).match_reports(tokens).subquery(), Report),
-            ):
-                count = s.execute(
-                    select(func.count())
-                    .select_from(match)
-                    .join(table, table.seq == match.c.seq)
-                    .where(table.marking_id.in_(visible))
-                ).scalar()
-                biggest = max(biggest, int(count or 0))
-            if biggest <= _whatif.WINDOW:
-                unexplained.append(q)
-    return len(before) - len(differ), len(before), differ, unexplained
 
 
 def fts_entity_count(sessions: sessionmaker[Session], q: str, visible: list[int]) -> int:
@@ -871,44 +800,38 @@ def fts_entity_count(sessions: sessionmaker[Session], q: str, visible: list[int]
 
 
 def explain(sessions: sessionmaker[Session], backend: str, q: str) -> str:
-    """The plans of both halves of search for q (entity, report), as the database picks them."""
-    from vinculo.intel.backends import query_tokens
+    """The plans of the full-text queries `search` runs for q (entity and report halves),
+    captured as the shipped code sends them to the database, and the time each takes alone."""
+    marks = ("statement_fts", "report_fts", "norm_tsv", "search_tsv")
+    captured: list[tuple[str, Any]] = []
 
-    actor = analyst_actor()
+    def capture(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
+        if any(mark in sql for mark in marks):
+            captured.append((sql, params))
+
     out = []
     with sessions() as s:
-        visible = visible_marking_ids(session=s, actor=actor)
-        tokens = query_tokens(q)
-        matches = backend_for(s).match_statements(tokens).subquery()
-        best = func.min(matches.c.rank)
-        entity_half = (
-            select(StatementRow.entity_id, best.label("rank"))
-            .join(matches, matches.c.seq == StatementRow.seq)
-            .where(StatementRow.marking_id.in_(visible))
-            .group_by(StatementRow.entity_id)
-            .order_by(best, StatementRow.entity_id)
-            .limit(21)
-        )
-        rmatches = backend_for(s).match_reports(tokens).subquery()
-        report_half = (
-            select(Report)
-            .join(rmatches, rmatches.c.seq == Report.seq)
-            .where(Report.marking_id.in_(visible))
-            .order_by(rmatches.c.rank, Report.seq.desc())
-            .limit(21)
-        )
-        for name, stmt in (("entity half", entity_half), ("report half", report_half)):
-            compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        engine = s.get_bind()
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            # The audit row `search` appends is rolled back with the session.
+            search_module.search(session=s, actor=analyst_actor(), q=q, kind="all")
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        connection = s.connection()
+        for sql, params in captured:
+            half = "entity half" if any(m in sql for m in marks[::2]) else "report half"
             if backend == "sqlite":
-                rows = s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
                 plan = [f"    {r[3]}" for r in rows]
             else:
-                rows = s.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).all()
+                rows = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params).all()
                 plan = [f"    {r[0]}" for r in rows]
-            with stopwatch() as t:
-                s.execute(stmt).all()
-            out.append(f"  {name} ({t['wall'] * 1000:.0f} ms):")
+            ms = timed(lambda sql=sql, params=params: connection.exec_driver_sql(sql, params).all())
+            out.append(f"  {half} ({ms:.1f} ms alone):")
             out.extend(plan)
+    if not captured:
+        out.append("  (no full-text query was sent: nothing visible, or no tokens)")
     return "\n".join(out)
 
 
@@ -928,7 +851,7 @@ def print_report(
     console.print(
         f"Reports: {info['reports_via_service']:,} via create_report "
         f"({info['create_report_ms']} ms each), {info['reports_bulk']:,} bulk-inserted with "
-        "SQLAlchemy core in the same shape (FTS triggers fire)."
+        "SQLAlchemy core in the same shape (indexed for search as create_report's are)."
     )
     table = Table(title=f"Read paths — {label}")
     for name in ("path", "actor", "n", "p50 ms", "p95 ms", "max ms", "target", "", "note"):
@@ -962,30 +885,6 @@ def print_report(
     for kind, q, ms, n_like, fts_ms, n_fts in extra["like_rows"]:
         like.add_row(kind, q, f"{ms:.0f}", f"{n_like:,}", f"{fts_ms:.1f}", f"{n_fts:,}")
     console.print(like)
-
-    if extra["what_if"]:
-        table = Table(
-            title="What-if — library code patched in-process (bench/_whatif.py), NOT what ships"
-        )
-        for name in ("path", "actor", "n", "p50 ms", "p95 ms", "max ms", "target", "", "change"):
-            numeric = name in ("n", "p50 ms", "p95 ms", "max ms")
-            table.add_column(name, justify="right" if numeric else "left")
-        for s in extra["what_if"]:
-            table.add_row(*s.row())
-        console.print(table)
-        if extra.get("same_page"):
-            same, total, differ, unexplained = extra["same_page"]
-            console.print(
-                f"Windowed ranking gives the same first page as the shipped code for {same} of "
-                f"{total} queries. The {len(differ)} others all have more than "
-                f"{_whatif.WINDOW:,} visible matches in one half (so only the newest "
-                f"{_whatif.WINDOW:,} were ranked)"
-                + (
-                    f", except: {', '.join(repr(q) for q in unexplained)}"
-                    if unexplained
-                    else "; none is unexplained."
-                )
-            )
 
     lines = []
     for s in series:
@@ -1120,9 +1019,7 @@ def run_one(
     sessions: sessionmaker[Session],
     info: dict[str, Any],
     repeats: int,
-    what_if_db: Path | None,
     query_step: int = 1,
-    pg_engine: Engine | None = None,
 ) -> list[str]:
     counts = store_counts(sessions, analyst_actor())
     if query_step > 1:
@@ -1130,7 +1027,7 @@ def run_one(
             f"{label}: timing every {query_step}th of the {len(info['queries'])} queries "
             f"({len(info['queries'][::query_step])}), {repeats} run(s) each."
         )
-    series, extra = measure(sessions, info, backend, repeats, what_if_db, query_step, pg_engine)
+    series, extra = measure(sessions, info, backend, repeats, query_step)
     lines = print_report(label, counts, info, series, extra)
     slow = extra["slowest"][0][1][1]
     console.print(f"plans for {slow!r} (the slowest search):")
@@ -1150,7 +1047,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="runs per query; median counts")
-    parser.add_argument("--no-what-if", action="store_true", help="skip the what-if section")
     args = parser.parse_args()
 
     console.rule("bench/read_paths.py — search, entity page, report list under the policy")
@@ -1160,8 +1056,7 @@ def main() -> None:
         sessions, engine, info = sqlite_target(
             args.statements, args.reports, args.seed, args.rebuild
         )
-        what_if_db = None if args.no_what_if else Path(engine.url.database or "")
-        summary += run_one("SQLite", "sqlite", sessions, info, args.repeats, what_if_db)
+        summary += run_one("SQLite", "sqlite", sessions, info, args.repeats)
         engine.dispose()
     if args.backend in ("auto", "postgresql"):
         url = postgres_url()
@@ -1183,14 +1078,7 @@ def main() -> None:
                     f"PostgreSQL ({args.pg_statements:,} statements, {args.pg_reports:,} reports)"
                 )
                 summary += run_one(
-                    label,
-                    "postgresql",
-                    sessions,
-                    info,
-                    args.pg_repeats,
-                    None,
-                    args.pg_query_step,
-                    None if args.no_what_if else engine,
+                    label, "postgresql", sessions, info, args.pg_repeats, args.pg_query_step
                 )
                 engine.dispose()
     console.print(machine_line())
