@@ -124,6 +124,7 @@ def build_world(store: Store) -> World:
                     credibility=2,
                     predicate="drug_trafficking",
                     suspicion="Subjects are linked to fentanyl trafficking by payments.",
+                    attest_no_protected_views=True,
                     review_by=date(2027, 6, 1),
                     markings=markings,
                     entities=[entity],

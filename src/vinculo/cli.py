@@ -427,3 +427,119 @@ def audit_verify() -> None:
     broken = gettext(locale, N_("The audit chain is broken:"))
     err.print(f"[red]{broken} {message}[/red]")
     raise typer.Exit(code=1)
+
+
+retention_app = typer.Typer(help="Review and purge (28 CFR 23.20(h)).", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("run")
+def retention_run(
+    as_user: Annotated[str, typer.Option("--as", help="A supervisor's account.")],
+    list_due: Annotated[
+        bool, typer.Option("--list", help="List the reports due for review (the default).")
+    ] = False,
+    revalidate: Annotated[
+        str | None, typer.Option(help="Re-validate this report (needs --reason).")
+    ] = None,
+    purge: Annotated[str | None, typer.Option(help="Purge this report (needs --reason).")] = None,
+    purge_due: Annotated[
+        bool, typer.Option("--purge-due", help="Purge every due report you may see.")
+    ] = False,
+    reason: Annotated[str, typer.Option(help="Why it is kept or purged.")] = "",
+    review_by: Annotated[
+        str | None,
+        typer.Option(help="Next review date YYYY-MM-DD (default one year ahead, at most five)."),
+    ] = None,
+) -> None:
+    """List what is due for review, re-validate a report, or purge one or every due report."""
+    from datetime import date
+
+    from rich.table import Table
+
+    from vinculo.errors import InvalidInput
+    from vinculo.intel import retention
+
+    settings = _settings()
+    locale = settings.default_locale
+    chosen = [bool(revalidate), bool(purge), purge_due]
+    if sum(chosen) > 1:
+        raise _fail(
+            InvalidInput(N_("choose one of --list, --revalidate, --purge and --purge-due")),
+            settings,
+        )
+    sessions = make_sessionmaker(make_engine(settings))
+    try:
+        with transaction(sessions) as session:
+            actor = _actor(session, as_user, settings)
+            if revalidate:
+                next_review = None
+                if review_by:
+                    try:
+                        next_review = date.fromisoformat(review_by)
+                    except ValueError:
+                        raise InvalidInput(
+                            N_("not a valid date; write it as YYYY-MM-DD"), field="review_by"
+                        ) from None
+                review = retention.revalidate(
+                    session=session,
+                    actor=actor,
+                    report_id=revalidate,
+                    reason=reason,
+                    review_by=next_review,
+                )
+                message = gettext(
+                    locale,
+                    N_("Report {id} re-validated by {who}; next review by {date}."),
+                    id=review.report_id,
+                    who=review.reviewer,
+                    date=review.review_by.isoformat(),
+                )
+            elif purge:
+                done = retention.purge(session=session, actor=actor, report_id=purge, reason=reason)
+                message = gettext(
+                    locale,
+                    N_("Purged report {id}: {statements} statements, {entities} entities."),
+                    id=done.report_id,
+                    statements=done.statements,
+                    entities=len(done.entities_deleted),
+                )
+            elif purge_due:
+                purged = retention.purge_due(
+                    session=session, actor=actor, reason=reason or retention.EXPIRED
+                )
+                message = gettext(
+                    locale,
+                    N_("Purged {n} due reports: {statements} statements, {entities} entities."),
+                    n=len(purged),
+                    statements=sum(p.statements for p in purged),
+                    entities=sum(len(p.entities_deleted) for p in purged),
+                )
+            else:
+                due = retention.due_reports(session=session, actor=actor)
+                table = Table(title=gettext(locale, N_("Reports due for review")))
+                for heading in (
+                    N_("Report"),
+                    N_("Agency"),
+                    N_("Predicate"),
+                    N_("Review by"),
+                    N_("Days overdue"),
+                    N_("Reviews"),
+                    N_("Title"),
+                ):
+                    table.add_column(gettext(locale, heading))
+                for item in due:
+                    table.add_row(
+                        item.id,
+                        item.agency,
+                        item.predicate,
+                        item.review_by.isoformat(),
+                        str(item.overdue_days),
+                        str(item.reviews),
+                        item.title,
+                    )
+                Console().print(table)
+                message = gettext(locale, N_("{n} reports due for review."), n=len(due))
+    except VinculoError as error:
+        raise _fail(error, settings) from None
+    err.print(message)

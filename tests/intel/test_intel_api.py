@@ -134,6 +134,7 @@ def test_create_report_then_read_it_back(fresh_server: LiveServer) -> None:
         "credibility": 3,
         "predicate": "precursor_diversion",
         "suspicion": "El importador recibe precursores sin permiso sanitario.",
+        "attest_no_protected_views": True,
         "review_by": "2027-09-01",
         "markings": {"tlp": "GREEN", "rel_to": ["MEX"]},
         "entities": [{"schema": "Company", "properties": {"name": ["Químicos del Pacífico SA"]}}],
@@ -158,6 +159,7 @@ def test_bad_report_is_refused_in_the_readers_language(server: LiveServer) -> No
         "credibility": 2,
         "predicate": "drug_trafficking",
         "suspicion": "Subjects linked to sales.",
+        "attest_no_protected_views": True,
         "review_by": "2027-01-01",
         "markings": {"tlp": "GREEN"},
     }

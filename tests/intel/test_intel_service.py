@@ -95,6 +95,7 @@ def bad_report(**changes: object) -> ReportCreate:
         credibility=2,
         predicate="drug_trafficking",
         suspicion="Subjects are linked to fentanyl sales.",
+        attest_no_protected_views=True,
         review_by=date.today() + timedelta(days=90),
         markings=MarkingsIn(tlp="GREEN", rel_to=["USA", "MEX"]),
     )
@@ -109,6 +110,7 @@ def bad_report(**changes: object) -> ReportCreate:
         ({"credibility": 9}, "credibility"),
         ({"predicate": "jaywalking"}, "predicate"),
         ({"suspicion": ""}, "suspicion"),
+        ({"attest_no_protected_views": False}, "attest_no_protected_views"),
         ({"review_by": date(2020, 1, 1)}, "review_by"),
         ({"review_by": date.today() + timedelta(days=6 * 365)}, "review_by"),
         ({"title_en": ""}, "title_en"),

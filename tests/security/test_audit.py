@@ -16,7 +16,7 @@ from vinculo.security.markings import Actor
 from conftest import LiveServer, Store
 from worlds import World
 
-ANA = Actor(username="ana", nation="MEX", agency="FGR")
+ANA = Actor(username="ana", nation="MEX", agency="FGR", roles=frozenset({"analyst"}))
 
 
 def rows(store: Store) -> list[AuditRow]:

@@ -337,6 +337,7 @@ def good_form(**changes: str | list[str]) -> dict[str, str | list[str]]:
         "credibility": "2",
         "predicate": "drug_trafficking",
         "suspicion": "Deliveries match the pattern of the Culiacán cell.",
+        "attest_no_protected_views": "1",
         "review_by": (date.today() + timedelta(days=200)).isoformat(),
         "tlp": "GREEN",
         "rel_to": ["USA", "MEX"],

@@ -2878,6 +2878,8 @@ def _compose(
         credibility=credibility,
         predicate=story.predicate,
         suspicion=_tidy(_suspicion(story, d.lang), d.lang),
+        # 28 CFR 23.20(b): the stories record conduct, never views or associations as such.
+        attest_no_protected_views=True,
         review_by=BASE_DATE + timedelta(days=rng.randint(61, 425)),
         markings=markings,
         entities=d.entities(),

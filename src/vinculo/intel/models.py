@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vinculo.db import Base
@@ -30,6 +41,11 @@ class Report(Base):
     predicate: Mapped[str] = mapped_column(String(64))
     suspicion: Mapped[str] = mapped_column(Text)
     review_by: Mapped[date] = mapped_column(Date)
+    # 28 CFR 23.20(b): the author attested the report holds no protected views or activities
+    # unrelated to the criminal conduct (reports filed before the rule existed: false).
+    attest_no_protected_views: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     marking_id: Mapped[int] = mapped_column(ForeignKey("markings.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     search_text: Mapped[str] = mapped_column(Text, default="")
@@ -103,3 +119,18 @@ class StatementRow(Base):
             postgresql_where=text("prop_type = 'entity'"),
         ),
     )
+
+
+class ReportReview(Base):
+    """A re-validation (28 CFR 23.20(h)): who reviewed a report, when, why it is kept, and
+    until when. Removed with the report when it is purged; the audit chain keeps the record."""
+
+    __tablename__ = "report_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    previous_review_by: Mapped[date] = mapped_column(Date)
+    review_by: Mapped[date] = mapped_column(Date)

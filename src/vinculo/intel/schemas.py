@@ -48,6 +48,13 @@ class ReportCreate(BaseModel):
     predicate: str = Field(examples=["fentanyl_production"])
     suspicion: str = Field(description="The reasonable-suspicion statement (28 CFR 23.20).")
     review_by: date
+    attest_no_protected_views: bool = Field(
+        description=(
+            "Required, and must be true (28 CFR 23.20(b)): the report holds no information "
+            "about the political, religious or social views, associations or activities of "
+            "anyone, unless it directly relates to the criminal conduct."
+        ),
+    )
     markings: MarkingsIn
     entities: list[EntityIn] = Field(default_factory=list)
 
@@ -65,6 +72,7 @@ class ReportRead(BaseModel):
     predicate: str
     suspicion: str
     review_by: date
+    attest_no_protected_views: bool
     created_at: datetime
     markings: MarkingsRead
     entity_ids: list[str] = Field(default_factory=list)
@@ -130,3 +138,49 @@ class ImportSummary(BaseModel):
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()
+
+
+# --- retention (28 CFR 23.20(h)) ----------------------------------------------------------
+
+
+class DueReport(BaseModel):
+    """A report whose review-by date has come: re-validate it or purge it."""
+
+    id: str
+    title: str
+    agency: str
+    predicate: str
+    created_at: datetime
+    review_by: date
+    overdue_days: int = Field(description="Days since the review-by date (0: due today).")
+    reviews: int = Field(description="How many times it was re-validated before.")
+
+
+class DueList(BaseModel):
+    items: list[DueReport]
+
+
+class RevalidateIn(BaseModel):
+    reason: str = Field(description="Why the report is kept: it still meets the criteria.")
+    review_by: date | None = Field(
+        default=None, description="The next review; default one year ahead, at most five."
+    )
+
+
+class ReviewRead(BaseModel):
+    """A re-validation: who, when, why, and until when."""
+
+    report_id: str
+    reviewer: str
+    reviewed_at: datetime
+    reason: str
+    previous_review_by: date
+    review_by: date
+
+
+class PurgeRead(BaseModel):
+    """What a purge removed. The audit chain keeps a row of it; nothing else remains."""
+
+    report_id: str
+    statements: int
+    entities_deleted: list[str]

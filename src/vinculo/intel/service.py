@@ -35,6 +35,7 @@ from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
 from vinculo.security.models import Group, User, utcnow
 from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
+from vinculo.security.roles import Permission, require
 
 # 28 CFR 23.20(h): criminal intelligence is reviewed, and purged or validated, within 5 years.
 MAX_RETENTION = timedelta(days=5 * 365)
@@ -117,6 +118,17 @@ def _check_report(report_in: ReportCreate, today: date) -> list[InvalidInput]:
                 field="suspicion",
             )
         )
+    if not report_in.attest_no_protected_views:
+        errors.append(
+            InvalidInput(
+                N_(
+                    "attest that the report holds no information about political, religious "
+                    "or social views, associations or activities unless it directly relates "
+                    "to the criminal conduct"
+                ),
+                field="attest_no_protected_views",
+            )
+        )
     if report_in.review_by <= today:
         errors.append(
             InvalidInput(N_("the review-by date must be in the future"), field="review_by")
@@ -135,7 +147,13 @@ def _entity_id(report_id: str, index: int) -> str:
 
 
 def create_report(*, session: Session, actor: Actor, report_in: ReportCreate) -> Report:
-    """File a report and the statements it asserts, all carrying the report's markings."""
+    """File a report and the statements it asserts, all carrying the report's markings.
+
+    28 CFR 23.20 is checked here, so every way in (API, page, demo) obeys it: a criminal
+    predicate from the vocabulary, a reasonable-suspicion statement, the attestation that no
+    protected views are recorded, and a review-by date at most five years ahead.
+    """
+    require(actor, Permission.FILE_REPORT)
     errors = _check_report(report_in, utcnow().date())
     markings: Markings | None = None
     try:
@@ -174,6 +192,7 @@ def create_report(*, session: Session, actor: Actor, report_in: ReportCreate) ->
         predicate=report_in.predicate,
         suspicion=report_in.suspicion.strip(),
         review_by=report_in.review_by,
+        attest_no_protected_views=report_in.attest_no_protected_views,
         marking_id=marking_id,
         search_text=fold(
             " ".join([report_in.title_en, report_in.title_es, report_in.body_en, report_in.body_es])
@@ -306,6 +325,7 @@ def report_read(*, session: Session, report: Report, markings: Markings) -> Repo
         predicate=report.predicate,
         suspicion=report.suspicion,
         review_by=report.review_by,
+        attest_no_protected_views=report.attest_no_protected_views,
         created_at=report.created_at,
         markings=markings_read(markings),
         entity_ids=report_entity_ids(session=session, report_id=report.id),

@@ -23,6 +23,7 @@ from vinculo.intel.service import (
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError
 from vinculo.security.policy import marking_id_for, visible_marking_ids
+from vinculo.security.roles import Permission, require
 
 Checked = tuple[str, str, list[tuple[str, str, str, str | None]]]
 
@@ -59,6 +60,7 @@ def import_ftm(
     Nothing is committed here: the caller owns the transaction, so a failure leaves nothing
     of the file behind. With `skip_bad`, bad lines go to `rejects` with their error instead.
     """
+    require(actor, Permission.IMPORT)
     try:
         markings = markings_from_input(session=session, actor=actor, markings_in=markings_in)
     except MarkingError as error:

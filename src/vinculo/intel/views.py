@@ -35,6 +35,7 @@ from vinculo.security.audit import record
 from vinculo.security.markings import TLP, Actor, Markings
 from vinculo.security.models import Group, utcnow
 from vinculo.security.policy import markings_by_id, visible_marking_ids
+from vinculo.security.roles import Permission, allowed
 from vinculo.web.deps import PageActor, SessionDep
 from vinculo.web.templating import render
 
@@ -432,6 +433,7 @@ class ReportForm(BaseModel):
     credibility: str = ""
     predicate: str = ""
     suspicion: str = ""
+    attest_no_protected_views: str = ""
     review_by: str = ""
     tlp: str = ""
     rel_to: list[str] = Field(default_factory=list)
@@ -533,6 +535,7 @@ def _parse(form: ReportForm, today: date) -> Parsed:
             credibility=credibility,
             predicate=form.predicate.strip(),
             suspicion=form.suspicion,
+            attest_no_protected_views=bool(form.attest_no_protected_views),
             review_by=review_by,
             markings=MarkingsIn(
                 tlp=form.tlp or TLP.GREEN.value,
@@ -621,6 +624,7 @@ def _form_page(
         schemas=[(s, schema_label(s, actor.locale)) for s in FORM_SCHEMAS],
         today=utcnow().date().isoformat(),
         may_file=bool(actor.agency),
+        role_may_file=allowed(actor, Permission.FILE_REPORT),
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, select, text
+from sqlalchemy import DateTime, Integer, String, Text, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -36,6 +36,19 @@ class AuditRow(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="ok")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditItem(Base):
+    """Each item id an audit row names, so "who saw X" is an index lookup, not a scan.
+
+    Derived from `audit_log.ids` (written by `record` in the same transaction), and like the
+    log append-only; the hash chain covers `audit_log` itself.
+    """
+
+    __tablename__ = "audit_ids"
+
+    item_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class AuditHead(Base):
@@ -125,6 +138,9 @@ def record(
     head.seq = seq
     head.hash = digest
     session.flush()
+    items = dict.fromkeys(str(i)[:200] for i in ids if i)
+    if items:
+        session.execute(insert(AuditItem), [{"item_id": i, "seq": seq} for i in items])
     return row
 
 

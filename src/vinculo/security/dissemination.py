@@ -15,6 +15,7 @@ from vinculo.i18n import N_
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.models import utcnow
+from vinculo.security.roles import Permission, require
 
 
 class Dissemination(Base):
@@ -41,6 +42,7 @@ def disseminate(
     ids: Sequence[str],
 ) -> Dissemination:
     """Record that `ids` left Vínculo for `recipient`, and append it to the audit chain."""
+    require(actor, Permission.DISSEMINATE)
     if not recipient.strip():
         raise InvalidInput(N_("name who receives the items"), field="recipient")
     if len(purpose.strip()) < 5:

@@ -175,12 +175,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _request_validation_response)
 
     from vinculo.intel.api import router as intel_router
+    from vinculo.intel.retention_api import router as retention_router
     from vinculo.intel.views import router as intel_pages
     from vinculo.security.api import router as security_router
     from vinculo.web.pages import router as pages_router
 
     app.include_router(security_router, prefix=API_PREFIX)
     app.include_router(intel_router, prefix=API_PREFIX)
+    app.include_router(retention_router, prefix=API_PREFIX)
     app.include_router(pages_router)
     app.include_router(intel_pages)
 

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from vinculo import vocab
 from vinculo.i18n import gettext, ngettext
 from vinculo.security.markings import Actor
+from vinculo.security.roles import allowed
 from vinculo.web.security import CSRF_FIELD, csrf_token
 
 
@@ -40,6 +41,7 @@ def templates() -> Jinja2Templates:
     env.globals["gettext"] = _gettext
     env.globals["ngettext"] = _ngettext
     env.globals["vocab"] = vocab
+    env.globals["may"] = allowed  # may(actor, "audit"): what the actor's roles allow
     return found
 
 

@@ -1,0 +1,74 @@
+"""What each role may do: one permission map, one check. docs/roles.md is its table.
+
+Roles grant actions, never visibility. What any signed-in account may *read* is decided by
+`can_see` alone (security/markings.py), whatever its roles: an auditor or an administrator
+reads no item the policy denies them, and the audit trail shows ids, times, actors and
+actions, not content. So there is no "read" permission here to grant or withhold.
+
+Roles add up: an account with `supervisor` and `analyst` may do what either may.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from vinculo.errors import Forbidden
+from vinculo.i18n import N_
+from vinculo.security.markings import Actor
+
+
+class Permission(StrEnum):
+    FILE_REPORT = "file_report"  # file a report with the statements it asserts
+    IMPORT = "import"  # import an FtM file
+    DISSEMINATE = "disseminate"  # export or send items to someone outside (recorded)
+    RETENTION = "retention"  # list what is due for review, re-validate it or purge it
+    AUDIT = "audit"  # query and export the audit trail and the dissemination record
+    ACCOUNTS = "accounts"  # create accounts, change their rights, unlock them
+
+
+class Role(StrEnum):
+    ANALYST = "analyst"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ANALYST: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE}),
+    Role.SUPERVISOR: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RETENTION}),
+    Role.AUDITOR: frozenset({P.AUDIT}),
+    Role.ADMIN: frozenset({P.ACCOUNTS}),
+}
+
+# The message each refusal gives: it names what the account lacks, never anything of an item.
+_REFUSAL = {
+    P.FILE_REPORT: N_("your role may not file reports"),
+    P.IMPORT: N_("your role may not import data"),
+    P.DISSEMINATE: N_("your role may not export or disseminate items"),
+    P.RETENTION: N_("only a supervisor may review, re-validate or purge reports"),
+    P.AUDIT: N_("only an auditor may read the audit trail"),
+    P.ACCOUNTS: N_("only an administrator may manage accounts"),
+}
+
+
+def permissions(actor: Actor) -> frozenset[Permission]:
+    """Everything the actor's roles allow; unknown role names allow nothing."""
+    found: set[Permission] = set()
+    for name in actor.roles:
+        try:
+            found |= ROLE_PERMISSIONS[Role(name)]
+        except ValueError:
+            continue
+    return frozenset(found)
+
+
+def allowed(actor: Actor, permission: Permission | str) -> bool:
+    return actor.signed_in and Permission(permission) in permissions(actor)
+
+
+def require(actor: Actor, permission: Permission) -> None:
+    """Raise Forbidden (403) unless one of the actor's roles grants `permission`."""
+    if not allowed(actor, permission):
+        # `username` is not shown; the refusal's audit row records who was refused.
+        raise Forbidden(_REFUSAL[permission], field="role", username=actor.username)
