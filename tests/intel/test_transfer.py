@@ -114,3 +114,46 @@ def test_export_round_trips_through_import(fresh_world: World, tmp_path: Path) -
     lines = [json.dumps(e) for e in exported]
     summary = run_import(fresh_world, lines)
     assert summary.entities == len(exported)  # type: ignore[attr-defined]
+
+
+def test_imported_names_are_searchable_and_the_index_keeps_its_trigger(fresh_world: World) -> None:
+    from vinculo.intel.search import find
+
+    run_import(fresh_world, GOOD)
+    with transaction(fresh_world.store.sessions) as session:
+        hits = find(
+            session=session, actor=fresh_world.actors["mx.analyst"], q="trevino", kind="entities"
+        )
+        assert [h.id for h in hits.items] == ["imp-a"]
+    # A report filed after the import is still indexed as it is written.
+    from datetime import date
+
+    from vinculo.intel.schemas import EntityIn, ReportCreate
+    from vinculo.intel.service import create_report
+
+    with transaction(fresh_world.store.sessions) as session:
+        create_report(
+            session=session,
+            actor=fresh_world.actors["mx.analyst"],
+            report_in=ReportCreate(
+                title_es="Entrega en Zihuatanejo",
+                body_es="Entrega de precursores.",
+                reliability="B",
+                credibility=2,
+                predicate="drug_trafficking",
+                suspicion="Los sujetos reciben precursores sin permiso.",
+                attest_no_protected_views=True,
+                review_by=date(2027, 6, 1),
+                markings=GREEN,
+                entities=[
+                    EntityIn(
+                        id="per-later", schema="Person", properties={"name": ["Zacarías Úrsulo"]}
+                    )
+                ],
+            ),
+        )
+    with transaction(fresh_world.store.sessions) as session:
+        hits = find(
+            session=session, actor=fresh_world.actors["mx.analyst"], q="zacarias", kind="entities"
+        )
+        assert [h.id for h in hits.items] == ["per-later"]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 
 from vinculo.db import transaction
-from vinculo.security.audit import AuditRow, record, verify
+from vinculo.security.audit import AuditRow, record, verify, verify_parallel
 from vinculo.security.dissemination import Dissemination, disseminate
 from vinculo.security.markings import Actor
 
@@ -38,8 +38,12 @@ def chain_of(store: Store, count: int) -> None:
 
 
 def verdict(store: Store) -> tuple[int, str] | None:
+    """Verified in one pass and in parallel stretches of two rows: both must agree."""
     with store.engine.connect() as connection:
         problem = verify(connection).problem
+    url = store.settings.resolved_database_url
+    parallel = verify_parallel(url, workers=3, min_stretch=2).problem
+    assert parallel == problem
     return (problem.seq, problem.reason) if problem else None
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
+from vinculo.intel.backends import backend_for
 from vinculo.intel.ftm import Where, check_entity
 from vinculo.intel.models import Entity
 from vinculo.intel.schemas import ImportSummary, MarkingsIn
@@ -87,28 +88,35 @@ def import_ftm(
         batch.clear()
         spots.clear()
 
-    for number, raw in enumerate(lines, start=1):
-        summary.lines = number
-        if progress is not None:
-            progress(len(raw.encode("utf-8")) if isinstance(raw, str) else 0)
-        if not raw.strip():
-            continue
-        where = Where(file=file_name, line=number)
-        try:
-            checked = _parse_line(raw, where)
-        except InvalidInput as error:
-            if not skip_bad:
-                raise
-            summary.rejected += 1
-            if rejects is not None:
-                reject = {"line": number, "field": error.field, "error": error.render("en")}
-                rejects.write(json.dumps({**reject, "raw": raw.rstrip("\n")}) + "\n")
-            continue
-        batch.append(checked)
-        spots[checked[0]] = where
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+    read = 0
+    with backend_for(session).bulk_statements(session):
+        for number, raw in enumerate(lines, start=1):
+            summary.lines = number
+            read += len(raw.encode("utf-8"))
+            if not raw.strip():
+                continue
+            where = Where(file=file_name, line=number)
+            try:
+                checked = _parse_line(raw, where)
+            except InvalidInput as error:
+                if not skip_bad:
+                    raise
+                summary.rejected += 1
+                if rejects is not None:
+                    reject = {"line": number, "field": error.field, "error": error.render("en")}
+                    rejects.write(json.dumps({**reject, "raw": raw.rstrip("\n")}) + "\n")
+                continue
+            batch.append(checked)
+            spots[checked[0]] = where
+            if len(batch) >= batch_size:
+                flush()
+                # Once a batch, not once a line: drawing the bar is not free.
+                if progress is not None:
+                    progress(read)
+                    read = 0
+        flush()
+    if progress is not None:
+        progress(read)
     record(
         session=session,
         actor=actor,

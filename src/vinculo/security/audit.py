@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, insert, select, text
+from sqlalchemy import DateTime, Integer, String, Text, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -61,9 +61,14 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+def canonical_time(at: datetime) -> str:
+    """The time as SQLAlchemy stores it in SQLite, so verifying there needs no parsing."""
+    return at.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def row_body(
     seq: int,
-    at: datetime,
+    at: str,
     actor: str | None,
     agency: str | None,
     action: str,
@@ -73,30 +78,31 @@ def row_body(
     detail: str,
     outcome: str,
 ) -> str:
-    """The canonical text a row's hash covers (its position included, so rows cannot move)."""
-    return json.dumps(
-        [seq, at.isoformat(), actor, agency, action, kind, target, ids, detail, outcome],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    """The canonical text a row's hash covers (its position included, so rows cannot move).
+
+    Each field is written as `<length>:<text>` (None as `-`): unambiguous whatever the text
+    holds, and several times cheaper than JSON, which matters when verifying ten million rows.
+    """
+    fields = (actor, agency, action, kind, target, ids, detail, outcome)
+    parts = [str(seq), at] + ["-" if f is None else f"{len(f)}:{f}" for f in fields]
+    return "|".join(parts)
 
 
 def link_hash(prev_hash: str, body: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
+def _lock_head(session: Session) -> tuple[int, str]:
     """The chain head, locked until this transaction ends so appends form one line."""
-    query = select(AuditHead).where(AuditHead.id == 1)
+    query = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     # SQLite transactions already hold the write lock from their start (see db.py).
-    head = session.execute(query).scalar_one_or_none()
+    head = session.execute(query).first()
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
-    return head
+        session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+        return 0, GENESIS
+    return int(head.seq), str(head.hash)
 
 
 def record(
@@ -109,39 +115,53 @@ def record(
     ids: Sequence[str] = (),
     detail: dict[str, Any] | None = None,
     outcome: str = "ok",
-) -> AuditRow:
-    """Append one row in the caller's transaction: it stands or falls with what it records."""
-    head = _lock_head(session)
-    seq = head.seq + 1
+) -> int:
+    """Append one row in the caller's transaction: it stands or falls with what it records.
+
+    Returns the row's position. Written with Core statements: it runs on every read, and the
+    ORM's unit of work would cost more than the row.
+    """
+    head_seq, head_hash = _lock_head(session)
+    seq = head_seq + 1
     at = utcnow()
     username = actor.username if actor else None
     agency = actor.agency if actor else None
     ids_text = json.dumps(list(ids), ensure_ascii=False, separators=(",", ":"))
     detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
-    body = row_body(seq, at, username, agency, action, kind, target, ids_text, detail_text, outcome)
-    digest = link_hash(head.hash, body)
-    row = AuditRow(
-        seq=seq,
-        at=at,
-        actor=username,
-        agency=agency,
-        action=action,
-        kind=kind,
-        target=target,
-        ids=ids_text,
-        detail=detail_text,
-        outcome=outcome,
-        prev_hash=head.hash,
-        hash=digest,
+    body = row_body(
+        seq,
+        canonical_time(at),
+        username,
+        agency,
+        action,
+        kind,
+        target,
+        ids_text,
+        detail_text,
+        outcome,
     )
-    session.add(row)
-    head.seq = seq
-    head.hash = digest
-    session.flush()
+    digest = link_hash(head_hash, body)
+    session.execute(
+        insert(AuditRow).values(
+            seq=seq,
+            at=at,
+            actor=username,
+            agency=agency,
+            action=action,
+            kind=kind,
+            target=target,
+            ids=ids_text,
+            detail=detail_text,
+            outcome=outcome,
+            prev_hash=head_hash,
+            hash=digest,
+        )
+    )
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
     items = dict.fromkeys(str(i)[:200] for i in ids if i)
     if items:
         session.execute(insert(AuditItem), [{"item_id": i, "seq": seq} for i in items])
-    return row
+    return seq
 
 
 @dataclass(frozen=True)
@@ -161,28 +181,47 @@ class ChainReport:
 _COLUMNS = "seq, at, actor, agency, action, kind, target, ids, detail, outcome, prev_hash, hash"
 
 
-def _rows(connection: Connection, batch: int) -> Iterator[Sequence[Any]]:
-    last = 0
-    while True:
-        rows = connection.execute(
-            text(f"SELECT {_COLUMNS} FROM audit_log WHERE seq > :last ORDER BY seq LIMIT :n"),
-            {"last": last, "n": batch},
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1][0]
+def _rows(connection: Connection, first: int, last: int, batch: int) -> Iterator[Sequence[Any]]:
+    """Rows `first`…`last` in order, through the driver's own cursor: SQLAlchemy's result
+    rows cost more than the hashing when there are ten million of them."""
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    query = (
+        f"SELECT {_COLUMNS} FROM audit_log WHERE seq >= {mark} AND seq <= {mark} "
+        f"ORDER BY seq LIMIT {int(batch)}"
+    )
+    cursor = connection.connection.cursor()
+    try:
+        while True:
+            cursor.execute(query, (first, last))
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            yield from rows
+            first = rows[-1][0] + 1
+    finally:
+        cursor.close()
 
 
-def _as_datetime(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+@dataclass(frozen=True)
+class Stretch:
+    """What one stretch of the chain looks like from inside: its ends and its first fault."""
+
+    first: int
+    last: int
+    prev_hash: str
+    last_hash: str
+    count: int
+    problem: ChainProblem | None
 
 
-def verify_rows(rows: Iterable[Sequence[Any]], head: tuple[int, str] | None) -> ChainReport:
-    """Walk the chain: each row's hash, its link to the row before, no gaps, the head."""
-    expected_seq = 1
-    prev = GENESIS
-    count = 0
+def verify_stretch(rows: Iterable[Sequence[Any]], first: int, last: int) -> Stretch:
+    """Check rows `first`…`last` in order: none missing, each linked to the one before, each
+    hash right."""
+    expected_seq = first
+    start_prev: str | None = None
+    prev = ""
+    sha256 = hashlib.sha256
+    problem = None
     for (
         seq,
         at,
@@ -199,27 +238,100 @@ def verify_rows(rows: Iterable[Sequence[Any]], head: tuple[int, str] | None) -> 
     ) in rows:
         if seq != expected_seq:
             reason = "missing" if seq > expected_seq else "inserted"
-            return ChainReport(count, ChainProblem(expected_seq, reason))
+            problem = ChainProblem(expected_seq, reason)
+            break
+        if start_prev is None:
+            start_prev = prev = prev_hash
         if prev_hash != prev:
-            return ChainReport(count, ChainProblem(seq, "broken link"))
-        body = row_body(
-            seq, _as_datetime(at), actor, agency, action, kind, target, ids, detail, outcome
-        )
-        if link_hash(prev, body) != digest:
-            return ChainReport(count, ChainProblem(seq, "changed"))
+            problem = ChainProblem(seq, "broken link")
+            break
+        # SQLite hands back the stored text, PostgreSQL a datetime.
+        stamp = at if isinstance(at, str) else canonical_time(at)
+        body = row_body(seq, stamp, actor, agency, action, kind, target, ids, detail, outcome)
+        if sha256(f"{prev}\n{body}".encode()).hexdigest() != digest:
+            problem = ChainProblem(seq, "changed")
+            break
         prev = digest
         expected_seq += 1
-        count += 1
+    if problem is None and expected_seq <= last:
+        problem = ChainProblem(expected_seq, "missing")
+    return Stretch(
+        first, expected_seq - 1, start_prev or GENESIS, prev, expected_seq - first, problem
+    )
+
+
+def join_stretches(stretches: Sequence[Stretch], head: tuple[int, str] | None) -> ChainReport:
+    """The verdict on the whole chain from its consecutive stretches and the recorded head."""
+    prev = GENESIS
+    count = 0
+    for stretch in stretches:
+        if stretch.count and stretch.prev_hash != prev:
+            return ChainReport(count, ChainProblem(stretch.first, "broken link"))
+        if stretch.problem is not None:
+            return ChainReport(count + stretch.count, stretch.problem)
+        count += stretch.count
+        prev = stretch.last_hash if stretch.count else prev
     head_seq, head_hash = head or (0, GENESIS)
     if head_seq != count or head_hash != prev:
         return ChainReport(count, ChainProblem(count + 1, "missing"))
     return ChainReport(count, None)
 
 
-def verify(connection: Connection, batch: int = 50_000) -> ChainReport:
+def _head(connection: Connection) -> tuple[int, str] | None:
     found = connection.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
-    head = (int(found[0]), str(found[1])) if found else None
-    return verify_rows(_rows(connection, batch), head)
+    return (int(found[0]), str(found[1])) if found else None
+
+
+def _span(connection: Connection) -> int:
+    """The highest position the log or its head knows of."""
+    found = connection.execute(text("SELECT max(seq) FROM audit_log")).scalar()
+    head = _head(connection)
+    return max(int(found or 0), head[0] if head else 0)
+
+
+def verify(connection: Connection, batch: int = 50_000) -> ChainReport:
+    """Walk the whole chain in one pass on this connection."""
+    span = _span(connection)
+    stretch = verify_stretch(_rows(connection, 1, span, batch), 1, span)
+    return join_stretches([stretch], _head(connection))
+
+
+def _verify_part(url: str, first: int, last: int) -> Stretch:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return verify_stretch(_rows(connection, first, last, 50_000), first, last)
+    finally:
+        engine.dispose()
+
+
+def verify_parallel(url: str, workers: int, min_stretch: int = 100_000) -> ChainReport:
+    """Walk the chain in `workers` processes, each a stretch, then join the stretches.
+
+    Hashing is CPU-bound Python; ten million rows take a minute on one core, so the work is
+    split by position and the seams checked (each stretch's first link against the last hash
+    of the stretch before).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        span = _span(connection)
+        head = _head(connection)
+    engine.dispose()
+    workers = max(1, min(workers, span // min_stretch or 1))
+    size = -(-span // workers) if span else 1
+    bounds = [(start, min(start + size - 1, span)) for start in range(1, span + 1, size)]
+    if len(bounds) <= 1:
+        return join_stretches([_verify_part(url, 1, span)] if span else [], head)
+    with ProcessPoolExecutor(max_workers=len(bounds)) as pool:
+        futures = [pool.submit(_verify_part, url, a, b) for a, b in bounds]
+        stretches = [f.result() for f in futures]
+    return join_stretches(stretches, head)
 
 
 def sign_export(secret: str, payload: bytes) -> str:
