@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, insert, select, text, update
+from sqlalchemy import DateTime, Integer, String, Text, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -92,17 +92,29 @@ def link_hash(prev_hash: str, body: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
-def _lock_head(session: Session) -> tuple[int, str]:
-    """The chain head, locked until this transaction ends so appends form one line."""
-    query = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    # SQLite transactions already hold the write lock from their start (see db.py).
-    head = session.execute(query).first()
-    if head is None:
-        session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
-        return 0, GENESIS
-    return int(head.seq), str(head.hash)
+@dataclass(frozen=True)
+class _AppendSQL:
+    """The statements of one append, in the driver's own parameter style."""
+
+    head: str
+    start: str
+    row: str
+    move: str
+    item: str
+
+    @classmethod
+    def for_style(cls, paramstyle: str, lock: bool) -> _AppendSQL:
+        mark = "?" if paramstyle == "qmark" else "%s"
+        return cls(
+            head="SELECT seq, hash FROM audit_head WHERE id = 1" + (" FOR UPDATE" if lock else ""),
+            start=f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, {mark})",
+            row=f"INSERT INTO audit_log ({_COLUMNS}) VALUES ({', '.join([mark] * 12)})",
+            move=f"UPDATE audit_head SET seq = {mark}, hash = {mark} WHERE id = 1",
+            item=f"INSERT INTO audit_ids (item_id, seq) VALUES ({mark}, {mark})",
+        )
+
+
+_APPEND_SQL: dict[str, _AppendSQL] = {}
 
 
 def record(
@@ -118,19 +130,39 @@ def record(
 ) -> int:
     """Append one row in the caller's transaction: it stands or falls with what it records.
 
-    Returns the row's position. Written with Core statements: it runs on every read, and the
-    ORM's unit of work would cost more than the row.
+    Returns the row's position. It runs on every read, so it speaks to the driver directly:
+    SQLAlchemy's statement building cost more than the row itself (bench/audit_chain.py).
     """
-    head_seq, head_hash = _lock_head(session)
+    connection = session.connection()
+    dialect = connection.dialect
+    sql = _APPEND_SQL.get(dialect.name)
+    if sql is None:
+        # PostgreSQL locks the head row; SQLite transactions hold the write lock already.
+        sql = _APPEND_SQL.setdefault(
+            dialect.name, _AppendSQL.for_style(dialect.paramstyle, dialect.name == "postgresql")
+        )
+    head = connection.exec_driver_sql(sql.head).first()
+    if head is None:
+        connection.exec_driver_sql(sql.start, (GENESIS,))
+        head_seq, head_hash = 0, GENESIS
+    else:
+        head_seq, head_hash = int(head[0]), str(head[1])
     seq = head_seq + 1
     at = utcnow()
+    stamp = canonical_time(at)
     username = actor.username if actor else None
     agency = actor.agency if actor else None
     ids_text = json.dumps(list(ids), ensure_ascii=False, separators=(",", ":"))
     detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
     body = row_body(
+        seq, stamp, username, agency, action, kind, target, ids_text, detail_text, outcome
+    )
+    digest = link_hash(head_hash, body)
+    # SQLite keeps times as the text SQLAlchemy writes; PostgreSQL takes the datetime.
+    when: Any = stamp if dialect.name == "sqlite" else at
+    values = (
         seq,
-        canonical_time(at),
+        when,
         username,
         agency,
         action,
@@ -139,28 +171,14 @@ def record(
         ids_text,
         detail_text,
         outcome,
+        head_hash,
+        digest,
     )
-    digest = link_hash(head_hash, body)
-    session.execute(
-        insert(AuditRow).values(
-            seq=seq,
-            at=at,
-            actor=username,
-            agency=agency,
-            action=action,
-            kind=kind,
-            target=target,
-            ids=ids_text,
-            detail=detail_text,
-            outcome=outcome,
-            prev_hash=head_hash,
-            hash=digest,
-        )
-    )
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
+    connection.exec_driver_sql(sql.row, values)
+    connection.exec_driver_sql(sql.move, (seq, digest))
     items = dict.fromkeys(str(i)[:200] for i in ids if i)
     if items:
-        session.execute(insert(AuditItem), [{"item_id": i, "seq": seq} for i in items])
+        connection.exec_driver_sql(sql.item, [(item, seq) for item in items])
     return seq
 
 
