@@ -429,6 +429,32 @@ def audit_verify() -> None:
     raise typer.Exit(code=1)
 
 
+@audit_app.command("verify-export")
+def audit_verify_export(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Check the HMAC-SHA256 signature of an audit export (needs VINCULO_SECRET_KEY)."""
+    from vinculo.security.trail import verify_export
+
+    settings = _settings()
+    locale = settings.default_locale
+    if verify_export(settings.secret_key, file.read_bytes()):
+        err.print(
+            gettext(locale, N_("The signature holds: {file} is as Vínculo exported it."), file=file)
+        )
+        return
+    err.print(
+        "[red]"
+        + gettext(
+            locale,
+            N_("The signature does not hold: {file} was changed or not signed with this secret."),
+            file=file,
+        )
+        + "[/red]"
+    )
+    raise typer.Exit(code=1)
+
+
 retention_app = typer.Typer(help="Review and purge (28 CFR 23.20(h)).", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 

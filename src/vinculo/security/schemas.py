@@ -45,3 +45,42 @@ class TokenRead(BaseModel):
     expires_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+
+
+# --- the audit trail, as auditors read it: ids, times, actors, actions — never content ------
+
+
+class AuditRead(BaseModel):
+    seq: int
+    at: datetime = Field(description="UTC")
+    actor: str | None
+    agency: str | None
+    action: str
+    kind: str
+    target: str | None = Field(description="An item id, an account, or a search query.")
+    ids: list[str] = Field(description="Ids of the items the action returned or touched.")
+    outcome: str
+    detail: dict[str, object]
+
+
+class AuditList(BaseModel):
+    items: list[AuditRead]
+    next_cursor: str | None = None
+
+
+class DisseminationRead(BaseModel):
+    """28 CFR 23.20(f): who received which items, why, when, and by what channel."""
+
+    id: int
+    at: datetime = Field(description="UTC")
+    sender: str
+    recipient: str
+    purpose: str
+    channel: str
+    kind: str
+    ids: list[str]
+
+
+class DisseminationList(BaseModel):
+    items: list[DisseminationRead]
+    next_cursor: str | None = None

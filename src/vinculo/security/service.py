@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
-from vinculo.errors import AuthError, Forbidden, InvalidInput, NotFound
+from vinculo.errors import AuthError, InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
@@ -26,6 +26,7 @@ from vinculo.security.passwords import (
     is_default_password,
     verify_password,
 )
+from vinculo.security.roles import Permission, allowed, require
 from vinculo.security.schemas import UserCreate, UserRead
 from vinculo.settings import Settings
 
@@ -73,6 +74,8 @@ def create_user(
     The password must pass the password rules, unless `demo_password` is set: then it must be
     the demo password itself, which only demo mode accepts at sign-in (the demo seeding).
     """
+    if actor is not None:
+        require(actor, Permission.ACCOUNTS)
     if demo_password:
         if user_in.password != DEMO_PASSWORD:
             raise InvalidInput(
@@ -206,6 +209,8 @@ def authenticate(
 
 def unlock(*, session: Session, username: str, actor: Actor | None = None) -> User:
     """Lift a lockout and clear the failure count; `actor` is the administrator (None: CLI)."""
+    if actor is not None:
+        require(actor, Permission.ACCOUNTS)
     user = get_by_username(session=session, username=username)
     if user is None:
         raise NotFound(N_("unknown account {value}"), value=username)
@@ -231,6 +236,9 @@ def set_password(
     actor: Actor | None = None,
     password_min_length: int = DEFAULT_MIN_LENGTH,
 ) -> User:
+    """Set an account's password: its own, or any as an administrator (None: the CLI)."""
+    if actor is not None and actor.username != username:
+        require(actor, Permission.ACCOUNTS)
     user = get_by_username(session=session, username=username)
     if user is None:
         raise NotFound(N_("unknown account {value}"), value=username)
@@ -248,7 +256,10 @@ def set_password(
 
 
 def enrol_totp(*, session: Session, username: str, actor: Actor | None = None) -> tuple[str, str]:
-    """Give an account a new TOTP secret: (secret, otpauth:// provisioning URI)."""
+    """Give an account a new TOTP secret: (secret, otpauth:// provisioning URI). Another
+    account's needs an administrator (None: the CLI)."""
+    if actor is not None and actor.username != username:
+        require(actor, Permission.ACCOUNTS)
     user = get_by_username(session=session, username=username)
     if user is None:
         raise NotFound(N_("unknown account {value}"), value=username)
@@ -359,7 +370,9 @@ def revoke_token(*, session: Session, token_id: int, actor: Actor | None = None)
     Someone else's token answers as a missing one."""
     row = session.get(ApiToken, token_id)
     if row is None or (
-        actor is not None and actor.user_id != row.user_id and "admin" not in actor.roles
+        actor is not None
+        and actor.user_id != row.user_id
+        and not allowed(actor, Permission.ACCOUNTS)
     ):
         raise NotFound(N_("no such token {value}"), value=token_id)
     if row.revoked_at is None:
@@ -373,11 +386,6 @@ def revoke_token(*, session: Session, token_id: int, actor: Actor | None = None)
         detail={"revoked": True, "owner": row.user.username},
     )
     return row
-
-
-def require_role(actor: Actor, role: str) -> None:
-    if role not in actor.roles:
-        raise Forbidden(N_("this needs the role {role}"), role=role)
 
 
 def user_read(user: User) -> UserRead:

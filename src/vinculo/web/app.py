@@ -22,6 +22,7 @@ from vinculo.errors import (
     InvalidFields,
     InvalidInput,
     NotFound,
+    TooLarge,
     VinculoError,
 )
 from vinculo.i18n import N_, pick_locale
@@ -29,6 +30,7 @@ from vinculo.security.audit import record
 from vinculo.security.models import User
 from vinculo.security.service import actor_for
 from vinculo.settings import Settings
+from vinculo.web.limits import BodyLimit
 from vinculo.web.security import SecurityHeaders, check_csrf
 from vinculo.web.startup import check_can_start
 
@@ -51,7 +53,8 @@ def record_refusal(session: Session, request: Request, exc: VinculoError, status
         actor=actor_for(user) if user else None,
         action="refused",
         kind="request",
-        target=request.url.path[:200],
+        # The path as asked; a NUL in it (refused as input) cannot be stored either.
+        target=request.url.path[:200].replace("\x00", "\ufffd"),
         outcome=str(status),
         detail={
             "method": request.method,
@@ -96,6 +99,8 @@ def _error_response(request: Request, exc: Exception) -> Response:
         headers["WWW-Authenticate"] = "Bearer"
     elif isinstance(exc, Forbidden):
         status = 403
+    elif isinstance(exc, TooLarge):
+        status = 413
     elif isinstance(exc, InvalidInput):
         status = 422
     _record_refusal(request, exc, status)
@@ -132,6 +137,28 @@ def _request_validation_response(request: Request, exc: Exception) -> Response:
     return _error_response(request, InvalidFields(errors))
 
 
+def _size(count: int) -> str:
+    """A byte count as people read it: 100 MB, 64 KB, 900 bytes."""
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if count >= size:
+            return f"{count / size:.3g} {unit}"
+    return f"{count} bytes"
+
+
+def _too_large_response(request: Request, exc: Exception) -> Response:
+    """The request body passed `max_upload_bytes` (web/limits.py stopped reading it): a 413
+    in the reader's language, with an audit row, as every refusal."""
+    limit = request.app.state.settings.max_upload_bytes
+    return _error_response(
+        request,
+        TooLarge(
+            N_("the request is larger than the {limit} this server accepts"),
+            field="body",
+            limit=_size(limit),
+        ),
+    )
+
+
 def static_dir() -> Path:
     return Path(str(resources.files("vinculo.web").joinpath("static")))
 
@@ -161,6 +188,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    # Inside the session middleware, so a 413 page knows who was signed in.
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_upload_bytes, refuse=_too_large_response
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -173,18 +204,23 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders, behind_tls=settings.behind_tls)
     app.add_exception_handler(VinculoError, _error_response)
     app.add_exception_handler(RequestValidationError, _request_validation_response)
+    app.add_exception_handler(413, _too_large_response)
 
     from vinculo.intel.api import router as intel_router
     from vinculo.intel.retention_api import router as retention_router
     from vinculo.intel.views import router as intel_pages
     from vinculo.security.api import router as security_router
+    from vinculo.security.trail_api import router as trail_router
+    from vinculo.security.views import router as audit_pages
     from vinculo.web.pages import router as pages_router
 
     app.include_router(security_router, prefix=API_PREFIX)
     app.include_router(intel_router, prefix=API_PREFIX)
     app.include_router(retention_router, prefix=API_PREFIX)
+    app.include_router(trail_router, prefix=API_PREFIX)
     app.include_router(pages_router)
     app.include_router(intel_pages)
+    app.include_router(audit_pages)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
