@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,8 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from vinculo.errors import InvalidInput
+from vinculo.i18n import N_
 from vinculo.settings import Settings
 
 NAMING = {
@@ -47,6 +49,22 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, executemany: bool
+) -> None:
+    """Refuse text holding the NUL character before it reaches the database.
+
+    PostgreSQL cannot store it in text (the driver fails: a 500), SQLite can; every way in
+    (a form field, a JSON value, a path, a query, an imported file) meets this one check, so
+    both backends answer alike: bad input, nothing stored.
+    """
+    for row in parameters if executemany else (parameters,):
+        values = row.values() if isinstance(row, Mapping) else row or ()
+        for value in values:
+            if isinstance(value, str) and "\x00" in value:
+                raise InvalidInput(N_("the text holds a NUL character (code 0), which is refused"))
+
+
 def make_engine(settings: Settings) -> Engine:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
@@ -56,8 +74,10 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

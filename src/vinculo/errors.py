@@ -55,6 +55,10 @@ class InvalidInput(VinculoError):
     """Input that cannot be accepted as it is."""
 
 
+class TooLarge(InvalidInput):
+    """Input larger than this server accepts (HTTP 413)."""
+
+
 class NotFound(VinculoError):
     """Missing, or not visible to the actor: the two are never told apart."""
 

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         default=30, gt=0, description="Minutes without activity before a page session ends."
     )
     password_min_length: int = Field(default=12, ge=8, description="Shortest password accepted.")
+    max_upload_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=0,
+        description="Largest request body accepted (an FtM upload included); larger: 413.",
+    )
     behind_tls: bool = Field(
         default=False,
         description="Served over HTTPS (by a proxy): HSTS and Secure session cookies.",

@@ -32,6 +32,14 @@ router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
+def upload_name(name: str | None) -> str:
+    """An uploaded file's name as messages show it and the audit trail keeps it: its last
+    part, printable characters only. Never a path: nothing opens a file by this name."""
+    last = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    last = "".join(c for c in last if c.isprintable()).strip()[:200]
+    return last if last.strip(".") else "upload"
+
+
 @router.get("/reports", response_model=ReportList, tags=["reports"])
 def list_reports(
     session: SessionDep, actor: ApiActor, cursor: str | None = None, limit: Limit = 25
@@ -122,7 +130,7 @@ def import_entities(
             session=session,
             actor=actor,
             lines=text,
-            file_name=file.filename or "upload",
+            file_name=upload_name(file.filename),
             source=source,
             markings_in=markings_in,
         )

@@ -97,6 +97,16 @@ def check_entity(
                     value=raw,
                     type=prop.type.name,
                 )
+            if len(cleaned) > prop.type.max_length:
+                # followthemoney's own bound for the type; a longer value also overflowed
+                # PostgreSQL's full-text index (a 500).
+                raise _fail(
+                    N_("a {type} may be at most {n} characters long"),
+                    where,
+                    field,
+                    type=prop.type.name,
+                    n=prop.type.max_length,
+                )
             values.append((prop.name, prop.type.name, cleaned, raw if cleaned != raw else None))
     return entity_id, schema.name, values
 

@@ -7,6 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+MAX_TITLE = 1_000
+MAX_BODY = 100_000
+
 
 class MarkingsIn(BaseModel):
     tlp: str = Field(examples=["GREEN"])
@@ -39,14 +42,18 @@ class EntityIn(BaseModel):
 
 
 class ReportCreate(BaseModel):
-    title_en: str = ""
-    title_es: str = ""
-    body_en: str = ""
-    body_es: str = ""
+    # Bounded so the four texts together stay within what PostgreSQL's full-text index holds
+    # (a tsvector of at most 1 MB; a longer text was a 500).
+    title_en: str = Field(default="", max_length=MAX_TITLE)
+    title_es: str = Field(default="", max_length=MAX_TITLE)
+    body_en: str = Field(default="", max_length=MAX_BODY)
+    body_es: str = Field(default="", max_length=MAX_BODY)
     reliability: str = Field(examples=["B"])
     credibility: int = Field(examples=[2])
     predicate: str = Field(examples=["fentanyl_production"])
-    suspicion: str = Field(description="The reasonable-suspicion statement (28 CFR 23.20).")
+    suspicion: str = Field(
+        max_length=MAX_BODY, description="The reasonable-suspicion statement (28 CFR 23.20)."
+    )
     review_by: date
     attest_no_protected_views: bool = Field(
         description=(

@@ -27,6 +27,8 @@ from vinculo.security.policy import marking_id_for, visible_marking_ids
 from vinculo.security.roles import Permission, require
 
 Checked = tuple[str, str, list[tuple[str, str, str, str | None]]]
+# The source is kept with every statement (statements.dataset holds 128 characters).
+MAX_SOURCE = 128
 
 
 def _parse_line(raw: str, where: Where) -> Checked:
@@ -39,6 +41,15 @@ def _parse_line(raw: str, where: Where) -> Checked:
             line=where.line,
             file=where.file,
             reason=error.msg,
+        ) from None
+    except RecursionError:
+        # "[[[[…" a few thousand deep exhausts the parser's stack (it was a 500).
+        raise InvalidInput(
+            N_("malformed JSON: {reason}"),
+            field="line",
+            line=where.line,
+            file=where.file,
+            reason="nested too deeply",
         ) from None
     return check_entity(data, where)
 
@@ -70,6 +81,13 @@ def import_ftm(
         raise
     if not source.strip():
         raise InvalidInput(N_("name the source of the file"), field="source", file=file_name)
+    if len(source) > MAX_SOURCE:
+        raise InvalidInput(
+            N_("the source name may be at most {n} characters long"),
+            field="source",
+            file=file_name,
+            n=MAX_SOURCE,
+        )
     marking_id = marking_id_for(session=session, markings=markings)
     summary = ImportSummary(source=source, lines=0, entities=0, statements=0, rejected=0)
     batch: list[Checked] = []

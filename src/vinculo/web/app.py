@@ -189,9 +189,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     # Inside the session middleware, so a 413 page knows who was signed in.
-    app.add_middleware(
-        BodyLimit, max_bytes=settings.max_upload_bytes, refuse=_too_large_response
-    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes, refuse=_too_large_response)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
