@@ -75,7 +75,9 @@ def make_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # Server-side prepared statements switch to a generic plan after a few runs, and a
+        # generic plan cannot see how selective a search is (search p50 46 -> 18 ms).
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
     event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
 
