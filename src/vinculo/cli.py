@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -407,12 +408,10 @@ def export_ftm_command(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the audit chain; exit 1 naming the first changed, inserted or missing row."""
-    from vinculo.security.audit import verify
+    from vinculo.security.audit import verify_parallel
 
     settings = _settings()
-    engine = make_engine(settings)
-    with engine.connect() as connection:
-        report = verify(connection)
+    report = verify_parallel(settings.resolved_database_url, os.cpu_count() or 1)
     locale = settings.default_locale
     if report.problem is None:
         err.print(gettext(locale, N_("The audit chain holds: {rows} rows."), rows=report.rows))
