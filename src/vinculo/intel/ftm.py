@@ -11,6 +11,7 @@ from typing import Any
 import normality
 from followthemoney import model
 from followthemoney.dataset import Dataset
+from followthemoney.exc import InvalidData
 from followthemoney.statement import BASE_ID, Statement, StatementEntity
 
 from vinculo.errors import InvalidInput
@@ -160,5 +161,23 @@ def statement_rows(
 
 
 def assemble(statements: list[Statement]) -> StatementEntity:
-    """One entity from the statements an actor may see (the caller filters them)."""
-    return StatementEntity.from_statements(dataset(), statements)
+    """One entity from the statements an actor may see (the caller filters them).
+
+    Two sources who could not see each other may have used one id for things of clashing
+    schemas; a reader who sees both gets the entity as the first source had it, and the
+    statements of the other schema are left out of it.
+    """
+    try:
+        return StatementEntity.from_statements(dataset(), statements)
+    except InvalidData:
+        first = model.get(statements[0].schema)
+        fitting = [s for s in statements if _fits(first, s.schema)]
+        return StatementEntity.from_statements(dataset(), fitting)
+
+
+def _fits(schema: Any, name: str) -> bool:
+    try:
+        model.common_schema(schema, name)
+    except InvalidData:
+        return False
+    return True

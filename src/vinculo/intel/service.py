@@ -202,6 +202,7 @@ def create_report(*, session: Session, actor: Actor, report_in: ReportCreate) ->
     session.flush()
     store_entities(
         session=session,
+        actor=actor,
         entities=entities,
         source=f"report:{report_id}",
         marking_id=marking_id,
@@ -222,6 +223,7 @@ def create_report(*, session: Session, actor: Actor, report_in: ReportCreate) ->
 def store_entities(
     *,
     session: Session,
+    actor: Actor,
     entities: Sequence[tuple[str, str, list[tuple[str, str, str, str | None]]]],
     source: str,
     marking_id: int,
@@ -229,7 +231,7 @@ def store_entities(
     where: dict[str, Where] | None = None,
 ) -> int:
     """Write checked entities as statements; returns how many statements were written."""
-    check_schemas(session=session, entities=entities, where=where)
+    check_schemas(session=session, actor=actor, entities=entities, where=where)
     seen = utcnow()
     rows: list[dict[str, Any]] = []
     for entity_id, schema, values in entities:
@@ -255,16 +257,33 @@ def store_entities(
 def check_schemas(
     *,
     session: Session,
+    actor: Actor,
     entities: Sequence[tuple[str, str, list[tuple[str, str, str, str | None]]]],
     where: dict[str, Where] | None = None,
 ) -> None:
-    """Refuse an entity whose schema cannot be one thing with what is stored under its id."""
+    """Refuse an entity whose schema cannot be one thing with what the actor sees under its id.
+
+    Only visible statements count: refusing because of a statement the actor may not see would
+    tell them that the id exists, and as what. Statements of clashing schemas under one id,
+    each from someone who could not see the other, are reconciled when an entity is assembled
+    (`ftm.assemble`).
+    """
     ids = list({e[0] for e in entities})
+    visible = visible_marking_ids(session=session, actor=actor)
     stored: dict[str, str] = {}
     for chunk in range(0, len(ids), 500):
         part = ids[chunk : chunk + 500]
-        rows = session.execute(select(Entity.id, Entity.schema).where(Entity.id.in_(part)))
-        stored.update({row.id: row.schema for row in rows})
+        rows = session.execute(
+            select(StatementRow.entity_id, StatementRow.schema)
+            .where(
+                StatementRow.entity_id.in_(part),
+                StatementRow.prop == BASE_ID,
+                StatementRow.marking_id.in_(visible),
+            )
+            .order_by(StatementRow.seq)
+        )
+        for row in rows:
+            stored.setdefault(row.entity_id, row.schema)
     for entity_id, schema, _values in entities:
         old = stored.setdefault(entity_id, schema)
         if old == schema:

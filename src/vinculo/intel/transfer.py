@@ -96,6 +96,7 @@ def import_ftm(
     def flush() -> None:
         summary.statements += store_entities(
             session=session,
+            actor=actor,
             entities=batch,
             source=source,
             marking_id=marking_id,
