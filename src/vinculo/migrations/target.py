@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import vinculo.exchange.models
 import vinculo.intel.models
+import vinculo.resolve.models
 import vinculo.security.audit
 import vinculo.security.dissemination
 import vinculo.security.models
 from vinculo.db import Base
 
 MODULES = (
+    vinculo.exchange.models,
     vinculo.intel.models,
+    vinculo.resolve.models,
     vinculo.security.audit,
     vinculo.security.dissemination,
     vinculo.security.models,

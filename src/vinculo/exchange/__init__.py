@@ -1,0 +1,1 @@
+"""Binational exchange: STIX 2.1 mapping, TAXII 2.1 server and client, sync, live stream."""
