@@ -45,6 +45,18 @@ class Settings(BaseSettings):
         default=False,
         description="Served over HTTPS (by a proxy): HSTS and Secure session cookies.",
     )
+    merge_threshold: float = Field(
+        default=0.95,
+        ge=0,
+        le=1,
+        description="Identity resolution: pairs scoring at least this merge into one identity.",
+    )
+    review_threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Identity resolution: pairs between this and the merge threshold await review.",
+    )
 
     @property
     def resolved_database_url(self) -> str:

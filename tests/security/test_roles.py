@@ -18,6 +18,7 @@ from vinculo.errors import Forbidden
 from vinculo.intel.models import Report
 from vinculo.intel.schemas import MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
+from vinculo.resolve import service as resolve_service
 from vinculo.security.audit import AuditRow
 from vinculo.security.dissemination import disseminate
 from vinculo.security.markings import Actor
@@ -142,6 +143,20 @@ def try_disseminate(c: httpx.Client, server: LiveServer, world: World, role: str
     return 200
 
 
+def try_resolve(c: httpx.Client, server: LiveServer, world: World, role: str) -> int:
+    """The service behind `POST /api/v1/resolve/run`, the Resolve page and `vinculo resolve run`."""
+    try:
+        with transaction(world.store.sessions) as session:
+            resolve_service.run(session=session, actor=world.actors[ACCOUNT[role]], scorer=no_pairs)
+    except Forbidden:
+        return 403
+    return 200
+
+
+def no_pairs(entities: object) -> list[resolve_service.ScoredPair]:
+    return []
+
+
 def try_retention(c: httpx.Client, server: LiveServer, world: World, role: str) -> int:
     return c.get("/api/v1/retention/due").status_code
 
@@ -169,6 +184,7 @@ ATTEMPTS: dict[str, Callable[[httpx.Client, LiveServer, World, str], int]] = {
     "retention": try_retention,
     "audit": try_audit,
     "accounts": try_accounts,
+    "resolve": try_resolve,
 }
 SUCCESS = {"file_report": 201}
 

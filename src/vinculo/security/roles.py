@@ -24,6 +24,7 @@ class Permission(StrEnum):
     RETENTION = "retention"  # list what is due for review, re-validate it or purge it
     AUDIT = "audit"  # query and export the audit trail and the dissemination record
     ACCOUNTS = "accounts"  # create accounts, change their rights, unlock them
+    RESOLVE = "resolve"  # run identity resolution, accept, reject or split merges
 
 
 class Role(StrEnum):
@@ -35,8 +36,8 @@ class Role(StrEnum):
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ANALYST: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE}),
-    Role.SUPERVISOR: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RETENTION}),
+    Role.ANALYST: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RESOLVE}),
+    Role.SUPERVISOR: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RETENTION, P.RESOLVE}),
     Role.AUDITOR: frozenset({P.AUDIT}),
     Role.ADMIN: frozenset({P.ACCOUNTS}),
 }
@@ -49,6 +50,7 @@ _REFUSAL = {
     P.RETENTION: N_("only a supervisor may review, re-validate or purge reports"),
     P.AUDIT: N_("only an auditor may read the audit trail"),
     P.ACCOUNTS: N_("only an administrator may manage accounts"),
+    P.RESOLVE: N_("your role may not resolve identities"),
 }
 
 

@@ -1,0 +1,79 @@
+"""Tables for resolved identities: scored pairs, the markings of their evidence, decisions.
+
+A pair is shown to an actor, and its merge applied for that actor, only when the actor may
+see every marking of the statements the pair was judged on (`resolution_evidence`): a merge
+made on evidence one reader may not see is, for that reader, no merge at all — so a merged
+profile never tells anyone more than the statements they could already read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vinculo.db import Base
+from vinculo.security.models import utcnow
+
+# What a pair's judgement may be. "auto" is the engine's merge (score at or above the merge
+# threshold), "pending" the engine's uncertain band waiting for an analyst; the other three
+# are an analyst's, and the engine never overwrites them on a later run.
+AUTO = "auto"
+PENDING = "pending"
+MATCH = "match"
+NO_MATCH = "no_match"
+UNSURE = "unsure"
+JUDGEMENTS = (AUTO, PENDING, MATCH, NO_MATCH, UNSURE)
+MERGED = (AUTO, MATCH)
+ANALYST = (MATCH, NO_MATCH, UNSURE)
+
+
+class ResolutionPair(Base):
+    """Two entities the engine scored as possibly one; `left_id` sorts before `right_id`."""
+
+    __tablename__ = "resolution_pairs"
+    __table_args__ = (
+        UniqueConstraint("left_id", "right_id", name="uq_resolution_pair"),
+        Index("ix_resolution_pairs_right", "right_id"),
+        Index("ix_resolution_pairs_judgement", "judgement"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    left_id: Mapped[str] = mapped_column(String(128))
+    right_id: Mapped[str] = mapped_column(String(128))
+    score: Mapped[float] = mapped_column(Float)
+    # JSON list of the engine's per-feature contributions (resolve.engine explanation).
+    explanation: Mapped[str] = mapped_column(Text, default="[]")
+    judgement: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ResolutionEvidence(Base):
+    """A marking of a statement the pair was judged on."""
+
+    __tablename__ = "resolution_evidence"
+
+    pair_id: Mapped[int] = mapped_column(
+        ForeignKey("resolution_pairs.id", ondelete="CASCADE"), primary_key=True
+    )
+    marking_id: Mapped[int] = mapped_column(ForeignKey("markings.id"), primary_key=True)
+
+
+class ResolutionDecision(Base):
+    """One analyst decision on a pair, kept so that every decision can be read back and undone."""
+
+    __tablename__ = "resolution_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(
+        ForeignKey("resolution_pairs.id", ondelete="CASCADE"), index=True
+    )
+    previous: Mapped[str] = mapped_column(String(16))
+    judgement: Mapped[str] = mapped_column(String(16))
+    username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,417 @@
+"""Resolution in the store: score stored entities, merge or queue them, and let analysts decide.
+
+`run` is the operator's job (`vinculo resolve run`, or the page for whoever may resolve): it
+scores the entities it may read, stores each pair above the review threshold with the
+markings of the statements it was judged on, and leaves every analyst decision as it was.
+Everything that reads pairs back goes through `visible_pairs_clause`, so an actor sees a pair
+— and its merge — only when they may see all of its evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from followthemoney.statement import StatementEntity
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from vinculo.errors import InvalidInput, NotFound
+from vinculo.i18n import N_
+from vinculo.intel.models import StatementRow
+from vinculo.intel.service import assemble_rows, captions, visible_statements
+from vinculo.pagination import decode_cursor, encode_cursor
+from vinculo.resolve.models import (
+    ANALYST,
+    AUTO,
+    MERGED,
+    PENDING,
+    ResolutionDecision,
+    ResolutionEvidence,
+    ResolutionPair,
+)
+from vinculo.resolve.store import visible_pairs_clause
+from vinculo.security.audit import record
+from vinculo.security.markings import Actor
+from vinculo.security.models import utcnow
+from vinculo.security.policy import visible_marking_ids
+from vinculo.security.roles import Permission, require
+
+# Schemata whose entities are people or organisations: what resolution compares.
+RESOLVABLE = ("Person", "Organization", "Company", "LegalEntity", "PublicBody")
+
+# Defaults for the store; the engine's own match threshold is the link/dedupe cut-off.
+MERGE_THRESHOLD = 0.95
+REVIEW_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    """What a scorer returns: two entity ids, a probability in [0, 1], and why."""
+
+    left_id: str
+    right_id: str
+    score: float
+    explanation: list[dict[str, Any]] = field(default_factory=list)
+
+
+Scorer = Callable[[Sequence[StatementEntity]], list[ScoredPair]]
+
+
+@dataclass
+class RunSummary:
+    entities: int = 0
+    merged: int = 0
+    queued: int = 0
+    kept: int = 0
+    dropped: int = 0
+
+
+def _judgement(score: float, merge: float) -> str:
+    return AUTO if score >= merge else PENDING
+
+
+def _ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def load_entities(
+    *, session: Session, visible: list[int] | None
+) -> tuple[list[StatementEntity], dict[str, set[int]]]:
+    """Resolvable entities built from the statements read (all when `visible` is None)."""
+    query = select(StatementRow).where(StatementRow.schema.in_(RESOLVABLE))
+    if visible is not None:
+        query = query.where(StatementRow.marking_id.in_(visible or [-1]))
+    rows: dict[str, list[StatementRow]] = defaultdict(list)
+    for row in session.execute(query.order_by(StatementRow.seq)).scalars():
+        rows[row.entity_id].append(row)
+    entities = []
+    evidence: dict[str, set[int]] = {}
+    for entity_id, entity_rows in rows.items():
+        entities.append(assemble_rows(entity_rows))
+        evidence[entity_id] = {r.marking_id for r in entity_rows}
+    return entities, evidence
+
+
+def run(
+    *,
+    session: Session,
+    actor: Actor | None,
+    scorer: Scorer,
+    merge_threshold: float = MERGE_THRESHOLD,
+    review_threshold: float = REVIEW_THRESHOLD,
+) -> RunSummary:
+    """Score the stored entities and record pairs; analyst decisions are never overwritten.
+
+    With an actor, only what that actor may read is scored (and the run needs `resolve`);
+    without one it is the host operator's run over everything stored.
+    """
+    if not 0 <= review_threshold <= merge_threshold <= 1:
+        raise InvalidInput(
+            N_("thresholds must satisfy 0 ≤ review ≤ merge ≤ 1"), field="merge_threshold"
+        )
+    visible = None
+    if actor is not None:
+        require(actor, Permission.RESOLVE)
+        visible = visible_marking_ids(session=session, actor=actor)
+    entities, evidence = load_entities(session=session, visible=visible)
+    summary = RunSummary(entities=len(entities))
+    scored = {
+        _ordered(p.left_id, p.right_id): p
+        for p in scorer(entities)
+        if p.score >= review_threshold and p.left_id != p.right_id
+    }
+    existing = {
+        (p.left_id, p.right_id): p
+        for p in session.execute(select(ResolutionPair)).scalars()
+        if visible is None or _within(session, p.id, visible)
+    }
+    now = utcnow()
+    for key, found in scored.items():
+        pair = existing.pop(key, None)
+        explanation = json.dumps(found.explanation, ensure_ascii=False, default=str)
+        if pair is None:
+            pair = ResolutionPair(
+                left_id=key[0],
+                right_id=key[1],
+                score=found.score,
+                explanation=explanation,
+                judgement=_judgement(found.score, merge_threshold),
+                reason="",
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(pair)
+            session.flush()
+        else:
+            pair.score = found.score
+            pair.explanation = explanation
+            pair.updated_at = now
+            if pair.judgement not in ANALYST:
+                pair.judgement = _judgement(found.score, merge_threshold)
+            session.query(ResolutionEvidence).filter_by(pair_id=pair.id).delete()
+        marks = evidence.get(key[0], set()) | evidence.get(key[1], set())
+        session.add_all(ResolutionEvidence(pair_id=pair.id, marking_id=m) for m in sorted(marks))
+        if pair.judgement in ANALYST:
+            summary.kept += 1
+        elif pair.judgement == AUTO:
+            summary.merged += 1
+        else:
+            summary.queued += 1
+    # Engine pairs that no longer score go; an analyst's decision stays as evidence and label.
+    for pair in existing.values():
+        if pair.judgement in (AUTO, PENDING):
+            session.delete(pair)
+            summary.dropped += 1
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="resolve",
+        kind="run",
+        detail={
+            "entities": summary.entities,
+            "merged": summary.merged,
+            "queued": summary.queued,
+            "kept": summary.kept,
+            "dropped": summary.dropped,
+            "merge_threshold": merge_threshold,
+            "review_threshold": review_threshold,
+        },
+    )
+    return summary
+
+
+def _within(session: Session, pair_id: int, visible: list[int]) -> bool:
+    marks = session.execute(
+        select(ResolutionEvidence.marking_id).where(ResolutionEvidence.pair_id == pair_id)
+    ).scalars()
+    allowed = set(visible)
+    return all(m in allowed for m in marks)
+
+
+def labels(*, session: Session) -> list[tuple[str, str, bool]]:
+    """Analysts' accept and reject decisions, as training labels for the engine."""
+    rows = session.execute(
+        select(ResolutionPair.left_id, ResolutionPair.right_id, ResolutionPair.judgement).where(
+            ResolutionPair.judgement.in_(("match", "no_match"))
+        )
+    )
+    return [(r.left_id, r.right_id, r.judgement == "match") for r in rows]
+
+
+# --- reading pairs back ------------------------------------------------------------------
+
+
+@dataclass
+class PairSummary:
+    id: int
+    left_id: str
+    right_id: str
+    left_caption: str
+    right_caption: str
+    schema: str
+    score: float
+    judgement: str
+
+
+@dataclass
+class PairPage:
+    items: list[PairSummary]
+    next_cursor: str | None
+
+
+@dataclass
+class Profile:
+    id: str
+    schema: str
+    caption: str
+    properties: dict[str, list[str]]
+
+
+@dataclass
+class PairView:
+    pair: ResolutionPair
+    left: Profile
+    right: Profile
+    features: list[dict[str, Any]]
+    decisions: list[ResolutionDecision]
+
+
+def _visible_pair(
+    session: Session, actor: Actor, pair_id: int, visible: list[int]
+) -> ResolutionPair:
+    pair = session.execute(
+        select(ResolutionPair).where(ResolutionPair.id == pair_id, visible_pairs_clause(visible))
+    ).scalar_one_or_none()
+    if pair is None or not visible:
+        raise NotFound(N_("no such pair"), field="id")
+    return pair
+
+
+def review_queue(
+    *,
+    session: Session,
+    actor: Actor,
+    judgements: Iterable[str] = (PENDING, "unsure"),
+    cursor: str | None = None,
+    limit: int = 25,
+) -> PairPage:
+    """Pairs waiting for an analyst, most likely first, as far as the actor may see them."""
+    visible = visible_marking_ids(session=session, actor=actor)
+    after = decode_cursor(cursor) or 0
+    if not visible:
+        record(session=session, actor=actor, action="list", kind="pair", ids=[])
+        return PairPage(items=[], next_cursor=None)
+    rows = list(
+        session.execute(
+            select(ResolutionPair)
+            .where(ResolutionPair.judgement.in_(tuple(judgements)), visible_pairs_clause(visible))
+            .order_by(ResolutionPair.score.desc(), ResolutionPair.id)
+            .offset(after)
+            .limit(limit + 1)
+        ).scalars()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    caps = captions(
+        session=session,
+        entity_ids=[i for r in rows for i in (r.left_id, r.right_id)],
+        visible=visible,
+    )
+    items = []
+    for r in rows:
+        left = caps.get(r.left_id, ("", r.left_id))
+        right = caps.get(r.right_id, ("", r.right_id))
+        items.append(
+            PairSummary(
+                r.id, r.left_id, r.right_id, left[1], right[1], left[0], r.score, r.judgement
+            )
+        )
+    record(
+        session=session,
+        actor=actor,
+        action="list",
+        kind="pair",
+        ids=[str(i.id) for i in items] + [x for i in items for x in (i.left_id, i.right_id)],
+    )
+    return PairPage(items=items, next_cursor=encode_cursor(after + limit) if more else None)
+
+
+def _profile(entity_id: str, rows: list[StatementRow]) -> Profile:
+    entity = assemble_rows(rows)
+    props = {prop: sorted(set(values)) for prop, values in entity.to_dict()["properties"].items()}
+    return Profile(entity_id, entity.schema.name, entity.caption, props)
+
+
+def get_pair(*, session: Session, actor: Actor, pair_id: int) -> PairView:
+    """Both profiles side by side, from the statements the actor may see, and the features."""
+    visible = visible_marking_ids(session=session, actor=actor)
+    pair = _visible_pair(session, actor, pair_id, visible)
+    rows = visible_statements(
+        session=session, entity_ids=[pair.left_id, pair.right_id], visible=visible
+    )
+    if not rows.get(pair.left_id) or not rows.get(pair.right_id):
+        raise NotFound(N_("no such pair"), field="id")
+    decisions = list(
+        session.execute(
+            select(ResolutionDecision)
+            .where(ResolutionDecision.pair_id == pair.id)
+            .order_by(ResolutionDecision.id)
+        ).scalars()
+    )
+    record(
+        session=session,
+        actor=actor,
+        action="read",
+        kind="pair",
+        target=str(pair.id),
+        ids=[str(pair.id), pair.left_id, pair.right_id],
+    )
+    return PairView(
+        pair=pair,
+        left=_profile(pair.left_id, rows[pair.left_id]),
+        right=_profile(pair.right_id, rows[pair.right_id]),
+        features=json.loads(pair.explanation or "[]"),
+        decisions=decisions,
+    )
+
+
+# --- deciding ----------------------------------------------------------------------------
+
+DECISIONS = ("match", "no_match", "unsure")
+
+
+def decide(
+    *, session: Session, actor: Actor, pair_id: int, judgement: str, reason: str
+) -> ResolutionPair:
+    """An analyst's accept, reject or unsure, with a reason; recorded and reversible."""
+    require(actor, Permission.RESOLVE)
+    if judgement not in DECISIONS:
+        raise InvalidInput(N_("the decision must be match, no_match or unsure"), field="judgement")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(N_("give a reason for the decision"), field="reason")
+    visible = visible_marking_ids(session=session, actor=actor)
+    pair = _visible_pair(session, actor, pair_id, visible)
+    return _apply(session, actor, pair, judgement, reason)
+
+
+def _apply(
+    session: Session, actor: Actor, pair: ResolutionPair, judgement: str, reason: str
+) -> ResolutionPair:
+    previous = pair.judgement
+    now = utcnow()
+    session.add(
+        ResolutionDecision(
+            pair_id=pair.id,
+            previous=previous,
+            judgement=judgement,
+            username=actor.username,
+            reason=reason,
+            decided_at=now,
+        )
+    )
+    pair.judgement = judgement
+    pair.decided_by = actor.username
+    pair.reason = reason
+    pair.updated_at = now
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="decide",
+        kind="pair",
+        target=str(pair.id),
+        ids=[str(pair.id), pair.left_id, pair.right_id],
+        detail={"previous": previous, "judgement": judgement, "reason": reason},
+    )
+    return pair
+
+
+def split(*, session: Session, actor: Actor, entity_id: str, reason: str) -> list[ResolutionPair]:
+    """Take `entity_id` out of the identity it was merged into: its merges become rejections."""
+    require(actor, Permission.RESOLVE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(N_("give a reason for the decision"), field="reason")
+    visible = visible_marking_ids(session=session, actor=actor)
+    pairs = (
+        list(
+            session.execute(
+                select(ResolutionPair).where(
+                    or_(ResolutionPair.left_id == entity_id, ResolutionPair.right_id == entity_id),
+                    ResolutionPair.judgement.in_(MERGED),
+                    visible_pairs_clause(visible),
+                )
+            ).scalars()
+        )
+        if visible
+        else []
+    )
+    if not pairs:
+        raise NotFound(N_("this entity is not merged with any other"), field="id")
+    return [_apply(session, actor, p, "no_match", reason) for p in pairs]

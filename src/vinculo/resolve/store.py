@@ -1,0 +1,83 @@
+"""Resolved identities as each actor may see them: which stored entities are one.
+
+The merges an actor sees are the pairs judged "one" (by the engine above the merge
+threshold, or by an analyst) whose evidence markings the actor may all see; their
+connected components are the actor's resolved identities. Everything that reads the store
+with identities collapsed (entity pages, the network graph, screening) asks here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import exists, not_, select
+from sqlalchemy.orm import Session
+
+from vinculo.resolve.models import MERGED, ResolutionEvidence, ResolutionPair
+from vinculo.security.markings import Actor
+from vinculo.security.policy import visible_marking_ids
+
+
+def visible_pairs_clause(visible: list[int]):  # type: ignore[no-untyped-def]
+    """SQL condition: every evidence marking of the pair is among `visible`."""
+    hidden = exists().where(
+        ResolutionEvidence.pair_id == ResolutionPair.id,
+        ResolutionEvidence.marking_id.not_in(visible or [-1]),
+    )
+    return not_(hidden)
+
+
+def merged_edges(*, session: Session, actor: Actor) -> list[tuple[str, str]]:
+    """The (left, right) pairs judged one that the actor may see."""
+    visible = visible_marking_ids(session=session, actor=actor)
+    if not visible:
+        return []
+    rows = session.execute(
+        select(ResolutionPair.left_id, ResolutionPair.right_id).where(
+            ResolutionPair.judgement.in_(MERGED), visible_pairs_clause(visible)
+        )
+    )
+    return [(r.left_id, r.right_id) for r in rows]
+
+
+def clusters(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Entity id -> canonical id (the smallest id of its component), for ids in any edge."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            # The smaller id becomes the root, so the canonical id does not depend on order.
+            if rb < ra:
+                ra, rb = rb, ra
+            parent[rb] = ra
+    return {x: find(x) for x in parent}
+
+
+def canonical_ids(
+    *, session: Session, actor: Actor, entity_ids: Iterable[str] | None = None
+) -> dict[str, str]:
+    """Entity id -> canonical id as the actor sees it; ids in no visible merge map to themselves.
+
+    With `entity_ids` None, only ids that are part of some visible merge are returned.
+    """
+    mapping = clusters(merged_edges(session=session, actor=actor))
+    if entity_ids is None:
+        return mapping
+    return {i: mapping.get(i, i) for i in entity_ids}
+
+
+def members(*, session: Session, actor: Actor, entity_id: str) -> list[str]:
+    """Every entity id the actor sees as the same identity as `entity_id` (itself included)."""
+    mapping = canonical_ids(session=session, actor=actor)
+    root = mapping.get(entity_id)
+    if root is None:
+        return [entity_id]
+    return sorted(i for i, r in mapping.items() if r == root)

@@ -1,0 +1,247 @@
+"""Resolution in the store: merges, the review queue, decisions and splits, per reader.
+
+The engine is replaced here by a fixed table of scores, so these tests are about what the
+store does with scores — who sees which merge, what a decision changes — not about matching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pytest
+from followthemoney.statement import StatementEntity
+from sqlalchemy import select
+
+from vinculo.db import transaction
+from vinculo.errors import Forbidden, InvalidInput, NotFound
+from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
+from vinculo.intel.service import create_report
+from vinculo.resolve import service
+from vinculo.resolve.models import ResolutionDecision
+from vinculo.resolve.store import canonical_ids, members
+from vinculo.security.audit import AuditRow
+from vinculo.security.markings import Actor
+
+from worlds import World
+
+
+def _file(world: World, author: str, entities: list[EntityIn], markings: MarkingsIn) -> None:
+    with transaction(world.store.sessions) as session:
+        create_report(
+            session=session,
+            actor=world.actors[author],
+            report_in=ReportCreate(
+                title_en=f"Identities reported by {author}",
+                body_en="Names taken from the ledgers seized at the stash house.",
+                reliability="B",
+                credibility=2,
+                predicate="drug_trafficking",
+                suspicion="Named in seized ledgers of a fentanyl cell.",
+                attest_no_protected_views=True,
+                review_by=date(2027, 6, 1),
+                markings=markings,
+                entities=entities,
+            ),
+        )
+
+
+def person(entity_id: str, name: str, **props: list[str]) -> EntityIn:
+    return EntityIn(id=entity_id, schema="Person", properties={"name": [name], **props})
+
+
+SHARED = MarkingsIn(tlp="GREEN", rel_to=["USA", "MEX"])
+USA_ONLY = MarkingsIn(tlp="GREEN", rel_to=["USA"])
+
+SCORES = {
+    ("r-mx-1", "r-us-1"): 0.99,  # both shared: merged for both nations
+    ("r-mx-2", "r-us-2"): 0.98,  # the U.S. side is REL TO USA: merged for U.S. readers only
+    ("r-mx-3", "r-us-3"): 0.70,  # uncertain: waits for review
+    ("r-mx-4", "r-us-4"): 0.20,  # below the review threshold: not stored
+}
+
+
+def table_scorer(entities: Sequence[StatementEntity]) -> list[service.ScoredPair]:
+    ids = {str(e.id) for e in entities}
+    return [
+        service.ScoredPair(a, b, s, [{"feature": "name", "outcome": "agree", "weight": 3.2}])
+        for (a, b), s in SCORES.items()
+        if a in ids and b in ids
+    ]
+
+
+@pytest.fixture
+def resolved(fresh_world: World) -> World:
+    _file(
+        fresh_world,
+        "fgr.mp1",
+        [
+            person("r-mx-1", "José Luis García López"),
+            person("r-mx-2", "Ramón Ibarra Soto"),
+            person("r-mx-3", "Juan Pérez Ortiz"),
+            person("r-mx-4", "Ana Ruiz"),
+        ],
+        SHARED,
+    )
+    _file(fresh_world, "dea.agent1", [person("r-us-1", "JOSE GARCIA")], SHARED)
+    _file(fresh_world, "dea.agent1", [person("r-us-2", "RAMON IBARRA")], USA_ONLY)
+    _file(
+        fresh_world,
+        "dea.agent1",
+        [person("r-us-3", "JUAN PEREZ"), person("r-us-4", "ANNA ROYCE")],
+        SHARED,
+    )
+    with transaction(fresh_world.store.sessions) as session:
+        summary = service.run(session=session, actor=None, scorer=table_scorer)
+    assert (summary.merged, summary.queued, summary.kept) == (2, 1, 0)
+    return fresh_world
+
+
+def _canon(world: World, who: str, ids: list[str]) -> dict[str, str]:
+    with world.store.sessions() as session:
+        return canonical_ids(session=session, actor=world.actors[who], entity_ids=ids)
+
+
+def test_a_merge_is_seen_only_by_who_may_see_all_its_evidence(resolved: World) -> None:
+    ids = ["r-us-1", "r-mx-1", "r-us-2", "r-mx-2"]
+    us = _canon(resolved, "us.analyst", ids)
+    mx = _canon(resolved, "mx.analyst", ids)
+    assert us["r-us-1"] == us["r-mx-1"] == "r-mx-1"
+    assert mx["r-us-1"] == mx["r-mx-1"] == "r-mx-1"
+    assert us["r-us-2"] == us["r-mx-2"]
+    # The Mexican reader may not see the REL TO USA record, so the merge does not exist for
+    # them: their record stays its own identity and says nothing of the other.
+    assert mx["r-mx-2"] == "r-mx-2" and mx["r-us-2"] == "r-us-2"
+    with resolved.store.sessions() as session:
+        assert members(
+            session=session, actor=resolved.actors["mx.analyst"], entity_id="r-mx-2"
+        ) == ["r-mx-2"]
+
+
+def test_the_queue_holds_the_uncertain_band_for_each_reader(resolved: World) -> None:
+    with resolved.store.sessions() as session:
+        for who in ("us.analyst", "mx.analyst"):
+            page = service.review_queue(session=session, actor=resolved.actors[who])
+            assert [(i.left_id, i.right_id) for i in page.items] == [("r-mx-3", "r-us-3")]
+            assert page.items[0].left_caption == "Juan Pérez Ortiz"
+
+
+def _pair_id(world: World, left: str) -> int:
+    from vinculo.resolve.models import ResolutionPair
+
+    with world.store.sessions() as session:
+        return session.execute(
+            select(ResolutionPair.id).where(ResolutionPair.left_id == left)
+        ).scalar_one()
+
+
+def test_a_hidden_pair_answers_as_a_missing_one(resolved: World) -> None:
+    hidden = _pair_id(resolved, "r-mx-2")
+    mx = resolved.actors["mx.analyst"]
+    with transaction(resolved.store.sessions) as session:
+        with pytest.raises(NotFound) as hidden_error:
+            service.get_pair(session=session, actor=mx, pair_id=hidden)
+        with pytest.raises(NotFound) as missing_error:
+            service.get_pair(session=session, actor=mx, pair_id=987654)
+        assert hidden_error.value.render("en") == missing_error.value.render("en")
+        with pytest.raises(NotFound):
+            service.decide(
+                session=session, actor=mx, pair_id=hidden, judgement="no_match", reason="x"
+            )
+        with pytest.raises(NotFound):
+            service.split(session=session, actor=mx, entity_id="r-us-2", reason="not the same")
+    with transaction(resolved.store.sessions) as session:
+        view = service.get_pair(
+            session=session, actor=resolved.actors["us.analyst"], pair_id=hidden
+        )
+        assert view.left.caption == "Ramón Ibarra Soto" and view.right.caption == "RAMON IBARRA"
+
+
+def test_a_decision_is_recorded_audited_and_reversible(resolved: World) -> None:
+    pair_id = _pair_id(resolved, "r-mx-3")
+    mx = resolved.actors["mx.analyst"]
+    with transaction(resolved.store.sessions) as session:
+        service.decide(
+            session=session, actor=mx, pair_id=pair_id, judgement="match", reason="Same CURP."
+        )
+    assert _canon(resolved, "us.analyst", ["r-us-3"])["r-us-3"] == "r-mx-3"
+    with transaction(resolved.store.sessions) as session:
+        assert service.review_queue(session=session, actor=mx).items == []
+        service.decide(
+            session=session,
+            actor=mx,
+            pair_id=pair_id,
+            judgement="no_match",
+            reason="Different mothers' names.",
+        )
+    assert _canon(resolved, "us.analyst", ["r-us-3"])["r-us-3"] == "r-us-3"
+    with resolved.store.sessions() as session:
+        history = session.execute(
+            select(ResolutionDecision.previous, ResolutionDecision.judgement).where(
+                ResolutionDecision.pair_id == pair_id
+            )
+        ).all()
+        assert [tuple(h) for h in history] == [("pending", "match"), ("match", "no_match")]
+        audited = session.execute(
+            select(AuditRow.target, AuditRow.actor).where(AuditRow.action == "decide")
+        ).all()
+        assert [tuple(a) for a in audited] == [(str(pair_id), "mx.analyst")] * 2
+
+
+def test_a_split_undoes_a_merge_and_a_rerun_keeps_it(resolved: World) -> None:
+    us = resolved.actors["us.analyst"]
+    with transaction(resolved.store.sessions) as session:
+        undone = service.split(
+            session=session, actor=us, entity_id="r-us-1", reason="Two brothers, one alias."
+        )
+        assert [p.judgement for p in undone] == ["no_match"]
+    assert _canon(resolved, "mx.analyst", ["r-us-1"])["r-us-1"] == "r-us-1"
+    with transaction(resolved.store.sessions) as session:
+        summary = service.run(session=session, actor=None, scorer=table_scorer)
+        assert summary.kept == 1 and summary.merged == 1
+        assert service.labels(session=session) == [("r-mx-1", "r-us-1", False)]
+    assert _canon(resolved, "mx.analyst", ["r-us-1"])["r-us-1"] == "r-us-1"
+
+
+def test_decisions_need_the_role_and_a_reason(resolved: World) -> None:
+    pair_id = _pair_id(resolved, "r-mx-3")
+    with transaction(resolved.store.sessions) as session:
+        with pytest.raises(InvalidInput) as no_reason:
+            service.decide(
+                session=session,
+                actor=resolved.actors["mx.analyst"],
+                pair_id=pair_id,
+                judgement="match",
+                reason="  ",
+            )
+        assert no_reason.value.field == "reason"
+        with pytest.raises(InvalidInput):
+            service.decide(
+                session=session,
+                actor=resolved.actors["mx.analyst"],
+                pair_id=pair_id,
+                judgement="maybe",
+                reason="Looks alike.",
+            )
+    nobody = Actor(username="viewer", nation="USA", agency="DEA", roles=frozenset({"auditor"}))
+    with transaction(resolved.store.sessions) as session, pytest.raises(Forbidden):
+        service.decide(
+            session=session, actor=nobody, pair_id=pair_id, judgement="match", reason="x"
+        )
+
+
+def test_a_run_as_an_account_scores_only_what_it_may_read(fresh_world: World) -> None:
+    _file(fresh_world, "fgr.mp1", [person("r-mx-2", "Ramón Ibarra Soto")], SHARED)
+    _file(fresh_world, "dea.agent1", [person("r-us-2", "RAMON IBARRA")], USA_ONLY)
+    seen: list[set[str]] = []
+
+    def spying(entities: Sequence[StatementEntity]) -> list[service.ScoredPair]:
+        seen.append({str(e.id) for e in entities})
+        return table_scorer(entities)
+
+    with transaction(fresh_world.store.sessions) as session:
+        summary = service.run(
+            session=session, actor=fresh_world.actors["mx.analyst"], scorer=spying
+        )
+    assert "r-us-2" not in seen[0] and "r-mx-2" in seen[0]
+    assert summary.merged == 0
