@@ -99,3 +99,55 @@ def common_passwords() -> frozenset[str]:
     text = resources.files("vinculo.vocab").joinpath("common-passwords.txt").read_text("utf-8")
     lines = (line.strip().lower() for line in text.splitlines())
     return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+@dataclass(frozen=True)
+class NameVocabulary:
+    """Name lists for identity resolution, folded: nicknames, cognates, common names."""
+
+    nicknames: dict[str, list[str]]
+    cognates: dict[str, frozenset[str]]
+    descriptive: frozenset[str]
+    given: frozenset[str]
+    surnames: frozenset[str]
+    given_leaning: frozenset[str]
+
+
+def _fold_name(text: str) -> str:
+    # Imported here: resolve.names imports this module for its lists.
+    from vinculo.resolve.names import fold
+
+    return fold(text)
+
+
+@cache
+def name_vocabulary() -> NameVocabulary:
+    """nicknames.yml and names.yml, folded, for vinculo.resolve."""
+    data = _read("nicknames")
+    table: dict[str, list[str]] = {}
+    for section in ("spanish", "english"):
+        for nickname, names in data[section].items():
+            entry = table.setdefault(_fold_name(str(nickname)), [])
+            for name in names:
+                folded = _fold_name(str(name))
+                if folded not in entry:
+                    entry.append(folded)
+    cognates: dict[str, set[str]] = {}
+    for english, spanish in data["cognates"]:
+        en, es = _fold_name(str(english)), _fold_name(str(spanish))
+        cognates.setdefault(en, set()).add(es)
+        cognates.setdefault(es, set()).add(en)
+    lists = _read("names")
+    return NameVocabulary(
+        nicknames=table,
+        cognates={k: frozenset(v) for k, v in cognates.items()},
+        descriptive=frozenset(_fold_name(str(w)) for w in data["descriptive"]),
+        given=frozenset(_fold_name(str(w)) for w in lists["given"]),
+        surnames=frozenset(_fold_name(str(w)) for w in lists["surnames"]),
+        given_leaning=frozenset(_fold_name(str(w)) for w in lists["given_leaning"]),
+    )
+
+
+def nicknames() -> dict[str, list[str]]:
+    """Nickname (folded) -> the given names it stands for (folded), from nicknames.yml."""
+    return name_vocabulary().nicknames

@@ -1,0 +1,1 @@
+"""Identity resolution: name, identifier and date features, and the matching engine."""

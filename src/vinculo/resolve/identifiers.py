@@ -1,0 +1,725 @@
+"""Identifiers and birth dates as Mexican and U.S. records write them.
+
+CURP and RFC are validated with python-stdnum and decoded; a CURP is checked against the
+record's own name, birth date and sex. Phones become E.164 through phonenumbers, after
+undoing Mexico's retired dialling forms. SSN, passport and plate numbers are put in one
+form. Nothing here raises on junk: an invalid value comes back kept as written, marked
+invalid, with an error message id (English, translated through vinculo.i18n).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Literal
+
+import phonenumbers
+from stdnum.exceptions import ValidationError
+from stdnum.mx import curp as stdnum_curp
+from stdnum.mx import rfc as stdnum_rfc
+from stdnum.us import ssn as stdnum_ssn
+
+from vinculo.i18n import N_, gettext
+from vinculo.resolve.names import PARTICLES, ParsedName, fold
+
+__all__ = [
+    "BirthDate",
+    "CurpInfo",
+    "RfcInfo",
+    "curp_agrees",
+    "curp_name_code",
+    "decode_curp",
+    "decode_rfc",
+    "normalise_passport",
+    "normalise_phone",
+    "normalise_plate",
+    "normalise_sex",
+    "normalise_ssn",
+    "parse_birth_date",
+    "phone_candidates",
+    "rfc_agrees",
+]
+
+Agreement = dict[str, bool | None]
+
+# RENAPO's state codes (the two letters after the sex in a CURP).
+CURP_STATES: dict[str, str] = {
+    "AS": "Aguascalientes",
+    "BC": "Baja California",
+    "BS": "Baja California Sur",
+    "CC": "Campeche",
+    "CL": "Coahuila",
+    "CM": "Colima",
+    "CS": "Chiapas",
+    "CH": "Chihuahua",
+    "DF": "Ciudad de México",
+    "DG": "Durango",
+    "GT": "Guanajuato",
+    "GR": "Guerrero",
+    "HG": "Hidalgo",
+    "JC": "Jalisco",
+    "MC": "México",
+    "MN": "Michoacán",
+    "MS": "Morelos",
+    "NT": "Nayarit",
+    "NL": "Nuevo León",
+    "OC": "Oaxaca",
+    "PL": "Puebla",
+    "QT": "Querétaro",
+    "QR": "Quintana Roo",
+    "SP": "San Luis Potosí",
+    "SL": "Sinaloa",
+    "SR": "Sonora",
+    "TC": "Tabasco",
+    "TS": "Tamaulipas",
+    "TL": "Tlaxcala",
+    "VZ": "Veracruz",
+    "YN": "Yucatán",
+    "ZS": "Zacatecas",
+    "NE": N_("Born abroad"),
+}
+
+_CURP_SEX = {"H": "male", "M": "female", "X": "x"}
+
+
+def _message(error: str | None, locale: str, value: str) -> str | None:
+    return gettext(locale, error, value=value) if error else None
+
+
+# --- CURP ---------------------------------------------------------------------------------
+
+E_EMPTY = N_("No value given")
+E_CURP_LENGTH = N_("Invalid CURP {value}: a CURP has 18 characters")
+E_CURP_FORMAT = N_("Invalid CURP {value}: not in a CURP's pattern (4 letters, 6 digits, 8 more)")
+E_CURP_DATE = N_("Invalid CURP {value}: its birth date is not a real date")
+E_CURP_SEX = N_("Invalid CURP {value}: the sex letter must be H, M or X")
+E_CURP_STATE = N_("Invalid CURP {value}: unknown state code")
+E_CURP_WORD = N_("Invalid CURP {value}: its first four letters are a word RENAPO never assigns")
+E_CURP_CHECK = N_("Invalid CURP {value}: the check digit does not match")
+
+_CURP_SHAPE = re.compile(r"^[A-Z]{4}[0-9]{6}[A-Z]{6}[0-9A-Z][0-9]$")
+
+
+@dataclass(frozen=True)
+class CurpInfo:
+    """A CURP as written and what it says; `valid` is False for anything stdnum rejects."""
+
+    value: str
+    valid: bool
+    birth_date: date | None
+    sex: str | None
+    state: str | None
+    state_name: str | None
+    initials: str
+    consonants: str
+    error: str | None
+
+    def message(self, locale: str = "en") -> str | None:
+        """The error in the reader's language, or None when valid."""
+        return _message(self.error, locale, self.value)
+
+
+def _curp_date(compact: str) -> date | None:
+    try:
+        year = int(compact[4:6]) + (1900 if compact[16].isdigit() else 2000)
+        return date(year, int(compact[6:8]), int(compact[8:10]))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def decode_curp(value: str | None) -> CurpInfo:
+    """Validate and decode a CURP; never raises. Parts that decode are returned even when the
+    CURP is invalid, but an invalid CURP must not count as strong evidence."""
+    written = (value or "").strip()
+    compact = stdnum_curp.compact(written) if written else ""
+    blank = CurpInfo(written, False, None, None, None, None, "", "", E_EMPTY)
+    if not compact:
+        return blank
+    if len(compact) != 18:
+        return CurpInfo(written, False, None, None, None, None, "", "", E_CURP_LENGTH)
+    if not _CURP_SHAPE.match(compact):
+        return CurpInfo(written, False, None, None, None, None, "", "", E_CURP_FORMAT)
+    birth = _curp_date(compact)
+    sex = _CURP_SEX.get(compact[10])
+    state = compact[11:13]
+    state_name = CURP_STATES.get(state)
+    error = None
+    if birth is None:
+        error = E_CURP_DATE
+    elif sex is None:
+        error = E_CURP_SEX
+    elif state_name is None:
+        error = E_CURP_STATE
+    elif compact[:4] in stdnum_curp._name_blacklist:
+        error = E_CURP_WORD
+    else:
+        # stdnum knows only H and M; RENAPO also issues X, so check the sex-neutral copy
+        # with stdnum and the check digit on the CURP as written.
+        try:
+            stdnum_curp.validate(compact[:10] + "H" + compact[11:], validate_check_digits=False)
+        except ValidationError:
+            error = E_CURP_FORMAT
+        else:
+            if stdnum_curp.calc_check_digit(compact) != compact[17]:
+                error = E_CURP_CHECK
+    return CurpInfo(
+        value=compact if error is None else written,
+        valid=error is None,
+        birth_date=birth,
+        sex=sex,
+        state=state if state_name else None,
+        state_name=state_name,
+        initials=compact[:4],
+        consonants=compact[13:16],
+        error=error,
+    )
+
+
+# --- the name code in CURP and RFC --------------------------------------------------------
+
+_VOWELS = frozenset("aeiou")
+_SKIPPED_FIRST_GIVEN = frozenset({"maria", "ma", "m", "jose", "j"})
+# Particles RENAPO skips in compound surnames and given names, beyond PARTICLES.
+_CURP_PARTICLES = PARTICLES | {"y", "el", "dd", "die"}
+
+
+def _main_word(part: str | None) -> str | None:
+    if not part:
+        return None
+    words = [w for w in fold(part).split() if w not in _CURP_PARTICLES]
+    return words[0] if words else None
+
+
+def _first_internal(word: str, vowels: bool) -> str:
+    for char in word[1:]:
+        if (char in _VOWELS) == vowels and char.isalpha():
+            return char.upper()
+    return "X"
+
+
+def _given_for_code(name: ParsedName) -> tuple[str | None, bool]:
+    """The given name RENAPO codes, and whether the record's given names look complete."""
+    tokens = [t for t in name.given_tokens if t not in _CURP_PARTICLES]
+    if not tokens:
+        return None, False
+    if len(tokens) > 1 and tokens[0] in _SKIPPED_FIRST_GIVEN:
+        return tokens[1], True
+    return tokens[0], len(tokens) > 1
+
+
+def curp_name_code(name: ParsedName) -> tuple[str, str]:
+    """The 4 initials and 3 internal consonants RENAPO would give `name` ("?" where unknown)."""
+    paternal = _main_word(name.paternal)
+    maternal = _main_word(name.maternal)
+    given, _ = _given_for_code(name)
+    initials = [
+        paternal[0].upper() if paternal else "?",
+        _first_internal(paternal, True) if paternal else "?",
+        maternal[0].upper() if maternal else "?",
+        given[0].upper() if given else "?",
+    ]
+    if "?" not in initials and "".join(initials) in stdnum_curp._name_blacklist:
+        initials[1] = "X"
+    consonants = "".join(
+        _first_internal(word, False) if word else "?" for word in (paternal, maternal, given)
+    )
+    return "".join(initials), consonants
+
+
+def _same(expected: str, actual: str) -> bool:
+    # An X in the code stands for Ñ, a missing letter or a replaced rude word: it says nothing.
+    return all(e == "?" or a == "X" or e == a for e, a in zip(expected, actual, strict=True))
+
+
+def _name_agreement(name: ParsedName | None, initials: str, consonants: str) -> Agreement:
+    out: Agreement = {"paternal": None, "maternal": None, "given": None}
+    if name is None or name.is_empty or len(initials) != 4:
+        return out
+    code, inner = curp_name_code(name)
+    with_consonants = len(consonants) == 3
+    if code[0] != "?":
+        out["paternal"] = _same(code[:2], initials[:2]) and (
+            not with_consonants or _same(inner[0], consonants[0])
+        )
+    if code[2] != "?":
+        out["maternal"] = _same(code[2], initials[2]) and (
+            not with_consonants or _same(inner[1], consonants[1])
+        )
+    if out["paternal"] is False and name.maternal is None and name.paternal:
+        # A U.S. record may give the maternal surname as the only last name.
+        word = _main_word(name.paternal) or ""
+        if word[:1].upper() == initials[2] and (
+            not with_consonants or _same(_first_internal(word, False), consonants[1])
+        ):
+            out["paternal"], out["maternal"] = None, True
+    given, complete = _given_for_code(name)
+    if given:
+        agrees = _same(given[0].upper(), initials[3]) and (
+            not with_consonants or _same(_first_internal(given, False), consonants[2])
+        )
+        if not agrees and any(t[0].upper() == initials[3] for t in name.given_tokens):
+            # The coded name is among the record's given names, in another place.
+            agrees = True
+        # One given name that does not fit may be a second name used alone ("Luis" for
+        # José Luis coded L, or "José" alone when José Luis is coded L): unknown, not false.
+        out["given"] = agrees if (agrees or complete) else None
+    return out
+
+
+def _aggregate(parts: Agreement) -> bool | None:
+    values = [v for v in parts.values() if v is not None]
+    if not values:
+        return None
+    return all(values)
+
+
+_SEXES = {
+    "male": "male",
+    "m": "male",
+    "h": "male",
+    "hombre": "male",
+    "masculino": "male",
+    "man": "male",
+    "female": "female",
+    "f": "female",
+    "mujer": "female",
+    "femenino": "female",
+    "woman": "female",
+    "x": "x",
+    "other": "x",
+    "no binario": "x",
+    "non binary": "x",
+}
+
+
+def normalise_sex(value: str | None) -> str | None:
+    """ "male", "female" or "x" from the ways records write sex (M/F, H/M, hombre …)."""
+    return _SEXES.get(fold(value)) if value else None
+
+
+def _date_agrees(expected: date | None, given: date | BirthDate | None) -> bool | None:
+    if expected is None or given is None:
+        return None
+    if isinstance(given, BirthDate):
+        if not given.dates:
+            return None
+        return expected in given.dates
+    return expected == given
+
+
+def curp_agrees(
+    info: CurpInfo,
+    *,
+    name: ParsedName | None = None,
+    birth_date: date | BirthDate | None = None,
+    sex: str | None = None,
+) -> Agreement:
+    """Which of the record's fields the CURP agrees with (True), contradicts (False) or cannot
+    speak to (None): paternal, maternal, given, name (all three together), birth_date, sex.
+    An invalid CURP speaks to nothing."""
+    keys = ("paternal", "maternal", "given", "name", "birth_date", "sex")
+    if not info.valid:
+        return dict.fromkeys(keys)
+    out = _name_agreement(name, info.initials, info.consonants)
+    out["name"] = _aggregate(out)
+    out["birth_date"] = _date_agrees(info.birth_date, birth_date)
+    wanted = normalise_sex(sex) if sex else None
+    out["sex"] = None if wanted is None or info.sex is None else wanted == info.sex
+    return out
+
+
+# --- RFC ----------------------------------------------------------------------------------
+
+E_RFC_LENGTH = N_("Invalid RFC {value}: an RFC has 12 characters (companies) or 13 (people)")
+E_RFC_FORMAT = N_("Invalid RFC {value}: not in an RFC's pattern")
+E_RFC_DATE = N_("Invalid RFC {value}: its date is not a real date")
+E_RFC_WORD = N_("Invalid RFC {value}: its first four letters are a word SAT never assigns")
+E_RFC_CHECK = N_("Invalid RFC {value}: the check digit does not match")
+
+
+@dataclass(frozen=True)
+class RfcInfo:
+    """An RFC as written: a person's (birth date) or a company's (incorporation date)."""
+
+    value: str
+    valid: bool
+    kind: Literal["person", "company"] | None
+    date: date | None
+    initials: str
+    homoclave: str
+    error: str | None
+
+    def message(self, locale: str = "en") -> str | None:
+        return _message(self.error, locale, self.value)
+
+
+def _two_digit_year(yy: int, month: int, day: int) -> date | None:
+    today = date.today()
+    year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        return None
+    if found > today:
+        try:
+            return date(year - 100, month, day)
+        except ValueError:
+            return None
+    return found
+
+
+@lru_cache(maxsize=65536)
+def decode_rfc(value: str | None) -> RfcInfo:
+    """Validate and decode an RFC (check digit included when there is a homoclave)."""
+    written = (value or "").strip()
+    compact = stdnum_rfc.compact(written) if written else ""
+    if not compact:
+        return RfcInfo(written, False, None, None, "", "", E_EMPTY)
+    kind: Literal["person", "company"]
+    if len(compact) in (10, 13):
+        kind, letters = "person", 4
+    elif len(compact) == 12:
+        kind, letters = "company", 3
+    else:
+        return RfcInfo(written, False, None, None, "", "", E_RFC_LENGTH)
+    digits = compact[letters : letters + 6]
+    if not re.fullmatch(r"[A-Z&Ñ]{" + str(letters) + r"}[0-9]{6}[0-9A-Z]{0,3}", compact):
+        return RfcInfo(written, False, kind, None, "", "", E_RFC_FORMAT)
+    found = _two_digit_year(int(digits[:2]), int(digits[2:4]), int(digits[4:6]))
+    error = None
+    try:
+        stdnum_rfc.validate(compact, validate_check_digits=len(compact) >= 12)
+    except stdnum_rfc.InvalidChecksum:
+        error = E_RFC_CHECK
+    except stdnum_rfc.InvalidComponent:
+        error = E_RFC_DATE if found is None else E_RFC_WORD
+        if found is not None and compact[:4] not in stdnum_rfc._name_blacklist:
+            error = E_RFC_CHECK
+    except ValidationError:
+        error = E_RFC_FORMAT
+    if found is None:
+        error = E_RFC_DATE
+    return RfcInfo(
+        value=compact if error is None else written,
+        valid=error is None,
+        kind=kind,
+        date=found,
+        initials=compact[:letters],
+        homoclave=compact[letters + 6 :],
+        error=error,
+    )
+
+
+def rfc_agrees(
+    info: RfcInfo, *, name: ParsedName | None = None, birth_date: date | BirthDate | None = None
+) -> Agreement:
+    """A person's RFC against the record's name and birth date (as `curp_agrees`)."""
+    keys = ("paternal", "maternal", "given", "name", "birth_date")
+    if not info.valid or info.kind != "person":
+        return dict.fromkeys(keys)
+    out = _name_agreement(name, info.initials, "")
+    out["name"] = _aggregate(out)
+    out["birth_date"] = _date_agrees(info.date, birth_date)
+    return out
+
+
+# --- phones -------------------------------------------------------------------------------
+
+_REGIONS = {"mx": "MX", "mex": "MX", "mexico": "MX", "us": "US", "usa": "US", "united states": "US"}
+# The three metropolitan areas with two-digit codes; a bare 10-digit number starting so is
+# read as Mexican first when it is valid both ways.
+_MX_METRO = ("55", "56", "33", "81")
+
+
+def _region(region: str | None) -> str | None:
+    if not region:
+        return None
+    key = region.strip().lower()
+    return _REGIONS.get(key, key.upper() if len(key) == 2 else None)
+
+
+def _e164(digits: str, region: str | None) -> str | None:
+    try:
+        number = phonenumbers.parse(("+" + digits) if region is None else digits, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=65536)
+def phone_candidates(value: str | None, *, region: str | None = None) -> tuple[str, ...]:
+    """Every E.164 reading of a phone number, most likely first; () for junk.
+
+    Undoes the dialling forms records keep: U.S. international "011 52 …", Mexican "00 …",
+    Mexico's retired mobile prefixes ("+52 1 …", "044 …"/"045 …" before 10 digits) and
+    long-distance "01 …". A bare 10-digit number without `region` may be Mexican or NANP:
+    both readings are returned when both are valid numbers.
+    """
+    if not value:
+        return ()
+    text = value.strip()
+    # Extensions are not part of the number that identifies a line.
+    text = re.split(r"(?i)\s*(?:ext\.?|extension|x|#)\s*\d+\s*$", text)[0]
+    digits = re.sub(r"\D", "", text)
+    if not 7 <= len(digits) <= 17:
+        return ()
+    wanted = _region(region)
+    international = text.startswith("+")
+    if not international and digits.startswith("011"):
+        digits, international = digits[3:], True
+    elif not international and digits.startswith("00"):
+        digits, international = digits[2:], True
+    if not international and len(digits) == 13 and digits[:3] in ("044", "045"):
+        digits, wanted = digits[3:], "MX"
+    elif not international and len(digits) == 12 and digits.startswith("01") and wanted != "US":
+        digits, wanted = digits[2:], "MX"
+    if international:
+        if digits.startswith("521") and len(digits) == 13:
+            digits = "52" + digits[3:]
+        found = _e164(digits, None)
+        return (found,) if found else ()
+    if wanted:
+        found = _e164(digits, wanted)
+        if found:
+            return (found,)
+    if len(digits) == 11 and digits.startswith("1"):
+        found = _e164(digits, None)
+        return (found,) if found else ()
+    if len(digits) == 12 and digits.startswith("52"):
+        found = _e164(digits, None)
+        return (found,) if found else ()
+    if len(digits) == 13 and digits.startswith("521"):
+        found = _e164("52" + digits[3:], None)
+        return (found,) if found else ()
+    if wanted or len(digits) != 10:
+        return ()
+    mexican, nanp = _e164(digits, "MX"), _e164(digits, "US")
+    readings = [r for r in (mexican, nanp) if r]
+    if len(readings) == 2 and not digits.startswith(_MX_METRO):
+        readings.reverse()
+    return tuple(readings)
+
+
+def normalise_phone(value: str | None, *, region: str | None = None) -> str | None:
+    """The number in E.164 ("+525512345678"), the likeliest reading; None for junk."""
+    found = phone_candidates(value, region=region)
+    return found[0] if found else None
+
+
+# --- SSN, passports, plates ---------------------------------------------------------------
+
+
+def normalise_ssn(value: str | None) -> str | None:
+    """Nine digits, or None for what the SSA never issues (area 000, 666, 9xx; group 00 …)."""
+    if not value:
+        return None
+    try:
+        return str(stdnum_ssn.validate(re.sub(r"[\s.]", "", value)))
+    except ValidationError:
+        return None
+
+
+_NATIONS = {
+    "us": "USA",
+    "usa": "USA",
+    "united states": "USA",
+    "mx": "MEX",
+    "mex": "MEX",
+    "mexico": "MEX",
+}
+
+
+def _nation(value: str | None) -> str | None:
+    if not value:
+        return None
+    key = fold(value)
+    return _NATIONS.get(key, key.upper())
+
+
+def _compact(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = re.sub(r"[\s\-\.·/]", "", value).upper()
+    return text if text.isascii() and text.isalnum() else None
+
+
+_PASSPORTS = {
+    # U.S.: 9 digits, or a letter and 8 digits (the Next Generation passport, since 2021).
+    "USA": re.compile(r"[A-Z0-9][0-9]{8}"),
+    # Mexico: a letter and 8 digits; older booklets carry 11 digits.
+    "MEX": re.compile(r"[A-Z][0-9]{8}|[0-9]{11}"),
+}
+
+
+def normalise_passport(value: str | None, country: str | None) -> str | None:
+    """Upper case, no spaces or dashes, and the shape the issuing country uses; else None."""
+    text = _compact(value)
+    if not text:
+        return None
+    rule = _PASSPORTS.get(_nation(country) or "")
+    if rule is not None:
+        return text if rule.fullmatch(text) else None
+    return text if 5 <= len(text) <= 20 else None
+
+
+def normalise_plate(value: str | None, nation: str | None) -> str | None:
+    """A licence plate in one form: upper case, no spaces, dashes or dots; None when it cannot
+    be a plate of that nation (Mexico: 5–7 letters and digits with both; U.S.: 1–8)."""
+    text = _compact(value)
+    if not text:
+        return None
+    code = _nation(nation)
+    if code == "MEX":
+        has_both = any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
+        return text if 5 <= len(text) <= 7 and has_both else None
+    if code == "USA":
+        return text if 1 <= len(text) <= 8 else None
+    return text if 2 <= len(text) <= 10 else None
+
+
+# --- birth dates --------------------------------------------------------------------------
+
+E_DATE_INVALID = N_("Not a valid date: {value}")
+E_DATE_FUTURE = N_("Birth date in the future: {value}")
+E_DATE_OLD = N_("Birth date before 1880: {value}")
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "jan january ene enero",
+            "feb february febrero",
+            "mar march marzo",
+            "apr april abr abril",
+            "may mayo",
+            "jun june junio",
+            "jul july julio",
+            "aug august ago agosto",
+            "sep sept september septiembre setiembre set",
+            "oct october octubre",
+            "nov november noviembre",
+            "dec december dic diciembre",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?$")
+_NUMERIC = re.compile(r"^(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{2}|\d{4})$")
+_COMPACT8 = re.compile(r"^\d{8}$")
+_WORDS = re.compile(r"[a-z]+|\d+")
+
+
+@dataclass(frozen=True)
+class BirthDate:
+    """A birth date as written and its readings; two when day and month may be swapped."""
+
+    raw: str
+    dates: tuple[date, ...] = ()
+    year: int | None = None
+    month: int | None = None
+    error: str | None = None
+
+    @property
+    def date(self) -> date | None:
+        """The preferred full reading."""
+        return self.dates[0] if self.dates else None
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.dates) > 1
+
+    @property
+    def valid(self) -> bool:
+        return self.error is None and (bool(self.dates) or self.year is not None)
+
+    def message(self, locale: str = "en") -> str | None:
+        return _message(self.error, locale, self.raw)
+
+
+_HINTS = {
+    "dmy": "dmy",
+    "mx": "dmy",
+    "mex": "dmy",
+    "mdy": "mdy",
+    "us": "mdy",
+    "usa": "mdy",
+    "ymd": "ymd",
+    "iso": "ymd",
+}
+
+
+def _full_year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:
+        year += 2000 if 2000 + year <= date.today().year else 1900
+    return year
+
+
+def _checked(raw: str, readings: list[tuple[int, int, int]]) -> BirthDate:
+    found: list[date] = []
+    for year, month_number, day in readings:
+        try:
+            candidate = date(year, month_number, day)
+        except ValueError:
+            continue
+        if candidate not in found:
+            found.append(candidate)
+    if not found:
+        return BirthDate(raw, error=E_DATE_INVALID)
+    today = date.today()
+    kept = [d for d in found if d <= today and d.year >= 1880]
+    if not kept:
+        return BirthDate(raw, error=E_DATE_FUTURE if found[0] > today else E_DATE_OLD)
+    first = kept[0]
+    month = first.month if all(d.month == first.month for d in kept) else None
+    return BirthDate(raw, tuple(kept), first.year, month)
+
+
+@lru_cache(maxsize=65536)
+def parse_birth_date(value: str | None, *, hint: str | None = None) -> BirthDate:
+    """Read a birth date: ISO (also "1985" and "1985-03"), DD/MM/YYYY (Mexico), MM/DD/YYYY
+    (U.S.), YYYYMMDD, "7 mar 1985", "March 7, 1985". When day and month can be read both
+    ways, both readings are kept, the `hint`'s first ("mx"/"dmy" or "us"/"mdy"); never raises."""
+    raw = (value or "").strip()
+    if not raw:
+        return BirthDate(raw, error=E_EMPTY)
+    order = _HINTS.get((hint or "").strip().lower(), "dmy")
+    text = raw.lower()
+    iso = _ISO.match(text)
+    if iso:
+        year_text, month_text, day_text = iso.groups()
+        if day_text:
+            return _checked(raw, [(int(year_text), int(month_text), int(day_text))])
+        month = int(month_text) if month_text else None
+        if not 1880 <= int(year_text) <= date.today().year or not 1 <= (month or 1) <= 12:
+            return BirthDate(raw, error=E_DATE_INVALID)
+        return BirthDate(raw, (), int(year_text), month)
+    if _COMPACT8.match(text):
+        readings = [(int(text[:4]), int(text[4:6]), int(text[6:]))]
+        if not text.startswith(("18", "19", "20")):
+            a, b, year = int(text[:2]), int(text[2:4]), int(text[4:])
+            readings = (
+                [(year, b, a), (year, a, b)] if order != "mdy" else [(year, a, b), (year, b, a)]
+            )
+        return _checked(raw, readings)
+    numeric = _NUMERIC.match(text)
+    if numeric:
+        a, b, year = int(numeric[1]), int(numeric[2]), _full_year(numeric[3])
+        if order == "mdy":
+            return _checked(raw, [(year, a, b), (year, b, a)])
+        return _checked(raw, [(year, b, a), (year, a, b)])
+    words = _WORDS.findall(text)
+    names = [w for w in words if not w.isdigit()]
+    numbers = [w for w in words if w.isdigit()]
+    months = [_MONTHS[w] for w in names if w in _MONTHS]
+    if len(months) == 1 and len(numbers) == 2:
+        day_text, year_text = numbers if len(numbers[1]) >= len(numbers[0]) else numbers[::-1]
+        if len(day_text) <= 2:
+            return _checked(raw, [(_full_year(year_text), months[0], int(day_text))])
+    return BirthDate(raw, error=E_DATE_INVALID)
