@@ -338,6 +338,7 @@ E_RFC_FORMAT = N_("Invalid RFC {value}: not in an RFC's pattern")
 E_RFC_DATE = N_("Invalid RFC {value}: its date is not a real date")
 E_RFC_WORD = N_("Invalid RFC {value}: its first four letters are a word SAT never assigns")
 E_RFC_CHECK = N_("Invalid RFC {value}: the check digit does not match")
+E_RFC_HOMOCLAVE = N_("Invalid RFC {value}: SAT never assigns that homoclave")
 
 
 @dataclass(frozen=True)
@@ -395,9 +396,12 @@ def decode_rfc(value: str | None) -> RfcInfo:
     except stdnum_rfc.InvalidChecksum:
         error = E_RFC_CHECK
     except stdnum_rfc.InvalidComponent:
-        error = E_RFC_DATE if found is None else E_RFC_WORD
-        if found is not None and compact[:4] not in stdnum_rfc._name_blacklist:
-            error = E_RFC_CHECK
+        if found is None:
+            error = E_RFC_DATE
+        elif kind == "person" and compact[:4] in stdnum_rfc._name_blacklist:
+            error = E_RFC_WORD
+        else:
+            error = E_RFC_HOMOCLAVE
     except ValidationError:
         error = E_RFC_FORMAT
     if found is None:
@@ -609,7 +613,7 @@ _MONTHS = {
     )
     for name in names.split()
 }
-_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?$")
+_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[t ].*)?$")
 _NUMERIC = re.compile(r"^(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{2}|\d{4})$")
 _COMPACT8 = re.compile(r"^\d{8}$")
 _WORDS = re.compile(r"[a-z]+|\d+")
