@@ -57,6 +57,11 @@ def _parts(name: ParsedName) -> tuple[tuple[str, ...], str | None, str | None]:
         ("Jose Garcia-Lopez", ("jose",), "garcia", "lopez"),
         ("JOSE GARCIALOPEZ", ("jose",), "garcia", "lopez"),
         ("Jose Luis Garcialopez", ("jose", "luis"), "garcia", "lopez"),
+        ("Javier Pazperales", ("javier",), "paz", "perales"),
+        ("JOSE DELACRUZ", ("jose",), "de la cruz", None),
+        ("Juan Delosantos Ruiz", ("juan",), "de los santos", "ruiz"),
+        ("Maria Delrio", ("maria",), "del rio", None),
+        ("Rosa Deleon Delgado", ("rosa",), "de leon", "delgado"),
         # The second given name used alone.
         ("Luis Garcia", ("luis",), "garcia", None),
         # Ma., Ma, Mª for María; initials.
