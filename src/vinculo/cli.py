@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, 
 from sqlalchemy.orm import Session
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
+from vinculo.exchange import cli as exchange_cli
 from vinculo.errors import VinculoError
 from vinculo.i18n import N_, gettext
 from vinculo.security.markings import Actor
@@ -33,6 +34,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
+app.add_typer(exchange_cli.app, name="exchange")
 
 err = Console(stderr=True)
 

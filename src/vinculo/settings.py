@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "vinculo-demo-secret-change-me"
+
+
+class PartnerConfig(BaseModel):
+    """A partner node: its nation, where its TAXII API root is, and how each side signs in."""
+
+    name: str
+    nation: str
+    url: str = ""  # the partner's TAXII API root, e.g. https://mx.example/taxii2/vinculo/
+    account: str = ""  # the account the partner signs in with on this node
+    token: str = ""  # bearer token (scope exchange) this node sends to the partner
+    username: str = ""  # or HTTP Basic to a partner in demo mode
+    password: str = ""
 
 
 class Settings(BaseSettings):
@@ -56,6 +68,37 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="Identity resolution: pairs between this and the merge threshold await review.",
+    )
+
+    node_name: str = Field(
+        default="vinculo", description="Exchange: this node's name, part of every STIX id."
+    )
+    node_nation: str = Field(default="USA", description="Exchange: this node's nation.")
+    partners: list[PartnerConfig] = Field(
+        default_factory=list,
+        description="Exchange: partner nodes, a JSON list of {name, nation, url, account, token}.",
+    )
+    exchange_page_size: int = Field(
+        default=1000, ge=1, description="Exchange: most objects in one TAXII page."
+    )
+    exchange_max_envelope_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Exchange: largest TAXII envelope accepted from a partner.",
+    )
+    exchange_sync: bool = Field(
+        default=False, description="Exchange: run the sync worker inside the web server."
+    )
+    sync_interval_seconds: float = Field(
+        default=30, gt=0, description="Exchange: pull every partner at least this often."
+    )
+    sync_backoff_max_seconds: float = Field(
+        default=60, gt=0, description="Exchange: longest wait between retries to a partner."
+    )
+    network_draw_limit: int = Field(
+        default=2500,
+        ge=10,
+        description="Network pages: the most nodes drawn; a larger graph asks for filters.",
     )
 
     @property

@@ -959,6 +959,69 @@ def page_writes_onto_hidden_entity(world: World, view: View, clients: Clients) -
     assert_no_secret(view, refused)
 
 
+# --- the exchange: TAXII as a person reads it, the release queue ---------------------------------
+
+TAXII_ROOT = "/taxii2/vinculo"
+
+
+@probe
+def taxii_reads(world: World, view: View, clients: Clients) -> None:
+    """Every TAXII read with the account's read token: a collection, object or status it may
+    not read answers as a missing one, and no answer holds anything hidden."""
+    for path in ("/taxii2/", f"{TAXII_ROOT}/", f"{TAXII_ROOT}/collections/"):
+        answer = clients.api.get(path)
+        assert answer.status_code == 200, (path, answer.text)
+        assert_no_secret(view, answer)
+    collections = clients.api.get(f"{TAXII_ROOT}/collections/").json().get("collections", [])
+    missing_id = "00000000-0000-4000-8000-000000000000"
+    object_id = "identity--00000000-0000-4000-8000-000000000000"
+    paths = [
+        f"{TAXII_ROOT}/collections/{{c}}/",
+        f"{TAXII_ROOT}/collections/{{c}}/objects/",
+        f"{TAXII_ROOT}/collections/{{c}}/objects/{object_id}/",
+        f"{TAXII_ROOT}/collections/{{c}}/objects/{object_id}/versions/",
+        f"{TAXII_ROOT}/collections/{{c}}/manifest/",
+    ]
+    for path in paths:
+        missing = clients.api.get(path.format(c=missing_id))
+        assert missing.status_code == 404, (path, missing.text)
+        assert_no_secret(view, missing)
+        for collection in collections:
+            answer = clients.api.get(path.format(c=collection["id"]))
+            assert_no_secret(view, answer)
+    status = clients.api.get(f"{TAXII_ROOT}/status/{missing_id}/")
+    assert status.status_code == 404
+    posted = clients.api.post(f"{TAXII_ROOT}/collections/{missing_id}/objects/", json={})
+    assert posted.status_code == 404
+    with clients.api.stream("GET", f"{TAXII_ROOT}/stream/") as stream:
+        assert stream.status_code == 200
+        first = next(stream.iter_text())
+        assert first.startswith(": connected")
+
+
+@probe
+def exchange_releases(world: World, view: View, clients: Clients) -> None:
+    """The release queue, over the API and the pages: supervisors only, their agency's only."""
+    supervisor = "supervisor" in view.actor.roles
+    answer = clients.api.get("/api/v1/exchange/releases", params={"decided": "true"})
+    assert answer.status_code == (200 if supervisor else 403), answer.text
+    assert_no_secret(view, answer)
+    refused = clients.api.post(
+        "/api/v1/exchange/releases/999999", json={"approve": True, "reason": "for the suite"}
+    )
+    assert refused.status_code == (404 if supervisor else 403), refused.text
+    for path in ("/exchange/releases", "/exchange"):
+        page = clients.page.get(path)
+        assert page.status_code == (200 if supervisor else 403), path
+        assert_no_secret(view, page)
+    decided = clients.page.post(
+        "/exchange/releases/999999",
+        data={"csrf_token": clients.csrf, "decision": "approve", "reason": "for the suite"},
+    )
+    assert decided.status_code == (404 if supervisor else 403)
+    assert_no_secret(view, decided)
+
+
 # Reads first, then the writes: a refused write changes nothing but the audit trail, and the
 # statements an accepted one adds are TLP:RED for their author alone, so what the other
 # accounts may see stays as the oracle says.
@@ -977,6 +1040,8 @@ PROBE_ORDER = [
     page_search,
     page_form,
     page_audit,
+    taxii_reads,
+    exchange_releases,
     api_retention_writes,
     api_token_writes,
     api_writes_onto_hidden_entity,
@@ -1055,6 +1120,30 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("DELETE", "/api/v1/auth/tokens/{token_id}"): (WRITES, "api_token_writes"),
     ("POST", "/api/v1/accounts/{username}/unlock"): (WRITES, "api_token_writes"),
     ("POST", "/reports/new"): (WRITES, "page_writes_onto_hidden_entity"),
+    # exchange: TAXII 2.1 (a person's read token, or a partner node's exchange token)
+    ("GET", "/taxii2/"): (READS, "taxii_reads"),
+    ("GET", "/taxii2/vinculo/"): (READS, "taxii_reads"),
+    ("GET", "/taxii2/vinculo/collections/"): (READS, "taxii_reads"),
+    ("GET", "/taxii2/vinculo/collections/{collection_id}/"): (READS, "taxii_reads"),
+    ("GET", "/taxii2/vinculo/collections/{collection_id}/objects/"): (READS, "taxii_reads"),
+    ("GET", "/taxii2/vinculo/collections/{collection_id}/objects/{object_id}/"): (
+        READS,
+        "taxii_reads",
+    ),
+    ("GET", "/taxii2/vinculo/collections/{collection_id}/objects/{object_id}/versions/"): (
+        READS,
+        "taxii_reads",
+    ),
+    ("GET", "/taxii2/vinculo/collections/{collection_id}/manifest/"): (READS, "taxii_reads"),
+    ("GET", "/taxii2/vinculo/status/{status_id}/"): (READS, "taxii_reads"),
+    ("GET", "/taxii2/vinculo/stream/"): (READS, "taxii_reads"),
+    ("POST", "/taxii2/vinculo/collections/{collection_id}/objects/"): (WRITES, "taxii_reads"),
+    # exchange: the release queue and the exchange page
+    ("GET", "/api/v1/exchange/releases"): (READS, "exchange_releases"),
+    ("POST", "/api/v1/exchange/releases/{request_id}"): (WRITES, "exchange_releases"),
+    ("GET", "/exchange/releases"): (READS, "exchange_releases"),
+    ("POST", "/exchange/releases/{request_id}"): (WRITES, "exchange_releases"),
+    ("GET", "/exchange"): (READS, "exchange_releases"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data
@@ -1168,7 +1257,7 @@ def test_a_visitor_not_signed_in_gets_nothing() -> None:
                     continue
                 for path in _concrete(route, world):
                     answer = client.request(method, path)
-                    if route.startswith("/api/"):
+                    if route.startswith(("/api/", "/taxii2/")):
                         assert answer.status_code == 401, (method, path)
                     else:
                         assert answer.status_code in (303, 403), (method, path)

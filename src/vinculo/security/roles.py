@@ -25,6 +25,7 @@ class Permission(StrEnum):
     AUDIT = "audit"  # query and export the audit trail and the dissemination record
     ACCOUNTS = "accounts"  # create accounts, change their rights, unlock them
     RESOLVE = "resolve"  # run identity resolution, accept, reject or split merges
+    RELEASE = "release"  # approve or refuse the release of ORCON items to a partner node
 
 
 class Role(StrEnum):
@@ -37,7 +38,9 @@ class Role(StrEnum):
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RESOLVE}),
-    Role.SUPERVISOR: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RETENTION, P.RESOLVE}),
+    Role.SUPERVISOR: frozenset(
+        {P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RETENTION, P.RESOLVE, P.RELEASE}
+    ),
     Role.AUDITOR: frozenset({P.AUDIT}),
     Role.ADMIN: frozenset({P.ACCOUNTS}),
 }
@@ -50,6 +53,7 @@ _REFUSAL = {
     P.RETENTION: N_("only a supervisor may review, re-validate or purge reports"),
     P.AUDIT: N_("only an auditor may read the audit trail"),
     P.ACCOUNTS: N_("only an administrator may manage accounts"),
+    P.RELEASE: N_("only a supervisor of the originating agency may release its ORCON items"),
     P.RESOLVE: N_("your role may not resolve identities"),
 }
 

@@ -31,7 +31,7 @@ from vinculo.security.schemas import UserCreate, UserRead
 from vinculo.settings import Settings
 
 # What an API token may be used for: `read` for GET routes, `write` for filing and import.
-SCOPES = ("read", "write")
+SCOPES = ("read", "write", "exchange")  # exchange: a partner node reads TAXII
 DEFAULT_SCOPES = ("read", "write")
 TOTP_ISSUER = "Vínculo"
 

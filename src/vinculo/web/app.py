@@ -204,6 +204,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _request_validation_response)
     app.add_exception_handler(413, _too_large_response)
 
+    from vinculo.exchange.api import router as taxii_router
+    from vinculo.exchange.views import api as exchange_router
+    from vinculo.exchange.views import pages as exchange_pages
     from vinculo.intel.api import router as intel_router
     from vinculo.intel.retention_api import router as retention_router
     from vinculo.intel.views import router as intel_pages
@@ -216,6 +219,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(intel_router, prefix=API_PREFIX)
     app.include_router(retention_router, prefix=API_PREFIX)
     app.include_router(trail_router, prefix=API_PREFIX)
+    app.include_router(taxii_router)
+    app.include_router(exchange_router, prefix=API_PREFIX)
+    app.include_router(exchange_pages)
     app.include_router(pages_router)
     app.include_router(intel_pages)
     app.include_router(audit_pages)

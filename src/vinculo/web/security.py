@@ -24,7 +24,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 _CSRF_KEY = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-API_PATHS = "/api/"
+# TAXII (/taxii2/) signs in by the Authorization header alone, never by a cookie.
+API_PATHS = ("/api/", "/taxii2/")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

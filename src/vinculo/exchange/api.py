@@ -1,0 +1,532 @@
+"""The TAXII 2.1 server: discovery at /taxii2/, one API root, collections, objects, versions,
+manifest, status; partner nodes sign in with an `exchange` token, people with a `read`
+token, and in demo mode anyone of the demo accounts over HTTP Basic."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from vinculo.db import make_sessionmaker, transaction
+from vinculo.errors import AuthError, Forbidden, InvalidInput, NotFound, VinculoError
+from vinculo.exchange import service
+from vinculo.exchange.models import ExchangeCollection, ExchangeObject, StatusResource
+from vinculo.exchange.service import Query, Reader
+from vinculo.exchange.stix import MEDIA_TYPE
+from vinculo.i18n import N_
+from vinculo.pagination import decode_cursor, encode_cursor
+from vinculo.security.markings import Actor
+from vinculo.security.models import User
+from vinculo.security.service import actor_for, authenticate, token_for
+from vinculo.settings import Settings
+from vinculo.web.deps import SessionDep, SettingsDep
+
+TAXII = "application/taxii+json;version=2.1"
+ROOT = "vinculo"
+
+
+# --- the publisher runs beside the server ------------------------------------------------------
+
+
+class Publisher:
+    """Publishes changes as soon as a request commits (and at least once a second)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.settings: Settings = app.state.settings
+        self.sessions = make_sessionmaker(app.state.engine)
+        self.wake = threading.Event()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="vinculo-publisher", daemon=True)
+        event.listen(app.state.sessions, "after_commit", self._woken)
+
+    def _woken(self, _session: Session) -> None:
+        self.wake.set()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.wake.wait(1.0)
+            self.wake.clear()
+            if self.stop.is_set():
+                return
+            try:
+                with transaction(self.sessions) as session:
+                    written = service.publish(session=session, settings=self.settings)
+                if written:
+                    service.notify_published()
+            except Exception:
+                time.sleep(0.5)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    publisher = Publisher(app)
+    app.state.publisher = publisher
+    publisher.thread.start()
+    worker = None
+    if app.state.settings.exchange_sync and app.state.settings.partners:
+        from vinculo.exchange.sync import Worker
+
+        worker = Worker(app.state.settings, make_sessionmaker(app.state.engine))
+        worker.start()
+    app.state.sync_worker = worker
+    try:
+        yield
+    finally:
+        publisher.stop.set()
+        publisher.wake.set()
+        publisher.thread.join(timeout=5)
+        if worker is not None:
+            worker.close()
+
+
+router = APIRouter(prefix="/taxii2", tags=["taxii"], lifespan=lifespan)
+
+
+# --- sign-in ------------------------------------------------------------------------------------
+
+_basic_cache: dict[tuple[str, str], tuple[int, float]] = {}
+_BASIC_TTL = 60.0
+
+
+def _reader_for(user: User, settings: Settings, scopes: frozenset[str]) -> Reader:
+    partner = next((p for p in settings.partners if p.account == user.username), None)
+    if partner is not None:
+        if "exchange" not in scopes:
+            raise Forbidden(
+                N_("this token lacks the scope {scope}; ask for a token with it"),
+                field="scope",
+                scope="exchange",
+            )
+        actor = Actor(username=user.username, nation=partner.nation, user_id=user.id)
+        return Reader(actor=actor, partner=partner)
+    if "read" not in scopes:
+        raise Forbidden(
+            N_("this token lacks the scope {scope}; ask for a token with it"),
+            field="scope",
+            scope="read",
+        )
+    return Reader(actor=actor_for(user))
+
+
+def reader_of(request: Request, session: Session, settings: Settings) -> Reader:
+    """The reader behind the Authorization header: a bearer token, or Basic in demo mode."""
+    header = request.headers.get("authorization", "")
+    kind, _, credentials = header.partition(" ")
+    if kind.lower() == "bearer" and credentials.strip():
+        row = token_for(session=session, token=credentials.strip())
+        return _reader_for(row.user, settings, row.scope_set)
+    if kind.lower() == "basic" and settings.demo:
+        try:
+            username, _, password = base64.b64decode(credentials).decode().partition(":")
+        except ValueError:
+            raise AuthError(N_("wrong user name, password or code")) from None
+        key = (username, hashlib.sha256(password.encode()).hexdigest())
+        cached = _basic_cache.get(key)
+        user: User | None = None
+        if cached and cached[1] > time.monotonic():
+            user = session.get(User, cached[0])
+        if user is None or not user.active or user.locked:
+            user = authenticate(
+                session=session, settings=settings, username=username, password=password
+            )
+            _basic_cache[key] = (user.id, time.monotonic() + _BASIC_TTL)
+        return _reader_for(user, settings, frozenset({"read", "exchange"}))
+    raise AuthError(N_("sign in first: send an OAuth2 bearer token"))
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def taxii(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        media_type=TAXII,
+        headers=headers,
+    )
+
+
+def _status_of(exc: VinculoError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, AuthError):
+        return 401
+    if isinstance(exc, Forbidden):
+        return 403
+    return 400
+
+
+def _refused(request: Request, session: Session, exc: VinculoError) -> Response:
+    from vinculo.web.app import record_refusal
+
+    status = _status_of(exc)
+    session.rollback()
+    record_refusal(session, request, exc, status)
+    headers = {"WWW-Authenticate": 'Bearer, Basic realm="taxii"'} if status == 401 else None
+    locale = "es" if request.headers.get("accept-language", "").startswith("es") else "en"
+    return taxii(
+        {
+            "title": {401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}.get(
+                status, "Bad Request"
+            ),
+            "description": exc.render(locale),
+            "http_status": str(status),
+        },
+        status,
+        headers,
+    )
+
+
+def guarded(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    answer: Callable[[Reader], Response],
+) -> Response:
+    """Sign the reader in, run the answer; any refusal as a TAXII error with an audit row."""
+    try:
+        return answer(reader_of(request, session, settings))
+    except VinculoError as exc:
+        return _refused(request, session, exc)
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def query_of(request: Request, settings: Settings, *, versions: str = "last") -> Query:
+    params = request.query_params
+    limit_text = params.get("limit")
+    limit = settings.exchange_page_size
+    if limit_text:
+        try:
+            limit = int(limit_text)
+        except ValueError:
+            raise InvalidInput(N_("not a valid number"), field="limit") from None
+        if limit < 1:
+            raise InvalidInput(N_("not a valid number"), field="limit")
+        limit = min(limit, settings.exchange_page_size)
+    next_token = params.get("next")
+    after = decode_cursor(next_token) if next_token else None
+    added_after = params.get("added_after")
+    if added_after:
+        _check_timestamp(added_after, "added_after")
+    asked_versions = _split(params.get("match[version]")) or [versions]
+    for v in asked_versions:
+        if v not in ("last", "first", "all"):
+            _check_timestamp(v, "match[version]")
+    return Query(
+        added_after=added_after,
+        ids=_split(params.get("match[id]")),
+        types=_split(params.get("match[type]")),
+        versions=asked_versions,
+        spec_versions=_split(params.get("match[spec_version]")),
+        after_seq=after or 0,
+        limit=limit,
+    )
+
+
+def _check_timestamp(text: str, field: str) -> None:
+    from vinculo.exchange.stix import parse_timestamp
+
+    try:
+        parse_timestamp(text)
+    except ValueError:
+        raise InvalidInput(
+            N_("not a valid timestamp; write it as YYYY-MM-DDTHH:MM:SS.sssZ"), field=field
+        ) from None
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _collection_json(c: ExchangeCollection, locale: str, writable: bool) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title(locale),
+        "description": c.description_es if locale == "es" else c.description_en,
+        "alias": c.alias,
+        "can_read": True,
+        "can_write": writable and c.can_write,
+        "media_types": [MEDIA_TYPE],
+    }
+
+
+def _page_headers(rows: list[ExchangeObject]) -> dict[str, str]:
+    if not rows:
+        return {}
+    return {
+        "X-TAXII-Date-Added-First": rows[0].date_added,
+        "X-TAXII-Date-Added-Last": rows[-1].date_added,
+    }
+
+
+def _locale(request: Request) -> str:
+    return "es" if request.headers.get("accept-language", "").lower().startswith("es") else "en"
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def discovery(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    def answer(_reader: Reader) -> Response:
+        base = _base(request)
+        return taxii(
+            {
+                "title": f"Vínculo {settings.node_name}",
+                "description": "TAXII 2.1 server of a Vínculo node",
+                "contact": f"node {settings.node_name} ({settings.node_nation})",
+                "default": f"{base}/taxii2/{ROOT}/",
+                "api_roots": [f"{base}/taxii2/{ROOT}/"],
+            }
+        )
+
+    return guarded(request, session, settings, answer)
+
+
+@router.get(f"/{ROOT}/")
+def api_root(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    def answer(_reader: Reader) -> Response:
+        return taxii(
+            {
+                "title": f"Vínculo {settings.node_name}",
+                "description": "Binational exchange",
+                "versions": [TAXII],
+                "max_content_length": settings.exchange_max_envelope_bytes,
+            }
+        )
+
+    return guarded(request, session, settings, answer)
+
+
+@router.get(f"/{ROOT}/collections/")
+def list_collections(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    def answer(reader: Reader) -> Response:
+        found = reader.collections(session)
+        locale = _locale(request)
+        writable = reader.partner is not None
+        return taxii({"collections": [_collection_json(c, locale, writable) for c in found]})
+
+    return guarded(request, session, settings, answer)
+
+
+@router.get(f"/{ROOT}/collections/{{collection_id}}/")
+def get_collection(
+    collection_id: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    def answer(reader: Reader) -> Response:
+        found = service.get_collection(session, reader, collection_id)
+        return taxii(_collection_json(found, _locale(request), reader.partner is not None))
+
+    return guarded(request, session, settings, answer)
+
+
+def _envelope(rows: list[ExchangeObject], more: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"more": more}
+    if more and rows:
+        body["next"] = encode_cursor(rows[-1].seq)
+    if rows:
+        body["objects"] = [json.loads(r.payload) for r in rows]
+    return body
+
+
+@router.get(f"/{ROOT}/collections/{{collection_id}}/objects/")
+def get_objects(
+    collection_id: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    def answer(reader: Reader) -> Response:
+        collection = service.get_collection(session, reader, collection_id)
+        q = query_of(request, settings)
+        rows, more = service.read_objects(
+            session=session, settings=settings, reader=reader, collection=collection, q=q
+        )
+        service.record_serving(
+            session=session,
+            settings=settings,
+            reader=reader,
+            collection=collection,
+            rows=rows,
+            endpoint="objects",
+        )
+        return taxii(_envelope(rows, more), headers=_page_headers(rows))
+
+    return guarded(request, session, settings, answer)
+
+
+@router.get(f"/{ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")
+def get_object(
+    collection_id: str,
+    object_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    def answer(reader: Reader) -> Response:
+        collection = service.get_collection(session, reader, collection_id)
+        q = query_of(request, settings)
+        q.ids = [object_id]
+        rows, more = service.read_objects(
+            session=session, settings=settings, reader=reader, collection=collection, q=q
+        )
+        if not rows:
+            raise NotFound(N_("no such object"), field="object_id")
+        service.record_serving(
+            session=session,
+            settings=settings,
+            reader=reader,
+            collection=collection,
+            rows=rows,
+            endpoint="object",
+        )
+        return taxii(_envelope(rows, more), headers=_page_headers(rows))
+
+    return guarded(request, session, settings, answer)
+
+
+@router.get(f"/{ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
+def get_versions(
+    collection_id: str,
+    object_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    def answer(reader: Reader) -> Response:
+        collection = service.get_collection(session, reader, collection_id)
+        q = query_of(request, settings, versions="all")
+        q.ids = [object_id]
+        q.versions = ["all"]
+        rows, more = service.read_objects(
+            session=session, settings=settings, reader=reader, collection=collection, q=q
+        )
+        if not rows:
+            raise NotFound(N_("no such object"), field="object_id")
+        service.record_serving(
+            session=session,
+            settings=settings,
+            reader=reader,
+            collection=collection,
+            rows=rows,
+            endpoint="versions",
+        )
+        body: dict[str, Any] = {"more": more, "versions": [r.modified for r in rows]}
+        if more:
+            body["next"] = encode_cursor(rows[-1].seq)
+        return taxii(body, headers=_page_headers(rows))
+
+    return guarded(request, session, settings, answer)
+
+
+@router.get(f"/{ROOT}/collections/{{collection_id}}/manifest/")
+def get_manifest(
+    collection_id: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    def answer(reader: Reader) -> Response:
+        collection = service.get_collection(session, reader, collection_id)
+        q = query_of(request, settings)
+        rows, more = service.read_objects(
+            session=session, settings=settings, reader=reader, collection=collection, q=q
+        )
+        service.record_serving(
+            session=session,
+            settings=settings,
+            reader=reader,
+            collection=collection,
+            rows=rows,
+            endpoint="manifest",
+        )
+        body: dict[str, Any] = {"more": more}
+        if more and rows:
+            body["next"] = encode_cursor(rows[-1].seq)
+        if rows:
+            body["objects"] = [
+                {
+                    "id": r.stix_id,
+                    "date_added": r.date_added,
+                    "version": r.modified,
+                    "media_type": MEDIA_TYPE,
+                }
+                for r in rows
+            ]
+        return taxii(body, headers=_page_headers(rows))
+
+    return guarded(request, session, settings, answer)
+
+
+@router.post(f"/{ROOT}/collections/{{collection_id}}/objects/")
+async def add_objects(
+    collection_id: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    body = await request.body()
+
+    def answer(reader: Reader) -> Response:
+        collection = service.get_collection(session, reader, collection_id)
+        if reader.partner is None or not collection.can_write:
+            raise Forbidden(N_("this collection does not accept objects from you"))
+        from vinculo.exchange.sync import accept_envelope
+
+        status = accept_envelope(
+            session=session,
+            settings=settings,
+            partner=reader.partner.name,
+            collection_id=collection.id,
+            body=body,
+            actor=reader.actor,
+        )
+        return taxii(_status_json(status), 202)
+
+    # The database work runs off the event loop, as every synchronous route's does.
+    return await anyio.to_thread.run_sync(guarded, request, session, settings, answer)
+
+
+def _status_json(row: StatusResource) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": row.id,
+        "status": row.status,
+        "request_timestamp": row.request_timestamp,
+        "total_count": row.total_count,
+        "success_count": row.success_count,
+        "failure_count": row.failure_count,
+        "pending_count": row.pending_count,
+    }
+    body.update(json.loads(row.details or "{}"))
+    return body
+
+
+@router.get(f"/{ROOT}/status/{{status_id}}/")
+def get_status(
+    status_id: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    def answer(reader: Reader) -> Response:
+        row = session.get(StatusResource, status_id)
+        if row is None or reader.partner is None or row.partner != reader.partner.name:
+            raise NotFound(N_("no such status"), field="status_id")
+        return taxii(_status_json(row))
+
+    return guarded(request, session, settings, answer)
+
+
+def iter_collection_ids(session: Session) -> Iterator[str]:
+    yield from session.execute(select(ExchangeCollection.id)).scalars()
+
+
+__all__ = ["JSONResponse", "router"]
+
+
+from vinculo.exchange.stream import router as _stream_router  # noqa: E402 - needs the above
+
+router.include_router(_stream_router, prefix="")

@@ -1,0 +1,865 @@
+"""Publishing what may cross the border as STIX, and reading it back under the policy.
+
+The publisher turns new and changed local items into versions of STIX objects, one set per
+collection, cut for the collection's audience: a statement that may not cross is left out of
+the object that does, an item that may no longer cross (purged, withdrawn) gets a revoked
+version. What TAXII serves is read from those versions, each checked again against the
+reader: a partner node by the border rule, a person by `can_see`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from followthemoney.statement import BASE_ID
+from sqlalchemy import and_, exists, func, insert, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from vinculo import vocab
+from vinculo.errors import InvalidInput, NotFound
+from vinculo.exchange.markings import Audience, crosses, definitions_for
+from vinculo.exchange.models import (
+    ExchangeCollection,
+    ExchangeObject,
+    ExchangeState,
+    ReceivedObject,
+    ReleaseRequest,
+)
+from vinculo.exchange.stix import (
+    EXTENSION_ID,
+    ReportIn,
+    Scope,
+    StatementIn,
+    agency_identity,
+    content_hash,
+    entity_object,
+    extension_definition,
+    language_content,
+    node_identity,
+    parse_timestamp,
+    report_object,
+    stix_type_for,
+    timestamp,
+)
+from vinculo.i18n import N_
+from vinculo.intel.models import Report, StatementRow
+from vinculo.security.audit import AuditRow, record
+from vinculo.security.markings import Actor, Markings
+from vinculo.security.models import MarkingRow, utcnow
+from vinculo.security.policy import visible_marking_ids
+from vinculo.settings import PartnerConfig, Settings
+
+# Statements a partner sent are stored under this source prefix; they never go out again.
+VIA = "via:"
+CHUNK = 500
+# Wakes the live streams of this process when the publisher wrote something.
+published = threading.Condition()
+_generation = [0]
+
+
+def notify_published() -> None:
+    with published:
+        _generation[0] += 1
+        published.notify_all()
+
+
+def generation() -> int:
+    return _generation[0]
+
+
+# --- collections ----------------------------------------------------------------------------
+
+
+def partner_config(settings: Settings, name: str) -> PartnerConfig | None:
+    for partner in settings.partners:
+        if partner.name == name:
+            return partner
+    return None
+
+
+def audience_of(settings: Settings, collection: ExchangeCollection) -> Audience:
+    partners = []
+    for name in sorted(collection.partner_set):
+        config = partner_config(settings, name)
+        if config is not None:
+            partners.append((name, config.nation))
+    return Audience(partners=tuple(partners), groups=collection.group_set)
+
+
+def create_collection(
+    *,
+    session: Session,
+    settings: Settings,
+    alias: str,
+    title_en: str,
+    title_es: str,
+    partners: Sequence[str],
+    groups: Sequence[str] = (),
+    description_en: str = "",
+    description_es: str = "",
+    can_write: bool = False,
+    actor: Actor | None = None,
+) -> ExchangeCollection:
+    """A collection for a sharing agreement (no groups) or a task force (its groups)."""
+    if not alias.strip() or len(alias) > 64:
+        raise InvalidInput(N_("give the collection a short alias"), field="alias")
+    for name in partners:
+        if partner_config(settings, name) is None:
+            raise InvalidInput(N_("unknown partner node {value}"), field="partners", value=name)
+    if not partners:
+        raise InvalidInput(N_("name at least one partner node"), field="partners")
+    found = session.execute(
+        select(ExchangeCollection).where(ExchangeCollection.alias == alias)
+    ).scalar_one_or_none()
+    if found is not None:
+        return found
+    collection = ExchangeCollection(
+        id=str(uuid.uuid4()),
+        alias=alias,
+        title_en=title_en,
+        title_es=title_es or title_en,
+        description_en=description_en,
+        description_es=description_es or description_en,
+        partners=",".join(sorted(partners)),
+        groups=",".join(sorted(groups)),
+        can_write=can_write,
+    )
+    session.add(collection)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="write",
+        kind="exchange_collection",
+        target=collection.id,
+        detail={"alias": alias, "partners": sorted(partners), "groups": sorted(groups)},
+    )
+    return collection
+
+
+def collections(session: Session) -> list[ExchangeCollection]:
+    return list(
+        session.execute(select(ExchangeCollection).order_by(ExchangeCollection.alias)).scalars()
+    )
+
+
+# --- readers --------------------------------------------------------------------------------
+
+
+@dataclass
+class Reader:
+    """Who reads the TAXII server: a partner node (by its account) or a person."""
+
+    actor: Actor
+    partner: PartnerConfig | None = None
+    _visible: set[int] | None = None
+    _crossing: dict[str, set[int]] = field(default_factory=dict)
+
+    def collections(self, session: Session) -> list[ExchangeCollection]:
+        found = collections(session)
+        if self.partner is None:
+            return found
+        return [c for c in found if self.partner.name in c.partner_set]
+
+    def allowed_markings(
+        self, session: Session, settings: Settings, collection: ExchangeCollection
+    ) -> set[int]:
+        """Marking ids whose statements this reader may receive from the collection."""
+        if self.partner is None:
+            if self._visible is None:
+                self._visible = set(visible_marking_ids(session=session, actor=self.actor))
+            return self._visible
+        cached = self._crossing.get(collection.id)
+        if cached is None:
+            audience = Audience(
+                partners=((self.partner.name, self.partner.nation),),
+                groups=collection.group_set,
+            )
+            rows = session.execute(select(MarkingRow)).scalars()
+            cached = {row.id for row in rows if crosses(audience, row.to_markings())}
+            self._crossing[collection.id] = cached
+        return cached
+
+
+def get_collection(session: Session, reader: Reader, collection_id: str) -> ExchangeCollection:
+    for collection in reader.collections(session):
+        if collection.id == collection_id:
+            return collection
+    raise NotFound(N_("no such collection"), field="collection_id")
+
+
+def _ids(text: str) -> set[int]:
+    return {int(p) for p in text.split(",") if p}
+
+
+def may_read(row: ExchangeObject, allowed: set[int]) -> bool:
+    return _ids(row.marking_ids) <= allowed
+
+
+@dataclass
+class Query:
+    added_after: str | None = None
+    ids: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    versions: list[str] = field(default_factory=lambda: ["last"])
+    spec_versions: list[str] = field(default_factory=list)
+    after_seq: int = 0
+    limit: int = 1000
+
+
+def _version_filter(query: Any, versions: list[str]) -> Any:
+    other = aliased(ExchangeObject)
+    if "all" in versions:
+        return query
+    parts = []
+    if "last" in versions:
+        parts.append(
+            ~exists().where(
+                other.collection_id == ExchangeObject.collection_id,
+                other.stix_id == ExchangeObject.stix_id,
+                other.seq > ExchangeObject.seq,
+            )
+        )
+    if "first" in versions:
+        parts.append(
+            ~exists().where(
+                other.collection_id == ExchangeObject.collection_id,
+                other.stix_id == ExchangeObject.stix_id,
+                other.seq < ExchangeObject.seq,
+            )
+        )
+    stamps = [v for v in versions if v not in ("last", "first")]
+    if stamps:
+        parts.append(ExchangeObject.modified.in_(stamps))
+    return query.where(or_(*parts))
+
+
+def read_objects(
+    *,
+    session: Session,
+    settings: Settings,
+    reader: Reader,
+    collection: ExchangeCollection,
+    q: Query,
+) -> tuple[list[ExchangeObject], bool]:
+    """A page of object versions the reader may receive, oldest added first, and whether
+    there are more."""
+    allowed = reader.allowed_markings(session, settings, collection)
+    base = select(ExchangeObject).where(ExchangeObject.collection_id == collection.id)
+    if q.added_after:
+        base = base.where(ExchangeObject.date_added > q.added_after)
+    if q.ids:
+        base = base.where(ExchangeObject.stix_id.in_(q.ids))
+    if q.types:
+        base = base.where(ExchangeObject.stix_type.in_(q.types))
+    if q.spec_versions:
+        base = base.where(ExchangeObject.spec_version.in_(q.spec_versions))
+    base = _version_filter(base, q.versions)
+    out: list[ExchangeObject] = []
+    after = q.after_seq
+    batch = max(q.limit + 1, 100)
+    while len(out) <= q.limit:
+        rows = list(
+            session.execute(
+                base.where(ExchangeObject.seq > after).order_by(ExchangeObject.seq).limit(batch)
+            ).scalars()
+        )
+        if not rows:
+            break
+        out.extend(r for r in rows if may_read(r, allowed))
+        after = rows[-1].seq
+        if len(rows) < batch:
+            break
+    return out[: q.limit], len(out) > q.limit
+
+
+def served_items(rows: Iterable[ExchangeObject]) -> list[str]:
+    """The Vínculo ids (reports, entities) a page of objects carries, for the records."""
+    found = []
+    for row in rows:
+        kind, _, key = row.item_key.partition(":")
+        if kind in ("entity", "report"):
+            found.append(key)
+    return list(dict.fromkeys(found))
+
+
+def record_serving(
+    *,
+    session: Session,
+    settings: Settings,
+    reader: Reader,
+    collection: ExchangeCollection,
+    rows: Sequence[ExchangeObject],
+    endpoint: str,
+) -> None:
+    """An audit row for the read; for a partner node also a dissemination record."""
+    items = served_items(rows)
+    if reader.partner is not None and items:
+        from vinculo.security.dissemination import Dissemination
+
+        row = Dissemination(
+            sender=f"node:{settings.node_name}",
+            recipient=f"node:{reader.partner.name}",
+            purpose=f"TAXII collection {collection.alias}: {collection.title_en}",
+            channel="taxii",
+            kind="stix",
+            ids=json.dumps(items, ensure_ascii=False),
+        )
+        session.add(row)
+        session.flush()
+        record(
+            session=session,
+            actor=reader.actor,
+            action="disseminate",
+            kind="stix",
+            target=f"node:{reader.partner.name}",
+            ids=items,
+            detail={
+                "collection": collection.id,
+                "endpoint": endpoint,
+                "channel": "taxii",
+                "dissemination": row.id,
+            },
+        )
+        return
+    record(
+        session=session,
+        actor=reader.actor,
+        action="read",
+        kind="taxii",
+        target=collection.id,
+        ids=items,
+        detail={"endpoint": endpoint, "objects": len(rows)},
+    )
+
+
+# --- the publisher ---------------------------------------------------------------------------
+
+
+def _state(session: Session, key: str, default: str = "") -> str:
+    row = session.get(ExchangeState, key)
+    return row.value if row is not None else default
+
+
+def _set_state(session: Session, key: str, value: str) -> None:
+    row = session.get(ExchangeState, key)
+    if row is None:
+        session.add(ExchangeState(key=key, value=value))
+    else:
+        row.value = value
+
+
+class _Clock:
+    """date_added stamps: strictly increasing (microseconds), so they order the collection."""
+
+    def __init__(self, last: str) -> None:
+        self.last = datetime.strptime(last, "%Y-%m-%dT%H:%M:%S.%fZ") if last else None
+
+    def next(self) -> str:
+        now = utcnow()
+        if self.last is not None and now <= self.last:
+            now = self.last + timedelta(microseconds=1)
+        self.last = now
+        return now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class _Latest:
+    stix_id: str
+    modified: str
+    content_hash: str
+    revoked: bool
+    payload: str
+
+
+class _Writer:
+    def __init__(self, session: Session, collection: ExchangeCollection, clock: _Clock) -> None:
+        self.session = session
+        self.collection = collection
+        self.clock = clock
+        self.rows: list[dict[str, Any]] = []
+
+    def latest(self, keys: Sequence[str]) -> dict[str, _Latest]:
+        found: dict[str, _Latest] = {}
+        for start in range(0, len(keys), CHUNK):
+            part = keys[start : start + CHUNK]
+            rows = self.session.execute(
+                select(
+                    ExchangeObject.item_key,
+                    ExchangeObject.stix_id,
+                    ExchangeObject.modified,
+                    ExchangeObject.content_hash,
+                    ExchangeObject.revoked,
+                    ExchangeObject.payload,
+                )
+                .where(
+                    ExchangeObject.collection_id == self.collection.id,
+                    ExchangeObject.item_key.in_(part),
+                )
+                .order_by(ExchangeObject.seq)
+            )
+            for r in rows:
+                found[r.item_key] = _Latest(
+                    r.stix_id, r.modified, r.content_hash, r.revoked, r.payload
+                )
+        return found
+
+    def _bump(self, modified: str, previous: str | None) -> str:
+        if previous is None or modified > previous:
+            return modified
+        return timestamp(parse_timestamp(previous) + timedelta(milliseconds=1))
+
+    def put(
+        self, key: str, obj: dict[str, Any], marking_ids: Iterable[int], prev: _Latest | None
+    ) -> str | None:
+        """Write a new version unless it says what the newest already says; its modified."""
+        digest = content_hash(obj)
+        fresh = prev is not None and not prev.revoked and prev.stix_id == obj["id"]
+        if fresh and prev is not None and prev.content_hash == digest:
+            return None
+        if prev is not None and not prev.revoked and prev.stix_id != obj["id"]:
+            self.revoke(key, prev)
+            prev = None
+        same = prev is not None and prev.stix_id == obj["id"]
+        obj["modified"] = self._bump(obj["modified"], prev.modified if same and prev else None)
+        if obj["type"] == "language-content":
+            obj["created"] = min(obj["created"], obj["modified"])
+        self._add(key, obj, marking_ids, digest, revoked=False)
+        return str(obj["modified"])
+
+    def revoke(self, key: str, prev: _Latest) -> None:
+        if prev.revoked:
+            return
+        obj = json.loads(prev.payload)
+        obj["revoked"] = True
+        obj["modified"] = self._bump(timestamp(utcnow()), prev.modified)
+        if obj.get("type") == "language-content":
+            obj["object_modified"] = obj["modified"]
+        self._add(key, obj, [], content_hash(obj), revoked=True)
+
+    def _add(
+        self, key: str, obj: dict[str, Any], marking_ids: Iterable[int], digest: str, revoked: bool
+    ) -> None:
+        self.rows.append(
+            {
+                "collection_id": self.collection.id,
+                "stix_id": obj["id"],
+                "stix_type": obj["type"],
+                "spec_version": obj.get("spec_version", "2.1"),
+                "modified": obj.get("modified") or obj.get("created"),
+                "date_added": self.clock.next(),
+                "item_key": key,
+                "marking_ids": ",".join(str(i) for i in sorted(set(marking_ids))),
+                "content_hash": digest,
+                "revoked": revoked,
+                "payload": json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
+            }
+        )
+
+    def flush(self) -> int:
+        count = len(self.rows)
+        if self.rows:
+            self.session.execute(insert(ExchangeObject), self.rows)
+            self.rows = []
+        return count
+
+
+def _approved(session: Session, partners: Sequence[str]) -> set[str]:
+    """Sources (datasets) their originator released to every given partner."""
+    rows = session.execute(
+        select(ReleaseRequest.dataset, ReleaseRequest.partner).where(
+            ReleaseRequest.state == "approved"
+        )
+    )
+    by_dataset: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        by_dataset[row.dataset].add(row.partner)
+    return {d for d, got in by_dataset.items() if set(partners) <= got}
+
+
+def _queue(session: Session, pending: set[tuple[str, str, str]]) -> None:
+    """Put ORCON sources met while publishing into the release queue (once each)."""
+    if not pending:
+        return
+    known = {
+        (r.dataset, r.partner)
+        for r in session.execute(select(ReleaseRequest.dataset, ReleaseRequest.partner))
+    }
+    for dataset, partner, originator in sorted(pending):
+        if (dataset, partner) not in known:
+            session.add(ReleaseRequest(dataset=dataset, partner=partner, originator=originator))
+    session.flush()
+
+
+def _to_statement(row: Any, markings: Markings) -> StatementIn:
+    return StatementIn(
+        id=row.id,
+        entity_id=row.entity_id,
+        schema=row.schema,
+        prop=row.prop,
+        prop_type=row.prop_type,
+        value=row.value,
+        lang=row.lang,
+        original_value=row.original_value,
+        dataset=row.dataset,
+        report_id=row.report_id,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        marking_id=row.marking_id,
+        markings=markings,
+    )
+
+
+class _Builder:
+    """Builds one collection's objects for a set of dirty items."""
+
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        collection: ExchangeCollection,
+        marks: dict[int, Markings],
+        clock: _Clock,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.collection = collection
+        self.scope = Scope(settings.node_name, collection.id)
+        self.audience = audience_of(settings, collection)
+        self.marks = marks
+        self.crossing = {i for i, m in marks.items() if crosses(self.audience, m)}
+        partners = [p for p, _n in self.audience.partners]
+        self.partners = partners
+        self.approved = _approved(session, partners)
+        self.pending: set[tuple[str, str, str]] = set()
+        self.writer = _Writer(session, collection, clock)
+        self.used_markings: set[int] = set()
+        self.agencies: set[str] = set()
+
+    def included(self, marking_id: int, dataset: str) -> bool:
+        if marking_id not in self.crossing or dataset.startswith(VIA):
+            return False
+        markings = self.marks[marking_id]
+        if markings.orcon and dataset not in self.approved:
+            for partner in self.partners:
+                self.pending.add((dataset, partner, markings.originator))
+            return False
+        return True
+
+    def statements(self, entity_ids: Sequence[str]) -> dict[str, list[StatementIn]]:
+        found: dict[str, list[StatementIn]] = defaultdict(list)
+        for start in range(0, len(entity_ids), CHUNK):
+            part = entity_ids[start : start + CHUNK]
+            rows = self.session.execute(
+                select(StatementRow)
+                .where(StatementRow.entity_id.in_(part))
+                .order_by(StatementRow.seq)
+            ).scalars()
+            for row in rows:
+                if self.included(row.marking_id, row.dataset):
+                    found[row.entity_id].append(_to_statement(row, self.marks[row.marking_id]))
+        return found
+
+    def types(self, entity_ids: Iterable[str]) -> dict[str, str]:
+        """The STIX id each entity has in this collection, from what crosses of it."""
+        ids = sorted(set(entity_ids))
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), CHUNK):
+            part = ids[start : start + CHUNK]
+            rows = self.session.execute(
+                select(
+                    StatementRow.entity_id,
+                    StatementRow.schema,
+                    StatementRow.prop,
+                    StatementRow.value,
+                    StatementRow.marking_id,
+                    StatementRow.dataset,
+                ).where(StatementRow.entity_id.in_(part))
+            )
+            props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+            schemas: dict[str, str] = {}
+            for row in rows:
+                if not self.included(row.marking_id, row.dataset):
+                    continue
+                schemas.setdefault(row.entity_id, row.schema)
+                props[row.entity_id][row.prop].append(row.value)
+            for entity_id, schema in schemas.items():
+                stix_type = stix_type_for(schema, props[entity_id])
+                out[entity_id] = f"{stix_type}--{self.scope.entity_uuid(entity_id)}"
+        return out
+
+    def entities(self, entity_ids: Sequence[str]) -> None:
+        ids = sorted(set(entity_ids))
+        for start in range(0, len(ids), CHUNK):
+            part = ids[start : start + CHUNK]
+            found = self.statements(part)
+            refs = {s.value for rows in found.values() for s in rows if s.prop_type == "entity"}
+            ref_of = self.types(refs) if refs else {}
+            keys = [f"entity:{e}" for e in part]
+            latest = self.writer.latest(keys)
+            for entity_id, key in zip(part, keys, strict=True):
+                rows = found.get(entity_id)
+                prev = latest.get(key)
+                if not rows:
+                    if prev is not None:
+                        self.writer.revoke(key, prev)
+                    continue
+                obj = entity_object(self.scope, entity_id, rows, ref_of)
+                marking_ids = {s.marking_id for s in rows}
+                self.used_markings |= marking_ids
+                self.agencies |= {s.markings.originator for s in rows}
+                self.writer.put(key, obj, marking_ids, prev)
+            self.writer.flush()
+
+    def reports(self, report_ids: Sequence[str], received: set[str]) -> None:
+        ids = sorted(set(report_ids) - received)
+        for start in range(0, len(ids), CHUNK):
+            part = ids[start : start + CHUNK]
+            reports = {
+                r.id: r
+                for r in self.session.execute(select(Report).where(Report.id.in_(part))).scalars()
+            }
+            asserted: dict[str, list[str]] = defaultdict(list)
+            for row in self.session.execute(
+                select(StatementRow.report_id, StatementRow.entity_id)
+                .where(StatementRow.report_id.in_(part), StatementRow.prop == BASE_ID)
+                .order_by(StatementRow.seq)
+            ):
+                asserted[row.report_id].append(row.entity_id)
+            ref_of = self.types({e for v in asserted.values() for e in v})
+            keys = [f"report:{r}" for r in part] + [f"lang:{r}" for r in part]
+            latest = self.writer.latest(keys)
+            for report_id in part:
+                key, lang_key = f"report:{report_id}", f"lang:{report_id}"
+                report = reports.get(report_id)
+                ok = report is not None and self.included(report.marking_id, f"report:{report_id}")
+                if report is None or not ok:
+                    for k in (key, lang_key):
+                        if k in latest:
+                            self.writer.revoke(k, latest[k])
+                    continue
+                markings = self.marks[report.marking_id]
+                item = ReportIn(
+                    id=report.id,
+                    title_en=report.title_en,
+                    title_es=report.title_es,
+                    body_en=report.body_en,
+                    body_es=report.body_es,
+                    agency=report.agency,
+                    nation=report.nation,
+                    reliability=report.reliability,
+                    credibility=report.credibility,
+                    predicate=report.predicate,
+                    suspicion=report.suspicion,
+                    review_by=report.review_by.isoformat(),
+                    attest_no_protected_views=report.attest_no_protected_views,
+                    created_at=report.created_at,
+                    markings=markings,
+                )
+                refs = [
+                    ref_of[e] for e in dict.fromkeys(asserted.get(report_id, [])) if e in ref_of
+                ]
+                obj = report_object(self.scope, item, refs)
+                self.used_markings.add(report.marking_id)
+                self.agencies.add(report.agency)
+                modified = self.writer.put(key, obj, [report.marking_id], latest.get(key))
+                lang = language_content(self.scope, item, obj)
+                if lang and modified is not None:
+                    lang["modified"] = lang["object_modified"] = modified
+                    lang["created"] = obj["created"]
+                    self.writer.put(lang_key, lang, [report.marking_id], None)
+            self.writer.flush()
+
+    def statics(self) -> None:
+        """Marking definitions, agency identities, the node and the extension definition."""
+        objs: dict[str, dict[str, Any]] = {
+            "static:node": node_identity(self.settings.node_name, self.settings.node_nation),
+            "static:extension": extension_definition(self.settings.node_name),
+        }
+        for agency in sorted(self.agencies):
+            if agency in vocab.agencies():
+                label = vocab.agencies().get(agency).label("en")
+                objs[f"agency:{agency}"] = agency_identity(agency, label)
+        for marking_id in sorted(self.used_markings):
+            for definition in definitions_for(self.marks[marking_id]):
+                objs[f"marking:{definition['id']}"] = definition
+        latest = self.writer.latest(list(objs))
+        for key, obj in objs.items():
+            prev = latest.get(key)
+            if prev is None:
+                self.writer._add(key, obj, [], content_hash(obj), revoked=False)
+
+
+def _local_entity_ids(session: Session) -> list[str]:
+    rows = session.execute(
+        select(StatementRow.entity_id)
+        .where(StatementRow.prop == BASE_ID, ~StatementRow.dataset.startswith(VIA))
+        .distinct()
+    )
+    return [r.entity_id for r in rows]
+
+
+def _received_reports(session: Session) -> set[str]:
+    rows = session.execute(
+        select(ReceivedObject.item_key).where(ReceivedObject.item_key.startswith("report:"))
+    )
+    return {r.item_key.split(":", 1)[1] for r in rows}
+
+
+def _lock(session: Session) -> None:
+    """One publisher at a time (PostgreSQL; a SQLite transaction holds the write lock)."""
+    if session.get(ExchangeState, "lock") is None:
+        session.add(ExchangeState(key="lock", value="publisher"))
+        session.flush()
+    session.execute(select(ExchangeState).where(ExchangeState.key == "lock").with_for_update())
+
+
+def publish(*, session: Session, settings: Settings) -> int:
+    """Publish versions for everything changed since the last run; how many were written."""
+    _lock(session)
+    found = collections(session)
+    pos_s = int(_state(session, "pos:statements", "0"))
+    pos_r = int(_state(session, "pos:reports", "0"))
+    pos_a = int(_state(session, "pos:audit", "0"))
+    max_s = session.execute(select(func.max(StatementRow.seq))).scalar() or 0
+    max_r = session.execute(select(func.max(Report.seq))).scalar() or 0
+    max_a = session.execute(select(func.max(AuditRow.seq))).scalar() or 0
+    dirty_entities: set[str] = set()
+    dirty_reports: set[str] = set()
+    if found and (max_s > pos_s or max_r > pos_r or max_a > pos_a):
+        for row in session.execute(
+            select(StatementRow.entity_id, StatementRow.report_id).where(
+                StatementRow.seq > pos_s,
+                StatementRow.seq <= max_s,
+                ~StatementRow.dataset.startswith(VIA),
+            )
+        ):
+            dirty_entities.add(row.entity_id)
+            if row.report_id:
+                dirty_reports.add(row.report_id)
+        for report_id in session.execute(
+            select(Report.id).where(Report.seq > pos_r, Report.seq <= max_r)
+        ).scalars():
+            dirty_reports.add(report_id)
+        for ids in session.execute(
+            select(AuditRow.ids).where(
+                AuditRow.seq > pos_a,
+                AuditRow.seq <= max_a,
+                AuditRow.action.in_(("purge", "release", "withdraw")),
+            )
+        ).scalars():
+            for item in json.loads(ids or "[]"):
+                dirty_entities.add(item)
+                dirty_reports.add(item)
+    written = 0
+    if found:
+        marks = {row.id: row.to_markings() for row in session.execute(select(MarkingRow)).scalars()}
+        clock = _Clock(_state(session, "last_date_added"))
+        received = _received_reports(session)
+        all_entities: list[str] | None = None
+        for collection in found:
+            builder = _Builder(session, settings, collection, marks, clock)
+            if not builder.audience.partners:
+                continue
+            built_key = f"built:{collection.id}"
+            entities, reports = dirty_entities, dirty_reports
+            if not _state(session, built_key):
+                if all_entities is None:
+                    all_entities = _local_entity_ids(session)
+                entities = set(all_entities)
+                reports = {r.id for r in session.execute(select(Report.id))}
+                _set_state(session, built_key, "1")
+            # Reports first, so a partner pulling mid-way meets a report before its entities.
+            before = count_written(session, collection.id)
+            builder.reports(sorted(reports), received)
+            builder.entities(sorted(entities))
+            builder.statics()
+            builder.writer.flush()
+            written += count_written(session, collection.id) - before
+            _queue(session, builder.pending)
+        _set_state(
+            session,
+            "last_date_added",
+            clock.last.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if clock.last else "",
+        )
+    _set_state(session, "pos:statements", str(max_s))
+    _set_state(session, "pos:reports", str(max_r))
+    _set_state(session, "pos:audit", str(max_a))
+    session.flush()
+    return written
+
+
+def count_written(session: Session, collection_id: str) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(ExchangeObject)
+            .where(ExchangeObject.collection_id == collection_id)
+        ).scalar_one()
+    )
+
+
+__all__ = [
+    "EXTENSION_ID",
+    "Query",
+    "Reader",
+    "and_",
+    "create_collection",
+    "get_collection",
+    "publish",
+    "read_objects",
+]
+
+
+# --- partner accounts -------------------------------------------------------------------------
+
+
+def partner_account(
+    *, session: Session, settings: Settings, name: str, days: int = 365
+) -> tuple[str, str]:
+    """Make (or reuse) the account a partner node signs in with here, and give it a new
+    token holding only the `exchange` scope: (account name, token, shown once).
+
+    The account has no role, and its token cannot read the API: all it can do is read the
+    collections served to its partner, each item checked against the border rule.
+    """
+    import secrets
+
+    from vinculo.security.models import ApiToken
+    from vinculo.security.schemas import UserCreate
+    from vinculo.security.service import create_user, get_by_username, issue_token
+
+    config = partner_config(settings, name)
+    if config is None:
+        raise InvalidInput(N_("unknown partner node {value}"), field="partner", value=name)
+    username = config.account or f"node.{name}"
+    user = get_by_username(session=session, username=username)
+    if user is None:
+        agencies = sorted(
+            a for a in vocab.agencies().codes() if vocab.agency_nation(a) == config.nation
+        )
+        if not agencies:
+            raise InvalidInput(N_("unknown nation {value}"), field="nation", value=config.nation)
+        user = create_user(
+            session=session,
+            user_in=UserCreate(
+                username=username,
+                display_name=f"Partner node {name}",
+                password=secrets.token_urlsafe(32),
+                agency=agencies[0],
+                roles=[],
+            ),
+            password_min_length=settings.password_min_length,
+        )
+    token, row = issue_token(session=session, settings=settings, user=user, scopes=("exchange",))
+    stored = session.get(ApiToken, row.id)
+    assert stored is not None
+    stored.expires_at = utcnow() + timedelta(days=days)
+    return username, token

@@ -1,0 +1,877 @@
+"""The sync worker: pulls every partner's collections into this node, page by page.
+
+Each page is stored in one transaction with the collection's cursor, so a node killed
+mid-sync resumes where it stopped with nothing duplicated or lost. An object is upserted by
+its STIX id and `modified` (a replayed or older version changes nothing), carries its
+provenance (partner, origin node and agency, markings as received → markings stored), and a
+revoked version withdraws the item. What fails validation — not STIX, a marking this node
+does not know, not releasable to this nation, too large — is quarantined with the reason.
+A partner that is down is retried with exponential back-off.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import stix2
+from followthemoney import model
+from followthemoney.statement import BASE_ID, Statement
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from vinculo.db import transaction
+from vinculo.errors import InvalidInput, TooLarge
+from vinculo.exchange.markings import TLP_BY_ID, marking_refs, markings_from_json
+from vinculo.exchange.models import QuarantinedObject, ReceivedObject, StatusResource, SyncCursor
+from vinculo.exchange.service import VIA
+from vinculo.exchange.stix import EXTENSION_ID, parse_timestamp, timestamp, vinculo_extension
+from vinculo.i18n import N_
+from vinculo.intel.backends import backend_for
+from vinculo.intel.ftm import SEARCHABLE_TYPES, fold
+from vinculo.intel.models import Entity, Report, StatementRow
+from vinculo.security.audit import record
+from vinculo.security.markings import TLP, Actor, Markings
+from vinculo.security.models import utcnow
+from vinculo.security.policy import marking_id_for
+from vinculo.settings import PartnerConfig, Settings
+
+TAXII = "application/taxii+json;version=2.1"
+
+
+class Rejected(Exception):
+    """An object that fails validation; `reason` is a short code, the message says more."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class Outcome:
+    stored: int = 0
+    skipped: int = 0
+    withdrawn: int = 0
+    quarantined: int = 0
+    items: list[str] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    successes: list[str] = field(default_factory=list)
+
+    def add(self, other: Outcome) -> None:
+        self.stored += other.stored
+        self.skipped += other.skipped
+        self.withdrawn += other.withdrawn
+        self.quarantined += other.quarantined
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def _check_stix(obj: Any) -> None:
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        raise Rejected("malformed", "not a STIX object")
+    if obj.get("spec_version", "2.1") != "2.1":
+        raise Rejected("invalid", f"spec_version {obj.get('spec_version')!r} is not 2.1")
+    try:
+        stix2.parse(obj, allow_custom=True)
+    except Exception as error:
+        raise Rejected("invalid", f"stix2: {str(error)[:300]}") from None
+
+
+def _refs_of(obj: dict[str, Any]) -> set[str]:
+    refs = set(obj.get("object_marking_refs") or [])
+    for granular in obj.get("granular_markings") or []:
+        if isinstance(granular, dict) and granular.get("marking_ref"):
+            refs.add(granular["marking_ref"])
+    return refs
+
+
+@dataclass
+class _Statement:
+    prop: str
+    prop_type: str
+    value: str
+    lang: str | None
+    original_value: str | None
+    dataset: str
+    report_id: str | None
+    first_seen: Any
+    last_seen: Any
+    markings: Markings
+
+
+def _markings(data: Any, nation: str) -> Markings:
+    try:
+        markings = markings_from_json(data)
+    except (InvalidInput, ValueError) as error:
+        text = error.render("en") if isinstance(error, InvalidInput) else str(error)
+        raise Rejected("unknown marking", text) from None
+    # The sender should never have sent it: refused here too, whatever the sender thought.
+    if nation not in markings.rel_to or markings.tlp is TLP.RED:
+        raise Rejected("not releasable", f"{markings.banner()} is not releasable to {nation}")
+    return markings
+
+
+def _statements(ext: dict[str, Any], nation: str) -> tuple[str, str, list[_Statement]]:
+    entity_id = ext.get("entity_id")
+    schema_name = ext.get("schema")
+    schema = model.get(schema_name) if isinstance(schema_name, str) else None
+    if not isinstance(entity_id, str) or not entity_id or len(entity_id) > 128 or schema is None:
+        raise Rejected("invalid", "the Vínculo extension names no valid entity or schema")
+    found = []
+    raw = ext.get("statements")
+    if not isinstance(raw, list) or not raw:
+        raise Rejected("invalid", "the Vínculo extension holds no statements")
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise Rejected("invalid", f"statement {index} is not an object")
+        prop_name, value = item.get("prop"), item.get("value")
+        if not isinstance(prop_name, str) or not isinstance(value, str):
+            raise Rejected("invalid", f"statement {index} has no property or value")
+        if prop_name == BASE_ID:
+            prop_type = "id"
+        else:
+            prop = schema.get(prop_name)
+            if prop is None:
+                raise Rejected("invalid", f"{schema.name} has no property {prop_name!r}")
+            prop_type = prop.type.name
+            if len(value) > prop.type.max_length:
+                raise Rejected("invalid", f"statement {index} is too long")
+        dataset = item.get("dataset")
+        if not isinstance(dataset, str) or not dataset:
+            raise Rejected("invalid", f"statement {index} names no source")
+        try:
+            first = parse_timestamp(str(item.get("first_seen")))
+            last = parse_timestamp(str(item.get("last_seen")))
+        except ValueError:
+            raise Rejected(
+                "invalid", f"statement {index} has no valid first or last seen"
+            ) from None
+        report_id = item.get("report_id")
+        found.append(
+            _Statement(
+                prop=prop_name,
+                prop_type=prop_type,
+                value=value,
+                lang=item.get("lang") if isinstance(item.get("lang"), str) else None,
+                original_value=item.get("original_value")
+                if isinstance(item.get("original_value"), str)
+                else None,
+                dataset=dataset,
+                report_id=report_id if isinstance(report_id, str) else None,
+                first_seen=first,
+                last_seen=last,
+                markings=_markings(item.get("markings"), nation),
+            )
+        )
+    return entity_id, schema.name, found
+
+
+def _check_markings(obj: dict[str, Any], explained: set[str], known: set[str]) -> None:
+    for ref in _refs_of(obj):
+        if ref not in TLP_BY_ID and ref not in explained and ref not in known:
+            raise Rejected("unknown marking", f"marking {ref} is not known to this node")
+
+
+# --- storing -----------------------------------------------------------------------------------
+
+
+class Ingest:
+    """Stores the objects of one page (or one POST) in the caller's transaction."""
+
+    def __init__(
+        self,
+        *,
+        session: Session,
+        settings: Settings,
+        partner: str,
+        collection_id: str,
+        actor: Actor | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.partner = partner
+        self.collection_id = collection_id
+        self.actor = actor
+        self.nation = settings.node_nation
+        self.marking_ids: dict[str, int] = {}
+        self.backend = backend_for(session)
+        self.known_markings = set(
+            session.execute(
+                select(ReceivedObject.stix_id).where(
+                    ReceivedObject.stix_type == "marking-definition"
+                )
+            ).scalars()
+        )
+
+    def _marking_id(self, markings: Markings) -> int:
+        signature = markings.signature()
+        found = self.marking_ids.get(signature)
+        if found is None:
+            found = marking_id_for(session=self.session, markings=markings)
+            self.marking_ids[signature] = found
+        return found
+
+    def quarantine(self, stix_id: str, reason: str, detail: str, payload: str) -> None:
+        self.session.add(
+            QuarantinedObject(
+                partner=self.partner,
+                collection_id=self.collection_id,
+                stix_id=stix_id[:100],
+                reason=reason[:64],
+                detail=detail[:2000],
+                payload=payload[:100_000],
+            )
+        )
+
+    def objects(self, objects: Sequence[Any], validated: bool = False) -> Outcome:
+        outcome = Outcome()
+        batch_definitions = {
+            o.get("id")
+            for o in objects
+            if isinstance(o, dict) and o.get("type") == "marking-definition"
+        }
+        self.known_markings |= {d for d in batch_definitions if isinstance(d, str)}
+        existing = self._existing([o.get("id") for o in objects if isinstance(o, dict)])
+        for obj in objects:
+            stix_id = obj.get("id") if isinstance(obj, dict) else None
+            try:
+                if not validated:
+                    _check_stix(obj)
+                assert isinstance(obj, dict) and isinstance(stix_id, str)
+                prev = existing.get(stix_id)
+                modified = str(obj.get("modified") or obj.get("created") or "")
+                if prev is not None and prev.modified >= modified:
+                    outcome.skipped += 1
+                    outcome.successes.append(stix_id)
+                    continue
+                with self.session.begin_nested():
+                    self._store(obj, prev, outcome)
+                outcome.successes.append(stix_id)
+            except Rejected as rejected:
+                outcome.quarantined += 1
+                text = json.dumps(obj, ensure_ascii=False)[:100_000] if obj is not None else ""
+                self.quarantine(str(stix_id or ""), rejected.reason, str(rejected), text)
+                outcome.failures.append({"id": str(stix_id or ""), "message": str(rejected)})
+        return outcome
+
+    def _existing(self, ids: Sequence[Any]) -> dict[str, ReceivedObject]:
+        keys = [i for i in ids if isinstance(i, str)]
+        found: dict[str, ReceivedObject] = {}
+        for start in range(0, len(keys), 500):
+            rows = self.session.execute(
+                select(ReceivedObject).where(ReceivedObject.stix_id.in_(keys[start : start + 500]))
+            ).scalars()
+            found.update({r.stix_id: r for r in rows})
+        return found
+
+    def _store(self, obj: dict[str, Any], prev: ReceivedObject | None, outcome: Outcome) -> None:
+        ext = vinculo_extension(obj)
+        stix_id = str(obj["id"])
+        if obj.get("revoked"):
+            if prev is not None and not prev.revoked:
+                self._withdraw(prev, obj)
+                outcome.withdrawn += 1
+                outcome.items.append(prev.item_key.partition(":")[2])
+            row = prev or ReceivedObject(stix_id=stix_id)
+            self._provenance(row, obj, "", [], [], ext)
+            row.revoked = True
+            if prev is None:
+                self.session.add(row)
+            return
+        if ext is not None and "report" in ext:
+            item_key, marking_ids, statement_ids = self._report(obj, ext, prev)
+        elif ext is not None and "statements" in ext:
+            item_key, marking_ids, statement_ids = self._entity(obj, ext, prev)
+        else:
+            _check_markings(obj, set(), self.known_markings)
+            item_key, marking_ids, statement_ids = "", [], []
+        row = prev or ReceivedObject(stix_id=stix_id)
+        self._provenance(row, obj, item_key, marking_ids, statement_ids, ext)
+        row.revoked = False
+        if prev is None:
+            self.session.add(row)
+        self.session.flush()
+        outcome.stored += 1
+        if item_key:
+            outcome.items.append(item_key.partition(":")[2])
+
+    def _provenance(
+        self,
+        row: ReceivedObject,
+        obj: dict[str, Any],
+        item_key: str,
+        marking_ids: list[int],
+        statement_ids: list[str],
+        ext: dict[str, Any] | None,
+    ) -> None:
+        row.partner = self.partner
+        row.collection_id = self.collection_id
+        row.stix_type = str(obj.get("type", ""))[:40]
+        row.modified = str(obj.get("modified") or obj.get("created") or "")
+        row.origin_node = str((ext or {}).get("node") or self.partner)[:64]
+        origin = ""
+        if ext and isinstance(ext.get("report"), dict):
+            origin = str(ext["report"].get("markings", {}).get("originator", ""))
+        elif ext and ext.get("statements"):
+            origin = str((ext["statements"][0].get("markings") or {}).get("originator", ""))
+        row.origin_agency = origin[:16]
+        if item_key or not row.item_key:
+            row.item_key = item_key
+        row.markings_received = json.dumps(
+            {
+                "object_marking_refs": obj.get("object_marking_refs", []),
+                "granular_markings": obj.get("granular_markings", []),
+            }
+        )
+        row.marking_ids = ",".join(str(i) for i in sorted(set(marking_ids)))
+        row.statement_ids = json.dumps(statement_ids)
+        row.received_at = utcnow()
+        row.payload = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+    def _report(
+        self, obj: dict[str, Any], ext: dict[str, Any], prev: ReceivedObject | None
+    ) -> tuple[str, list[int], list[str]]:
+        data = ext["report"]
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            raise Rejected("invalid", "the Vínculo extension holds no valid report")
+        report_id = data["id"][:32]
+        markings = _markings(data.get("markings"), self.nation)
+        explained = set(marking_refs(markings))
+        _check_markings(obj, explained, self.known_markings)
+        received_before = prev is not None and prev.item_key == f"report:{report_id}"
+        report = self.session.execute(
+            select(Report).where(Report.id == report_id)
+        ).scalar_one_or_none()
+        if report is not None and not received_before:
+            # A report of this node, or from another partner, under the same id: never
+            # overwritten by what a partner sends.
+            raise Rejected("id clash", f"report {report_id} already exists here")
+        marking_id = self._marking_id(markings)
+        try:
+            from datetime import date
+
+            review_by = date.fromisoformat(str(data.get("review_by")))
+            created = parse_timestamp(str(data.get("created_at")))
+            credibility = int(data.get("credibility", 0))
+        except ValueError:
+            raise Rejected("invalid", "the report has no valid dates or grading") from None
+        texts = {k: str(data.get(k) or "") for k in ("title_en", "title_es", "body_en", "body_es")}
+        values: dict[str, Any] = {
+            **texts,
+            "agency": markings.originator,
+            "nation": str(data.get("nation") or "")[:3],
+            "reliability": str(data.get("reliability") or "F")[:1],
+            "credibility": credibility,
+            "predicate": str(data.get("predicate") or "")[:64],
+            "suspicion": str(data.get("suspicion") or ""),
+            "review_by": review_by,
+            "attest_no_protected_views": bool(data.get("attest_no_protected_views")),
+            "marking_id": marking_id,
+            "search_text": fold(" ".join(texts.values())),
+        }
+        if report is None:
+            self.session.add(Report(id=report_id, author_id=None, created_at=created, **values))
+        else:
+            for key, value in values.items():
+                setattr(report, key, value)
+        self.session.flush()
+        return f"report:{report_id}", [marking_id], []
+
+    def _entity(
+        self, obj: dict[str, Any], ext: dict[str, Any], prev: ReceivedObject | None
+    ) -> tuple[str, list[int], list[str]]:
+        entity_id, schema, statements = _statements(ext, self.nation)
+        explained: set[str] = set()
+        for s in statements:
+            explained.update(marking_refs(s.markings))
+        _check_markings(obj, explained, self.known_markings)
+        if prev is not None:
+            self._drop_statements(prev)
+        reports = {s.report_id for s in statements if s.report_id}
+        present = (
+            set(self.session.execute(select(Report.id).where(Report.id.in_(reports))).scalars())
+            if reports
+            else set()
+        )
+        rows: list[dict[str, Any]] = []
+        seen_ids: set[str] = set()
+        marking_ids: set[int] = set()
+        for s in statements:
+            dataset = f"{VIA}{self.partner}:{s.dataset}"[:128]
+            statement_id = str(Statement.make_key(dataset, entity_id, s.prop, s.value, False))
+            if statement_id in seen_ids:
+                continue
+            seen_ids.add(statement_id)
+            marking_id = self._marking_id(s.markings)
+            marking_ids.add(marking_id)
+            rows.append(
+                {
+                    "id": statement_id,
+                    "entity_id": entity_id,
+                    "canonical_id": entity_id,
+                    "schema": schema,
+                    "prop": s.prop,
+                    "prop_type": s.prop_type,
+                    "value": s.value,
+                    "lang": s.lang,
+                    "original_value": s.original_value,
+                    "dataset": dataset,
+                    "report_id": s.report_id if s.report_id in present else None,
+                    "marking_id": marking_id,
+                    "norm": fold(s.value) if s.prop_type in SEARCHABLE_TYPES else None,
+                    "first_seen": s.first_seen,
+                    "last_seen": s.last_seen,
+                }
+            )
+        if not any(r["prop"] == BASE_ID for r in rows):
+            raise Rejected("invalid", "the entity's statements hold no id statement")
+        self.backend.insert_entities(
+            self.session, [{"id": entity_id, "schema": schema, "created_at": utcnow()}]
+        )
+        self.backend.upsert_statements(self.session, rows)
+        return f"entity:{entity_id}", sorted(marking_ids), sorted(seen_ids)
+
+    def _drop_statements(self, prev: ReceivedObject) -> None:
+        ids = json.loads(prev.statement_ids or "[]")
+        for start in range(0, len(ids), 500):
+            self.session.execute(
+                delete(StatementRow).where(StatementRow.id.in_(ids[start : start + 500]))
+            )
+
+    def _withdraw(self, prev: ReceivedObject, obj: dict[str, Any]) -> None:
+        kind, _, key = prev.item_key.partition(":")
+        if kind == "report":
+            self.session.execute(delete(Report).where(Report.id == key))
+        elif kind == "entity":
+            self._drop_statements(prev)
+            still = exists().where(StatementRow.entity_id == key)
+            self.session.execute(delete(Entity).where(Entity.id == key, ~still))
+        record(
+            session=self.session,
+            actor=self.actor,
+            action="withdraw",
+            kind="exchange",
+            target=str(obj["id"])[:200],
+            ids=[key] if key else [],
+            detail={
+                "partner": self.partner,
+                "collection": self.collection_id,
+                "modified": obj.get("modified"),
+                "reason": "revoked by its originator",
+            },
+        )
+
+
+def accept_envelope(
+    *,
+    session: Session,
+    settings: Settings,
+    partner: str,
+    collection_id: str,
+    body: bytes,
+    actor: Actor | None,
+) -> StatusResource:
+    """A partner's POST of an envelope: stored as received objects; a status resource."""
+    if len(body) > settings.exchange_max_envelope_bytes:
+        raise TooLarge(N_("the envelope is larger than this server accepts"), field="body")
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidInput(N_("not a valid JSON object"), field="body") from None
+    objects = envelope.get("objects") if isinstance(envelope, dict) else None
+    if not isinstance(objects, list):
+        raise InvalidInput(N_("not a valid JSON object"), field="objects")
+    ingest = Ingest(
+        session=session,
+        settings=settings,
+        partner=partner,
+        collection_id=collection_id,
+        actor=actor,
+    )
+    outcome = ingest.objects(objects)
+    record(
+        session=session,
+        actor=actor,
+        action="write",
+        kind="exchange",
+        target=f"node:{partner}",
+        ids=outcome.items,
+        detail={"collection": collection_id, "stored": outcome.stored, "posted": len(objects)},
+    )
+    now = timestamp(utcnow())
+    status = StatusResource(
+        id=str(uuid.uuid4()),
+        collection_id=collection_id,
+        partner=partner,
+        status="complete",
+        request_timestamp=now,
+        total_count=len(objects),
+        success_count=len(outcome.successes),
+        failure_count=len(outcome.failures),
+        pending_count=0,
+        details=json.dumps(
+            {
+                "successes": [{"id": i, "version": ""} for i in outcome.successes][:1000],
+                "failures": outcome.failures[:1000],
+            }
+        ),
+    )
+    session.add(status)
+    session.flush()
+    return status
+
+
+# --- pulling -------------------------------------------------------------------------------------
+
+
+class PartnerDown(Exception):
+    """The partner did not answer, or answered with a server error: try again later."""
+
+
+class BadPage(Exception):
+    """A page that cannot be read as a TAXII envelope (malformed, too large)."""
+
+    def __init__(self, reason: str, message: str, date_added_last: str | None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.date_added_last = date_added_last
+
+
+@dataclass
+class Page:
+    objects: list[Any]
+    more: bool
+    next: str | None
+    first: str | None
+    last: str | None
+
+
+class PartnerClient:
+    """Speaks TAXII 2.1 to one partner node over httpx."""
+
+    def __init__(self, config: PartnerConfig, settings: Settings, timeout: float = 30) -> None:
+        self.config = config
+        self.max_bytes = settings.exchange_max_envelope_bytes
+        headers = {"Accept": TAXII}
+        auth: httpx.Auth | None = None
+        if config.token:
+            headers["Authorization"] = f"Bearer {config.token}"
+        elif config.username:
+            auth = httpx.BasicAuth(config.username, config.password)
+        self.root = config.url if config.url.endswith("/") else config.url + "/"
+        self.http = httpx.Client(headers=headers, auth=auth, timeout=timeout)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def collections(self) -> list[dict[str, Any]]:
+        try:
+            response = self.http.get(f"{self.root}collections/")
+        except httpx.HTTPError as error:
+            raise PartnerDown(str(error)) from None
+        if response.status_code >= 500 or response.status_code in (401, 403, 429):
+            raise PartnerDown(f"{response.status_code} from {self.root}collections/")
+        try:
+            found = response.json().get("collections") or []
+        except ValueError:
+            raise PartnerDown("the collections answer is not JSON") from None
+        return [c for c in found if isinstance(c, dict) and c.get("can_read")]
+
+    def page(
+        self, collection_id: str, added_after: str, next_token: str | None, limit: int
+    ) -> Page:
+        params: dict[str, Any] = {"limit": limit, "match[version]": "all"}
+        if added_after:
+            params["added_after"] = added_after
+        if next_token:
+            params["next"] = next_token
+        url = f"{self.root}collections/{collection_id}/objects/"
+        try:
+            with self.http.stream("GET", url, params=params) as response:
+                last = response.headers.get("X-TAXII-Date-Added-Last")
+                if response.status_code >= 500 or response.status_code in (401, 403, 429):
+                    raise PartnerDown(f"{response.status_code} from {url}")
+                if response.status_code >= 400:
+                    raise BadPage("refused", f"{response.status_code} from {url}", None)
+                chunks = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise BadPage(
+                            "oversized envelope",
+                            f"the envelope passed {self.max_bytes} bytes",
+                            last,
+                        )
+                    chunks.append(chunk)
+                first = response.headers.get("X-TAXII-Date-Added-First")
+        except httpx.HTTPError as error:
+            raise PartnerDown(f"{type(error).__name__}: {error}") from None
+        try:
+            envelope = json.loads(b"".join(chunks))
+        except (ValueError, RecursionError):
+            raise BadPage("malformed envelope", "the page is not JSON", last) from None
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("objects", []), list):
+            raise BadPage("malformed envelope", "the page is not a TAXII envelope", last)
+        return Page(
+            objects=envelope.get("objects", []),
+            more=bool(envelope.get("more")),
+            next=envelope.get("next") if isinstance(envelope.get("next"), str) else None,
+            first=first,
+            last=last,
+        )
+
+
+Progress = Callable[[str, int, int], None]  # (collection alias, objects this page, stored)
+
+
+@dataclass
+class SyncReport:
+    pages: int = 0
+    objects: int = 0
+    outcome: Outcome = field(default_factory=Outcome)
+
+
+def _cursor(session: Session, partner: str, collection_id: str) -> SyncCursor:
+    row = session.get(SyncCursor, (partner, collection_id))
+    if row is None:
+        row = SyncCursor(partner=partner, collection_id=collection_id, added_after="")
+        session.add(row)
+        session.flush()
+    return row
+
+
+def pull_collection(
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    client: PartnerClient,
+    collection: dict[str, Any],
+    limit: int | None = None,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> SyncReport:
+    """Pull one collection from its cursor until the partner has no more."""
+    partner = client.config.name
+    collection_id = str(collection["id"])
+    page_limit = limit or settings.exchange_page_size
+    report = SyncReport()
+    next_token: str | None = None
+    while stop is None or not stop.is_set():
+        with transaction(sessions) as session:
+            added_after = _cursor(session, partner, collection_id).added_after
+        try:
+            page = client.page(collection_id, added_after, next_token, page_limit)
+        except BadPage as bad:
+            next_token = None
+            if page_limit > 1:
+                # Narrow the page until the one object that spoils it stands alone.
+                page_limit = max(1, page_limit // 10)
+                continue
+            with transaction(sessions) as session:
+                ingest = Ingest(
+                    session=session, settings=settings, partner=partner, collection_id=collection_id
+                )
+                ingest.quarantine("", bad.reason, str(bad), "")
+                cursor = _cursor(session, partner, collection_id)
+                cursor.last_error = f"{bad.reason}: {bad}"[:2000]
+                if bad.date_added_last and bad.date_added_last > cursor.added_after:
+                    cursor.added_after = bad.date_added_last
+                else:
+                    raise PartnerDown(str(bad)) from None
+            report.outcome.quarantined += 1
+            page_limit = limit or settings.exchange_page_size
+            continue
+        with transaction(sessions) as session:
+            cursor = _cursor(session, partner, collection_id)
+            ingest = Ingest(
+                session=session, settings=settings, partner=partner, collection_id=collection_id
+            )
+            outcome = ingest.objects(page.objects)
+            if page.last and page.last > cursor.added_after:
+                cursor.added_after = page.last
+            cursor.pulled += len(page.objects)
+            cursor.updated_at = utcnow()
+            cursor.last_error = ""
+            cursor.failures = 0
+            if page.objects:
+                record(
+                    session=session,
+                    actor=None,
+                    action="write",
+                    kind="exchange",
+                    target=f"node:{partner}",
+                    ids=outcome.items,
+                    detail={
+                        "collection": collection_id,
+                        "objects": len(page.objects),
+                        "stored": outcome.stored,
+                        "skipped": outcome.skipped,
+                        "withdrawn": outcome.withdrawn,
+                        "quarantined": outcome.quarantined,
+                    },
+                )
+        report.pages += 1
+        report.objects += len(page.objects)
+        report.outcome.add(outcome)
+        if progress is not None:
+            progress(
+                str(collection.get("alias") or collection_id), len(page.objects), outcome.stored
+            )
+        if not page.more or not page.objects:
+            return report
+        next_token = page.next
+    return report
+
+
+def sync_partner(
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    config: PartnerConfig,
+    progress: Progress | None = None,
+    limit: int | None = None,
+    stop: threading.Event | None = None,
+) -> SyncReport:
+    client = PartnerClient(config, settings)
+    total = SyncReport()
+    try:
+        for collection in client.collections():
+            got = pull_collection(
+                sessions=sessions,
+                settings=settings,
+                client=client,
+                collection=collection,
+                limit=limit,
+                progress=progress,
+                stop=stop,
+            )
+            total.pages += got.pages
+            total.objects += got.objects
+            total.outcome.add(got.outcome)
+    finally:
+        client.close()
+    return total
+
+
+def backoff(failures: int, ceiling: float) -> float:
+    """Seconds to wait after `failures` failures in a row: doubling, capped, with jitter."""
+    base: float = min(ceiling, 0.5 * 2 ** min(failures, 20))
+    return float(base * (0.8 + 0.4 * random.random()))
+
+
+def _events(config: PartnerConfig, settings: Settings) -> Iterator[str]:
+    """The partner's live stream: yields each event's name as it arrives."""
+    client = PartnerClient(config, settings, timeout=60)
+    try:
+        with client.http.stream("GET", f"{client.root}stream/") as response:
+            if response.status_code != 200:
+                raise PartnerDown(f"{response.status_code} from the stream")
+            for line in response.iter_lines():
+                if line.startswith("event:"):
+                    yield line.split(":", 1)[1].strip()
+    except httpx.HTTPError as error:
+        raise PartnerDown(str(error)) from None
+    finally:
+        client.close()
+
+
+class Worker:
+    """Pulls every partner: at once when its stream says something was published, at least
+    every `sync_interval_seconds`, and with back-off while it is down."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        progress: Progress | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.progress = progress
+        self.stop = threading.Event()
+        self.wake = {p.name: threading.Event() for p in settings.partners}
+        self.failures = {p.name: 0 for p in settings.partners}
+        self.threads: list[threading.Thread] = []
+        self.synced = {p.name: 0 for p in settings.partners}
+
+    def start(self) -> None:
+        for config in self.settings.partners:
+            if not config.url:
+                continue
+            for target in (self._pull_loop, self._listen_loop):
+                thread = threading.Thread(
+                    target=target, args=(config,), name=f"vinculo-sync-{config.name}", daemon=True
+                )
+                thread.start()
+                self.threads.append(thread)
+
+    def close(self) -> None:
+        self.stop.set()
+        for event in self.wake.values():
+            event.set()
+        for thread in self.threads:
+            thread.join(timeout=2)
+
+    def pull(self, config: PartnerConfig) -> SyncReport:
+        report = sync_partner(
+            sessions=self.sessions,
+            settings=self.settings,
+            config=config,
+            progress=self.progress,
+            stop=self.stop,
+        )
+        self.synced[config.name] += 1
+        return report
+
+    def _pull_loop(self, config: PartnerConfig) -> None:
+        wake = self.wake[config.name]
+        while not self.stop.is_set():
+            wake.clear()
+            try:
+                self.pull(config)
+                self.failures[config.name] = 0
+                wait = self.settings.sync_interval_seconds
+            except (PartnerDown, Exception):
+                self.failures[config.name] += 1
+                wait = backoff(self.failures[config.name], self.settings.sync_backoff_max_seconds)
+                wake.clear()
+                self.stop.wait(wait)
+                continue
+            wake.wait(wait)
+
+    def _listen_loop(self, config: PartnerConfig) -> None:
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                for _event in _events(config, self.settings):
+                    failures = 0
+                    self.wake[config.name].set()
+                    if self.stop.is_set():
+                        return
+            except Exception:
+                failures += 1
+            self.stop.wait(backoff(failures, self.settings.sync_backoff_max_seconds))
+
+
+def run_forever(
+    settings: Settings, sessions: sessionmaker[Session], progress: Progress | None
+) -> None:
+    worker = Worker(settings, sessions, progress)
+    worker.start()
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        worker.close()
+
+
+__all__ = ["EXTENSION_ID", "Worker", "accept_envelope", "sync_partner"]

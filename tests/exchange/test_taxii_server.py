@@ -1,0 +1,167 @@
+"""The TAXII 2.1 server read by the official taxii2-client, every object valid for stix2; the
+border rule held on every endpoint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from exchange_nodes import (
+    BearerAuth,
+    all_objects,
+    bilateral,
+    bilingual_report,
+    node_store,
+    partner_token,
+    publish,
+    validate,
+)
+from taxii2client.v21 import Server
+
+from vinculo.exchange.markings import TLP2_IDS, statement_id
+from vinculo.exchange.stix import EXTENSION_ID
+from vinculo.security.markings import TLP
+from vinculo.settings import PartnerConfig
+
+from conftest import BACKENDS, LiveServer
+from worlds import World, build_world
+
+MX = PartnerConfig(name="mx", nation="MEX", account="node.mx")
+# What only the USA may hold: the world's "usa_only" report text and statement values.
+USA_ONLY = ("Fentanyl lab supplier payments traced through Phoenix", "Tío Pancho", "1979-04-12")
+NOT_TO_MEX = (
+    "Confidential informant debrief Tucson",  # AMBER+STRICT DEA
+    "Walter Quinn",
+    "Red channel warrant preview Mexicali",  # RED
+    "Octavio Lugo Ibarra",
+)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def node(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[World, LiveServer, str, str]]:
+    directory = tmp_path_factory.mktemp("us-node")
+    with node_store(request.param, directory, name="us", nation="USA", partners=[MX]) as store:
+        world = build_world(store)
+        world.reports["bilingual"] = bilingual_report(world)
+        collection_id = bilateral(store)
+        publish(store)
+        token = partner_token(store)
+        with LiveServer(store.settings) as server:
+            yield world, server, collection_id, token
+
+
+def test_discovery_and_collections_through_the_official_client(node: tuple) -> None:
+    _world, server, collection_id, token = node
+    taxii = Server(f"{server.url}/taxii2/", auth=BearerAuth(token))
+    assert taxii.title == "Vínculo us"
+    root = taxii.api_roots[0]
+    assert root.url == f"{server.url}/taxii2/vinculo/"
+    assert "application/taxii+json;version=2.1" in root.versions
+    assert [c.id for c in root.collections] == [collection_id]
+    assert root.collections[0].can_read
+
+
+def test_every_object_is_valid_stix_and_nothing_usa_only_crosses(node: tuple) -> None:
+    world, server, collection_id, token = node
+    objects = all_objects(server.url, token, collection_id)
+    parsed = validate(objects)
+    assert len(parsed) == len(objects) > 10
+    text = json.dumps(objects, ensure_ascii=False)
+    for secret in USA_ONLY + NOT_TO_MEX:
+        assert secret not in text, secret
+    assert world.reports["usa_only"] not in text
+    reports = {
+        o["extensions"][EXTENSION_ID]["report"]["id"] for o in objects if o["type"] == "report"
+    }
+    expected = {
+        world.reports[k] for k in ("shared", "fgr_amber", "fgr_amber_dea", "sonora", "bilingual")
+    }
+    assert reports == expected
+    # The person both reports name crosses with the statements of the shared one only.
+    person = next(
+        o
+        for o in objects
+        if o["type"] == "identity"
+        and o.get("extensions", {}).get(EXTENSION_ID, {}).get("entity_id") == "per-0001"
+    )
+    values = {s["value"] for s in person["extensions"][EXTENSION_ID]["statements"]}
+    assert values == {"per-0001", "José Ángel García López"}
+    assert person["identity_class"] == "individual"
+    # TLP 2.0 and REL TO on every object that carries content.
+    for obj in objects:
+        if obj["type"] in ("identity", "report", "language-content") and EXTENSION_ID in str(obj):
+            refs = obj["object_marking_refs"]
+            assert set(refs) & set(TLP2_IDS.values()), obj["id"]
+            assert any(r == statement_id("REL TO MEX, USA") for r in refs), obj["id"]
+    tlp_defs = {o["id"] for o in objects if o["type"] == "marking-definition"}
+    assert TLP2_IDS[TLP.GREEN] in tlp_defs
+    assert any(o["type"] == "extension-definition" and o["id"] == EXTENSION_ID for o in objects)
+
+
+def test_spanish_text_comes_as_language_content(node: tuple) -> None:
+    _world, server, collection_id, token = node
+    objects = all_objects(server.url, token, collection_id, type="language-content")
+    assert objects and all(o["type"] == "language-content" for o in objects)
+    validate(objects)
+
+
+def test_filters_versions_and_manifest(node: tuple) -> None:
+    _world, server, collection_id, token = node
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/taxii+json;version=2.1"}
+    base = f"{server.url}/taxii2/vinculo/collections/{collection_id}"
+    with httpx.Client(headers=headers, timeout=30) as client:
+        page = client.get(f"{base}/objects/", params={"limit": 3})
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("application/taxii+json")
+        first = page.headers["X-TAXII-Date-Added-First"]
+        last = page.headers["X-TAXII-Date-Added-Last"]
+        body = page.json()
+        assert body["more"] is True and len(body["objects"]) == 3 and first < last
+        after = client.get(f"{base}/objects/", params={"added_after": last, "limit": 1000})
+        rest = after.json()["objects"]
+        assert {o["id"] for o in rest}.isdisjoint({o["id"] for o in body["objects"]})
+        report = next(o for o in rest + body["objects"] if o["type"] == "report")
+        one = client.get(f"{base}/objects/{report['id']}/").json()
+        assert [o["id"] for o in one["objects"]] == [report["id"]]
+        versions = client.get(f"{base}/objects/{report['id']}/versions/").json()
+        assert versions["versions"] == [report["modified"]]
+        typed = client.get(f"{base}/objects/", params={"match[type]": "report"}).json()
+        assert {o["type"] for o in typed["objects"]} == {"report"}
+        manifest = client.get(f"{base}/manifest/", params={"match[type]": "report"}).json()
+        assert {m["id"] for m in manifest["objects"]} == {o["id"] for o in typed["objects"]}
+        assert all(m["media_type"].startswith("application/stix+json") for m in manifest["objects"])
+        missing = client.get(f"{base}/objects/report--00000000-0000-4000-8000-000000000000/")
+        assert missing.status_code == 404
+        assert missing.json()["http_status"] == "404"
+
+
+def test_a_hidden_object_answers_as_a_missing_one(node: tuple) -> None:
+    """A person reading over HTTP Basic (demo): us.analyst sees the USA-only report's object
+    only in collections served to them... and mx.analyst, nothing it may not see."""
+    _world, server, collection_id, _token = node
+    base = f"{server.url}/taxii2/vinculo/collections/{collection_id}"
+    with httpx.Client(auth=("mx.analyst", "demo"), timeout=30) as client:
+        objects = client.get(f"{base}/objects/", params={"limit": 1000})
+        assert objects.status_code == 200
+        text = objects.text
+        for secret in USA_ONLY + NOT_TO_MEX:
+            assert secret not in text
+    with httpx.Client(timeout=30) as client:
+        refused = client.get(f"{base}/objects/")
+        assert refused.status_code == 401
+        assert refused.headers["content-type"].startswith("application/taxii+json")
+
+
+def test_the_partner_token_reads_nothing_of_the_api(node: tuple) -> None:
+    _world, server, _collection_id, token = node
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        assert client.get(f"{server.url}/api/v1/reports").status_code == 403
+
+
+def test_republishing_changes_nothing(node: tuple) -> None:
+    world, _server, _collection_id, _token = node
+    assert publish(world.store) == 0
