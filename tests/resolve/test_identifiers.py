@@ -182,6 +182,12 @@ def test_normalise_sex(written: str, sex: str) -> None:
     assert normalise_sex(written) == sex
 
 
+def test_a_lone_m_is_mujer_on_mexican_forms() -> None:
+    assert normalise_sex("M", hint="mx") == "female"
+    assert normalise_sex("H", hint="mx") == "male"
+    assert normalise_sex("M", hint="us") == "male"
+
+
 def test_normalise_sex_unknown() -> None:
     assert normalise_sex("") is None
     assert normalise_sex("??") is None
@@ -334,6 +340,8 @@ def test_issue_dates_meet_through_the_hints() -> None:
         ("1985-03-07T00:00:00", None, (date(1985, 3, 7),)),
         ("1985/3/7", None, (date(1985, 3, 7),)),
         ("19850307", None, (date(1985, 3, 7),)),
+        ("20031985", None, (date(1985, 3, 20),)),
+        ("07031985", "us", (date(1985, 7, 3), date(1985, 3, 7))),
         ("13/03/1985", "us", (date(1985, 3, 13),)),
         ("03/13/1985", "mx", (date(1985, 3, 13),)),
         ("07-03-85", "mx", (date(1985, 3, 7), date(1985, 7, 3))),

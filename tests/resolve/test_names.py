@@ -81,6 +81,10 @@ def _parts(name: ParsedName) -> tuple[tuple[str, ...], str | None, str | None]:
         ("Sr(a). Patricia Gómez Ruiz", ("patricia",), "gomez", "ruiz"),
         ("Lic. Ernesto Zedillo Ponce de León", ("ernesto",), "zedillo", "ponce de leon"),
         ("Mr. John Smith Jr.", ("john",), "smith", None),
+        ("Smith, John, Jr.", ("john",), "smith", None),
+        ("Smith Jr., John", ("john",), "smith", None),
+        ("C. Juan Pérez López", ("juan",), "perez", "lopez"),
+        ("C Garcia Lopez", ("c",), "garcia", "lopez"),
         # English names with a middle name.
         ("John Michael Smith", ("john", "michael"), "smith", None),
         ("Smith, John", ("john",), "smith", None),
@@ -159,8 +163,10 @@ def test_no_name_is_an_empty_parse(text: str | None) -> None:
     assert parsed.surnames == ()
 
 
-def test_one_word_is_a_given_name_unless_it_is_two_surnames() -> None:
+def test_one_word_is_a_given_name_unless_it_looks_like_a_surname() -> None:
     assert _parts(parse_name("Pepe")) == (("pepe",), None, None)
+    assert _parts(parse_name("Xochitl")) == (("xochitl",), None, None)
+    assert _parts(parse_name("GARCIA")) == ((), "garcia", None)
     assert _parts(parse_name("Garcia-Lopez")) == ((), "garcia", "lopez")
 
 
@@ -227,6 +233,14 @@ def test_given_name_keys_expand_nicknames(nickname: str, name: str) -> None:
     keys = given_name_keys(nickname)
     assert name in keys
     assert fold(nickname) in keys
+
+
+def test_nicknames_for_two_names_meet_either() -> None:
+    assert {"jose maria", "jose", "maria"} <= given_name_keys("Chema")
+    assert given_name_keys("Chema") & given_name_keys("José")
+    assert given_name_keys("Juanjo") & given_name_keys("Juan")
+    assert "carmen" in given_name_keys("Maricarmen")
+    assert "del" not in given_name_keys("Maricarmen")
 
 
 def test_given_name_keys_of_a_plain_name_is_itself_and_its_cognate() -> None:

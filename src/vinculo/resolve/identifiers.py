@@ -183,7 +183,7 @@ def decode_curp(value: str | None) -> CurpInfo:
 _VOWELS = frozenset("aeiou")
 _SKIPPED_FIRST_GIVEN = frozenset({"maria", "ma", "m", "jose", "j"})
 # Particles RENAPO skips in compound surnames and given names, beyond PARTICLES.
-_CURP_PARTICLES = PARTICLES | {"y", "el", "dd", "die"}
+_CURP_PARTICLES = PARTICLES | {"y", "el", "dd", "die", "mac", "mc"}
 
 
 def _main_word(part: str | None) -> str | None:
@@ -295,9 +295,17 @@ _SEXES = {
 }
 
 
-def normalise_sex(value: str | None) -> str | None:
-    """ "male", "female" or "x" from the ways records write sex (M/F, H/M, hombre …)."""
-    return _SEXES.get(fold(value)) if value else None
+def normalise_sex(value: str | None, *, hint: str | None = None) -> str | None:
+    """ "male", "female" or "x" from the ways records write sex (M/F, H/M, hombre …).
+
+    A lone "M" is male in English and FtM but mujer on Mexican forms: `hint` "mx" reads it so.
+    """
+    if not value:
+        return None
+    folded = fold(value)
+    if folded == "m" and (hint or "").strip().lower() in ("mx", "mex", "es"):
+        return "female"
+    return _SEXES.get(folded)
 
 
 def _date_agrees(expected: date | None, given: date | BirthDate | None) -> bool | None:
@@ -705,13 +713,14 @@ def parse_birth_date(value: str | None, *, hint: str | None = None) -> BirthDate
             return BirthDate(raw, error=E_DATE_INVALID)
         return BirthDate(raw, (), int(year_text), month)
     if _COMPACT8.match(text):
-        readings = [(int(text[:4]), int(text[4:6]), int(text[6:]))]
-        if not text.startswith(("18", "19", "20")):
-            a, b, year = int(text[:2]), int(text[2:4]), int(text[4:])
-            readings = (
-                [(year, b, a), (year, a, b)] if order != "mdy" else [(year, a, b), (year, b, a)]
-            )
-        return _checked(raw, readings)
+        if text.startswith(("18", "19", "20")):
+            as_ymd = _checked(raw, [(int(text[:4]), int(text[4:6]), int(text[6:]))])
+            if as_ymd.error is None:
+                return as_ymd
+        a, b, year = int(text[:2]), int(text[2:4]), int(text[4:])
+        if order == "mdy":
+            return _checked(raw, [(year, a, b), (year, b, a)])
+        return _checked(raw, [(year, b, a), (year, a, b)])
     numeric = _NUMERIC.match(text)
     if numeric:
         a, b, year = int(numeric[1]), int(numeric[2]), _full_year(numeric[3])

@@ -82,14 +82,14 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-PARTICLES = _words("de del la las los da das di do dos du van von der den le les mac mc ten ter")
+PARTICLES = _words("de del la las los da das di do dos du van von der den le les")
 # Given names that follow a particle: "María de la Luz", "Juan de Dios", "María de los Ángeles".
 _GIVEN_AFTER_PARTICLE = _words(
     """luz dios jesus carmen lourdes guadalupe rosario angeles socorro refugio pilar consuelo
     dolores mercedes concepcion asuncion fatima montserrat rocio paz gracia soledad trinidad
     remedios milagros nieves belen lujan providencia jose maria"""
 )
-_TITLES = _words("sr sra srta dr dra lic ing mtro mtra prof profa arq c p mr mrs ms miss don dona")
+_TITLES = _words("sr sra srta dr dra lic ing mtro mtra prof profa arq c mr mrs ms miss don dona")
 _SUFFIXES = _words("jr sr ii iii iv hijo")
 _ABBREVIATIONS = {
     "ma": "maria",
@@ -119,11 +119,14 @@ def given_name_keys(name: str, *, cognates: bool = True) -> frozenset[str]:
     if folded in vocab.descriptive:
         return frozenset({folded})
     keys = {folded, *vocab.nicknames.get(folded, ())}
+    for key in list(keys):
+        if " " in key:
+            # Chema -> "jose maria", and jose and maria, so it meets a record's "José".
+            keys.update(w for w in key.split() if w not in PARTICLES)
     if cognates:
+        # One step only: Joe -> joseph -> jose, never on to every nickname of jose.
         for key in list(keys):
             keys.update(vocab.cognates.get(key, ()))
-            # An English cognate's own nickname never widens further: Joe -> joseph -> jose,
-            # not jose -> every nickname of jose.
     return frozenset(keys)
 
 
@@ -288,13 +291,17 @@ def _tokens_hyphen(text: str) -> list[str]:
     return out
 
 
-def _strip_affixes(tokens: list[str]) -> list[str]:
-    while len(tokens) > 2 and tokens[0] in _TITLES:
+def _strip_affixes(tokens: list[str], keep: int = 2) -> list[str]:
+    """Drop titles before and suffixes after a name, leaving at least `keep` words."""
+    while len(tokens) > keep and tokens[0] in _TITLES:
+        # "C." (ciudadano) before a short name is more likely an initial.
+        if tokens[0] == "c" and len(tokens) <= keep + 1:
+            break
         tokens = tokens[1:]
         # Faker's "Sr(a)." and "Sr/a" fold to "sr a".
-        if tokens and tokens[0] == "a" and len(tokens) > 2:
+        if tokens and tokens[0] == "a" and len(tokens) > keep:
             tokens = tokens[1:]
-    while len(tokens) > 2 and tokens[-1] in _SUFFIXES:
+    while len(tokens) > keep and tokens[-1] in _SUFFIXES:
         tokens = tokens[:-1]
     return tokens
 
@@ -336,10 +343,9 @@ def _best_split(units: list[_Unit], order: str) -> tuple[list[_Unit], list[_Unit
     """Choose which units are given names and which surnames; returns (given, surnames)."""
     n = len(units)
     if n == 1:
+        # One word alone: a surname only when it looks like one more than like a given name.
         g, s = _unit_scores(units[0], False)
-        if s > g and len(units[0]) > 1:
-            return [], units
-        return units, []
+        return ([], units) if s > g else (units, [])
     given_role = [_unit_scores(u, i > 0) for i, u in enumerate(units)]
     best: tuple[float, bool, int] | None = None
     orders = []
@@ -378,8 +384,8 @@ def _parse_full(text: str, order: str) -> tuple[tuple[str, ...], str | None, str
     if "," in text:
         # "GARCIA LOPEZ, JOSE LUIS": surnames before the comma, given names after.
         left, right = text.split(",", 1)
-        surname_units = _units(_strip_affixes(_tokens_hyphen(left)), join_y=True)
-        given_tokens = _strip_affixes(_tokens_hyphen(right))
+        surname_units = _units(_strip_affixes(_tokens_hyphen(left), 1), join_y=True)
+        given_tokens = _strip_affixes(_tokens_hyphen(right), 1)
         if surname_units and given_tokens:
             given_units = _expand(_units(given_tokens, join_y=False), all_given=True)
             return (_flatten(given_units), *_surnames(surname_units))
