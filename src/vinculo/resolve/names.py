@@ -241,6 +241,7 @@ def _part_scores(part: str, after_given: bool) -> tuple[float, float]:
     return as_given, as_surname
 
 
+@lru_cache(maxsize=262144)
 def _unit_scores(unit: _Unit, after_given: bool) -> tuple[float, float]:
     if len(unit) == 1:
         return _part_scores(unit[0], after_given)
@@ -344,31 +345,41 @@ def _best_split(units: list[_Unit], order: str) -> tuple[list[_Unit], list[_Unit
     n = len(units)
     if n == 1:
         # One word alone: a surname only when it looks like one more than like a given name.
-        g, s = _unit_scores(units[0], False)
-        return ([], units) if s > g else (units, [])
-    given_role = [_unit_scores(u, i > 0) for i, u in enumerate(units)]
+        as_given, as_surname = _unit_scores(units[0], False)
+        return ([], units) if as_surname > as_given else (units, [])
+    # Each unit's score as a given name first in line (gf) or after another (ga), and as a
+    # surname (s); every split then only adds them up.
+    gf: list[float] = []
+    ga: list[float] = []
+    s: list[float] = []
+    size: list[int] = []
+    for unit in units:
+        first, as_surname = _unit_scores(unit, False)
+        gf.append(first)
+        ga.append(_unit_scores(unit, True)[0])
+        s.append(as_surname)
+        size.append(len(unit))
     best: tuple[float, bool, int] | None = None
-    orders = []
-    if order in ("auto", "given-first", "given_first"):
-        orders.append(False)
-    if order in ("auto", "surname-first", "surname_first"):
-        orders.append(True)
-    for surname_first in orders:
+    for surname_first in (False, True):
+        if order != "auto" and surname_first != order.startswith("surname"):
+            continue
         for k in range(1, n):
             m = n - k
             if surname_first:
-                surname_units, given_units = range(m), range(m, n)
-                score = -_SURNAME_FIRST if order == "auto" else 0.0
-                # A given name right after surnames: its particle rule reads "after a given".
-                score += sum(_unit_scores(units[i], i > m)[0] for i in given_units)
+                # Surnames are units[:m]; the first given name follows them.
+                score = gf[m] + sum(ga[m + 1 :]) + sum(s[:m])
+                surname_parts = sum(size[:m])
+                if order == "auto":
+                    score -= _SURNAME_FIRST
             else:
-                given_units, surname_units = range(k), range(k, n)
-                score = sum(given_role[i][0] for i in given_units)
-            score += sum(_unit_scores(units[i], False)[1] for i in surname_units)
-            surname_parts = sum(len(units[i]) for i in surname_units)
-            score += _TWO_SURNAMES if surname_parts == 2 else 0.0
-            score -= 1.5 * max(0, surname_parts - 2)
-            score -= 1.0 * max(0, k - 3)
+                score = gf[0] + sum(ga[1:k]) + sum(s[k:])
+                surname_parts = sum(size[k:])
+            if surname_parts == 2:
+                score += _TWO_SURNAMES
+            elif surname_parts > 2:
+                score -= 1.5 * (surname_parts - 2)
+            if k > 3:
+                score -= k - 3
             if best is None or score > best[0] + 1e-9:
                 best = (score, surname_first, k)
     assert best is not None
@@ -463,7 +474,7 @@ def parse_name(
     if order not in _ORDERS:
         raise ValueError(f"order must be one of {sorted(_ORDERS)}, not {order!r}")
     fields = (given, middle, last, father, mother)
-    if any(f and f.strip() for f in fields):
+    if (given or middle or last or father or mother) and any(f and f.strip() for f in fields):
         raw = " ".join(f.strip() for f in fields if f and f.strip())
         parsed = _parse_fields(given, middle, last, father, mother)
     else:

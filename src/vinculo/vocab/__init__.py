@@ -120,10 +120,16 @@ def _fold_name(text: str) -> str:
     return fold(text)
 
 
+def _read_fast(name: str) -> Any:
+    # The name lists are read by every process of a resolution run: libyaml when present.
+    text = resources.files("vinculo.vocab").joinpath(f"{name}.yml").read_text("utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 @cache
 def name_vocabulary() -> NameVocabulary:
     """nicknames.yml and names.yml, folded, for vinculo.resolve."""
-    data = _read("nicknames")
+    data = _read_fast("nicknames")
     table: dict[str, list[str]] = {}
     for section in ("spanish", "english"):
         for nickname, names in data[section].items():
@@ -137,7 +143,7 @@ def name_vocabulary() -> NameVocabulary:
         en, es = _fold_name(str(english)), _fold_name(str(spanish))
         cognates.setdefault(en, set()).add(es)
         cognates.setdefault(es, set()).add(en)
-    lists = _read("names")
+    lists = _read_fast("names")
     return NameVocabulary(
         nicknames=table,
         cognates={k: frozenset(v) for k, v in cognates.items()},
