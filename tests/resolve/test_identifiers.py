@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from stdnum.mx import curp as stdnum_curp
 from stdnum.mx import rfc as stdnum_rfc
 
@@ -388,3 +390,20 @@ def test_bad_dates_name_the_value(written: str, error: str) -> None:
 
 def test_bad_date_message_in_spanish() -> None:
     assert parse_birth_date("1985-02-30").message("es") == "No es una fecha válida: 1985-02-30"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), st.sampled_from([None, "mx", "us", "ZZ"]))
+def test_identifier_readers_never_raise_on_junk(text: str, region: str | None) -> None:
+    assert decode_curp(text).valid in (True, False)
+    assert decode_rfc(text).valid in (True, False)
+    parsed = parse_birth_date(text, hint=region)
+    assert parsed.valid == (
+        parsed.error is None and (bool(parsed.dates) or parsed.year is not None)
+    )
+    for phone in phone_candidates(text, region=region):
+        assert phone.startswith("+")
+    normalise_ssn(text)
+    normalise_passport(text, region)
+    normalise_plate(text, region)
+    normalise_sex(text, hint=region)

@@ -6,6 +6,8 @@ from importlib import resources
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vinculo.resolve.names import (
     ParsedName,
@@ -270,3 +272,12 @@ def test_guero_is_not_a_name() -> None:
     assert is_descriptive_nickname("CHAPO")
     assert given_name_keys("Güero") == {"guero"}
     assert not is_descriptive_nickname("Pepe")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.sampled_from(["auto", "given-first", "surname-first"]))
+def test_parse_name_never_raises_and_returns_folded_parts(text: str, order: str) -> None:
+    parsed = parse_name(text, order=order)
+    for part in (*parsed.given, *parsed.surnames):
+        assert part and part == fold(part)
+    assert parsed.raw == text.strip()
