@@ -135,8 +135,28 @@ def test_parse_split_fields_as_followthemoney_gives_them() -> None:
         "hernandez",
         "ruiz",
     )
-    # Fields win over the full name.
-    assert parse_name("Pedro Páramo", given="Juan", last="Preciado").paternal == "preciado"
+    # Fields win over the full name ...
+    assert _parts(parse_name("Pedro Páramo", given="Juan", last="Preciado")) == (
+        ("juan",),
+        "preciado",
+        None,
+    )
+    # ... and the full name fills in what they leave out.
+    assert _parts(parse_name("José Luis García López", given="José Luis")) == (
+        ("jose", "luis"),
+        "garcia",
+        "lopez",
+    )
+    assert _parts(parse_name("José Luis García López", last="García")) == (
+        ("jose", "luis"),
+        "garcia",
+        "lopez",
+    )
+    assert _parts(parse_name("José Luis García López", given="Pepe", last="Ramos")) == (
+        ("pepe",),
+        "ramos",
+        None,
+    )
 
 
 def test_parse_order_can_be_forced() -> None:

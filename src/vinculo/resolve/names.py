@@ -468,16 +468,25 @@ def parse_name(
     """Parse a full name, or split fields (FtM firstName/middleName/lastName/fatherName/
     motherName), into given names and paternal and maternal surnames.
 
-    Split fields win over `full` when any is given. `order` is "auto" (decide from the
-    name lists), "given-first" or "surname-first"; a comma always means "SURNAMES, GIVEN".
+    Split fields win over `full`; what they leave out (no surname field, no maternal
+    surname) is taken from `full` when it agrees. `order` is "auto" (decide from the name
+    lists), "given-first" or "surname-first"; a comma always means "SURNAMES, GIVEN".
     """
     if order not in _ORDERS:
         raise ValueError(f"order must be one of {sorted(_ORDERS)}, not {order!r}")
     fields = (given, middle, last, father, mother)
+    text = (full or "").strip()
     if (given or middle or last or father or mother) and any(f and f.strip() for f in fields):
         raw = " ".join(f.strip() for f in fields if f and f.strip())
-        parsed = _parse_fields(given, middle, last, father, mother)
-    else:
-        raw = (full or "").strip()
-        parsed = _parse_full(raw, order) if raw else ((), None, None)
-    return ParsedName(given=parsed[0], paternal=parsed[1], maternal=parsed[2], raw=raw)
+        names, paternal, maternal = _parse_fields(given, middle, last, father, mother)
+        if text and (not names or paternal is None or maternal is None):
+            whole = _parse_full(text, order)
+            if not names and (paternal is None or paternal == whole[1]):
+                names = whole[0]
+            if paternal is None:
+                paternal, maternal = whole[1], whole[2]
+            elif maternal is None and paternal == whole[1]:
+                maternal = whole[2]
+        return ParsedName(given=names, paternal=paternal, maternal=maternal, raw=raw)
+    parsed = _parse_full(text, order) if text else ((), None, None)
+    return ParsedName(given=parsed[0], paternal=parsed[1], maternal=parsed[2], raw=text)
