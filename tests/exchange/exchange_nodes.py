@@ -1,14 +1,20 @@
-"""Nodes for the exchange tests: a store configured as a national node, with partners."""
+"""Nodes for the exchange tests: a store configured as a national node, with partners, and a
+node served by its own `vinculo serve` process."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import requests
 import stix2
 from taxii2client.v21 import Server
@@ -17,9 +23,10 @@ from vinculo.db import transaction
 from vinculo.exchange import service
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
+from vinculo.security.markings import Actor
 from vinculo.settings import PartnerConfig
 
-from conftest import Store, make_store
+from conftest import Store, free_port, make_store
 from worlds import World
 
 
@@ -76,34 +83,60 @@ def bilateral(store: Store, partner: str = "mx", groups: tuple[str, ...] = ()) -
         return collection.id
 
 
-def bilingual_report(
-    world: World, author: str = "dea.agent1", rel_to: tuple[str, ...] = ("USA", "MEX")
+def file_report(
+    store: Store,
+    actor: Actor,
+    title: str,
+    *,
+    rel_to: tuple[str, ...] = ("USA", "MEX"),
+    tlp: str = "GREEN",
+    orcon: bool = False,
+    shared_with: tuple[str, ...] = (),
+    entity_id: str = "per-0001",
+    properties: dict[str, list[str]] | None = None,
+    title_es: str = "",
 ) -> str:
-    """A report in English and Spanish naming one person; its id."""
-    with transaction(world.store.sessions) as session:
+    """File a report through the service, as the API does; its id."""
+    with transaction(store.sessions) as session:
         report = create_report(
             session=session,
-            actor=world.actors[author],
+            actor=actor,
             report_in=ReportCreate(
-                title_en="Joint surveillance of a Nogales warehouse",
-                title_es="Vigilancia conjunta de una bodega en Nogales",
-                body_en="Two trucks unloaded pill presses at night.",
-                body_es="Dos camiones descargaron prensas de pastillas de noche.",
+                title_en=title,
+                title_es=title_es,
+                body_en=f"{title}. Observed by the field team.",
+                body_es=f"{title_es}. Observado por el equipo de campo." if title_es else "",
                 reliability="B",
                 credibility=2,
                 predicate="drug_trafficking",
                 suspicion="Subjects are linked to fentanyl trafficking by payments.",
                 attest_no_protected_views=True,
                 review_by=date(2027, 6, 1),
-                markings=MarkingsIn(tlp="GREEN", rel_to=list(rel_to)),
+                markings=MarkingsIn(
+                    tlp=tlp, rel_to=list(rel_to), orcon=orcon, shared_with=list(shared_with)
+                ),
                 entities=[
                     EntityIn(
-                        id="per-nogales", schema="Person", properties={"name": ["Rosa Ibarra Leal"]}
+                        id=entity_id,
+                        schema="Person",
+                        properties=properties or {"name": [f"Subject of {title}"]},
                     )
                 ],
             ),
         )
         return report.id
+
+
+def bilingual_report(world: World, author: str = "dea.agent1") -> str:
+    """A report in English and Spanish naming one person; its id."""
+    return file_report(
+        world.store,
+        world.actors[author],
+        "Joint surveillance of a Nogales warehouse",
+        title_es="Vigilancia conjunta de una bodega en Nogales",
+        entity_id="per-nogales",
+        properties={"name": ["Rosa Ibarra Leal"]},
+    )
 
 
 def publish(store: Store) -> int:
@@ -135,3 +168,96 @@ def all_objects(url: str, token: str, collection_id: str, **filters: Any) -> lis
 def validate(objects: list[dict[str, Any]]) -> list[Any]:
     """Every object through the official stix2 parser (custom Vínculo type allowed)."""
     return [stix2.parse(json.dumps(o), allow_custom=True) for o in objects]
+
+
+def node_env(
+    store: Store, port: int, partners: list[PartnerConfig], **extra: str
+) -> dict[str, str]:
+    """The environment a `vinculo` process needs to be this node."""
+    settings = store.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VINCULO_")}
+    env.update(
+        {
+            "VINCULO_DATABASE_URL": settings.resolved_database_url,
+            "VINCULO_DATA_DIR": str(settings.data_dir),
+            "VINCULO_SECRET_KEY": settings.secret_key,
+            "VINCULO_DEMO": "true",
+            "VINCULO_HOST": "127.0.0.1",
+            "VINCULO_PORT": str(port),
+            "VINCULO_NODE_NAME": settings.node_name,
+            "VINCULO_NODE_NATION": settings.node_nation,
+            "VINCULO_PARTNERS": json.dumps([p.model_dump() for p in partners]),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+class NodeProcess:
+    """A node served by its own `vinculo serve` process, on its own port and database."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.port = int(env["VINCULO_PORT"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> NodeProcess:
+        with self.log.open("ab") as handle:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "vinculo", "serve"],
+                env=self.env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"node exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"node did not start: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def client(self, username: str) -> httpx.Client:
+        answer = httpx.post(
+            f"{self.url}/api/v1/auth/token",
+            data={"username": username, "password": "demo"},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        token = answer.json()["access_token"]
+        return httpx.Client(
+            base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        )
+
+
+def ports() -> tuple[int, int]:
+    first = free_port()
+    second = free_port()
+    while second == first:
+        second = free_port()
+    return first, second
+
+
+def wait_for(check: Any, timeout: float = 30, step: float = 0.05) -> float:
+    """Seconds until `check()` is true; fails after `timeout`."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if check():
+            return time.monotonic() - start
+        time.sleep(step)
+    raise AssertionError(f"not within {timeout} s: {check}")

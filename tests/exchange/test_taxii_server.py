@@ -4,6 +4,8 @@ border rule held on every endpoint."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -13,6 +15,7 @@ from exchange_nodes import (
     all_objects,
     bilateral,
     bilingual_report,
+    file_report,
     node_store,
     partner_token,
     publish,
@@ -165,3 +168,37 @@ def test_the_partner_token_reads_nothing_of_the_api(node: tuple) -> None:
 def test_republishing_changes_nothing(node: tuple) -> None:
     world, _server, _collection_id, _token = node
     assert publish(world.store) == 0
+
+
+def test_the_stream_tells_a_partner_only_of_what_it_may_receive(node: tuple) -> None:
+    """A USA-only report published while the Mexican node listens: no event; a shared one:
+    an event naming the collection, and the objects it announces are the shared report's."""
+    world, server, collection_id, token = node
+    events: list[dict[str, str]] = []
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def listen() -> None:
+        with (
+            httpx.Client(headers=headers, timeout=30) as client,
+            client.stream("GET", f"{server.url}/taxii2/vinculo/stream/") as stream,
+        ):
+            for line in stream.iter_lines():
+                if line.startswith("data:"):
+                    events.append(json.loads(line[5:]))
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    time.sleep(0.5)
+    file_report(world.store, world.actors["dea.agent1"], "Stream secret USA", rel_to=("USA",))
+    time.sleep(3)
+    assert events == []
+    shared = file_report(world.store, world.actors["dea.agent1"], "Stream shared with Mexico")
+    listener.join(timeout=10)
+    assert events and events[0]["collection"] == collection_id
+    base = f"{server.url}/taxii2/vinculo/collections/{collection_id}/objects/"
+    with httpx.Client(headers=headers, timeout=30) as client:
+        fresh = client.get(base, params={"added_after": events[0]["date_added"]}).json()
+        assert "objects" not in fresh
+        text = client.get(base, params={"limit": 1000, "match[type]": "report"}).text
+    assert shared in text and "Stream secret USA" not in text
