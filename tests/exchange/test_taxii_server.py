@@ -10,6 +10,14 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from taxii2client.v21 import Server
+
+from vinculo.exchange.markings import TLP2_IDS, statement_id
+from vinculo.exchange.stix import EXTENSION_ID
+from vinculo.security.markings import TLP
+from vinculo.settings import PartnerConfig
+
+from conftest import BACKENDS, LiveServer
 from exchange_nodes import (
     BearerAuth,
     all_objects,
@@ -21,14 +29,6 @@ from exchange_nodes import (
     publish,
     validate,
 )
-from taxii2client.v21 import Server
-
-from vinculo.exchange.markings import TLP2_IDS, statement_id
-from vinculo.exchange.stix import EXTENSION_ID
-from vinculo.security.markings import TLP
-from vinculo.settings import PartnerConfig
-
-from conftest import BACKENDS, LiveServer
 from worlds import World, build_world
 
 MX = PartnerConfig(name="mx", nation="MEX", account="node.mx")

@@ -245,9 +245,9 @@ def test_what_may_not_cross_never_reaches_the_other_node(nodes: tuple[Node, Node
     wait_for(lambda: _visible(mx, "mx.analyst", us.reports["shared"]), timeout=60)
     wait_for(lambda: _visible(us, "us.analyst", mx.reports["shared"]), timeout=60)
     on_mx, on_us = _everything(mx.store), _everything(us.store)
-    for secret in US_ONLY + (us.reports["us_only"], us.reports["strict"], us.reports["orcon"]):
+    for secret in (*US_ONLY, us.reports["us_only"], us.reports["strict"], us.reports["orcon"]):
         assert secret not in on_mx, secret
-    for secret in MX_ONLY + (mx.reports["mx_only"],):
+    for secret in (*MX_ONLY, mx.reports["mx_only"]):
         assert secret not in on_us, secret
     with mx.process.client("mx.analyst") as client:
         assert client.get(f"/api/v1/reports/{us.reports['us_only']}").status_code == 404
