@@ -25,6 +25,8 @@ from vinculo.settings import Settings
 from vinculo.web.app import create_app
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
     from worlds import World
 
 POSTGRES_URL = os.environ.get(
@@ -186,3 +188,54 @@ def world(
 
     for store in make_store(request.param, tmp_path_factory.mktemp("world"), demo=True):
         yield build_world(store)
+
+
+# --- a real Chromium, driven by Playwright, for the page tests ------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (Playwright cannot download one here), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot in var/screenshots/, for a person to look at."""
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+def sign_in(page: Page, server: LiveServer, username: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo")
+    page.click("form button[type=submit]")
+    expect(page.locator("footer")).to_contain_text(username)

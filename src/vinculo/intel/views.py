@@ -31,6 +31,7 @@ from vinculo.intel import service
 from vinculo.intel.models import Report
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.search import KINDS, search
+from vinculo.resolve.store import members
 from vinculo.security.audit import record
 from vinculo.security.markings import TLP, Actor, Markings
 from vinculo.security.models import Group, utcnow
@@ -284,6 +285,7 @@ def _group_names(session: SessionDep, codes: frozenset[str], locale: str) -> lis
 @dataclass
 class StatementLine:
     prop_label: str
+    record_id: str
     value: str
     link: str | None
     source_label: str
@@ -300,11 +302,19 @@ def entity_page(
         return _sign_in_first(request)
     view = service.get_entity(session=session, actor=actor, entity_id=entity_id)
     schema_name = view.entity.schema.name
+    # A resolved identity shows the statements of every record merged into it, as far as the
+    # reader may see them; the merges themselves are the reader's (resolve.store).
+    same = [
+        service.get_entity(session=session, actor=actor, entity_id=other)
+        for other in members(session=session, actor=actor, entity_id=entity_id)
+        if other != entity_id
+    ]
+    statements = [*view.statements, *(s for other in same for s in other.statements)]
     titles = _report_titles(
-        session, actor, {s.row.report_id for s in view.statements if s.row.report_id}
+        session, actor, {s.row.report_id for s in statements if s.row.report_id}
     )
     lines = []
-    for item in view.statements:
+    for item in statements:
         row = item.row
         if row.prop == BASE_ID:
             continue
@@ -318,6 +328,7 @@ def entity_page(
         lines.append(
             StatementLine(
                 prop_label=property_label(row.schema, row.prop, actor.locale),
+                record_id=row.entity_id,
                 value=value,
                 link=link,
                 source_label=source_label,
@@ -335,6 +346,7 @@ def entity_page(
         schema_name=schema_name,
         lines=lines,
         relations=_relations(view, entity_id, actor.locale),
+        same=[(str(o.entity.id), o.entity.caption) for o in same],
     )
 
 

@@ -1,0 +1,222 @@
+"""Resolution over real HTTP with the real engine: run, queue, pair, decide, split, screen;
+and the pages in a real Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+from test_resolve_store import SHARED, USA_ONLY, _file, person
+
+from vinculo.db import transaction
+from vinculo.resolve.models import ResolutionPair
+
+from conftest import LiveServer, shot, sign_in
+from worlds import World
+
+# The issue's own example: one man in a Mexican and a U.S. record, and decoys around him.
+MEXICAN = [
+    person(
+        "mx-garcia",
+        "José Luis García López",
+        birthDate=["1985-03-07"],
+        idNumber=["GALL850307HCHRPS05"],
+        gender=["male"],
+    ),
+    person("mx-garcia-brother", "Juan Carlos García López", birthDate=["1988-11-21"]),
+    person("mx-ochoa", "Rubén Ochoa Salas", birthDate=["1979-01-15"]),
+]
+AMERICAN = [
+    person("us-garcia", "JOSE GARCIA", birthDate=["1985-07-03"], alias=["Pepe"], gender=["male"]),
+    person("us-namesake", "Jose Garcia", birthDate=["1962-05-30"]),
+]
+HIDDEN = [person("us-ochoa", "RUBEN OCHOA", birthDate=["1979-01-15"])]
+
+
+@pytest.fixture
+def live(fresh_world: World) -> Iterator[tuple[World, LiveServer]]:
+    _file(fresh_world, "fgr.mp1", MEXICAN, SHARED)
+    _file(fresh_world, "dea.agent1", AMERICAN, SHARED)
+    _file(fresh_world, "dea.agent1", HIDDEN, USA_ONLY)
+    with LiveServer(fresh_world.store.settings) as server:
+        yield fresh_world, server
+
+
+def _run(server: LiveServer, who: str) -> dict[str, int]:
+    with server.client(who) as client:
+        answer = client.post("/api/v1/resolve/run")
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+
+def _pairs(world: World) -> dict[tuple[str, str], ResolutionPair]:
+    with world.store.sessions() as session:
+        rows = session.query(ResolutionPair).all()
+        return {(p.left_id, p.right_id): p for p in rows}
+
+
+def test_a_run_merges_the_same_man_and_not_his_brother(live: tuple[World, LiveServer]) -> None:
+    world, server = live
+    summary = _run(server, "us.analyst")
+    assert summary["entities"] == 6 + 4  # and the four people of the world it may read
+    pairs = _pairs(world)
+    garcia = pairs[("mx-garcia", "us-garcia")]
+    assert garcia.judgement == "auto" and garcia.score >= 0.95
+    assert ("mx-ochoa", "us-ochoa") in pairs  # the U.S. analyst may read both
+    brother = pairs.get(("mx-garcia-brother", "us-garcia"))
+    assert brother is None or brother.judgement != "auto"
+    namesake = pairs.get(("mx-garcia", "us-namesake"))
+    assert namesake is None or namesake.judgement != "auto"
+    with server.client("us.analyst") as client:
+        view = client.get(f"/api/v1/resolve/pairs/{garcia.id}").json()
+        features = {f["feature"]: f for f in view["features"]}
+        assert features["birth_date"]["outcome"] == "partial"  # day and month swapped
+        assert features["birth_date"]["weight"] > 0
+        assert view["left"]["caption"] == "José Luis García López"
+
+
+def test_a_merge_on_what_mexico_may_not_read_is_no_merge_for_mexico(
+    live: tuple[World, LiveServer],
+) -> None:
+    world, server = live
+    _run(server, "us.analyst")
+    hidden = _pairs(world)[("mx-ochoa", "us-ochoa")]
+    with server.client("mx.analyst") as mx, server.client("us.analyst") as us:
+        assert mx.get(f"/api/v1/resolve/pairs/{hidden.id}").status_code == 404
+        assert us.get(f"/api/v1/resolve/pairs/{hidden.id}").status_code == 200
+        page = mx.get("/api/v1/entities/mx-ochoa")
+        assert page.status_code == 200 and "us-ochoa" not in page.text
+        assert (
+            mx.post(
+                "/api/v1/resolve/entities/us-ochoa/split", json={"reason": "not him"}
+            ).status_code
+            == 404
+        )
+
+
+def test_decide_and_split_over_http(live: tuple[World, LiveServer]) -> None:
+    world, server = live
+    _run(server, "us.analyst")
+    garcia = _pairs(world)[("mx-garcia", "us-garcia")]
+    with server.client("mx.analyst") as mx:
+        split = mx.post(
+            "/api/v1/resolve/entities/us-garcia/split",
+            json={"reason": "Different fathers named in the CURP registry."},
+        )
+        assert split.status_code == 200, split.text
+        assert [p["judgement"] for p in split.json()] == ["no_match"]
+        undone = mx.post(
+            f"/api/v1/resolve/pairs/{garcia.id}/decision",
+            json={"judgement": "match", "reason": "The registry entry was a clerical error."},
+        )
+        assert undone.status_code == 200 and undone.json()["judgement"] == "match"
+        bad = mx.post(
+            f"/api/v1/resolve/pairs/{garcia.id}/decision",
+            json={"judgement": "perhaps", "reason": "x"},
+            headers={"Accept-Language": "es"},
+        )
+        assert bad.status_code == 422
+        history = mx.get(f"/api/v1/resolve/pairs/{garcia.id}").json()["decisions"]
+        assert [(d["previous"], d["judgement"]) for d in history] == [
+            ("auto", "no_match"),
+            ("no_match", "match"),
+        ]
+    with server.client("us.analyst") as us:
+        # A second run keeps the analyst's decision.
+        assert us.post("/api/v1/resolve/run").json()["kept"] >= 1
+    assert _pairs(world)[("mx-garcia", "us-garcia")].judgement == "match"
+
+
+def test_screening_ranks_what_the_reader_may_see(live: tuple[World, LiveServer]) -> None:
+    _world, server = live
+    query = {
+        "entity": {
+            "schema": "Person",
+            "properties": {"name": ["Pepe García"], "birthDate": ["1985-03-07"]},
+        },
+        "threshold": 0.1,
+    }
+    with server.client("us.analyst") as us, server.client("mx.analyst") as mx:
+        found = us.post("/api/v1/match", json=query)
+        assert found.status_code == 200, found.text
+        results = found.json()["results"]
+        assert results[0]["id"] in ("mx-garcia", "us-garcia")
+        assert results[0]["features"]
+        assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+        ochoa = {"entity": {"schema": "Person", "properties": {"name": ["Ruben Ochoa"]}}}
+        us_ids = {r["id"] for r in us.post("/api/v1/match", json=ochoa).json()["results"]}
+        mx_ids = {r["id"] for r in mx.post("/api/v1/match", json=ochoa).json()["results"]}
+        assert "us-ochoa" in us_ids and "us-ochoa" not in mx_ids and "mx-ochoa" in mx_ids
+
+
+@pytest.mark.parametrize(
+    ("entity", "field"),
+    [
+        (
+            {"schema": "Person", "properties": {"birthDate": ["1985-03-07"]}},
+            "entity.properties.name",
+        ),
+        ({"schema": "Vehicle", "properties": {"name": ["Ford"]}}, "entity.schema"),
+        (
+            {"schema": "Person", "properties": {"name": ["A"], "birthDate": ["1985-02-30"]}},
+            "entity.properties.birthDate",
+        ),
+    ],
+)
+def test_screening_names_what_was_wrong(
+    entity: dict[str, object], field: str, live: tuple[World, LiveServer]
+) -> None:
+    _world, server = live
+    with server.client("mx.analyst") as mx:
+        answer = mx.post(
+            "/api/v1/match", json={"entity": entity}, headers={"Accept-Language": "es"}
+        )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == field
+
+
+@pytest.mark.browser
+def test_the_review_pages(page: Page, live: tuple[World, LiveServer]) -> None:
+    world, server = live
+    _run(server, "us.analyst")
+    # Force one pair into the queue so the page has something to review.
+    with transaction(world.store.sessions) as session:
+        pair = (
+            session.query(ResolutionPair).filter_by(left_id="mx-garcia", right_id="us-garcia").one()
+        )
+        pair.judgement = "pending"
+        pair_id = pair.id
+    sign_in(page, server, "mx.analyst")
+    page.goto(server.url + "/resolve")
+    expect(page.locator("h1")).to_have_text("Identity resolution")
+    expect(page.locator(f'a[href="/resolve/pairs/{pair_id}"]')).to_be_visible()
+    shot(page, "resolve-queue")
+    page.click(f'a[href="/resolve/pairs/{pair_id}"]')
+    expect(page.locator(".profile-table")).to_contain_text("José Luis García López")
+    expect(page.locator(".profile-table")).to_contain_text("JOSE GARCIA")
+    expect(page.locator(".feature-table")).to_be_visible()
+    shot(page, "resolve-pair")
+    page.check("input[value=match]")
+    page.fill("textarea[name=reason]", "Same CURP initials and the birth date read the U.S. way.")
+    page.click(".decision-form button[type=submit]")
+    expect(page.locator("ol.decision-list")).to_contain_text("Same CURP initials")
+    page.goto(server.url + "/entities/mx-garcia?lang=es")
+    expect(page.locator(".resolved-identity")).to_contain_text("JOSE GARCIA")
+    shot(page, "resolve-entity-es")
+    page.click(".resolved-identity summary")
+    page.fill(".split-form textarea", "Son dos personas distintas.")
+    page.click(".split-form button[type=submit]")
+    expect(page.locator(".resolved-identity")).to_have_count(0)
+
+
+def test_nobody_signed_in_gets_nothing(live: tuple[World, LiveServer]) -> None:
+    _world, server = live
+    with httpx.Client(base_url=server.url) as anonymous:
+        assert anonymous.get("/api/v1/resolve/queue").status_code == 401
+        assert (
+            anonymous.post("/api/v1/match", json={"entity": {"schema": "Person"}}).status_code
+            == 401
+        )
+        assert anonymous.get("/resolve").status_code == 303
