@@ -86,8 +86,15 @@ def serve() -> None:
 def demo(
     reset: Annotated[bool, typer.Option(help="Start from an empty demo database.")] = True,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    nodes: Annotated[
+        int, typer.Option(min=1, max=2, help="2: a U.S. and a Mexican node, federated.")
+    ] = 1,
 ) -> None:
     """Seed the demo scenario into the embedded store and serve it in demo mode."""
+    if nodes == 2:
+        from vinculo.exchange.demo import run
+
+        return run(_settings(demo=True), err, reset=reset, serve_after=serve_after)
     from vinculo.demo.seed import seed_demo
     from vinculo.migrations.runner import upgrade
 
