@@ -27,6 +27,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -46,6 +47,9 @@ MATCH_THRESHOLD = 0.9
 # From here up to the match threshold: uncertain, for an analyst to review.
 REVIEW_THRESHOLD = 0.5
 MODEL_FORMAT = "vinculo-resolve-model"
+# Trained on synthetic binational data (synthetic.train_default_model): for inputs too small
+# to learn from.
+DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
 
 # The flat feature record (see resolve.records). All text; missing is null.
 FEATURES: tuple[str, ...] = (
@@ -633,6 +637,15 @@ class Engine:
         engine._model = data["splink_settings"]
         return engine
 
+    @classmethod
+    def default(cls, **options: Any) -> Engine:
+        """The model that ships with Vínculo, for data too small to train on."""
+        return cls.from_json(DEFAULT_MODEL.read_text(encoding="utf-8"), **options)
+
+    def use_model(self, other: Engine) -> None:
+        """Score with another engine's trained model (thresholds and backend stay ours)."""
+        self._model = other._require_model()
+
     # --- backends -------------------------------------------------------------------------
 
     def _db_api(self) -> Any:
@@ -641,14 +654,21 @@ class Engine:
 
             spark = self._spark or local_spark()
             self._spark = spark
+            for name in (LEFT, RIGHT):
+                # Splink registers the inputs as temporary views; a second run on the same
+                # session must not find the first one's.
+                spark.catalog.dropTempView(name)
             return SparkAPI(  # type: ignore[no-untyped-call]
-                spark_session=spark, break_lineage_method="persist"
+                spark_session=spark,
+                break_lineage_method="persist",
+                num_partitions_on_repartition=4,
             )
         import duckdb
         from splink import DuckDBAPI
 
         con = duckdb.connect(":memory:")
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")
         if self.memory_limit:
             con.execute(f"SET memory_limit = '{self.memory_limit}'")
         if self.threads:
@@ -658,7 +678,12 @@ class Engine:
 
     def _input(self, table: pa.Table) -> Any:
         if self.backend == "spark":
-            return table.to_pandas()
+            from pyspark.sql.types import StringType, StructField, StructType
+
+            schema = StructType([StructField(c, StringType(), True) for c in table.column_names])
+            spark = self._spark or local_spark()
+            self._spark = spark
+            return spark.createDataFrame(table.to_pylist(), schema=schema)
         return table
 
     def _settings(
@@ -745,9 +770,14 @@ class Engine:
         linker.training.estimate_u_using_random_sampling(max_pairs=self.u_pairs, seed=self.seed)
         for rule in _rules(EM_RULES, present, kinds):
             self.on_step("em")
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
-            )
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True
+                )
+            except Exception as error:
+                # Too few pairs under this rule to learn from (small files): the levels it
+                # would have trained keep their defaults, the other passes still run.
+                log.info("EM pass on %s skipped: %s", rule, error)
         confirmed = [(a, b) for a, b, is_match in labels if is_match]
         if confirmed:
             self.on_step("labels")
@@ -781,15 +811,10 @@ class Engine:
                 }
                 for a, b in confirmed
             ]
-        frame = pd.DataFrame(rows)
-        if self.backend == "spark":
-            labels_table = linker.table_management.register_labels_table(  # type: ignore[no-untyped-call]
-                frame, overwrite=True
-            )
-        else:
-            labels_table = linker.table_management.register_labels_table(  # type: ignore[no-untyped-call]
-                pa.Table.from_pandas(frame), overwrite=True
-            )
+        table = pa.Table.from_pylist(rows)
+        labels_table = linker.table_management.register_labels_table(  # type: ignore[no-untyped-call]
+            self._input(table), overwrite=True
+        )
         linker.training.estimate_m_from_pairwise_labels(labels_table)  # type: ignore[no-untyped-call]
 
     # --- scoring --------------------------------------------------------------------------
@@ -1044,6 +1069,7 @@ def local_spark() -> Any:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "4")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.ansi.enabled", "false")

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from vinculo.i18n import N_
 from vinculo.resolve.engine import FEATURES, ID
 from vinculo.resolve.identifiers import (
     curp_agrees,
@@ -344,22 +345,22 @@ def features(rows: Any) -> Features:
             if out["dob"][i] is None and born:
                 out["dob"][i], out["dob_alt"][i], out["by"][i] = _dates(born)
             elif born and out["dob"][i] and not _curp_matches(valid, out, i):
-                flag(i, "idNumber", value, "CURP does not agree with the birth date or sex")
+                flag(i, "idNumber", value, N_("CURP does not agree with the birth date or sex"))
             if out["sex"][i] is None and sex:
                 out["sex"][i] = sex
         elif shaped:
-            flag(i, "idNumber", value, "invalid CURP")
+            flag(i, "idNumber", value, N_("invalid CURP"))
         elif _RFC_SHAPE.match(_clean_id(value)):
             rfc[i] = _rfc(value)
             if rfc[i] is None:
-                flag(i, "idNumber", value, "invalid RFC")
+                flag(i, "idNumber", value, N_("invalid RFC"))
         else:
             idn[i] = _clean_id(value) or None
     for i, value in enumerate(_column(frame, "taxNumber")):
         if value and rfc[i] is None:
             rfc[i] = _rfc(value)
             if rfc[i] is None and _RFC_SHAPE.match(_clean_id(value)):
-                flag(i, "taxNumber", value, "invalid RFC")
+                flag(i, "taxNumber", value, N_("invalid RFC"))
     for i, value in enumerate(_column(frame, "registrationNumber")):
         if value and idn[i] is None:
             idn[i] = _clean_id(value) or None
@@ -369,7 +370,7 @@ def features(rows: Any) -> Features:
     ssn = _mapped(ssn_values, lambda v: normalise_ssn(v) if v else None)
     for i, value in enumerate(ssn_values):
         if value and ssn[i] is None:
-            flag(i, "socialSecurityNumber", value, "invalid SSN")
+            flag(i, "socialSecurityNumber", value, N_("invalid SSN"))
     out["ssn"] = ssn
     countries = _mapped(_column(frame, "country"), lambda v: fold(v)[:2] or None if v else None)
     out["passport"] = _mapped(
@@ -390,7 +391,7 @@ def features(rows: Any) -> Features:
         )
         for i, value in enumerate(values):
             if value and phones[i] is None:
-                flag(i, column, value, "not a valid phone number")
+                flag(i, column, value, N_("not a valid phone number"))
         out[target] = phones
     out["email"] = _mapped(
         _column(frame, "email"), lambda v: v.strip().lower() or None if v else None

@@ -1,0 +1,240 @@
+"""`vinculo resolve link` and `vinculo resolve dedupe`: resolution on FtM JSON-lines files.
+
+    vinculo resolve link LEFT.jsonl RIGHT.jsonl --out pairs.csv     # left_id,right_id,score
+    vinculo resolve dedupe FILE.jsonl --out clusters.csv            # entity_id,cluster_id
+
+The engine is trained on the files themselves (EM) when they are large enough to learn from,
+otherwise the model that ships with Vínculo is used; `--model` loads a saved one and
+`--save-model` keeps what was trained. Nothing is written when a file is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from vinculo.errors import InvalidInput, VinculoError
+from vinculo.i18n import N_, gettext, pick_locale
+from vinculo.settings import Settings
+
+resolve_app = typer.Typer(
+    help="Identity resolution: link and dedupe FtM files; resolve the store.",
+    no_args_is_help=True,
+)
+err = Console(stderr=True)
+
+# Below this many records (on the smaller side) EM has too little to learn from.
+MIN_TRAIN = 1000
+STEPS = {
+    "read": N_("Reading"),
+    "features": N_("Features"),
+    "prepare": N_("Training"),
+    "u": N_("Training"),
+    "em": N_("Training"),
+    "labels": N_("Training"),
+    "predict": N_("Scoring pairs"),
+    "cluster": N_("Clustering"),
+    "write": N_("Writing"),
+}
+
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")]
+ThresholdOpt = Annotated[
+    float | None,
+    typer.Option(help="Match threshold in [0, 1] (default: the engine's, 0.9).", min=0, max=1),
+]
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", exists=True, dir_okay=False, help="Use this trained model (JSON)."),
+]
+SaveOpt = Annotated[
+    Path | None, typer.Option("--save-model", help="Write the model used to this file (JSON).")
+]
+BackendOpt = Annotated[
+    str, typer.Option(help="Where Splink runs: duckdb (in process) or spark (local mode).")
+]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Language of messages: en or es.")]
+
+
+def _locale(lang: str | None) -> str:
+    if lang:
+        return pick_locale(lang)
+    return Settings().default_locale
+
+
+class _Bar:
+    """One Rich progress bar over the steps of a run, labelled in the user's language."""
+
+    def __init__(self, locale: str, total: int) -> None:
+        self.locale = locale
+        self.progress = Progress(
+            TextColumn("{task.description:<16}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self.task = self.progress.add_task(gettext(locale, STEPS["read"]), total=total)
+
+    def step(self, name: str) -> None:
+        label = gettext(self.locale, STEPS.get(name, STEPS["prepare"]))
+        self.progress.update(self.task, advance=1, description=label)
+
+    def __enter__(self) -> _Bar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.progress.__exit__(*exc)
+
+
+def _engine(model: Path | None, backend: str, threshold: float | None, bar: _Bar) -> Any:
+    from vinculo.resolve.engine import MATCH_THRESHOLD, REVIEW_THRESHOLD, Engine
+
+    if backend not in ("duckdb", "spark"):
+        raise InvalidInput(
+            N_("unknown backend {value}: use duckdb or spark"), field="backend", value=backend
+        )
+    cut = MATCH_THRESHOLD if threshold is None else threshold
+    options: dict[str, Any] = {
+        "backend": backend,
+        "on_step": bar.step,
+        "match_threshold": cut,
+        "review_threshold": min(REVIEW_THRESHOLD, cut),
+    }
+    if model is None:
+        return Engine(**options)
+    try:
+        return Engine.from_json(model.read_text(encoding="utf-8"), **options)
+    except (ValueError, KeyError) as error:
+        raise InvalidInput(
+            N_("not a Vínculo resolution model: {reason}"), file=str(model), reason=str(error)
+        ) from None
+
+
+def _ready(engine: Any, tables: list[Any]) -> None:
+    """Train on the data when there is enough of it, else fall back on the shipped model."""
+    from vinculo.resolve.engine import Engine
+
+    if engine.trained:
+        return
+    if min(t.num_rows for t in tables) >= MIN_TRAIN:
+        engine.train(*tables)
+        return
+    shipped = Engine.default()
+    engine._model = shipped._model
+
+
+def _warn(loaded: list[Any], locale: str) -> None:
+    for item in loaded:
+        for warning in item.warnings[:20]:
+            err.print(f"[yellow]{warning.render(locale)}[/yellow]", highlight=False)
+        if len(item.warnings) > 20:
+            err.print(
+                gettext(locale, N_("… and {n} more warnings"), n=len(item.warnings) - 20),
+                style="yellow",
+            )
+
+
+def _save(engine: Any, save_model: Path | None) -> None:
+    if save_model is not None:
+        save_model.write_text(engine.to_json(), encoding="utf-8")
+
+
+@resolve_app.command("link")
+def link_command(
+    left: FileArg,
+    right: FileArg,
+    out: OutOpt,
+    threshold: ThresholdOpt = None,
+    model: ModelOpt = None,
+    save_model: SaveOpt = None,
+    backend: BackendOpt = "duckdb",
+    lang: LangOpt = None,
+) -> None:
+    """Pairs of the same person or organisation across two FtM files: left_id,right_id,score."""
+    from vinculo.resolve.files import load
+
+    locale = _locale(lang)
+    try:
+        with _Bar(locale, total=10) as bar:
+            loaded = [load(left), load(right)]
+            bar.step("features")
+            tables = [item.features().table for item in loaded]
+            engine = _engine(model, backend, threshold, bar)
+            _ready(engine, tables)
+            frame = engine.link_frame(tables[0], tables[1])
+            bar.step("write")
+            rows = [
+                (a, b, f"{float(s):.6f}")
+                for a, b, s in zip(frame["left_id"], frame["right_id"], frame["score"], strict=True)
+            ]
+        _warn(loaded, locale)
+    except VinculoError as error:
+        err.print(f"[red]{error.render(locale)}[/red]", highlight=False)
+        raise typer.Exit(code=2) from None
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("left_id", "right_id", "score"))
+        writer.writerows(rows)
+    _save(engine, save_model)
+    err.print(
+        gettext(
+            locale,
+            N_("{pairs} pairs at or above {threshold} written to {path}."),
+            pairs=len(rows),
+            threshold=engine.match_threshold,
+            path=out,
+        )
+    )
+
+
+@resolve_app.command("dedupe")
+def dedupe_command(
+    file: FileArg,
+    out: OutOpt,
+    threshold: ThresholdOpt = None,
+    model: ModelOpt = None,
+    save_model: SaveOpt = None,
+    backend: BackendOpt = "duckdb",
+    lang: LangOpt = None,
+) -> None:
+    """Clusters of records of the same person or organisation in one FtM file."""
+    from vinculo.resolve.files import load
+
+    locale = _locale(lang)
+    try:
+        with _Bar(locale, total=10) as bar:
+            loaded = load(file)
+            bar.step("features")
+            table = loaded.features().table
+            engine = _engine(model, backend, threshold, bar)
+            _ready(engine, [table])
+            result = engine.dedupe(table)
+            bar.step("write")
+            ids = table.column("unique_id").to_pylist()
+        _warn([loaded], locale)
+    except VinculoError as error:
+        err.print(f"[red]{error.render(locale)}[/red]", highlight=False)
+        raise typer.Exit(code=2) from None
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("entity_id", "cluster_id"))
+        writer.writerows((i, result.clusters[str(i)]) for i in ids)
+    _save(engine, save_model)
+    clusters = len(set(result.clusters.values()))
+    err.print(
+        gettext(
+            locale,
+            N_("{records} records in {clusters} clusters written to {path}."),
+            records=len(ids),
+            clusters=clusters,
+            path=out,
+        )
+    )
