@@ -17,6 +17,7 @@ from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.exchange import cli as exchange_cli
 from vinculo.errors import VinculoError
 from vinculo.i18n import N_, gettext
+from vinculo.network.cli import app as network_app
 from vinculo.security.markings import Actor
 from vinculo.security.models import utcnow
 from vinculo.settings import Settings
@@ -34,6 +35,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
+app.add_typer(network_app, name="network")
 app.add_typer(exchange_cli.app, name="exchange")
 
 err = Console(stderr=True)

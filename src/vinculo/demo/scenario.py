@@ -3057,6 +3057,9 @@ def build_scenario(seed: int = 2026) -> Scenario:
         story = maker(w, d)
         markings = _markings(rng, tier, d.author, group)
         reports.append(_compose(w, d, story, markings, rng.random() < 1 / 3))
+    from vinculo.demo.networks import network_reports
+
+    reports.extend(network_reports(reports, seed))
     return Scenario(
         groups=list(GROUPS),
         users=list(USERS),
