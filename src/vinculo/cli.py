@@ -18,6 +18,8 @@ from vinculo.exchange import cli as exchange_cli
 from vinculo.errors import VinculoError
 from vinculo.i18n import N_, gettext
 from vinculo.network.cli import app as network_app
+from vinculo.resolve import commands as resolve_commands
+from vinculo.resolve.cli import resolve_app
 from vinculo.security.markings import Actor
 from vinculo.security.models import utcnow
 from vinculo.settings import Settings
@@ -35,8 +37,11 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
-app.add_typer(network_app, name="network")
 app.add_typer(exchange_cli.app, name="exchange")
+app.add_typer(network_app, name="network")
+app.add_typer(resolve_app, name="resolve")
+resolve_app.command("run")(resolve_commands.resolve_run)
+app.command("screen")(resolve_commands.screen)
 
 err = Console(stderr=True)
 
@@ -117,6 +122,7 @@ def demo(
             **counts,
         )
     )
+    resolve_commands.resolve_demo(settings, make_sessionmaker(engine))
     if serve_after:
         err.print(
             f"http://{settings.host}:{settings.port}  "

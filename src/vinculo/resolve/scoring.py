@@ -1,70 +1,39 @@
-"""The engine as the store uses it: a trained model per deployment, scorers for runs and screening.
+"""The engine as the store uses it: the deployment's model, scorers for runs and screening.
 
-A store starts with few records — too few for EM to estimate a model — so the first model
-is trained on a generated binational population (resolve.synthetic, seeded: the same model on
-every machine) and kept in the data directory as `resolve-model.json`; an operator can
-replace it (`vinculo resolve train`). Analysts' decisions are labels: with enough records in
-the store, a run retrains on the store itself with them (Splink's
+A store starts with few records — too few for EM to estimate a model — so runs and
+screening use the model that ships with Vínculo (trained by EM on a generated binational
+population: resolve.synthetic.train_default_model), unless the operator put one of their own
+in the data directory as `resolve-model.json`. Analysts' decisions are labels: with enough
+records in the store, a run retrains on the store itself with them (Splink's
 `estimate_m_from_pairwise_labels`); their accept and reject verdicts are always kept as
 decisions by the store, whatever the model says.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from followthemoney.statement import StatementEntity
 
-from vinculo.resolve.engine import Engine, Match
+from vinculo.resolve.engine import DEFAULT_MODEL, Engine, Match
 from vinculo.resolve.records import from_entities
 from vinculo.resolve.screening import ScreenScorer
 from vinculo.resolve.service import ScoredPair, Scorer
-from vinculo.resolve.synthetic import binational
 
 MODEL_FILE = "resolve-model.json"
 # Records a store needs before a run retrains on them rather than using the stored model.
 RETRAIN_AT = 2000
-# The generated population the first model learns from (both nations, decoys included).
-BASE_PEOPLE = 1500
-BASE_SEED = 2026
-
-_lock = threading.Lock()
-_models: dict[str, str] = {}
 
 
-def train_base() -> Engine:
-    """A model trained by EM on a generated binational population, deduplicated as one set."""
-    data = binational(BASE_PEOPLE, BASE_PEOPLE, seed=BASE_SEED)
-    records = from_entities([*data.left, *data.right]).table
-    return Engine().train(records)
-
-
-def model_json(data_dir: Path | None) -> str:
-    """The deployment's model: from the data directory, else trained once and kept there."""
-    key = str(data_dir) if data_dir else ""
-    with _lock:
-        if key in _models:
-            return _models[key]
-        path = data_dir / MODEL_FILE if data_dir else None
-        if path is not None and path.exists():
-            text = path.read_text(encoding="utf-8")
-        else:
-            # Any directory's model will do for another: one generated population, one seed.
-            text = next(iter(_models.values()), "") or train_base().to_json()
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                partial = path.with_suffix(".tmp")
-                partial.write_text(text, encoding="utf-8")
-                os.replace(partial, path)
-        _models[key] = text
-        return text
+def model_path(data_dir: Path | None) -> Path:
+    """The deployment's own model if it has one, else the one shipped with Vínculo."""
+    own = data_dir / MODEL_FILE if data_dir else None
+    return own if own is not None and own.exists() else DEFAULT_MODEL
 
 
 def engine_for(data_dir: Path | None, **options: float) -> Engine:
-    return Engine.from_json(model_json(data_dir), **options)
+    return Engine.from_json(model_path(data_dir).read_text(encoding="utf-8"), **options)
 
 
 def _records(entities: Sequence[StatementEntity]) -> list[dict[str, object]]:

@@ -1,0 +1,112 @@
+"""`vinculo resolve run` and `vinculo screen`, run as a user runs them: real processes on a
+real SQLite file, the real engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+VINCULO = [sys.executable, "-m", "vinculo"]
+
+
+def run(home: Path, *args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "VINCULO_DATA_DIR": str(home),
+        "VINCULO_SECRET_KEY": "cli-test-secret",
+        "VINCULO_DEFAULT_LOCALE": lang,
+    }
+    environment.pop("VINCULO_DATABASE_URL", None)
+    return subprocess.run(
+        [*VINCULO, *args], capture_output=True, text=True, env=environment, timeout=300
+    )
+
+
+def lines(path: Path, *entities: dict[str, object]) -> Path:
+    path.write_text("".join(json.dumps(e) + "\n" for e in entities), encoding="utf-8")
+    return path
+
+
+def person(entity_id: str, **props: list[str]) -> dict[str, object]:
+    return {"id": entity_id, "schema": "Person", "properties": props}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with a Mexican and a U.S. import of the same man, and an analyst of each."""
+    home = tmp_path_factory.mktemp("resolve-cli")
+    assert run(home, "db", "upgrade").returncode == 0
+    for name, agency in (("ana.dea", "DEA"), ("beto.fgr", "FGR")):
+        made = run(
+            home, "user", "add", name, "--agency", agency, "--password", "Sonora-frontera-2026"
+        )
+        assert made.returncode == 0, made.stderr
+    mexican = lines(
+        home / "mx.jsonl",
+        person(
+            "mx-1",
+            name=["José Luis García López"],
+            birthDate=["1985-03-07"],
+            idNumber=["GALL850307HCHRPS05"],
+        ),
+        person("mx-2", name=["Marisol Peña Ruiz"], birthDate=["1990-12-01"]),
+    )
+    american = lines(
+        home / "us.jsonl",
+        person("us-1", name=["JOSE GARCIA"], birthDate=["1985-07-03"], alias=["Pepe"]),
+        person("us-2", name=["Walter Quinn"], birthDate=["1971-02-11"]),
+    )
+    for path, who, rel in ((mexican, "beto.fgr", "USA,MEX"), (american, "ana.dea", "USA,MEX")):
+        done = run(home, "import", "ftm", str(path), "--as", who, "--tlp", "GREEN", "--rel-to", rel)
+        assert done.returncode == 0, done.stderr
+    return home
+
+
+def test_resolve_run_merges_and_says_what_it_did(home: Path) -> None:
+    done = run(home, "resolve", "run")
+    assert done.returncode == 0, done.stderr
+    assert "4 records compared, 1 pairs merged" in done.stderr
+    again = run(home, "resolve", "run", "--as", "beto.fgr", lang="es")
+    assert again.returncode == 0, again.stderr
+    assert "4 registros comparados" in again.stderr
+
+
+def test_screen_ranks_and_explains(home: Path) -> None:
+    query = lines(
+        home / "query.jsonl",
+        person("q-1", name=["Pepe García López"], birthDate=["1985-03-07"]),
+        person("q-2", name=["Walter Quin"]),
+    )
+    done = run(home, "screen", str(query), "--as", "beto.fgr", "--json", "--threshold", "0.2")
+    assert done.returncode == 0, done.stderr
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [a["query"] for a in answers] == ["q-1", "q-2"]
+    first = answers[0]["results"][0]
+    assert first["id"] in ("mx-1", "us-1")
+    assert first["features"] and first["score"] > 0.5
+    assert answers[1]["results"][0]["id"] == "us-2"
+    table = run(home, "screen", str(query), "--as", "beto.fgr")
+    assert table.returncode == 0 and "García" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("", "the file holds no entity"),
+        ("not json\n", "line 1"),
+        (json.dumps(person("q", birthDate=["1985-03-07"])) + "\n", "properties.name"),
+        (json.dumps(person("q", name=["Ana"], birthDate=["1985-02-30"])) + "\n", "birthDate"),
+        (json.dumps({"id": "q", "schema": "Spaceship", "properties": {}}) + "\n", "schema"),
+    ],
+)
+def test_screen_names_the_bad_line(home: Path, content: str, expected: str) -> None:
+    bad = home / "bad.jsonl"
+    bad.write_text(content, encoding="utf-8")
+    done = run(home, "screen", str(bad), "--as", "ana.dea")
+    assert done.returncode == 2
+    assert expected in done.stderr and str(bad) in done.stderr
