@@ -110,3 +110,44 @@ def test_screen_names_the_bad_line(home: Path, content: str, expected: str) -> N
     done = run(home, "screen", str(bad), "--as", "ana.dea")
     assert done.returncode == 2
     assert expected in done.stderr and str(bad) in done.stderr
+
+
+def test_a_sanctions_list_in_ftm_imports_and_screens_like_any_source(home: Path) -> None:
+    """Lines shaped as an OpenSanctions FtM export (extra keys: caption, datasets, referents,
+    first_seen …; a Sanction entity pointing at the person) import as a source, and a
+    record screened against the store finds the sanctioned person."""
+    listed = {
+        "id": "ofac-12345",
+        "caption": "Ismael ZAMBADA GARCIA",
+        "schema": "Person",
+        "properties": {
+            "name": ["Ismael ZAMBADA GARCIA"],
+            "alias": ["El Mayo"],
+            "birthDate": ["1948-01-01"],
+            "nationality": ["mx"],
+            "topics": ["sanction"],
+        },
+        "datasets": ["us_ofac_sdn"],
+        "referents": ["ofac-7745"],
+        "target": True,
+        "first_seen": "2019-02-01T00:00:00",
+        "last_seen": "2026-11-27T00:00:00",
+        "last_change": "2024-05-02T00:00:00",
+    }
+    sanction = {
+        "id": "ofac-12345-sanction",
+        "schema": "Sanction",
+        "properties": {"entity": ["ofac-12345"], "authority": ["OFAC"], "program": ["SDNTK"]},
+        "datasets": ["us_ofac_sdn"],
+    }
+    source = lines(home / "sdn.jsonl", listed, sanction)
+    done = run(home, "import", "ftm", str(source), "--as", "ana.dea", "--tlp", "CLEAR")
+    assert done.returncode == 0, done.stderr
+    query = lines(
+        home / "suspects.jsonl",
+        person("s-1", name=["Ismael Zambada"], birthDate=["1948-01-01"], alias=["Mayo"]),
+    )
+    found = run(home, "screen", str(query), "--as", "beto.fgr", "--json", "--threshold", "0.5")
+    assert found.returncode == 0, found.stderr
+    results = json.loads(found.stdout)["results"]
+    assert results and results[0]["id"] == "ofac-12345"
