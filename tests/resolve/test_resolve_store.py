@@ -245,3 +245,25 @@ def test_a_run_as_an_account_scores_only_what_it_may_read(fresh_world: World) ->
         )
     assert "r-us-2" not in seen[0] and "r-mx-2" in seen[0]
     assert summary.merged == 0
+
+
+def test_a_purge_takes_the_pairs_derived_from_it(resolved: World) -> None:
+    from vinculo.intel.models import StatementRow
+    from vinculo.intel.retention import purge
+    from vinculo.resolve.models import ResolutionPair
+
+    supervisor = Actor(
+        username="dea.agent1", nation="USA", agency="DEA", roles=frozenset({"supervisor"})
+    )
+    with resolved.store.sessions() as session:
+        report_id = session.execute(
+            select(StatementRow.report_id).where(StatementRow.entity_id == "r-us-1").limit(1)
+        ).scalar_one()
+    with transaction(resolved.store.sessions) as session:
+        purge(
+            session=session, actor=supervisor, report_id=report_id, reason="Past its review date."
+        )
+    with resolved.store.sessions() as session:
+        left = {(p.left_id, p.right_id) for p in session.execute(select(ResolutionPair)).scalars()}
+    assert ("r-mx-1", "r-us-1") not in left
+    assert ("r-mx-2", "r-us-2") in left  # another report's pair stays

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib import import_module
 
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
@@ -47,6 +48,9 @@ class Purged:
 # Domains that derive data from statements (identity resolution, network metrics,
 # deconfliction hits …) add a function here that deletes what they derived from a purge.
 PURGE_HOOKS: list[Callable[[Session, Purged], None]] = []
+# Modules that add their hook when imported; imported by name before every purge, so a purge
+# from any entry point (API, page, command line) reaches them without intel importing them.
+HOOK_MODULES = ("vinculo.resolve.store",)
 
 
 def _today() -> date:
@@ -214,6 +218,8 @@ def _remove(session: Session, report: Report) -> Purged:
             session.execute(delete(Entity).where(Entity.id.in_(orphans)))
             deleted.extend(orphans)
     purged = Purged(report_id=report.id, entity_ids=entity_ids, entities_deleted=sorted(deleted))
+    for name in HOOK_MODULES:
+        import_module(name)
     for hook in PURGE_HOOKS:
         hook(session, purged)
     return purged

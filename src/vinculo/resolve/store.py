@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import exists, not_, select
+from sqlalchemy import delete, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
-from vinculo.resolve.models import MERGED, ResolutionEvidence, ResolutionPair
+from vinculo.intel.retention import PURGE_HOOKS, Purged
+from vinculo.resolve.models import ANALYST, MERGED, ResolutionEvidence, ResolutionPair
 from vinculo.security.markings import Actor
 from vinculo.security.policy import visible_marking_ids
 
@@ -81,3 +82,28 @@ def members(*, session: Session, actor: Actor, entity_id: str) -> list[str]:
     if root is None:
         return [entity_id]
     return sorted(i for i, r in mapping.items() if r == root)
+
+
+def forget_purged(session: Session, purged: Purged) -> None:
+    """A purge takes what resolution derived from the purged statements with it.
+
+    The engine's pairs about a touched entity go (the next run scores what is left); every
+    pair about an entity that no longer exists goes, an analyst's decision included — it
+    was made on intelligence that may no longer be kept (28 CFR 23.20(h)).
+    """
+    touched = purged.entity_ids
+    gone = purged.entities_deleted
+    for chunk in range(0, len(touched), 500):
+        part = touched[chunk : chunk + 500]
+        about = or_(ResolutionPair.left_id.in_(part), ResolutionPair.right_id.in_(part))
+        session.execute(
+            delete(ResolutionPair).where(about, ResolutionPair.judgement.not_in(ANALYST))
+        )
+    for chunk in range(0, len(gone), 500):
+        part = gone[chunk : chunk + 500]
+        about = or_(ResolutionPair.left_id.in_(part), ResolutionPair.right_id.in_(part))
+        session.execute(delete(ResolutionPair).where(about))
+
+
+if forget_purged not in PURGE_HOOKS:
+    PURGE_HOOKS.append(forget_purged)
