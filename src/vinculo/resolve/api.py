@@ -21,7 +21,7 @@ from vinculo.resolve.schemas import (
     RunRead,
     SplitIn,
 )
-from vinculo.resolve.scoring import pair_scorer, screen_scorer
+from vinculo.resolve.scoring import run_resolution, screen_scorer
 from vinculo.web.deps import ApiActor, SessionDep, SettingsDep, WriteActor
 
 router = APIRouter(tags=["resolve"])
@@ -122,17 +122,7 @@ def split(
 @router.post("/resolve/run", response_model=RunRead)
 def run(session: SessionDep, actor: WriteActor, settings: SettingsDep) -> RunRead:
     """Resolve what the account may read; analysts' decisions are kept and used as labels."""
-    summary = service.run(
-        session=session,
-        actor=actor,
-        scorer=pair_scorer(
-            labels=service.labels(session=session),
-            data_dir=settings.data_dir,
-            review_threshold=settings.review_threshold,
-        ),
-        merge_threshold=settings.merge_threshold,
-        review_threshold=settings.review_threshold,
-    )
+    summary = run_resolution(session=session, actor=actor, settings=settings)
     return RunRead(**summary.__dict__)
 
 

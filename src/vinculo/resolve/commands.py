@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,11 +18,16 @@ from vinculo.i18n import N_, gettext
 from vinculo.intel.ftm import Where
 from vinculo.settings import Settings
 
+if TYPE_CHECKING:
+    from vinculo.resolve.service import RunSummary
+
 err = Console(stderr=True)
 
 
 def _fail(error: VinculoError, settings: Settings) -> typer.Exit:
-    err.print(f"[red]{error.render(settings.default_locale)}[/red]", highlight=False, soft_wrap=True)
+    err.print(
+        f"[red]{error.render(settings.default_locale)}[/red]", highlight=False, soft_wrap=True
+    )
     return typer.Exit(code=2)
 
 
@@ -40,15 +45,12 @@ def resolve_run(
     ] = None,
 ) -> None:
     """Resolve the stored people and organisations: merge the sure pairs, queue the rest."""
-    from vinculo.resolve import service
-    from vinculo.resolve.scoring import pair_scorer
+    from vinculo.resolve.scoring import run_resolution
     from vinculo.security.service import actor_for, get_by_username
 
     settings = Settings()
     locale = settings.default_locale
     sessions = make_sessionmaker(make_engine(settings))
-    merge = settings.merge_threshold if merge_threshold is None else merge_threshold
-    review = settings.review_threshold if review_threshold is None else review_threshold
     try:
         with transaction(sessions) as session:
             actor = None
@@ -58,32 +60,16 @@ def resolve_run(
                     raise NotFound(N_("unknown account {value}"), value=as_user)
                 actor = actor_for(user)
             with err.status(gettext(locale, N_("Resolving identities…"))):
-                summary = service.run(
+                summary = run_resolution(
                     session=session,
                     actor=actor,
-                    scorer=pair_scorer(
-                        labels=service.labels(session=session),
-                        data_dir=settings.data_dir,
-                        review_threshold=review,
-                    ),
-                    merge_threshold=merge,
-                    review_threshold=review,
+                    settings=settings,
+                    merge_threshold=merge_threshold,
+                    review_threshold=review_threshold,
                 )
     except VinculoError as error:
         raise _fail(error, settings) from None
-    err.print(
-        gettext(
-            locale,
-            N_(
-                "Resolution run: {entities} records compared, {merged} pairs merged, "
-                "{queued} waiting for review, {kept} analyst decisions kept."
-            ),
-            entities=summary.entities,
-            merged=summary.merged,
-            queued=summary.queued,
-            kept=summary.kept,
-        )
-    )
+    _say_summary(locale, summary)
 
 
 def screen(
@@ -185,20 +171,15 @@ def _read_queries(file: Path) -> list:  # type: ignore[type-arg]
 
 def resolve_demo(settings: Settings, sessions: sessionmaker[Session]) -> None:
     """After the demo is seeded: resolve it, so merges and a review queue are there to see."""
-    from vinculo.resolve import service
-    from vinculo.resolve.scoring import pair_scorer
+    from vinculo.resolve.scoring import run_resolution
 
     locale = settings.default_locale
     with err.status(gettext(locale, N_("Resolving identities…"))), transaction(sessions) as session:
-        summary = service.run(
-            session=session,
-            actor=None,
-            scorer=pair_scorer(
-                data_dir=settings.data_dir, review_threshold=settings.review_threshold
-            ),
-            merge_threshold=settings.merge_threshold,
-            review_threshold=settings.review_threshold,
-        )
+        summary = run_resolution(session=session, actor=None, settings=settings)
+    _say_summary(locale, summary)
+
+
+def _say_summary(locale: str, summary: RunSummary) -> None:
     err.print(
         gettext(
             locale,

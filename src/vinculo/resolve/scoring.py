@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from followthemoney.statement import StatementEntity
+from sqlalchemy.orm import Session
 
 from vinculo.resolve.engine import DEFAULT_MODEL, Engine, Match
 from vinculo.resolve.records import from_entities
 from vinculo.resolve.screening import ScreenScorer
-from vinculo.resolve.service import ScoredPair, Scorer
+from vinculo.resolve.service import RunSummary, ScoredPair, Scorer, labels, run
+from vinculo.security.markings import Actor
+from vinculo.settings import Settings
 
 MODEL_FILE = "resolve-model.json"
 # Records a store needs before a run retrains on them rather than using the stored model.
@@ -85,3 +88,26 @@ def screen_scorer(*, data_dir: Path | None = None) -> ScreenScorer:
         ]
 
     return score
+
+
+def run_resolution(
+    *,
+    session: Session,
+    actor: Actor | None,
+    settings: Settings,
+    merge_threshold: float | None = None,
+    review_threshold: float | None = None,
+) -> RunSummary:
+    """One resolution run with the deployment's model, thresholds and analysts' labels."""
+    merge = settings.merge_threshold if merge_threshold is None else merge_threshold
+    review = settings.review_threshold if review_threshold is None else review_threshold
+    scorer = pair_scorer(
+        labels=labels(session=session), data_dir=settings.data_dir, review_threshold=review
+    )
+    return run(
+        session=session,
+        actor=actor,
+        scorer=scorer,
+        merge_threshold=merge,
+        review_threshold=review,
+    )

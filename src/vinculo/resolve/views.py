@@ -14,7 +14,7 @@ from vinculo.errors import InvalidInput
 from vinculo.i18n import N_, gettext
 from vinculo.intel.views import Show
 from vinculo.resolve import service
-from vinculo.resolve.scoring import pair_scorer
+from vinculo.resolve.scoring import run_resolution
 from vinculo.security.markings import Actor
 from vinculo.web.deps import PageActor, SessionDep, SettingsDep
 from vinculo.web.templating import render
@@ -101,17 +101,7 @@ def run_page(
 ) -> Response:
     if not actor.signed_in:
         return _sign_in_first(request)
-    summary = service.run(
-        session=session,
-        actor=actor,
-        scorer=pair_scorer(
-            labels=service.labels(session=session),
-            data_dir=settings.data_dir,
-            review_threshold=settings.review_threshold,
-        ),
-        merge_threshold=settings.merge_threshold,
-        review_threshold=settings.review_threshold,
-    )
+    summary = run_resolution(session=session, actor=actor, settings=settings)
     ran = f"{summary.entities}.{summary.merged}.{summary.queued}.{summary.kept}"
     return RedirectResponse("/resolve?" + urlencode({"ran": ran}), status_code=303)
 
