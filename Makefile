@@ -25,7 +25,7 @@ STAMP_INSTALL := $(VENV)/.vinculo-installed
 STAMP_DEV := $(VENV)/.vinculo-installed-dev
 STAMP_NPM := node_modules/.vinculo-npm-ci
 STATIC := src/vinculo/web/static
-ASSETS := $(STATIC)/css/pico.min.css $(STATIC)/css/app.css $(STATIC)/js/app.js
+ASSETS := $(STATIC)/css/pico.min.css $(STATIC)/css/app.css $(STATIC)/js/app.js $(STATIC)/css/graph.css $(STATIC)/js/graph.js
 LINT_PATHS := $(wildcard src tests bench)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -67,7 +67,7 @@ $(STAMP_NPM): package-lock.json package.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-$(ASSETS) &: $(STAMP_NPM) frontend/build.mjs frontend/app.css frontend/app.js
+$(ASSETS) &: $(STAMP_NPM) frontend/build.mjs frontend/app.css frontend/app.js frontend/graph.css frontend/graph.js
 	npm run --silent build
 
 assets: $(ASSETS)

@@ -12,6 +12,7 @@ const files = [
   ["node_modules/@picocss/pico/css/pico.min.css", "css/pico.min.css"],
   ["frontend/app.css", "css/app.css"],
   ["frontend/app.js", "js/app.js"],
+  ["frontend/graph.css", "css/graph.css"],
 ];
 
 for (const dir of ["css", "js"]) {
@@ -32,3 +33,17 @@ for (const [from, to] of files) {
   copyFileSync(src, dest);
   console.log(`build: ${from} -> ${relative(root, dest)}`);
 }
+
+// The network page's graph (sigma.js + graphology from node_modules), bundled by esbuild.
+const { build } = await import("esbuild");
+const bundle = join(out, "js", "graph.js");
+await build({
+  entryPoints: [join(root, "frontend", "graph.js")],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2020",
+  outfile: bundle,
+  logLevel: "warning",
+});
+console.log(`build: frontend/graph.js (bundled) -> ${relative(root, bundle)}`);

@@ -24,11 +24,13 @@ names. A new route cannot slip past unexamined.
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import secrets
 import tempfile
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -1038,6 +1040,126 @@ def page_writes_onto_hidden_entity(world: World, view: View, clients: Clients) -
     assert_no_secret(view, refused)
 
 
+# --- the network: graph, ego, paths, key players, changes, exports -----------------------------
+
+
+def _network_text(response: httpx.Response) -> str:
+    """The answer as text; a CSV export is a zip, read inside."""
+    if response.headers.get("content-type", "").startswith("application/zip"):
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            return "".join(archive.read(name).decode() for name in archive.namelist())
+    return html.unescape(response.text)
+
+
+def _assert_network_clean(view: View, response: httpx.Response, given: str = "") -> None:
+    text = _network_text(response)
+    secrets = view.secrets()
+    secrets.pop(given, None)
+    leaked = {s: why for s, why in secrets.items() if s in text}
+    if leaked:
+        raise Leak(f"{view.account.username}: {response.request.url}: {leaked}")
+
+
+def _assert_network_graph(view: View, body: dict[str, Any]) -> None:
+    """Every node is an entity the account may see (all of them, counting resolved members),
+    every link joins two of them and is asserted by a link entity it may see."""
+    expected = {e for e in view.entity_ids() if not e.startswith("lnk-")}
+    members = {m for n in body["nodes"] for m in (n["members"] or [n["id"]])}
+    assert members == expected, (view.account.username, members ^ expected)
+    ids = {n["id"] for n in body["nodes"]}
+    for edge in body["edges"]:
+        assert edge["source"] in ids and edge["target"] in ids, (view.account.username, edge)
+        assert edge["via"] is None or edge["via"] in view.entity_ids(), (
+            view.account.username,
+            edge,
+        )
+
+
+@probe
+def api_network(world: World, view: View, clients: Clients) -> None:
+    whole = clients.api.get("/api/v1/network/graph")
+    assert whole.status_code == 200, whole.text
+    _assert_network_clean(view, whole)
+    _assert_network_graph(view, whole.json())
+    missing = clients.api.get(f"/api/v1/network/ego/{world.missing_entity}")
+    assert missing.status_code == 404
+    visible = view.entity_ids()
+    nodes = {n["id"] for n in whole.json()["nodes"]}
+    for entity_id in world.entity_ids():
+        if entity_id.startswith("lnk-"):
+            continue
+        ego = clients.api.get(f"/api/v1/network/ego/{entity_id}", params={"hops": 2})
+        path = clients.api.get(
+            "/api/v1/network/path", params={"source": entity_id, "target": entity_id}
+        )
+        if entity_id in visible:
+            assert ego.status_code == path.status_code == 200, (ego.text, path.text)
+            _assert_network_clean(view, ego)
+            _assert_network_clean(view, path)
+        else:
+            assert_like_missing(view, ego, entity_id, missing, world.missing_entity)
+            far = clients.api.get(
+                "/api/v1/network/path", params={"source": world.missing_entity, "target": entity_id}
+            )
+            assert far.status_code == 404
+            _assert_network_clean(view, far, given=entity_id)
+    for other in sorted(nodes)[:2]:
+        found = clients.api.get(
+            "/api/v1/network/path", params={"source": sorted(nodes)[0], "target": other, "k": 3}
+        )
+        assert found.status_code == 200, found.text
+        _assert_network_clean(view, found)
+    for path, params in (
+        ("/api/v1/network/disrupt", {"k": 3}),
+        ("/api/v1/network/changes", {"a_from": "2000", "b_from": "2001"}),
+    ):
+        answer = clients.api.get(path, params=params)
+        assert answer.status_code == 200, answer.text
+        _assert_network_clean(view, answer)
+    for fmt in ("graphml", "gexf", "csv", "ftm"):
+        answer = clients.api.get("/api/v1/network/export", params={"format": fmt})
+        assert answer.status_code == 200, answer.text
+        _assert_network_clean(view, answer)
+
+
+@probe
+def page_network(world: World, view: View, clients: Clients) -> None:
+    answer = clients.page.get("/network")
+    assert answer.status_code == 200
+    _assert_network_clean(view, answer)
+    if 'id="graph-data">' in answer.text:
+        data = answer.text.split('id="graph-data">', 1)[1].split("</script>", 1)[0]
+        _assert_network_graph(view, json.loads(data))
+    visible = view.entity_ids()
+    missing = clients.page.get(
+        "/network/path", params={"source": world.missing_entity, "target": "x"}
+    )
+    assert missing.status_code == 404
+    missing_ego = clients.page.get(
+        "/network/ego.json", params={"id": world.missing_entity, "hops": 2}
+    )
+    assert missing_ego.status_code == 404
+    for entity_id in world.entity_ids():
+        if entity_id.startswith("lnk-"):
+            continue
+        ego = clients.page.get("/network/ego.json", params={"id": entity_id, "hops": 2})
+        path = clients.page.get("/network/path", params={"source": entity_id, "target": "x"})
+        if entity_id in visible:
+            assert ego.status_code == 200, ego.text
+            _assert_network_clean(view, ego)
+            _assert_network_clean(view, path, given=entity_id)
+        else:
+            assert_like_missing(view, ego, entity_id, missing_ego, world.missing_entity)
+            assert_like_missing(view, path, entity_id, missing, world.missing_entity)
+    for path, params in (
+        ("/network/disrupt", {"k": 3}),
+        ("/network/export", {"format": "csv"}),
+    ):
+        answer = clients.page.get(path, params=params)
+        assert answer.status_code == 200, answer.text
+        _assert_network_clean(view, answer)
+
+
 # --- resolution: pairs, the review queue, screening ---------------------------------------------
 
 MISSING_PAIR = 987_654_321
@@ -1214,6 +1336,8 @@ PROBE_ORDER = [
     api_resolve,
     api_match,
     page_resolve,
+    api_network,
+    page_network,
     api_retention_writes,
     resolve_writes_on_hidden,
     api_token_writes,
@@ -1290,6 +1414,17 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/audit/disseminations"): (READS, "page_audit"),
     ("GET", "/resolve"): (READS, "page_resolve"),
     ("GET", "/resolve/pairs/{pair_id}"): (READS, "page_resolve"),
+    ("GET", "/api/v1/network/graph"): (READS, "api_network"),
+    ("GET", "/api/v1/network/ego/{entity_id}"): (READS, "api_network"),
+    ("GET", "/api/v1/network/path"): (READS, "api_network"),
+    ("GET", "/api/v1/network/disrupt"): (READS, "api_network"),
+    ("GET", "/api/v1/network/changes"): (READS, "api_network"),
+    ("GET", "/api/v1/network/export"): (READS, "api_network"),
+    ("GET", "/network"): (READS, "page_network"),
+    ("GET", "/network/ego.json"): (READS, "page_network"),
+    ("GET", "/network/path"): (READS, "page_network"),
+    ("GET", "/network/disrupt"): (READS, "page_network"),
+    ("GET", "/network/export"): (READS, "page_network"),
     # writes: those taking an id are tried on hidden targets
     ("POST", "/api/v1/reports"): (WRITES, "api_writes_onto_hidden_entity"),
     ("POST", "/api/v1/entities/import"): (WRITES, "api_writes_onto_hidden_entity"),

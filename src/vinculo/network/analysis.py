@@ -162,9 +162,10 @@ def eigenvector(indexed: Indexed) -> list[float]:
 def communities(indexed: Indexed, *, seed: int = 0) -> tuple[list[int], float]:
     """Leiden communities maximising modularity (weighted), numbered largest first."""
     g = indexed.g
-    if g.vcount() == 0:
-        return [], 0.0
-    weights = "weight" if g.ecount() else None
+    if g.ecount() == 0:
+        # No link, no modularity to speak of (leidenalg gives NaN): each node alone.
+        return list(range(g.vcount())), 0.0
+    weights = "weight"
     partition = leidenalg.find_partition(
         g, leidenalg.ModularityVertexPartition, weights=weights, seed=seed, n_iterations=2
     )

@@ -135,9 +135,9 @@ def ego(graph: Graph, center: str, hops: int = 1) -> Graph:
     return graph.subgraph(indexed.ids[v] for v in near)
 
 
-def path_graph(graph: Graph, found: Sequence[Path]) -> Graph:
-    """The nodes of the paths and only the links the paths take."""
-    keep = {n for p in found for n in p.nodes}
+def path_graph(graph: Graph, found: Sequence[Path], ends: Sequence[str] = ()) -> Graph:
+    """The nodes of the paths (and the two ends, linked or not) and only the links taken."""
+    keep = {n for p in found for n in p.nodes} | set(ends)
     taken = {id(e) for p in found for hop in p.hops for e in hop}
     sub = graph.subgraph(keep)
     sub.edges = [e for e in sub.edges if id(e) in taken]

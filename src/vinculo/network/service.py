@@ -210,7 +210,7 @@ def find_paths(
     a = find_node(graph, source, "source")
     b = find_node(graph, target, "target")
     found = paths(graph, a, b, k=k, through=through)
-    sub = path_graph(graph, found)
+    sub = path_graph(graph, found, ends=(a, b))
     audit(
         session, actor, f"path:{a}>{b}", sub, filters.detail() | {"k": k, "through": list(through)}
     )

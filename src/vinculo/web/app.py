@@ -210,6 +210,8 @@ def create_app(settings: Settings) -> FastAPI:
     from vinculo.intel.api import router as intel_router
     from vinculo.intel.retention_api import router as retention_router
     from vinculo.intel.views import router as intel_pages
+    from vinculo.network.api import router as network_router
+    from vinculo.network.views import router as network_pages
     from vinculo.resolve.api import router as resolve_router
     from vinculo.resolve.views import router as resolve_pages
     from vinculo.security.api import router as security_router
@@ -226,6 +228,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(exchange_pages)
     app.include_router(pages_router)
     app.include_router(intel_pages)
+    app.include_router(network_router, prefix=API_PREFIX)
+    app.include_router(network_pages)
     app.include_router(resolve_router, prefix=API_PREFIX)
     app.include_router(resolve_pages)
     app.include_router(audit_pages)
