@@ -577,6 +577,7 @@ class Engine:
         match_threshold: float = MATCH_THRESHOLD,
         review_threshold: float = REVIEW_THRESHOLD,
         u_pairs: float = 2e6,
+        max_iterations: int = 25,
         seed: int = 7,
         memory_limit: str | None = None,
         threads: int | None = None,
@@ -590,6 +591,7 @@ class Engine:
         self.match_threshold = match_threshold
         self.review_threshold = review_threshold
         self.u_pairs = u_pairs
+        self.max_iterations = max_iterations
         self.seed = seed
         self.memory_limit = memory_limit
         self.threads = threads
@@ -661,7 +663,7 @@ class Engine:
             return SparkAPI(  # type: ignore[no-untyped-call]
                 spark_session=spark,
                 break_lineage_method="persist",
-                num_partitions_on_repartition=4,
+                num_partitions_on_repartition=2,
             )
         import duckdb
         from splink import DuckDBAPI
@@ -700,6 +702,7 @@ class Engine:
             retain_matching_columns=True,
             retain_intermediate_calculation_columns=True,
             unique_id_column_name=ID,
+            max_iterations=self.max_iterations,
         )
         settings = creator.create_settings_dict(dialect)
         if self._model is not None:
@@ -1066,8 +1069,8 @@ def local_spark() -> Any:
         SparkSession.builder.master("local[2]")
         .appName("vinculo-resolve")
         .config("spark.jars", similarity_jar_location())
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "4")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.host", "127.0.0.1")
