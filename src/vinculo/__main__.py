@@ -2,4 +2,6 @@
 
 from vinculo.cli import app
 
-app()
+# Guarded: a process started with the "spawn" method imports this module again.
+if __name__ == "__main__":
+    app()

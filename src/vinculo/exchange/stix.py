@@ -43,7 +43,10 @@ def timestamp(at: datetime) -> str:
 
 
 def parse_timestamp(text: str) -> datetime:
-    return datetime.strptime(text.rstrip("Z")[:23].ljust(23, "0"), "%Y-%m-%dT%H:%M:%S.%f")
+    """A STIX timestamp as a naive UTC datetime (ValueError if it is not one)."""
+    if not text.endswith("Z") or "T" not in text:
+        raise ValueError(text)
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=None)
 
 
 def derived_id(stix_type: str, *parts: str) -> str:

@@ -27,6 +27,9 @@ from vinculo.settings import Settings
 router = APIRouter(tags=["taxii"])
 HEARTBEAT = 15.0
 POLL = 2.0  # another process may publish: look at least this often
+# A stream ends after this long and the client connects again: a server shutting down waits
+# for open responses to finish, and a stream that never ended would hold it up for ever.
+LIFETIME = 20.0
 
 
 def _new_events(
@@ -100,9 +103,9 @@ async def stream(request: Request) -> Response:
         after = await anyio.to_thread.run_sync(_start, sessions)
         seen = service.generation()
         yield ": connected\n\n"
-        beat = time.monotonic()
+        beat = opened = time.monotonic()
         polled = 0.0
-        while not await request.is_disconnected():
+        while time.monotonic() - opened < LIFETIME and not await request.is_disconnected():
             now_seen = await anyio.to_thread.run_sync(_wait, seen, 0.5)
             now = time.monotonic()
             if now_seen != seen or now - polled >= POLL:

@@ -12,19 +12,22 @@ A partner that is down is retried with exponential back-off.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import httpx
 import stix2
 from followthemoney import model
 from followthemoney.statement import BASE_ID, Statement
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vinculo.db import transaction
@@ -80,9 +83,43 @@ def _check_stix(obj: Any) -> None:
     if obj.get("spec_version", "2.1") != "2.1":
         raise Rejected("invalid", f"spec_version {obj.get('spec_version')!r} is not 2.1")
     try:
-        stix2.parse(obj, allow_custom=True)
+        stix2.parse(_core(obj), allow_custom=True)
     except Exception as error:
         raise Rejected("invalid", f"stix2: {str(error)[:300]}") from None
+
+
+def _core(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object for stix2 to check, the bulk of the Vínculo extension left out.
+
+    stix2 copies every value it is given, and a Vínculo object's statements are most of it;
+    they are checked here instead (the FtM model, the markings), as are the granular markings
+    that point into them (each must name a statement that exists).
+    """
+    ext = (obj.get("extensions") or {}).get(EXTENSION_ID)
+    if not isinstance(ext, dict):
+        return obj
+    count = len(ext.get("statements") or []) if isinstance(ext.get("statements"), list) else 0
+    inner = f"extensions.{EXTENSION_ID}."
+    granular = []
+    for item in obj.get("granular_markings") or []:
+        selectors = item.get("selectors") if isinstance(item, dict) else None
+        if isinstance(selectors, list) and all(
+            isinstance(x, str) and x.startswith(inner) for x in selectors
+        ):
+            for selector in selectors:
+                index = selector.removeprefix(inner + "statements.[").removesuffix("]")
+                if not (index.isdigit() and int(index) < count):
+                    raise Rejected("invalid", f"granular marking selector {selector} names nothing")
+            continue
+        granular.append(item)
+    core = {k: v for k, v in obj.items() if k not in ("extensions", "granular_markings")}
+    if granular:
+        core["granular_markings"] = granular
+    core["extensions"] = {
+        **obj["extensions"],
+        EXTENSION_ID: {"extension_type": ext.get("extension_type")},
+    }
+    return core
 
 
 def _refs_of(obj: dict[str, Any]) -> set[str]:
@@ -107,7 +144,35 @@ class _Statement:
     markings: Markings
 
 
+_MARKINGS: dict[str, Markings] = {}
+
+
 def _markings(data: Any, nation: str) -> Markings:
+    key = _markings_key(data)
+    cached = _MARKINGS.get(key) if key else None
+    if cached is None:
+        cached = _check_markings_json(data, nation)
+        if key and len(_MARKINGS) < 10_000:
+            _MARKINGS[key] = cached
+    if nation not in cached.rel_to:
+        raise Rejected("not releasable", f"{cached.banner()} is not releasable to {nation}")
+    return cached
+
+
+def _markings_key(data: Any) -> str:
+    """A cheap key for a markings object as received (equal objects, equal keys)."""
+    if not isinstance(data, dict):
+        return ""
+    parts = []
+    for name in ("tlp", "originator", "rel_to", "orcon", "groups", "recipients", "shared_with"):
+        value = data.get(name)
+        parts.append("\x1f".join(map(str, value)) if isinstance(value, list) else repr(value))
+    if len(data) > 7:
+        return ""
+    return "\x1e".join(parts)
+
+
+def _check_markings_json(data: Any, nation: str) -> Markings:
     try:
         markings = markings_from_json(data)
     except (InvalidInput, ValueError) as error:
@@ -231,141 +296,108 @@ class Ingest:
             )
         )
 
-    def objects(self, objects: Sequence[Any], validated: bool = False) -> Outcome:
+    def objects(
+        self, objects: Sequence[Any], checks: Sequence[str | None] | None = None
+    ) -> Outcome:
+        """Validate every object first, then write the page in a few batched statements:
+        a bad object is quarantined before anything of it is written."""
         outcome = Outcome()
-        batch_definitions = {
-            o.get("id")
-            for o in objects
-            if isinstance(o, dict) and o.get("type") == "marking-definition"
-        }
-        self.known_markings |= {d for d in batch_definitions if isinstance(d, str)}
-        existing = self._existing([o.get("id") for o in objects if isinstance(o, dict)])
-        for obj in objects:
+        newest: dict[str, dict[str, Any]] = {}
+        found: dict[int, str | None] = {}
+        for index, obj in enumerate(objects):
+            if checks is not None and index < len(checks):
+                found[id(obj)] = checks[index]
             stix_id = obj.get("id") if isinstance(obj, dict) else None
-            try:
-                if not validated:
-                    _check_stix(obj)
-                assert isinstance(obj, dict) and isinstance(stix_id, str)
-                prev = existing.get(stix_id)
-                modified = str(obj.get("modified") or obj.get("created") or "")
-                if prev is not None and prev.modified >= modified:
-                    outcome.skipped += 1
-                    outcome.successes.append(stix_id)
-                    continue
-                with self.session.begin_nested():
-                    self._store(obj, prev, outcome)
+            if not isinstance(obj, dict) or not isinstance(stix_id, str):
+                text = json.dumps(obj, ensure_ascii=False)[:100_000]
+                self.quarantine("", "malformed", "not a STIX object", text)
+                outcome.quarantined += 1
+                outcome.failures.append({"id": "", "message": "not a STIX object"})
+                continue
+            if obj.get("type") == "marking-definition":
+                self.known_markings.add(stix_id)
+            kept = newest.get(stix_id)
+            if kept is None or _modified(obj) > _modified(kept):
+                newest[stix_id] = obj
+            outcome.skipped += kept is not None
+        existing = self._existing(list(newest))
+        plans: list[_Plan] = []
+        for stix_id, obj in newest.items():
+            prev = existing.get(stix_id)
+            if prev is not None and prev.modified >= _modified(obj):
+                # A replayed or older version: what is stored stays.
+                outcome.skipped += 1
                 outcome.successes.append(stix_id)
+                continue
+            try:
+                if id(obj) in found:
+                    problem = found[id(obj)]
+                    if problem is not None:
+                        reason, _, message = problem.partition("\t")
+                        raise Rejected(reason, message)
+                else:
+                    _check_stix(obj)
+                plans.append(self._plan(obj, prev))
             except Rejected as rejected:
                 outcome.quarantined += 1
-                text = json.dumps(obj, ensure_ascii=False)[:100_000] if obj is not None else ""
-                self.quarantine(str(stix_id or ""), rejected.reason, str(rejected), text)
-                outcome.failures.append({"id": str(stix_id or ""), "message": str(rejected)})
+                text = json.dumps(obj, ensure_ascii=False)[:100_000]
+                self.quarantine(stix_id, rejected.reason, str(rejected), text)
+                outcome.failures.append({"id": stix_id, "message": str(rejected)})
+        self._write(plans, outcome)
         return outcome
 
-    def _existing(self, ids: Sequence[Any]) -> dict[str, ReceivedObject]:
-        keys = [i for i in ids if isinstance(i, str)]
+    def _existing(self, ids: Sequence[str]) -> dict[str, ReceivedObject]:
         found: dict[str, ReceivedObject] = {}
-        for start in range(0, len(keys), 500):
+        for start in range(0, len(ids), 500):
             rows = self.session.execute(
-                select(ReceivedObject).where(ReceivedObject.stix_id.in_(keys[start : start + 500]))
+                select(ReceivedObject).where(ReceivedObject.stix_id.in_(ids[start : start + 500]))
             ).scalars()
             found.update({r.stix_id: r for r in rows})
         return found
 
-    def _store(self, obj: dict[str, Any], prev: ReceivedObject | None, outcome: Outcome) -> None:
+    def _plan(self, obj: dict[str, Any], prev: ReceivedObject | None) -> _Plan:
+        """Check an object and work out what storing it means; nothing is written yet."""
         ext = vinculo_extension(obj)
-        stix_id = str(obj["id"])
+        plan = _Plan(obj=obj, prev=prev, ext=ext)
         if obj.get("revoked"):
-            if prev is not None and not prev.revoked:
-                self._withdraw(prev, obj)
-                outcome.withdrawn += 1
-                outcome.items.append(prev.item_key.partition(":")[2])
-            row = prev or ReceivedObject(stix_id=stix_id)
-            self._provenance(row, obj, "", [], [], ext)
-            row.revoked = True
-            if prev is None:
-                self.session.add(row)
-            return
+            plan.revoked = True
+            return plan
         if ext is not None and "report" in ext:
-            item_key, marking_ids, statement_ids = self._report(obj, ext, prev)
+            self._plan_report(plan, ext)
         elif ext is not None and "statements" in ext:
-            item_key, marking_ids, statement_ids = self._entity(obj, ext, prev)
+            self._plan_entity(plan, ext)
         else:
             _check_markings(obj, set(), self.known_markings)
-            item_key, marking_ids, statement_ids = "", [], []
-        row = prev or ReceivedObject(stix_id=stix_id)
-        self._provenance(row, obj, item_key, marking_ids, statement_ids, ext)
-        row.revoked = False
-        if prev is None:
-            self.session.add(row)
-        self.session.flush()
-        outcome.stored += 1
-        if item_key:
-            outcome.items.append(item_key.partition(":")[2])
+        return plan
 
-    def _provenance(
-        self,
-        row: ReceivedObject,
-        obj: dict[str, Any],
-        item_key: str,
-        marking_ids: list[int],
-        statement_ids: list[str],
-        ext: dict[str, Any] | None,
-    ) -> None:
-        row.partner = self.partner
-        row.collection_id = self.collection_id
-        row.stix_type = str(obj.get("type", ""))[:40]
-        row.modified = str(obj.get("modified") or obj.get("created") or "")
-        row.origin_node = str((ext or {}).get("node") or self.partner)[:64]
-        origin = ""
-        if ext and isinstance(ext.get("report"), dict):
-            origin = str(ext["report"].get("markings", {}).get("originator", ""))
-        elif ext and ext.get("statements"):
-            origin = str((ext["statements"][0].get("markings") or {}).get("originator", ""))
-        row.origin_agency = origin[:16]
-        if item_key or not row.item_key:
-            row.item_key = item_key
-        row.markings_received = json.dumps(
-            {
-                "object_marking_refs": obj.get("object_marking_refs", []),
-                "granular_markings": obj.get("granular_markings", []),
-            }
-        )
-        row.marking_ids = ",".join(str(i) for i in sorted(set(marking_ids)))
-        row.statement_ids = json.dumps(statement_ids)
-        row.received_at = utcnow()
-        row.payload = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-    def _report(
-        self, obj: dict[str, Any], ext: dict[str, Any], prev: ReceivedObject | None
-    ) -> tuple[str, list[int], list[str]]:
+    def _plan_report(self, plan: _Plan, ext: dict[str, Any]) -> None:
         data = ext["report"]
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             raise Rejected("invalid", "the Vínculo extension holds no valid report")
         report_id = data["id"][:32]
         markings = _markings(data.get("markings"), self.nation)
-        explained = set(marking_refs(markings))
-        _check_markings(obj, explained, self.known_markings)
+        _check_markings(plan.obj, set(marking_refs(markings)), self.known_markings)
+        prev = plan.prev
         received_before = prev is not None and prev.item_key == f"report:{report_id}"
-        report = self.session.execute(
-            select(Report).where(Report.id == report_id)
-        ).scalar_one_or_none()
-        if report is not None and not received_before:
+        found = self.session.execute(select(Report.id).where(Report.id == report_id)).first()
+        if found is not None and not received_before:
             # A report of this node, or from another partner, under the same id: never
             # overwritten by what a partner sends.
             raise Rejected("id clash", f"report {report_id} already exists here")
-        marking_id = self._marking_id(markings)
         try:
-            from datetime import date
-
             review_by = date.fromisoformat(str(data.get("review_by")))
             created = parse_timestamp(str(data.get("created_at")))
             credibility = int(data.get("credibility", 0))
         except ValueError:
             raise Rejected("invalid", "the report has no valid dates or grading") from None
         texts = {k: str(data.get(k) or "") for k in ("title_en", "title_es", "body_en", "body_es")}
-        values: dict[str, Any] = {
+        marking_id = self._marking_id(markings)
+        plan.item_key = f"report:{report_id}"
+        plan.marking_ids = [marking_id]
+        plan.report = {
             **texts,
+            "id": report_id,
+            "created_at": created,
             "agency": markings.originator,
             "nation": str(data.get("nation") or "")[:3],
             "reliability": str(data.get("reliability") or "F")[:1],
@@ -377,42 +409,22 @@ class Ingest:
             "marking_id": marking_id,
             "search_text": fold(" ".join(texts.values())),
         }
-        if report is None:
-            self.session.add(Report(id=report_id, author_id=None, created_at=created, **values))
-        else:
-            for key, value in values.items():
-                setattr(report, key, value)
-        self.session.flush()
-        return f"report:{report_id}", [marking_id], []
 
-    def _entity(
-        self, obj: dict[str, Any], ext: dict[str, Any], prev: ReceivedObject | None
-    ) -> tuple[str, list[int], list[str]]:
+    def _plan_entity(self, plan: _Plan, ext: dict[str, Any]) -> None:
         entity_id, schema, statements = _statements(ext, self.nation)
         explained: set[str] = set()
         for s in statements:
             explained.update(marking_refs(s.markings))
-        _check_markings(obj, explained, self.known_markings)
-        if prev is not None:
-            self._drop_statements(prev)
-        reports = {s.report_id for s in statements if s.report_id}
-        present = (
-            set(self.session.execute(select(Report.id).where(Report.id.in_(reports))).scalars())
-            if reports
-            else set()
-        )
-        rows: list[dict[str, Any]] = []
-        seen_ids: set[str] = set()
+        _check_markings(plan.obj, explained, self.known_markings)
+        rows: dict[str, dict[str, Any]] = {}
         marking_ids: set[int] = set()
         for s in statements:
             dataset = f"{VIA}{self.partner}:{s.dataset}"[:128]
             statement_id = str(Statement.make_key(dataset, entity_id, s.prop, s.value, False))
-            if statement_id in seen_ids:
-                continue
-            seen_ids.add(statement_id)
             marking_id = self._marking_id(s.markings)
             marking_ids.add(marking_id)
-            rows.append(
+            rows.setdefault(
+                statement_id,
                 {
                     "id": statement_id,
                     "entity_id": entity_id,
@@ -424,34 +436,126 @@ class Ingest:
                     "lang": s.lang,
                     "original_value": s.original_value,
                     "dataset": dataset,
-                    "report_id": s.report_id if s.report_id in present else None,
+                    "report_id": s.report_id,
                     "marking_id": marking_id,
                     "norm": fold(s.value) if s.prop_type in SEARCHABLE_TYPES else None,
                     "first_seen": s.first_seen,
                     "last_seen": s.last_seen,
-                }
+                },
             )
-        if not any(r["prop"] == BASE_ID for r in rows):
+        if not any(r["prop"] == BASE_ID for r in rows.values()):
             raise Rejected("invalid", "the entity's statements hold no id statement")
-        self.backend.insert_entities(
-            self.session, [{"id": entity_id, "schema": schema, "created_at": utcnow()}]
-        )
-        self.backend.upsert_statements(self.session, rows)
-        return f"entity:{entity_id}", sorted(marking_ids), sorted(seen_ids)
+        plan.item_key = f"entity:{entity_id}"
+        plan.entity = (entity_id, schema)
+        plan.statements = list(rows.values())
+        plan.marking_ids = sorted(marking_ids)
 
-    def _drop_statements(self, prev: ReceivedObject) -> None:
-        ids = json.loads(prev.statement_ids or "[]")
-        for start in range(0, len(ids), 500):
-            self.session.execute(
-                delete(StatementRow).where(StatementRow.id.in_(ids[start : start + 500]))
+    def _write(self, plans: list[_Plan], outcome: Outcome) -> None:
+        session = self.session
+        # Statements of the versions being replaced or withdrawn go first.
+        dropped = [
+            i for p in plans if p.prev is not None for i in json.loads(p.prev.statement_ids or "[]")
+        ]
+        for start in range(0, len(dropped), 500):
+            session.execute(
+                delete(StatementRow).where(StatementRow.id.in_(dropped[start : start + 500]))
             )
+        for plan in plans:
+            if plan.revoked and plan.prev is not None and not plan.prev.revoked:
+                self._withdraw(plan.prev, plan.obj)
+                outcome.withdrawn += 1
+                outcome.items.append(plan.prev.item_key.partition(":")[2])
+        for plan in plans:
+            if plan.report is None:
+                continue
+            report = session.execute(
+                select(Report).where(Report.id == plan.report["id"])
+            ).scalar_one_or_none()
+            if report is None:
+                session.add(Report(author_id=None, **plan.report))
+            else:
+                for key, value in plan.report.items():
+                    if key not in ("id", "created_at"):
+                        setattr(report, key, value)
+        session.flush()
+        statements: dict[str, dict[str, Any]] = {}
+        entities: dict[str, dict[str, Any]] = {}
+        for plan in plans:
+            if plan.entity is not None:
+                entity_id, schema = plan.entity
+                entities.setdefault(
+                    entity_id, {"id": entity_id, "schema": schema, "created_at": utcnow()}
+                )
+                for row in plan.statements:
+                    statements[row["id"]] = row
+        cited = sorted({r["report_id"] for r in statements.values() if r["report_id"]})
+        present: set[str] = set()
+        for start in range(0, len(cited), 500):
+            present.update(
+                session.execute(
+                    select(Report.id).where(Report.id.in_(cited[start : start + 500]))
+                ).scalars()
+            )
+        for row in statements.values():
+            if row["report_id"] not in present:
+                row["report_id"] = None
+        self.backend.insert_entities(session, list(entities.values()))
+        self.backend.upsert_statements(session, list(statements.values()))
+        fresh: list[dict[str, Any]] = []
+        now = utcnow()
+        for plan in plans:
+            values = self._provenance(plan, now)
+            if plan.prev is None:
+                fresh.append(values)
+            else:
+                for key, value in values.items():
+                    setattr(plan.prev, key, value)
+            if not plan.revoked:
+                outcome.stored += 1
+                if plan.item_key:
+                    outcome.items.append(plan.item_key.partition(":")[2])
+            outcome.successes.append(str(plan.obj["id"]))
+        if fresh:
+            session.execute(insert(ReceivedObject), fresh)
+        session.flush()
+
+    def _provenance(self, plan: _Plan, now: Any) -> dict[str, Any]:
+        obj, ext = plan.obj, plan.ext
+        origin = ""
+        if ext and isinstance(ext.get("report"), dict):
+            origin = str((ext["report"].get("markings") or {}).get("originator", ""))
+        elif ext and isinstance(ext.get("statements"), list) and ext["statements"]:
+            first = ext["statements"][0]
+            if isinstance(first, dict):
+                origin = str((first.get("markings") or {}).get("originator", ""))
+        item_key = plan.item_key or (plan.prev.item_key if plan.prev is not None else "")
+        return {
+            "stix_id": str(obj["id"])[:100],
+            "partner": self.partner,
+            "collection_id": self.collection_id,
+            "stix_type": str(obj.get("type", ""))[:40],
+            "modified": _modified(obj),
+            "origin_node": str((ext or {}).get("node") or self.partner)[:64],
+            "origin_agency": origin[:16],
+            "item_key": item_key,
+            "markings_received": json.dumps(
+                {
+                    "object_marking_refs": obj.get("object_marking_refs", []),
+                    "granular_markings": obj.get("granular_markings", []),
+                }
+            ),
+            "marking_ids": ",".join(str(i) for i in sorted(set(plan.marking_ids))),
+            "statement_ids": json.dumps([r["id"] for r in plan.statements]),
+            "revoked": plan.revoked,
+            "received_at": now,
+            "payload": json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
+        }
 
     def _withdraw(self, prev: ReceivedObject, obj: dict[str, Any]) -> None:
         kind, _, key = prev.item_key.partition(":")
         if kind == "report":
             self.session.execute(delete(Report).where(Report.id == key))
         elif kind == "entity":
-            self._drop_statements(prev)
             still = exists().where(StatementRow.entity_id == key)
             self.session.execute(delete(Entity).where(Entity.id == key, ~still))
         record(
@@ -468,6 +572,25 @@ class Ingest:
                 "reason": "revoked by its originator",
             },
         )
+
+
+def _modified(obj: dict[str, Any]) -> str:
+    return str(obj.get("modified") or obj.get("created") or "")
+
+
+@dataclass
+class _Plan:
+    """What storing one validated object means, before anything is written."""
+
+    obj: dict[str, Any]
+    prev: ReceivedObject | None
+    ext: dict[str, Any] | None
+    revoked: bool = False
+    item_key: str = ""
+    marking_ids: list[int] = field(default_factory=list)
+    report: dict[str, Any] | None = None
+    entity: tuple[str, str] | None = None
+    statements: list[dict[str, Any]] = field(default_factory=list)
 
 
 def accept_envelope(
@@ -552,6 +675,45 @@ class Page:
     next: str | None
     first: str | None
     last: str | None
+    checks: list[str | None] | None = None  # stix2's verdict per object, made beforehand
+
+
+def check_objects(objects: list[Any]) -> list[str | None]:
+    """stix2's verdict on each object ("reason\tmessage", or None): run in another process."""
+    verdicts: list[str | None] = []
+    for obj in objects:
+        try:
+            _check_stix(obj)
+            verdicts.append(None)
+        except Rejected as rejected:
+            verdicts.append(f"{rejected.reason}\t{rejected}")
+    return verdicts
+
+
+_CHECKER: list[ProcessPoolExecutor] = []
+# Pages smaller than this are checked in the worker itself: not worth a trip.
+CHECK_ELSEWHERE = 200
+
+
+def _checker() -> ProcessPoolExecutor:
+    """One process that runs stix2 on the next page while this one stores the last (stix2
+    is half the work of receiving a page)."""
+    if not _CHECKER:
+        _CHECKER.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+    return _CHECKER[0]
+
+
+def fetch_page(
+    client: PartnerClient, collection_id: str, added_after: str, next_token: str | None, limit: int
+) -> Page:
+    """A page, with stix2's verdicts when it is large enough to check elsewhere."""
+    page = client.page(collection_id, added_after, next_token, limit)
+    if len(page.objects) >= CHECK_ELSEWHERE:
+        try:
+            page.checks = _checker().submit(check_objects, page.objects).result()
+        except Exception:
+            page.checks = None
+    return page
 
 
 class PartnerClient:
@@ -665,12 +827,59 @@ def pull_collection(
     page_limit = limit or settings.exchange_page_size
     report = SyncReport()
     next_token: str | None = None
+    ahead: Future[Page] | None = None
+    pool = ThreadPoolExecutor(1, thread_name_prefix="vinculo-prefetch")
+    try:
+        return _pull(
+            sessions=sessions,
+            settings=settings,
+            client=client,
+            collection=collection,
+            limit=limit,
+            progress=progress,
+            stop=stop,
+            partner=partner,
+            collection_id=collection_id,
+            page_limit=page_limit,
+            report=report,
+            next_token=next_token,
+            ahead=ahead,
+            pool=pool,
+        )
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _pull(
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    client: PartnerClient,
+    collection: dict[str, Any],
+    limit: int | None,
+    progress: Progress | None,
+    stop: threading.Event | None,
+    partner: str,
+    collection_id: str,
+    page_limit: int,
+    report: SyncReport,
+    next_token: str | None,
+    ahead: Future[Page] | None,
+    pool: ThreadPoolExecutor,
+) -> SyncReport:
     while stop is None or not stop.is_set():
         with transaction(sessions) as session:
             added_after = _cursor(session, partner, collection_id).added_after
         try:
-            page = client.page(collection_id, added_after, next_token, page_limit)
+            # The next page is fetched while this one is stored (the partner works meanwhile).
+            if ahead is None:
+                ahead = pool.submit(
+                    fetch_page, client, collection_id, added_after, next_token, page_limit
+                )
+            page = ahead.result()
+            ahead = None
         except BadPage as bad:
+            ahead = None
             next_token = None
             if page_limit > 1:
                 # Narrow the page until the one object that spoils it stands alone.
@@ -690,12 +899,15 @@ def pull_collection(
             report.outcome.quarantined += 1
             page_limit = limit or settings.exchange_page_size
             continue
+        if page.more and page.objects:
+            following = page.last if page.last and page.last > added_after else added_after
+            ahead = pool.submit(fetch_page, client, collection_id, following, page.next, page_limit)
         with transaction(sessions) as session:
             cursor = _cursor(session, partner, collection_id)
             ingest = Ingest(
                 session=session, settings=settings, partner=partner, collection_id=collection_id
             )
-            outcome = ingest.objects(page.objects)
+            outcome = ingest.objects(page.objects, page.checks)
             if page.last and page.last > cursor.added_after:
                 cursor.added_after = page.last
             cursor.pulled += len(page.objects)
@@ -778,6 +990,9 @@ def _events(config: PartnerConfig, settings: Settings) -> Iterator[str]:
             for line in response.iter_lines():
                 if line.startswith("event:"):
                     yield line.split(":", 1)[1].strip()
+                elif line.startswith(": connected"):
+                    # Whatever was published while no stream was open is pulled now.
+                    yield "connected"
     except httpx.HTTPError as error:
         raise PartnerDown(str(error)) from None
     finally:
@@ -859,7 +1074,8 @@ class Worker:
                         return
             except Exception:
                 failures += 1
-            self.stop.wait(backoff(failures, self.settings.sync_backoff_max_seconds))
+            if failures:
+                self.stop.wait(backoff(failures, self.settings.sync_backoff_max_seconds))
 
 
 def run_forever(
