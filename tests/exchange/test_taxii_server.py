@@ -202,3 +202,46 @@ def test_the_stream_tells_a_partner_only_of_what_it_may_receive(node: tuple) -> 
         assert "objects" not in fresh
         text = client.get(base, params={"limit": 1000, "match[type]": "report"}).text
     assert shared in text and "Stream secret USA" not in text
+
+
+def test_a_partner_posts_an_envelope_through_the_official_client(node: tuple) -> None:
+    """POST to a collection that accepts objects: a status resource, each object stored or
+    quarantined with its reason."""
+    world, server, collection_id, token = node
+    from taxii2client.v21 import Collection
+
+    from exchange_nodes import BearerAuth as Auth
+
+    good = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": "identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "created": "2026-05-01T12:00:00.000Z",
+        "modified": "2026-05-01T12:00:00.000Z",
+        "name": "A partner's identity",
+        "identity_class": "organization",
+        "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"],
+    }
+    unknown = dict(
+        good,
+        id="identity--2f0b8b51-0d0c-4b5c-9f0e-9b1c1b1b1b1b",
+        object_marking_refs=["marking-definition--11111111-2222-4333-8444-555555555555"],
+    )
+    url = f"{server.url}/taxii2/vinculo/collections/{collection_id}/"
+    status = Collection(url, auth=Auth(token)).add_objects(
+        {"objects": [good, unknown]}, wait_for_completion=False
+    )
+    assert status.status == "complete"
+    assert (status.total_count, status.success_count, status.failure_count) == (2, 1, 1)
+    assert status.failures[0]["id"] == unknown["id"]
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        again = client.get(f"{server.url}/taxii2/vinculo/status/{status.id}/")
+        assert again.status_code == 200 and again.json()["success_count"] == 1
+    with world.store.sessions() as session:
+        from sqlalchemy import select
+
+        from vinculo.exchange.models import QuarantinedObject, ReceivedObject
+
+        assert session.get(ReceivedObject, good["id"]).partner == "mx"
+        reasons = session.execute(select(QuarantinedObject.reason)).scalars().all()
+        assert "unknown marking" in reasons
