@@ -1168,9 +1168,10 @@ MISSING_PAIR = 987_654_321
 @probe
 def api_resolve(world: World, view: View, clients: Clients) -> None:
     mine = view.pairs(world)
-    queued = walk(clients.api, view, "/api/v1/resolve/queue")
-    expected = {(p.left_id, p.right_id) for p in mine if p.judgement in ("pending", "unsure")}
-    assert {(q["left_id"], q["right_id"]) for q in queued} == expected, view.account.username
+    for show, judgements in resolve_service.LISTS.items():
+        listed = walk(clients.api, view, "/api/v1/resolve/queue", show=show)
+        expected = {(p.left_id, p.right_id) for p in mine if p.judgement in judgements}
+        assert {(q["left_id"], q["right_id"]) for q in listed} == expected, (show, view)
     missing = clients.api.get(f"/api/v1/resolve/pairs/{MISSING_PAIR}")
     assert missing.status_code == 404
     for pair in world.pairs:
@@ -1194,13 +1195,14 @@ def api_match(world: World, view: View, clients: Clients) -> None:
 
 @probe
 def page_resolve(world: World, view: View, clients: Clients) -> None:
-    listed = clients.page.get("/resolve")
-    assert listed.status_code == 200
-    assert_no_secret(view, listed)
     mine = view.pairs(world)
-    queued = {p.id for p in mine if p.judgement in ("pending", "unsure")}
-    shown = {int(i) for i in re.findall(r'href="/resolve/pairs/(\d+)"', listed.text)}
-    assert shown == queued, view.account.username
+    for show, judgements in resolve_service.LISTS.items():
+        listed = clients.page.get("/resolve", params={"show": show})
+        assert listed.status_code == 200
+        assert_no_secret(view, listed)
+        expected = {p.id for p in mine if p.judgement in judgements}
+        shown = {int(i) for i in re.findall(r'href="/resolve/pairs/(\d+)"', listed.text)}
+        assert shown == expected, (show, view.account.username)
     missing = clients.page.get(f"/resolve/pairs/{MISSING_PAIR}")
     assert missing.status_code == 404
     for pair in world.pairs:

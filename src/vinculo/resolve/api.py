@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -33,9 +33,15 @@ def queue(
     actor: ApiActor,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
+    show: Annotated[
+        Literal["queue", "merged", "rejected"],
+        Query(description="queue: waiting for review; merged; rejected"),
+    ] = "queue",
 ) -> PairList:
-    """Pairs in the uncertain band, or marked unsure, most likely first."""
-    page = service.review_queue(session=session, actor=actor, cursor=cursor, limit=limit)
+    """Pairs in the uncertain band or marked unsure (or, with `show`, merged or rejected)."""
+    page = service.review_queue(
+        session=session, actor=actor, judgements=service.LISTS[show], cursor=cursor, limit=limit
+    )
     return PairList(
         items=[
             PairSummaryRead(

@@ -28,7 +28,9 @@ from vinculo.resolve.models import (
     ANALYST,
     AUTO,
     MERGED,
+    NO_MATCH,
     PENDING,
+    UNSURE,
     ResolutionDecision,
     ResolutionEvidence,
     ResolutionPair,
@@ -204,6 +206,9 @@ def labels(*, session: Session) -> list[tuple[str, str, bool]]:
 
 
 # --- reading pairs back ------------------------------------------------------------------
+
+# What each list of pairs holds: waiting for an analyst, or merged into one identity.
+LISTS = {"queue": (PENDING, UNSURE), "merged": MERGED, "rejected": (NO_MATCH,)}
 
 
 @dataclass

@@ -4,7 +4,7 @@ the run. What they show is only what the services let the reader see."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
@@ -88,11 +88,14 @@ def queue_page(
     actor: PageActor,
     cursor: str | None = None,
     ran: str | None = None,
+    show: Literal["queue", "merged", "rejected"] = "queue",
 ) -> Response:
     if not actor.signed_in:
         return _sign_in_first(request)
-    page = service.review_queue(session=session, actor=actor, cursor=cursor)
-    return _page(request, "resolve/queue.html", actor, page=page, ran=ran)
+    page = service.review_queue(
+        session=session, actor=actor, judgements=service.LISTS[show], cursor=cursor
+    )
+    return _page(request, "resolve/queue.html", actor, page=page, ran=ran, listing=show)
 
 
 @router.post("/resolve/run", response_class=HTMLResponse)
