@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from vinculo import vocab
@@ -82,7 +83,12 @@ def statements_of(m: Markings) -> list[str]:
 
 
 def marking_refs(m: Markings) -> list[str]:
-    return [TLP2_IDS[m.tlp], *(statement_id(t) for t in statements_of(m))]
+    return list(_marking_refs(m))
+
+
+@lru_cache(maxsize=4096)
+def _marking_refs(m: Markings) -> tuple[str, ...]:
+    return (TLP2_IDS[m.tlp], *(statement_id(t) for t in statements_of(m)))
 
 
 def definitions_for(m: Markings) -> list[dict[str, Any]]:

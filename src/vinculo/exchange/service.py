@@ -385,6 +385,7 @@ class _Writer:
         self.collection = collection
         self.clock = clock
         self.rows: list[dict[str, Any]] = []
+        self.written = 0
 
     def latest(self, keys: Sequence[str]) -> dict[str, _Latest]:
         found: dict[str, _Latest] = {}
@@ -465,6 +466,7 @@ class _Writer:
 
     def flush(self) -> int:
         count = len(self.rows)
+        self.written += count
         if self.rows:
             self.session.execute(insert(ExchangeObject), self.rows)
             self.rows = []
@@ -759,7 +761,8 @@ def publish(*, session: Session, settings: Settings) -> int:
                 dirty_entities.add(item)
                 dirty_reports.add(item)
     written = 0
-    if found:
+    unbuilt = [c for c in found if not _state(session, f"built:{c.id}")]
+    if found and (dirty_entities or dirty_reports or unbuilt):
         marks = {row.id: row.to_markings() for row in session.execute(select(MarkingRow)).scalars()}
         clock = _Clock(_state(session, "last_date_added"))
         received = _received_reports(session)
@@ -777,12 +780,11 @@ def publish(*, session: Session, settings: Settings) -> int:
                 reports = {r.id for r in session.execute(select(Report.id))}
                 _set_state(session, built_key, "1")
             # Reports first, so a partner pulling mid-way meets a report before its entities.
-            before = count_written(session, collection.id)
             builder.reports(sorted(reports), received)
             builder.entities(sorted(entities))
             builder.statics()
             builder.writer.flush()
-            written += count_written(session, collection.id) - before
+            written += builder.writer.written
             _queue(session, builder.pending)
         _set_state(
             session,

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from followthemoney import model
@@ -42,6 +43,7 @@ def timestamp(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
+@lru_cache(maxsize=8192)
 def parse_timestamp(text: str) -> datetime:
     """A STIX timestamp as a naive UTC datetime (ValueError if it is not one)."""
     if not text.endswith("Z") or "T" not in text:

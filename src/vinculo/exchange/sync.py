@@ -160,16 +160,9 @@ def _markings(data: Any, nation: str) -> Markings:
 
 
 def _markings_key(data: Any) -> str:
-    """A cheap key for a markings object as received (equal objects, equal keys)."""
-    if not isinstance(data, dict):
-        return ""
-    parts = []
-    for name in ("tlp", "originator", "rel_to", "orcon", "groups", "recipients", "shared_with"):
-        value = data.get(name)
-        parts.append("\x1f".join(map(str, value)) if isinstance(value, list) else repr(value))
-    if len(data) > 7:
-        return ""
-    return "\x1e".join(parts)
+    """A cheap key for a markings object as received: its text as Python writes it (the same
+    markings written in another key order only miss the cache)."""
+    return repr(data) if isinstance(data, dict) and len(data) <= 8 else ""
 
 
 def _check_markings_json(data: Any, nation: str) -> Markings:
