@@ -159,6 +159,21 @@ def test_a_hidden_object_answers_as_a_missing_one(node: tuple) -> None:
         assert refused.headers["content-type"].startswith("application/taxii+json")
 
 
+def test_every_serving_to_the_partner_is_a_dissemination_record(node: tuple) -> None:
+    world, server, collection_id, token = node
+    all_objects(server.url, token, collection_id)
+    from sqlalchemy import select
+
+    from vinculo.security.dissemination import Dissemination
+
+    with world.store.sessions() as session:
+        rows = session.execute(select(Dissemination)).scalars().all()
+    sent = [r for r in rows if r.recipient == "node:mx" and r.channel == "taxii"]
+    assert sent and all(r.sender == "node:us" for r in sent)
+    items = set().union(*(json.loads(r.ids) for r in sent))
+    assert world.reports["shared"] in items and world.reports["usa_only"] not in items
+
+
 def test_the_partner_token_reads_nothing_of_the_api(node: tuple) -> None:
     _world, server, _collection_id, token = node
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
