@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import anyio
@@ -26,7 +27,6 @@ from vinculo.exchange.models import ExchangeCollection, ExchangeObject, StatusRe
 from vinculo.exchange.service import Query, Reader
 from vinculo.exchange.stix import MEDIA_TYPE
 from vinculo.i18n import N_
-from vinculo.pagination import decode_cursor, encode_cursor
 from vinculo.security.markings import Actor
 from vinculo.security.models import User
 from vinculo.security.service import actor_for, authenticate, token_for
@@ -219,7 +219,7 @@ def query_of(request: Request, settings: Settings, *, versions: str = "last") ->
             raise InvalidInput(N_("not a valid number"), field="limit")
         limit = min(limit, settings.exchange_page_size)
     next_token = params.get("next")
-    after = decode_cursor(next_token) if next_token else None
+    after = decode_next(next_token) if next_token else ""
     added_after = params.get("added_after")
     if added_after:
         _check_timestamp(added_after, "added_after")
@@ -233,9 +233,26 @@ def query_of(request: Request, settings: Settings, *, versions: str = "last") ->
         types=_split(params.get("match[type]")),
         versions=asked_versions,
         spec_versions=_split(params.get("match[spec_version]")),
-        after_seq=after or 0,
+        after_added=after,
         limit=limit,
     )
+
+
+def encode_next(date_added: str) -> str:
+    """The `next` token: where the page ended, opaque to the client."""
+    return base64.urlsafe_b64encode(f"n1:{date_added}".encode()).decode().rstrip("=")
+
+
+def decode_next(token: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        prefix, _, date_added = text.partition(":")
+        if prefix != "n1":
+            raise ValueError(text)
+        datetime.strptime(date_added, "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        raise InvalidInput(N_("the cursor is not valid"), field="next") from None
+    return date_added
 
 
 def _check_timestamp(text: str, field: str) -> None:
@@ -340,7 +357,7 @@ def _envelope(rows: list[ExchangeObject], more: bool, headers: dict[str, str]) -
     to write it out again cost more than everything else of a page."""
     head: dict[str, Any] = {"more": more}
     if more and rows:
-        head["next"] = encode_cursor(rows[-1].seq)
+        head["next"] = encode_next(rows[-1].date_added)
     text = json.dumps(head, separators=(",", ":"))
     if rows:
         text = text[:-1] + ',"objects":[' + ",".join(r.payload for r in rows) + "]}"
@@ -428,7 +445,7 @@ def get_versions(
         )
         body: dict[str, Any] = {"more": more, "versions": [r.modified for r in rows]}
         if more:
-            body["next"] = encode_cursor(rows[-1].seq)
+            body["next"] = encode_next(rows[-1].date_added)
         return taxii(body, headers=_page_headers(rows))
 
     return guarded(request, session, settings, answer)
@@ -454,7 +471,7 @@ def get_manifest(
         )
         body: dict[str, Any] = {"more": more}
         if more and rows:
-            body["next"] = encode_cursor(rows[-1].seq)
+            body["next"] = encode_next(rows[-1].date_added)
         if rows:
             body["objects"] = [
                 {

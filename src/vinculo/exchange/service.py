@@ -210,7 +210,7 @@ class Query:
     types: list[str] = field(default_factory=list)
     versions: list[str] = field(default_factory=lambda: ["last"])
     spec_versions: list[str] = field(default_factory=list)
-    after_seq: int = 0
+    after_added: str = ""  # from `next`: the date_added of the last object served
     limit: int = 1000
 
 
@@ -253,8 +253,6 @@ def read_objects(
     there are more."""
     allowed = reader.allowed_markings(session, settings, collection)
     base = select(ExchangeObject).where(ExchangeObject.collection_id == collection.id)
-    if q.added_after:
-        base = base.where(ExchangeObject.date_added > q.added_after)
     if q.ids:
         base = base.where(ExchangeObject.stix_id.in_(q.ids))
     if q.types:
@@ -263,18 +261,22 @@ def read_objects(
         base = base.where(ExchangeObject.spec_version.in_(q.spec_versions))
     base = _version_filter(base, q.versions)
     out: list[ExchangeObject] = []
-    after = q.after_seq
+    after = max(q.added_after or "", q.after_added)
     batch = max(q.limit + 1, 100)
+    # date_added is strictly increasing: ordered and bounded by it, a page is read straight
+    # from the (collection, date_added) index, however far into the collection it lies.
     while len(out) <= q.limit:
         rows = list(
             session.execute(
-                base.where(ExchangeObject.seq > after).order_by(ExchangeObject.seq).limit(batch)
+                base.where(ExchangeObject.date_added > after)
+                .order_by(ExchangeObject.date_added)
+                .limit(batch)
             ).scalars()
         )
         if not rows:
             break
         out.extend(r for r in rows if may_read(r, allowed))
-        after = rows[-1].seq
+        after = rows[-1].date_added
         if len(rows) < batch:
             break
     return out[: q.limit], len(out) > q.limit
