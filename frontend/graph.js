@@ -4,10 +4,12 @@
 // from /network/ego.json, which the server builds from what the reader may see.
 import Graph from "graphology";
 import Sigma from "sigma";
+import { EdgeLineProgram, NodePointProgram } from "sigma/rendering";
 
+// Community colours; no pure red among them: red marks the entities a disruption removes.
 const PALETTE = [
-  "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
-  "#e377c2", "#17becf", "#bcbd22", "#393b79", "#ad494a", "#637939",
+  "#1f77b4", "#6b4c9a", "#2ca02c", "#ff7f0e", "#17becf", "#8c564b",
+  "#e377c2", "#bcbd22", "#393b79", "#b15928", "#637939", "#e7ba52",
 ];
 const SCHEMA_COLOURS = {
   Person: "#1f77b4",
@@ -27,6 +29,11 @@ const REMOVED = "#c62828";
 const EDGE = "#c5cad1";
 const EDGE_STRONG = "#5f6b7a";
 const METRICS = ["betweenness", "pagerank", "degree", "eigenvector"];
+// Above this many nodes the drawing gets lighter: nodes as GL points and links as one-pixel
+// lines, and no links or labels while the reader drags or zooms. Without a GPU (software
+// WebGL) sigma's anti-aliased circle shader made a 2,000-node frame take ~100 ms; points
+// took ~20 ms (tests/network/test_network_browser.py measures it).
+const LARGE = 1000;
 
 function fold(text) {
   return (text || "").normalize("NFD").replace(/\p{Diacritic}/gu, "").toLowerCase();
@@ -71,11 +78,24 @@ class NetworkView {
     this.graph = new Graph({ type: "undirected", multi: false, allowSelfLoops: false });
     this.add(data, null);
     this.resize();
+    const large = this.graph.order > LARGE;
     this.renderer = new Sigma(this.graph, container, {
+      ...(large
+        ? {
+            defaultNodeType: "point",
+            nodeProgramClasses: { point: NodePointProgram },
+            defaultEdgeType: "line",
+            edgeProgramClasses: { line: EdgeLineProgram },
+          }
+        : {}),
+      hideEdgesOnMove: large,
+      hideLabelsOnMove: large,
       renderEdgeLabels: false,
       labelDensity: 0.08,
       labelGridCellSize: 80,
-      labelRenderedSizeThreshold: 9,
+      // A small graph (a path, an ego network) names every node; a large one the bigger ones.
+      labelRenderedSizeThreshold: this.graph.order < 80 ? 0 : 9,
+      stagePadding: this.graph.order < 80 ? 80 : 30,
       zIndex: true,
       minCameraRatio: 0.03,
       maxCameraRatio: 4,
@@ -128,10 +148,12 @@ class NetworkView {
     if (around && this.graph.hasNode(around) && fresh.length) {
       // New neighbours on a ring around the node they were expanded from: the rest of the
       // drawing stays where the reader left it.
+      // A sunflower spiral: evenly spread however many there are.
       const centre = this.graph.getNodeAttributes(around);
-      const radius = this.extent() * 0.06;
+      const step = this.extent() * 0.05;
       fresh.forEach((id, i) => {
-        const angle = (2 * Math.PI * i) / fresh.length;
+        const angle = i * 2.39996;
+        const radius = step * (1.5 + Math.sqrt(i + 1));
         this.graph.mergeNodeAttributes(id, {
           x: centre.x + radius * Math.cos(angle),
           y: centre.y + radius * Math.sin(angle),
@@ -214,7 +236,8 @@ class NetworkView {
     const focus = this.focus();
     if (focus) {
       if (node === focus || this.graph.areNeighbors(node, focus)) {
-        out.forceLabel = true;
+        // Every neighbour named, unless so many that the names would pile up.
+        out.forceLabel = node === focus || this.graph.degree(focus) <= 20;
         out.zIndex = 1;
       } else {
         out.color = DIM;
@@ -342,6 +365,7 @@ class NetworkView {
         this.status(s.too_large_ego);
       } else {
         const fresh = this.add(payload, node);
+        this.renderer.setSetting("labelRenderedSizeThreshold", this.graph.order < 80 ? 0 : 9);
         this.renderer.refresh();
         this.status((s.expanded || "").replace("{n}", fresh.length));
         this.drawLegend();

@@ -211,3 +211,24 @@ def test_change_between_two_periods() -> None:
 def test_not_found_for_missing() -> None:
     with pytest.raises(NotFound):
         find_node(line_graph(), "nobody-at-all", "target")
+
+
+def test_large_graphs_use_igraphs_own_leiden_deterministically(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vinculo.network import analysis
+
+    monkeypatch.setattr(analysis, "LEIDENALG_LIMIT", 10)
+    g = nx.connected_caveman_graph(5, 6)
+    one = analyze(from_networkx(g), seed=3)
+    two = analyze(from_networkx(g), seed=3)
+    assert [one.metrics[str(n)].community for n in g] == [two.metrics[str(n)].community for n in g]
+    assert one.summary.communities == 5
+    assert one.summary.modularity == pytest.approx(
+        nx.community.modularity(
+            g,
+            [{n for n in g if one.metrics[str(n)].community == c} for c in range(5)],
+        )
+    )
+    assert analysis.sample_sources(1_000_000) == analysis.MIN_SOURCES
+    assert analysis.sample_sources(5_000) == analysis.SAMPLE_SOURCES

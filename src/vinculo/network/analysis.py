@@ -9,6 +9,7 @@ distance); PageRank and Leiden use them.
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -17,9 +18,16 @@ import leidenalg
 
 from vinculo.network.build import Graph
 
-# Above this many nodes `analyze` samples betweenness sources instead of using all of them.
+# Above this many nodes `analyze` samples betweenness sources instead of using all of them:
+# SAMPLE_SOURCES, fewer on a graph so large that each source's search is slow (a budget of
+# SAMPLE_WORK edge visits, never under MIN_SOURCES).
 EXACT_BETWEENNESS_LIMIT = 20_000
 SAMPLE_SOURCES = 256
+MIN_SOURCES = 64
+SAMPLE_WORK = 64_000_000
+LEIDENALG_LIMIT = 200_000
+# igraph draws its random numbers from one generator for the whole process.
+_IGRAPH_RNG = threading.Lock()
 DAMPING = 0.85
 
 
@@ -160,16 +168,33 @@ def eigenvector(indexed: Indexed) -> list[float]:
 
 
 def communities(indexed: Indexed, *, seed: int = 0) -> tuple[list[int], float]:
-    """Leiden communities maximising modularity (weighted), numbered largest first."""
+    """Leiden communities maximising modularity (weighted), numbered largest first.
+
+    leidenalg up to LEIDENALG_LIMIT linked pairs; above it igraph's own implementation of the
+    same algorithm (Traag's, in igraph's C core), which found communities of the same
+    modularity six times faster on a million links (bench/network.py, docs/benchmarks.md).
+    """
     g = indexed.g
     if g.ecount() == 0:
         # No link, no modularity to speak of (leidenalg gives NaN): each node alone.
         return list(range(g.vcount())), 0.0
-    weights = "weight"
-    partition = leidenalg.find_partition(
-        g, leidenalg.ModularityVertexPartition, weights=weights, seed=seed, n_iterations=2
-    )
-    membership = list(partition.membership)
+    if g.ecount() <= LEIDENALG_LIMIT:
+        partition = leidenalg.find_partition(
+            g, leidenalg.ModularityVertexPartition, weights="weight", seed=seed, n_iterations=2
+        )
+        membership = list(partition.membership)
+        modularity = float(partition.modularity)
+    else:
+        with _IGRAPH_RNG:
+            ig.set_random_number_generator(random.Random(seed))
+            try:
+                found = g.community_leiden(
+                    objective_function="modularity", weights="weight", n_iterations=2
+                )
+            finally:
+                ig.set_random_number_generator(random)
+        membership = list(found.membership)
+        modularity = float(g.modularity(membership, weights="weight"))
     sizes: dict[int, int] = {}
     first: dict[int, int] = {}
     for vertex, community in enumerate(membership):
@@ -177,7 +202,12 @@ def communities(indexed: Indexed, *, seed: int = 0) -> tuple[list[int], float]:
         first.setdefault(community, vertex)
     order = sorted(sizes, key=lambda c: (-sizes[c], first[c]))
     renumber = {old: new for new, old in enumerate(order)}
-    return [renumber[c] for c in membership], float(partition.modularity)
+    return [renumber[c] for c in membership], modularity
+
+
+def sample_sources(edges: int) -> int:
+    """How many sources to sample betweenness from on a graph of `edges` linked pairs."""
+    return max(MIN_SOURCES, min(SAMPLE_SOURCES, SAMPLE_WORK // max(edges, 1)))
 
 
 def analyze(
@@ -194,7 +224,7 @@ def analyze(
     g = indexed.g
     n = g.vcount()
     if samples is None and n > exact_limit:
-        samples = SAMPLE_SOURCES
+        samples = sample_sources(g.ecount())
     between, how = betweenness(indexed, samples=samples, seed=seed)
     ranks = pagerank(indexed)
     eigen = eigenvector(indexed)

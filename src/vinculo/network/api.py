@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from vinculo.network import service
-from vinculo.network.analysis import Window
+from vinculo.network.analysis import Window, analyze
 from vinculo.network.disrupt import MAX_K
 from vinculo.network.paths import MAX_HOPS, MAX_PATHS
 from vinculo.network.schemas import ChangesRead, DisruptionRead, GraphRead, PathsRead
@@ -119,7 +119,7 @@ def path(
             }
             for p in result.paths
         ],
-        "graph": payload(result.graph, None, actor.locale),
+        "graph": payload(result.graph, analyze(result.graph, structure=False), actor.locale),
     }
 
 

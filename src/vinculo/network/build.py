@@ -36,13 +36,11 @@ from followthemoney.schema import Schema
 from followthemoney.types import registry
 from rigour.langs import LangStr
 from rigour.names.pick import pick_lang_name
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
 from vinculo.intel.ftm import Where, check_entity
-from vinculo.intel.models import StatementRow
 
 MENTION = "mention"
 # A report naming more entities than this (a bulk listing, not an observation that these
@@ -52,7 +50,9 @@ MENTION_CAP = 50
 POINT_PROPS = frozenset({"date"})
 
 
-@dataclass(frozen=True, slots=True)
+# Plain slotted classes, not frozen: a million links are made per load, and a frozen
+# dataclass pays for object.__setattr__ on every field.
+@dataclass(slots=True)
 class Node:
     id: str
     schema: str
@@ -61,7 +61,7 @@ class Node:
     members: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Edge:
     source: str
     target: str
@@ -216,17 +216,30 @@ def caption(schema: Schema, props: Mapping[str, Sequence[str]]) -> str:
     return str(schema.label)
 
 
+@cache
+def _temporal(schema: Schema) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """(start props, end props, dated?) of a schema: only Intervals date their links."""
+    return (
+        tuple(sorted(schema.temporal_start)),
+        tuple(sorted(schema.temporal_end)),
+        schema.is_a("Interval"),
+    )
+
+
 def _dates(schema: Schema, props: Mapping[str, Sequence[str]]) -> tuple[str | None, str | None]:
-    if not schema.is_a("Interval"):
+    starts_props, ends_props, dated = _temporal(schema)
+    if not dated:
         return None, None
     starts: list[str] = []
     points: list[str] = []
-    for name in sorted(schema.temporal_start):
-        values = props.get(name, ())
+    for name in starts_props:
+        values = props.get(name)
+        if not values:
+            continue
         starts.extend(values)
         if name in POINT_PROPS:
             points.extend(values)
-    ends = [v for name in sorted(schema.temporal_end) for v in props.get(name, ())]
+    ends = [v for name in ends_props for v in props.get(name, ())]
     start = min(starts) if starts else None
     if ends:
         return start, max(ends)
@@ -277,7 +290,7 @@ def build_graph(
         is_node, links = _links(record)
         if is_node:
             nodes[record.id] = Node(
-                record.id, record.schema.name, caption(record.schema, record.props)
+                record.id, record.schema.name, caption(record.schema, record.props), (record.id,)
             )
         candidates.extend(links)
     nodes, id_map = _collapse(nodes, canonical or {})
@@ -302,15 +315,16 @@ def _collapse(
 ) -> tuple[dict[str, Node], dict[str, str]]:
     """Nodes of one resolved identity as one node; entity id -> node id for every member."""
     groups: dict[str, list[str]] = defaultdict(list)
+    if not canonical:
+        return nodes, {entity_id: entity_id for entity_id in nodes}
     for entity_id in nodes:
         groups[canonical.get(entity_id, entity_id)].append(entity_id)
     out: dict[str, Node] = {}
     id_map: dict[str, str] = {}
     for root, members in groups.items():
         if len(members) == 1:
-            only = nodes[members[0]]
-            out[only.id] = Node(only.id, only.schema, only.caption, (only.id,))
-            id_map[only.id] = only.id
+            out[members[0]] = nodes[members[0]]
+            id_map[members[0]] = members[0]
             continue
         members.sort()
         # The node is named after the canonical record when the actor sees it, else after the
@@ -349,77 +363,109 @@ def _mention_edges(mentions: Mapping[str, Sequence[str]], id_map: Mapping[str, s
 
 
 def store_records(
-    *, session: Session, visible: Sequence[int], batch: int = 20_000
-) -> tuple[list[Record], dict[str, list[str]]]:
+    *, session: Session, visible: Sequence[int], batch: int = 50_000
+) -> tuple[Iterator[Record], dict[str, list[str]]]:
     """Records built from the statements whose marking ids are in `visible` (and nothing
-    else), and report id -> entities it names. One pass in storage order, through the driver.
+    else), one entity at a time, and report id -> entities it names (filled in as the
+    records are read).
 
     Only what the graph needs is read: id statements (schema, reports), entity references,
-    dates and caption properties. Statements of one id under clashing schemata are reconciled
-    as `vinculo.intel.ftm.assemble` does: the first schema and those that fit it.
+    dates and caption properties, in entity order, so each entity is finished as soon as its
+    last statement is read and a million of them never sit in memory at once. Statements of
+    one id under clashing schemas are reconciled as `vinculo.intel.ftm.assemble` does: the
+    first schema (in storage order) and those that fit it. Rows come through the driver's
+    own cursor (a server-side one on PostgreSQL): SQLAlchemy's row objects cost more than
+    the rest of the load at a million statements.
     """
-    if not visible:
-        return [], {}
-    captions = sorted(caption_props())
-    query = (
-        select(
-            StatementRow.entity_id,
-            StatementRow.schema,
-            StatementRow.prop,
-            StatementRow.value,
-            StatementRow.id,
-            StatementRow.report_id,
-        )
-        .where(
-            StatementRow.marking_id.in_(list(visible)),
-            or_(
-                StatementRow.prop_type.in_(("id", "entity", "date")),
-                StatementRow.prop.in_(captions),
-            ),
-        )
-        .order_by(StatementRow.seq)
-        .execution_options(yield_per=batch)
-    )
-    rows_of: dict[str, list[tuple[str, str, str, str]]] = {}
     mentions: dict[str, list[str]] = defaultdict(list)
-    result = session.execute(query)
-    for entity_id, schema, prop, value, statement_id, report_id in result:
-        rows = rows_of.get(entity_id)
-        if rows is None:
-            rows = rows_of[entity_id] = []
-        if prop == "id":
-            if report_id is not None:
-                mentions[report_id].append(entity_id)
-            rows.append((schema, prop, "", ""))
-            continue
-        rows.append((schema, prop, value, statement_id))
-    records = []
-    for entity_id, rows in rows_of.items():
-        record = _record(entity_id, rows)
-        if record is not None:
-            records.append(record)
-    return records, dict(mentions)
+    if not visible:
+        return iter(()), mentions
+    return _scan(session, list(visible), batch, mentions), mentions
 
 
-def _record(entity_id: str, rows: list[tuple[str, str, str, str]]) -> Record | None:
-    names = list(dict.fromkeys(r[0] for r in rows))
+def _scan(
+    session: Session, visible: list[int], batch: int, mentions: dict[str, list[str]]
+) -> Iterator[Record]:
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    captions = sorted(caption_props())
+    sql = (
+        "SELECT entity_id, schema, prop, value, id, report_id, seq FROM statements "
+        f"WHERE marking_id IN ({', '.join([mark] * len(visible))}) "
+        "AND (prop_type IN ('id', 'entity', 'date') "
+        f"OR prop IN ({', '.join([mark] * len(captions))})) ORDER BY entity_id"
+    )
+    raw = connection.connection
+    named = connection.dialect.name == "postgresql"
+    cursor = raw.cursor(name="vinculo_network") if named else raw.cursor()
+    current: str | None = None
+    rows: list[tuple[Any, ...]] = []
     try:
-        schema = _schema(names[0])
-        for name in names[1:]:
-            schema = model.common_schema(schema, name)
-    except InvalidData:
-        first = _schema(names[0])
-        fitting = [n for n in names if _fits(first, n)]
-        schema = first
-        for name in fitting[1:]:
-            schema = model.common_schema(schema, name)
-        rows = [r for r in rows if r[0] in fitting]
-    collected: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for _schema_name, prop, value, statement_id in rows:
-        if prop != "id" and schema.get(prop) is not None:
-            collected[prop].append((statement_id, value))
-    # Values in statement-id order: the order followthemoney picks a caption in.
-    props = {p: [v for _k, v in sorted(found)] for p, found in collected.items()}
+        cursor.execute(sql, (*visible, *captions))
+        while True:
+            chunk = cursor.fetchmany(batch)
+            if not chunk:
+                break
+            for row in chunk:
+                if row[5] is not None and row[2] == "id":
+                    mentions[row[5]].append(row[0])
+                if row[0] == current:
+                    rows.append(row)
+                    continue
+                if rows:
+                    yield _record(rows)
+                current, rows = row[0], [row]
+        if rows:
+            yield _record(rows)
+    finally:
+        cursor.close()
+
+
+@cache
+def _prop_names(schema: Schema) -> frozenset[str]:
+    return frozenset(schema.properties)
+
+
+def _record(rows: list[tuple[Any, ...]]) -> Record:
+    """One entity from its rows (entity id, schema, prop, value, statement id, report id,
+    seq)."""
+    entity_id = rows[0][0]
+    first = rows[0][1]
+    if any(r[1] != first for r in rows):
+        rows = sorted(rows, key=lambda r: r[6])  # the first schema is the first stored
+        names = list(dict.fromkeys(r[1] for r in rows))
+        try:
+            schema = _schema(names[0])
+            for name in names[1:]:
+                schema = model.common_schema(schema, name)
+        except InvalidData:
+            head = _schema(names[0])
+            fitting = [n for n in names if _fits(head, n)]
+            schema = head
+            for name in fitting[1:]:
+                schema = model.common_schema(schema, name)
+            rows = [r for r in rows if r[1] in fitting]
+    else:
+        schema = _schema(first)
+    known = _prop_names(schema)
+    props: dict[str, list[str]] = {}
+    several: set[str] | None = None
+    for row in rows:
+        prop = row[2]
+        if prop == "id" or prop not in known:
+            continue
+        values = props.get(prop)
+        if values is None:
+            props[prop] = [row[3]]
+        else:
+            values.append(row[3])
+            if several is None:
+                several = set()
+            several.add(prop)
+    if several:
+        # Several values in statement-id order: the order followthemoney picks a caption in.
+        for prop in several & caption_props():
+            props[prop] = [v for _k, v in sorted((r[4], r[3]) for r in rows if r[2] == prop)]
     return Record(entity_id, schema, props)
 
 

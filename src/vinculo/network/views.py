@@ -18,7 +18,7 @@ from vinculo.i18n import N_, gettext
 from vinculo.intel.views import Show, property_label, schema_label
 from vinculo.network import export as exports
 from vinculo.network import service
-from vinculo.network.analysis import Analysis, to_igraph
+from vinculo.network.analysis import Analysis, analyze, to_igraph
 from vinculo.network.build import MENTION, Edge, Graph
 from vinculo.network.paths import MAX_HOPS, MAX_PATHS, Ambiguous
 from vinculo.network.service import Filters
@@ -357,10 +357,9 @@ def path_page(
     if result is not None:
         data = payload(
             result.graph,
-            None,
+            analyze(result.graph, structure=False),
             locale,
             highlight=[result.source, result.target],
-            center=result.source,
         )
     through_choices = [
         (s, schema_label(s, locale))
