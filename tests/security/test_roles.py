@@ -177,6 +177,10 @@ def try_accounts(c: httpx.Client, server: LiveServer, world: World, role: str) -
     return c.post("/api/v1/accounts/fgr.mp1/unlock").status_code
 
 
+def try_release(c: httpx.Client, server: LiveServer, world: World, role: str) -> int:
+    return c.get("/api/v1/exchange/releases").status_code
+
+
 ATTEMPTS: dict[str, Callable[[httpx.Client, LiveServer, World, str], int]] = {
     "file_report": try_file_report,
     "import": try_import,
@@ -185,6 +189,7 @@ ATTEMPTS: dict[str, Callable[[httpx.Client, LiveServer, World, str], int]] = {
     "audit": try_audit,
     "accounts": try_accounts,
     "resolve": try_resolve,
+    "release": try_release,
 }
 SUCCESS = {"file_report": 201}
 
