@@ -317,6 +317,11 @@ class NetworkView {
         { href: `/network/path?source=${encodeURIComponent(node)}`, class: "path-from" },
         s.path_from,
       ),
+      element(
+        "a",
+        { href: `/network?center=${encodeURIComponent(node)}&hops=2`, class: "centre-here" },
+        s.centre,
+      ),
     );
     this.panel.append(actions);
     const links = element("ul", { class: "graph-links" });

@@ -118,6 +118,8 @@ def test_schema_and_link_filters(graph: Graph) -> None:
     assert links(people) == {("p2", "p3", "Call")}
     legal = graph.filtered(schemata=["LegalEntity"])  # descendants count
     assert set(legal.nodes) == {"p1", "p2", "p3", "c1"}
+    only_dated = graph.filtered(keep_undated=False)  # no window: every dated link, no other
+    assert {k for _s, _t, k in links(only_dated)} == {"Ownership", "Payment", "Call"}
     calls = graph.filtered(links=["Call", "Payment"])
     assert {k for _s, _t, k in links(calls)} == {"Call", "Payment"}
 

@@ -123,3 +123,15 @@ def test_bad_input_names_the_file_line_and_field(tmp_path: Path) -> None:
     assert neither.returncode == 2
     unknown = run("export", str(bad), "--format", "pdf")
     assert unknown.returncode == 2
+
+
+def test_compare_two_periods(data: Path) -> None:
+    done = run("compare", str(data), "--a-from", "2024", "--a-to", "2024", "--b-to", "2023")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Period A: 2 nodes, 1 linked pairs. Period B: 0 nodes")
+    as_json = json.loads(
+        run("compare", str(data), "--a-from", "2024", "--a-to", "2024", "--json").stdout
+    )
+    assert as_json["nodes_added"] == [] and as_json["before"]["nodes"] == 2  # dated only
+    bad = run("compare", str(data), "--a-from", "last year", "--lang", "es")
+    assert bad.returncode == 2 and "a_from" in bad.stderr

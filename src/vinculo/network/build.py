@@ -139,7 +139,8 @@ class Graph:
                 if any(w is not None and _schema(n.schema).is_a(w) for w in wanted)
             }
         kinds = set(links)
-        dated = date_from is not None or date_to is not None
+        # "Only dated links" holds with or without a window.
+        dated = date_from is not None or date_to is not None or not keep_undated
         edges = []
         for edge in self.edges:
             if edge.source not in nodes or edge.target not in nodes:

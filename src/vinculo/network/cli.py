@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from vinculo.errors import InvalidInput, NotFound, VinculoError
 from vinculo.i18n import LOCALES, N_, gettext
 from vinculo.network import export as exports
-from vinculo.network.analysis import analyze
+from vinculo.network.analysis import Change, Window, analyze, compare
 from vinculo.network.build import Graph, file_graph, file_records
 from vinculo.network.disrupt import Disruption, key_players
 from vinculo.network.paths import Path as GraphPath
@@ -417,3 +417,72 @@ def export_command(
             path=out,
         )
     )
+
+
+@app.command("compare")
+def compare_command(
+    file: Annotated[Path | None, typer.Argument(help="FtM JSON-lines file.")] = None,
+    a_from: Annotated[str | None, typer.Option(help="Period A from: YYYY[-MM[-DD]].")] = None,
+    a_to: Annotated[str | None, typer.Option(help="Period A to.")] = None,
+    b_from: Annotated[str | None, typer.Option(help="Period B from.")] = None,
+    b_to: Annotated[str | None, typer.Option(help="Period B to.")] = None,
+    as_user: AsUser = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    lang: Lang = None,
+) -> None:
+    """What changed between two periods: entities and linked pairs that appeared or went, and
+    whose PageRank rose or fell most (dated links only)."""
+    a, b = Window(a_from, a_to), Window(b_from, b_to)
+
+    def work(settings: Settings, locale: str) -> tuple[Change, dict[str, str]]:
+        _source(file, as_user)
+        from vinculo.network import service
+
+        service.check_windows(a, b)
+        if file is not None:
+            graph = file_graph(file)
+            return compare(graph, a, b), {k: n.caption for k, n in graph.nodes.items()}
+        assert as_user is not None
+        with _store(settings, as_user) as (session, actor):
+            change, shown = service.changes(session=session, actor=actor, a=a, b=b)
+            return change, {k: n.caption for k, n in shown.nodes.items()}
+
+    change, names = _run(lang, work)
+    locale = _locale(Settings(), lang)
+    if as_json:
+        data = {
+            "before": change.before.__dict__,
+            "after": change.after.__dict__,
+            "nodes_added": change.nodes_added,
+            "nodes_removed": change.nodes_removed,
+            "pairs_added": [list(p) for p in change.pairs_added],
+            "pairs_removed": [list(p) for p in change.pairs_removed],
+            "risers": [list(r) for r in change.risers],
+            "fallers": [list(f) for f in change.fallers],
+        }
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    print(
+        gettext(
+            locale,
+            N_(
+                "Period A: {a_nodes} nodes, {a_pairs} linked pairs. Period B: {b_nodes} nodes, "
+                "{b_pairs} linked pairs. {added} entities appeared and {removed} went; "
+                "{pairs_added} links appeared and {pairs_removed} went."
+            ),
+            a_nodes=change.before.nodes,
+            a_pairs=change.before.edges,
+            b_nodes=change.after.nodes,
+            b_pairs=change.after.edges,
+            added=len(change.nodes_added),
+            removed=len(change.nodes_removed),
+            pairs_added=len(change.pairs_added),
+            pairs_removed=len(change.pairs_removed),
+        )
+    )
+    for heading, shifts in ((N_("Rose most"), change.risers), (N_("Fell most"), change.fallers)):
+        if not shifts:
+            continue
+        print(gettext(locale, heading))
+        for node_id, old, new in shifts:
+            print(f"  {names.get(node_id, node_id)}  {old:.4f} -> {new:.4f}")

@@ -261,10 +261,8 @@ def disruption(
     )
 
 
-def changes(
-    *, session: Session, actor: Actor, a: Window, b: Window, filters: Filters = Filters()
-) -> tuple[Change, Graph]:
-    """What changed between two time windows of the actor's network."""
+def check_windows(a: Window, b: Window) -> None:
+    """Each of the four dates is YYYY, YYYY-MM or YYYY-MM-DD, or not given."""
     for name, value in (
         ("a_from", a.date_from),
         ("a_to", a.date_to),
@@ -273,6 +271,13 @@ def changes(
     ):
         if value is not None and not _DAY.match(value):
             raise InvalidInput(N_("not a valid date; write it as YYYY-MM-DD"), field=name)
+
+
+def changes(
+    *, session: Session, actor: Actor, a: Window, b: Window, filters: Filters = Filters()
+) -> tuple[Change, Graph]:
+    """What changed between two time windows of the actor's network."""
+    check_windows(a, b)
     graph = filters.check().apply(load(session=session, actor=actor))
     change = compare(graph, a, b)
     named = (

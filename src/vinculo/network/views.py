@@ -35,6 +35,7 @@ SCRIPT_STRINGS = {
     "open": N_("Open profile"),
     "expand": N_("Expand its links"),
     "path_from": N_("Find a path from here"),
+    "centre": N_("Show its neighbourhood"),
     "linked": N_("Linked to {n}"),
     "community": N_("Community"),
     "community_n": N_("Community {n}"),
