@@ -227,4 +227,4 @@ def register_dedupe(frame: pd.DataFrame, threshold: float) -> tuple[pd.DataFrame
         predictions, threshold_match_probability=threshold
     )
     out = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
-    return out, int(predictions.as_duckdbpyrelation().count("*").fetchone()[0])
+    return out, len(predictions.as_pandas_dataframe(limit=None))

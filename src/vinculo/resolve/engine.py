@@ -161,10 +161,24 @@ BLOCKING_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 # EM passes: each trains every comparison but the ones its rule fixes.
-EM_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("l.dob = r.dob", ("dob",)),
-    ("l.sp = r.sp and l.g1 = r.g1", ("sp", "g1")),
+# Each pass is the first of its alternatives whose pairs fit the EM budget.
+EM_RULES: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = (
+    (("l.dob = r.dob", ("dob",)), ("l.dob = r.dob and l.sex = r.sex", ("dob", "sex"))),
+    (
+        ("l.sp = r.sp and l.g1 = r.g1", ("sp", "g1")),
+        ("l.sg = r.sg and l.g1 = r.g1", ("sg", "g1")),
+    ),
 )
+# A prediction rule is kept while it proposes at most this many pairs per record (and at
+# least a floor): on small sets every rule runs, on a million records the broad ones give
+# way, and blocking recall is measured on the bench sets (bench/er.py).
+PAIRS_PER_RECORD = 2
+EM_PAIRS_PER_RECORD = 30
+PAIRS_FLOOR = 250_000
+# Training reads a seeded sample of at most this many records a side: m and u are
+# per-pair probabilities and the prior a ratio of pairs, so a sample estimates them as
+# well, and EM on a million records' same-birth-date pairs would cost minutes.
+TRAIN_SAMPLE = 250_000
 # Rules meant to admit almost no false pairs, for the prior.
 DETERMINISTIC_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("l.curp = r.curp", ("curp",)),
@@ -532,6 +546,97 @@ def _present(table: pa.Table) -> set[str]:
     return {c for c in FEATURES if table.column(c).null_count < table.num_rows}
 
 
+def _varied(tables: list[pa.Table]) -> set[str]:
+    """Columns with at least two distinct values over the tables: one value tells nothing."""
+    import pyarrow.compute as pc
+
+    out = set()
+    for column in FEATURES:
+        values = pa.chunked_array(
+            [chunk for t in tables for chunk in t.column(column).chunks], type=pa.string()
+        )
+        if pc.count_distinct(values).as_py() >= 2:
+            out.add(column)
+    return out
+
+
+def _sides(rule: str) -> tuple[list[str], list[str]]:
+    """The left and right key expressions of a conjunction of equalities."""
+    left, right = [], []
+    for part in rule.split(" and "):
+        a, b = (x.strip() for x in part.split(" = "))
+        left.append(a.replace("l.", "t.").replace("r.", "t."))
+        right.append(b.replace("l.", "t.").replace("r.", "t."))
+    return left, right
+
+
+_COUNTS: dict[tuple[int, ...], int] = {}
+
+
+def count_pairs(tables: list[pa.Table], rule: str, con: Any = None) -> int:
+    """How many pairs an equality blocking rule proposes, counted from key groups."""
+    import duckdb
+
+    edges = [t.column(ID)[i].as_py() for t in tables if t.num_rows for i in (0, -1)]
+    key = (*(id(t) for t in tables), *(t.num_rows for t in tables), hash((rule, *edges)))
+    if key in _COUNTS:
+        return _COUNTS[key]
+    if con is None:
+        con = duckdb.connect(":memory:")
+        con.execute("SET enable_progress_bar = false")
+    con.register("l_in", tables[0])
+    con.register("r_in", tables[-1])
+    left, right = _sides(rule)
+    keys = [f"k{i}" for i in range(len(left))]
+
+    def grouped(table: str, exprs: list[str]) -> str:
+        select = ", ".join(f"{e} AS {k}" for e, k in zip(exprs, keys, strict=True))
+        where = " AND ".join(f"{e} IS NOT NULL" for e in exprs)
+        group = ", ".join(keys)
+        return f"SELECT {select}, count(*) AS n FROM {table} t WHERE {where} GROUP BY {group}"
+
+    if len(tables) == 1 and left == right:
+        sql = f"SELECT sum(n * (n - 1) / 2) FROM ({grouped('l_in', left)})"
+    else:
+        sql = (
+            f"SELECT sum(a.n * b.n) FROM ({grouped('l_in', left)}) a "
+            f"JOIN ({grouped('r_in', right)}) b USING ({', '.join(keys)})"
+        )
+        if len(tables) == 1:
+            # An asymmetric rule within one set proposes each pair from both ends.
+            sql = f"SELECT sum(x) / 2 FROM ({sql.replace('sum(a.n * b.n)', 'a.n * b.n AS x')})"
+    found = int(con.execute(sql).fetchall()[0][0] or 0)
+    if len(_COUNTS) > 4096:
+        _COUNTS.clear()
+    _COUNTS[key] = found
+    return found
+
+
+def _budgeted(
+    tables: list[pa.Table],
+    rules: Sequence[tuple[str, tuple[str, ...]]],
+    present: set[str],
+    per_record: int,
+) -> list[str]:
+    import duckdb
+
+    budget = max(PAIRS_FLOOR, per_record * sum(t.num_rows for t in tables))
+    kept = []
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    for sql, needs in rules:
+        if not set(needs) <= present:
+            continue
+        pairs = count_pairs(tables, sql, con)
+        if pairs <= budget:
+            kept.append(sql)
+        else:
+            log.info(
+                "blocking rule %s left out: %s pairs over the budget of %s", sql, pairs, budget
+            )
+    return kept
+
+
 def _active_comparisons(present: set[str]) -> list[str]:
     return [name for name, column in COMPARISON_COLUMNS.items() if column in present]
 
@@ -540,6 +645,10 @@ def _rules(
     rules: Iterable[tuple[str, tuple[str, ...]]], present: set[str], kinds: bool
 ) -> list[str]:
     chosen = [sql for sql, needs in rules if set(needs) <= present]
+    return _with_kinds(chosen, kinds)
+
+
+def _with_kinds(chosen: list[str], kinds: bool) -> list[str]:
     if kinds:
         chosen = [f"({sql}) AND l.kind = r.kind" for sql in chosen]
     return chosen
@@ -576,8 +685,9 @@ class Engine:
         spark: Any = None,
         match_threshold: float = MATCH_THRESHOLD,
         review_threshold: float = REVIEW_THRESHOLD,
-        u_pairs: float = 2e6,
+        u_pairs: float = 1e6,
         max_iterations: int = 25,
+        train_sample: int | None = TRAIN_SAMPLE,
         seed: int = 7,
         memory_limit: str | None = None,
         threads: int | None = None,
@@ -592,6 +702,7 @@ class Engine:
         self.review_threshold = review_threshold
         self.u_pairs = u_pairs
         self.max_iterations = max_iterations
+        self.train_sample = train_sample
         self.seed = seed
         self.memory_limit = memory_limit
         self.threads = threads
@@ -751,11 +862,13 @@ class Engine:
         rejections are honoured as decisions when pairs are scored (`decisions=`).
         """
         tables = [as_table(records)] + ([as_table(right)] if right is not None else [])
+        keep = {i for a, b, _ in labels for i in (a, b)}
+        tables = [_sample(t, self.train_sample, self.seed, keep) for t in tables]
         present = set.intersection(*(_present(t) for t in tables))
         kinds = _kinds(tables)
-        comparisons = _active_comparisons(present)
+        comparisons = _active_comparisons(present & _varied(tables))
         link_type = "link_only" if len(tables) == 2 else "dedupe_only"
-        rules = _rules(BLOCKING_RULES, present, kinds)
+        rules = self._blocking(tables, present, kinds)
         self._model = None
         settings = self._settings(link_type, comparisons, rules)
         self.on_step("prepare")
@@ -771,7 +884,7 @@ class Engine:
                 log.info("prior left at its default: the deterministic rules found too much")
         self.on_step("u")
         linker.training.estimate_u_using_random_sampling(max_pairs=self.u_pairs, seed=self.seed)
-        for rule in _rules(EM_RULES, present, kinds):
+        for rule in self._em_rules(tables, present, kinds):
             self.on_step("em")
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
@@ -827,10 +940,25 @@ class Engine:
             raise RuntimeError("train the engine, or load a model, before scoring")
         return self._model
 
+    def _blocking(self, tables: list[pa.Table], present: set[str], kinds: bool) -> list[str]:
+        rules = _budgeted(tables, BLOCKING_RULES, present, PAIRS_PER_RECORD)
+        return _with_kinds(rules, kinds)
+
+    def _em_rules(self, tables: list[pa.Table], present: set[str], kinds: bool) -> list[str]:
+        chosen = []
+        for alternatives in EM_RULES:
+            for sql, needs in alternatives:
+                if set(needs) <= present and _budgeted(
+                    tables, [(sql, needs)], present, EM_PAIRS_PER_RECORD
+                ):
+                    chosen.append(sql)
+                    break
+        return _with_kinds(chosen, kinds)
+
     def _run_settings(self, tables: list[pa.Table], link_type: str) -> dict[str, Any]:
         model = self._require_model()
         present = set.intersection(*(_present(t) for t in tables))
-        rules = _rules(BLOCKING_RULES, present, _kinds(tables))
+        rules = self._blocking(tables, present, _kinds(tables))
         trained = [c["output_column_name"] for c in model["comparisons"]]
         return self._settings(link_type, trained, rules)
 
@@ -986,8 +1114,26 @@ class Engine:
         """Share of true pairs that some blocking rule proposes, and how many pairs in all."""
         tables = [as_table(left)] + ([as_table(right)] if right is not None else [])
         present = set.intersection(*(_present(t) for t in tables))
-        rules = _rules(BLOCKING_RULES, present, _kinds(tables))
+        rules = self._blocking(tables, present, _kinds(tables))
         return blocking_recall(tables, rules, truth)
+
+
+def _sample(table: pa.Table, limit: int | None, seed: int, keep: set[str]) -> pa.Table:
+    """A seeded sample of at most `limit` rows, always with the labelled records."""
+    import numpy as np
+
+    if limit is None or table.num_rows <= limit:
+        return table
+    chosen = np.random.default_rng(seed).choice(table.num_rows, size=limit, replace=False)
+    mask = np.zeros(table.num_rows, dtype=bool)
+    mask[chosen] = True
+    if keep:
+        import pyarrow.compute as pc
+
+        mask |= pc.is_in(table.column(ID), value_set=pa.array(sorted(keep))).to_numpy(
+            zero_copy_only=False
+        )
+    return table.filter(pa.array(mask))
 
 
 def _kinds(tables: list[pa.Table]) -> bool:

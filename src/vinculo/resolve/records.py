@@ -12,11 +12,13 @@ never reaches the comparisons, so it can never count as strong evidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -33,8 +35,9 @@ from vinculo.resolve.identifiers import (
     normalise_ssn,
     parse_birth_date,
 )
-from vinculo.resolve.names import fold, given_name_keys, nicknames, parse_name
+from vinculo.resolve.names import PARTICLES, fold, given_name_keys, nicknames, parse_name
 from vinculo.resolve.phonetic import phonetic_key
+from vinculo.vocab import name_vocabulary
 
 # The raw columns: FtM property names, one value per cell ("phone2" holds a second phone).
 RAW_COLUMNS: tuple[str, ...] = (
@@ -122,6 +125,7 @@ _NAME_FIELDS = tuple(_Name.__dataclass_fields__)
 _NO_NAME = _Name(*(None for _ in _NAME_FIELDS))
 
 
+@lru_cache(maxsize=65536)
 def _canonical(name: str) -> str:
     """One key per given name for blocking: Pepe, José and Joe all give "jose"."""
     keys = given_name_keys(name)
@@ -232,6 +236,47 @@ def _rfc(value: str) -> str | None:
     return info.value if info.valid else None
 
 
+_PHONE_TEXT = re.compile(r"^[0-9\s\-.()+]+$")
+_NON_DIGIT = re.compile(r"\D")
+_PHONE_PREFIX_OK: dict[str, bool] = {}
+
+
+def _phone(value: str, region: str) -> str | None:
+    """E.164 for the common shapes without a full phonenumbers parse per number.
+
+    Mexican and U.S. numbers are valid or not by their country and area code, so the full
+    check runs once per leading eight characters of the E.164 form; anything unusual goes
+    through `normalise_phone` as it is.
+    """
+    text = value.strip()
+    if not _PHONE_TEXT.match(text):
+        return normalise_phone(value, region=region)
+    digits = _NON_DIGIT.sub("", text)
+    plus = text.startswith("+")
+    if not plus and digits.startswith("011"):
+        digits, plus = digits[3:], True
+    if (not plus and len(digits) == 13 and digits[:3] in ("044", "045")) or (
+        plus and len(digits) == 13 and digits.startswith("521")
+    ):
+        e164 = "+52" + digits[3:]
+    elif (plus and len(digits) == 12 and digits.startswith("52")) or (
+        plus and len(digits) == 11 and digits.startswith("1")
+    ):
+        e164 = "+" + digits
+    elif not plus and len(digits) == 10 and region == "MX":
+        e164 = "+52" + digits
+    elif not plus and len(digits) == 10 and region == "US":
+        e164 = "+1" + digits
+    else:
+        return normalise_phone(value, region=region)
+    prefix = e164[:8]
+    ok = _PHONE_PREFIX_OK.get(prefix)
+    if ok is None:
+        ok = normalise_phone(e164) == e164
+        _PHONE_PREFIX_OK[prefix] = ok
+    return e164 if ok else None
+
+
 def _address(value: str | None) -> tuple[str | None, str | None, str | None, str | None]:
     """(street, number, city, postcode) from a one-line address, as well as can be told."""
     if not value:
@@ -254,27 +299,142 @@ def _address(value: str | None) -> tuple[str | None, str | None, str | None, str
     return street, number, city, postcode
 
 
+_NAME_COLUMNS = (
+    "name",
+    "firstName",
+    "secondName",
+    "middleName",
+    "lastName",
+    "fatherName",
+    "motherName",
+)
+_SPLIT = ("firstName", "lastName")
+_GIVEN_FIELDS = ("g1", "g2", "gi", "gk1", "gk2", "gk3", "gks", "gc")
+_SURNAME_FIELDS = ("sp", "sm", "sg", "sp_ph", "sm_ph")
+# Tokens parse_name treats specially in a given-name field: particles, abbreviations, titles.
+_NOT_PLAIN_GIVEN = frozenset(
+    {*PARTICLES, "y", "ma", "fco", "gpe", "jse", "ant", "mig", "guad", "sr", "sra", "dr", "jr"}
+)
+# Surnames that may hide a glued particle ("Delacruz", "Mcgregor") take the full parse.
+_PARTICLE_HEADS = tuple(sorted(PARTICLES))
+
+
+def _given_part(value: str | None) -> tuple[str | None, ...]:
+    """(folded given names, then the given-name features) from a first-name field alone."""
+    if not value:
+        return (None,) * (1 + len(_GIVEN_FIELDS))
+    tokens = fold(value).split()
+    vocab = name_vocabulary()
+    if (
+        1 <= len(tokens) <= 3
+        and "-" not in value
+        and all(t in vocab.given and t not in _NOT_PLAIN_GIVEN for t in tokens)
+    ):
+        # The common case, "Juan Carlos": what parse_name gives for it, without parsing.
+        g1 = tokens[0]
+        keys: set[str] = set()
+        for token in tokens:
+            keys |= given_name_keys(token)
+        first_keys = sorted(given_name_keys(g1) - {g1})
+        return (
+            " ".join(tokens),
+            g1,
+            " ".join(tokens[1:]) or None,
+            "".join(t[0] for t in tokens),
+            g1,
+            first_keys[0] if first_keys else None,
+            first_keys[1] if len(first_keys) > 1 else None,
+            "|" + "|".join(sorted(keys)) + "|",
+            _canonical(g1),
+        )
+    parsed = _person_name((None, value, None, None, "x", None, None))
+    given = " ".join(t for t in (parsed.g1, parsed.g2) if t) or None
+    return (given, *(getattr(parsed, f) for f in _GIVEN_FIELDS))
+
+
+def _surname_part(value: str | None) -> tuple[str | None, ...]:
+    """(folded surnames, then the surname features) from a last-name field alone."""
+    if not value:
+        return (None,) * (1 + len(_SURNAME_FIELDS))
+    tokens = fold(value).split()
+    known = name_vocabulary().surnames
+    if (
+        1 <= len(tokens) <= 2
+        and "-" not in value
+        and all(t in known and not t.startswith(_PARTICLE_HEADS) and t != "y" for t in tokens)
+    ):
+        # The common case, "García López": what parse_name gives for it, without parsing.
+        paternal, maternal = tokens[0], (tokens[1] if len(tokens) == 2 else None)
+        return (
+            " ".join(tokens),
+            paternal,
+            maternal,
+            "".join(tokens),
+            phonetic_key(paternal) or None,
+            phonetic_key(maternal) or None,
+        )
+    parsed = _person_name((None, "x", None, None, value, None, None))
+    surnames = " ".join(t for t in (parsed.sp, parsed.sm) if t) or None
+    return (surnames, *(getattr(parsed, f) for f in _SURNAME_FIELDS))
+
+
+def _whole_name(key: tuple[str, tuple[str | None, ...]] | None) -> tuple[str | None, ...]:
+    if key is None:
+        return (None,) * len(_NAME_FIELDS)
+    kind, parts = key
+    return _astuple(_person_name(parts) if kind == "person" else _org_name(parts[0]))
+
+
 # --- the vectorised pass --------------------------------------------------------------------
 
 
-def _column(frame: pd.DataFrame, name: str) -> list[Any]:
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A raw column as an object array of str, None where missing or empty."""
+    out = np.empty(len(frame), dtype=object)
     if name not in frame.columns:
-        return [None] * len(frame)
+        out[:] = None
+        return out
     column = frame[name]
-    values = column.astype(object).where(column.notna(), None).tolist()
-    return [None if v is None or v == "" else str(v) for v in values]
+    out[:] = column.astype(object).where(column.notna(), None).to_numpy()
+    if len(out):
+        blank = np.fromiter((v is None or v == "" for v in out), dtype=bool, count=len(out))
+        out[blank] = None
+    return out
 
 
-def _mapped(values: Sequence[Any], fn: Callable[[Any], Any]) -> list[Any]:
-    cache: dict[Any, Any] = {}
-    out = []
-    for value in values:
-        try:
-            out.append(cache[value])
-        except KeyError:
-            result = fn(value)
-            cache[value] = result
-            out.append(result)
+def _has(values: np.ndarray) -> np.ndarray:
+    """True where a value is present."""
+    return np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+
+
+def _rows(mask: np.ndarray) -> list[int]:
+    return [int(i) for i in np.nonzero(mask)[0]]
+
+
+def _map(values: Any, fn: Callable[[Any], Any]) -> np.ndarray:
+    """fn over each distinct value once, mapped back onto the rows (None included)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    results[:] = [*(fn(u) for u in uniques), fn(None)]
+    mapped: np.ndarray = results[codes]
+    return mapped
+
+
+def _map_fields(values: Any, fn: Callable[[Any], tuple[Any, ...]], width: int) -> list[np.ndarray]:
+    """As `_map` for a function that returns a tuple: one array per field."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    results = [*(fn(u) for u in uniques), fn(None)]
+    fields = []
+    for k in range(width):
+        column = np.empty(len(results), dtype=object)
+        column[:] = [r[k] for r in results]
+        fields.append(column[codes])
+    return fields
+
+
+def _pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.empty(len(a), dtype=object)
+    out[:] = list(zip(a.tolist(), b.tolist(), strict=True))
     return out
 
 
@@ -286,59 +446,71 @@ def _as_frame(rows: Any) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows))
 
 
+def _joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """ "a b" elementwise, either side may be None; None when both are."""
+    left = pd.Series(a, dtype=object).fillna("")
+    right = pd.Series(b, dtype=object).fillna("")
+    both = (left + " " + right).str.strip()
+    out = both.to_numpy(dtype=object)
+    out[both.to_numpy() == ""] = None
+    joined: np.ndarray = out
+    return joined
+
+
 def features(rows: Any) -> Features:
     """Feature records from raw rows (columns named as in `RAW_COLUMNS`)."""
     frame = _as_frame(rows)
     n = len(frame)
     ids = _column(frame, ID) if ID in frame.columns else _column(frame, "id")
     schema = _column(frame, "schema")
-    kinds = ["person" if (s or "Person") in PERSON_SCHEMATA else "org" for s in schema]
-    out: dict[str, list[Any]] = {ID: ids, "kind": kinds}
+    is_person = np.fromiter(
+        ((s or "Person") in PERSON_SCHEMATA for s in schema), dtype=bool, count=n
+    )
+    kinds = np.where(is_person, "person", "org").astype(object)
+    out: dict[str, np.ndarray] = {ID: ids, "kind": kinds}
     flags: dict[str, list[Flag]] = {}
 
     def flag(i: int, prop: str, value: str, reason: str) -> None:
         flags.setdefault(str(ids[i]), []).append(Flag(f"properties.{prop}", value, reason))
 
-    # Names.
-    name_parts = list(
-        zip(
-            *(
-                _column(frame, c)
-                for c in ("name", "firstName", "secondName", "middleName", "lastName")
-            ),
-            _column(frame, "fatherName"),
-            _column(frame, "motherName"),
-            strict=True,
-        )
-    )
-    keyed = [(k, parts) for k, parts in zip(kinds, name_parts, strict=True)]
-    parsed = _mapped(
-        keyed,
-        lambda kp: _person_name(kp[1]) if kp[0] == "person" else _org_name(kp[1][0]),
-    )
+    # Names. Rows that give only a first and a last name field (registers, most U.S.
+    # records) are parsed field by field: a million rows hold a few thousand given-name
+    # fields and some hundred thousand surname fields, not a million names.
+    columns = {c: _column(frame, c) for c in _NAME_COLUMNS}
+    present = {c: _has(columns[c]) for c in _NAME_COLUMNS}
+    simple = is_person & present["firstName"]
+    for c in _NAME_COLUMNS:
+        if c not in _SPLIT:
+            simple &= ~present[c]
+    given = _map_fields(columns["firstName"], _given_part, 1 + len(_GIVEN_FIELDS))
+    last = _map_fields(columns["lastName"], _surname_part, 1 + len(_SURNAME_FIELDS))
+    fields = [_joined(given[0], last[0]), *given[1:], *last[1:]]
+    rest = _rows(~simple)
+    if len(rest):
+        keys = np.empty(len(rest), dtype=object)
+        keys[:] = [(kinds[i], tuple(columns[c][i] for c in _NAME_COLUMNS)) for i in rest]
+        whole = _map_fields(keys, _whole_name, len(_NAME_FIELDS))
+        for position in range(len(_NAME_FIELDS)):
+            fields[position][rest] = whole[position]
     for position, column in enumerate(_NAME_FIELDS):
-        out[column] = [p[position] for p in (_astuple(x) for x in parsed)] if n else []
+        out[column] = fields[position]
 
     # Birth dates.
-    dates = _mapped(_column(frame, "birthDate"), _dates)
-    out["dob"] = [d[0] for d in dates]
-    out["dob_alt"] = [d[1] for d in dates]
-    out["by"] = [d[2] for d in dates]
+    out["dob"], out["dob_alt"], out["by"] = _map_fields(_column(frame, "birthDate"), _dates, 3)
 
     # Sex.
-    out["sex"] = _mapped(
+    out["sex"] = _map(
         _column(frame, "gender"), lambda v: _SEX.get(normalise_sex(v) or "") if v else None
     )
 
     # Identifiers: idNumber may hold a CURP, an RFC or anything else.
-    curp: list[str | None] = [None] * n
-    rfc: list[str | None] = [None] * n
-    idn: list[str | None] = [None] * n
+    curp = np.full(n, None, dtype=object)
+    rfc = np.full(n, None, dtype=object)
+    idn = np.full(n, None, dtype=object)
     id_values = _column(frame, "idNumber")
-    curps = _mapped(id_values, lambda v: _curp(v) if v else (None, None, None, False))
-    for i, value in enumerate(id_values):
-        if not value:
-            continue
+    curps = _map(id_values, lambda v: _curp(v) if v else (None, None, None, False))
+    for i in _rows(_has(id_values)):
+        value = id_values[i]
         valid, born, sex, shaped = curps[i]
         if valid:
             curp[i] = valid
@@ -356,71 +528,65 @@ def features(rows: Any) -> Features:
                 flag(i, "idNumber", value, N_("invalid RFC"))
         else:
             idn[i] = _clean_id(value) or None
-    for i, value in enumerate(_column(frame, "taxNumber")):
-        if value and rfc[i] is None:
-            rfc[i] = _rfc(value)
-            if rfc[i] is None and _RFC_SHAPE.match(_clean_id(value)):
-                flag(i, "taxNumber", value, N_("invalid RFC"))
-    for i, value in enumerate(_column(frame, "registrationNumber")):
-        if value and idn[i] is None:
-            idn[i] = _clean_id(value) or None
+    tax = _column(frame, "taxNumber")
+    for i in _rows(_has(tax)):
+        if rfc[i] is None:
+            rfc[i] = _rfc(tax[i])
+            if rfc[i] is None and _RFC_SHAPE.match(_clean_id(tax[i])):
+                flag(i, "taxNumber", tax[i], N_("invalid RFC"))
+    registration = _column(frame, "registrationNumber")
+    for i in _rows(_has(registration)):
+        if idn[i] is None:
+            idn[i] = _clean_id(registration[i]) or None
     out["curp"], out["rfc"], out["idn"] = curp, rfc, idn
 
     ssn_values = _column(frame, "socialSecurityNumber")
-    ssn = _mapped(ssn_values, lambda v: normalise_ssn(v) if v else None)
-    for i, value in enumerate(ssn_values):
-        if value and ssn[i] is None:
-            flag(i, "socialSecurityNumber", value, N_("invalid SSN"))
+    ssn = _map(ssn_values, lambda v: normalise_ssn(v) if v else None)
+    for i in _rows(_has(ssn_values) & ~_has(ssn)):
+        flag(i, "socialSecurityNumber", ssn_values[i], N_("invalid SSN"))
     out["ssn"] = ssn
-    countries = _mapped(_column(frame, "country"), lambda v: fold(v)[:2] or None if v else None)
-    out["passport"] = _mapped(
-        list(zip(_column(frame, "passportNumber"), _column(frame, "nationality"), strict=True)),
-        lambda vn: normalise_passport(vn[0], vn[1]) if vn[0] else None,
+    countries = _map(_column(frame, "country"), lambda v: fold(v)[:2] or None if v else None)
+    out["passport"] = _map(
+        _pairs(_column(frame, "passportNumber"), _column(frame, "nationality")),
+        lambda vn: normalise_passport(vn[0], vn[1]) if vn and vn[0] else None,
     )
-    out["plate"] = _mapped(
-        list(zip(_column(frame, "plate"), countries, strict=True)),
-        lambda vc: normalise_plate(vc[0], vc[1]) if vc[0] else None,
+    out["plate"] = _map(
+        _pairs(_column(frame, "plate"), countries),
+        lambda vc: normalise_plate(vc[0], vc[1]) if vc and vc[0] else None,
     )
 
     # Phones, read with the record's country when the number has no prefix.
     for column, target in (("phone", "ph1"), ("phone2", "ph2")):
         values = _column(frame, column)
-        phones = _mapped(
-            list(zip(values, countries, strict=True)),
-            lambda vc: normalise_phone(vc[0], region=(vc[1] or "mx").upper()) if vc[0] else None,
+        phones = _map(
+            _pairs(values, countries),
+            lambda vc: _phone(vc[0], (vc[1] or "mx").upper()) if vc and vc[0] else None,
         )
-        for i, value in enumerate(values):
-            if value and phones[i] is None:
-                flag(i, column, value, N_("not a valid phone number"))
+        for i in _rows(_has(values) & ~_has(phones)):
+            flag(i, column, values[i], N_("not a valid phone number"))
         out[target] = phones
-    out["email"] = _mapped(
-        _column(frame, "email"), lambda v: v.strip().lower() or None if v else None
-    )
-    out["nat"] = _mapped(
-        _column(frame, "nationality"), lambda v: fold(v)[:2] or None if v else None
-    )
+    out["email"] = _map(_column(frame, "email"), lambda v: v.strip().lower() or None if v else None)
+    out["nat"] = _map(_column(frame, "nationality"), lambda v: fold(v)[:2] or None if v else None)
     out["country"] = countries
 
     # Addresses: structured columns win over what a one-line address gives.
-    parsed_addresses = _mapped(_column(frame, "address"), _address)
-    street = _column(frame, "street")
-    number = _column(frame, "number")
-    city = _column(frame, "city")
-    postcode = _column(frame, "postalCode")
-    out["street"] = [
-        (fold(s) or None) if s else a[0] for s, a in zip(street, parsed_addresses, strict=True)
-    ]
-    out["stno"] = [
-        (fold(s) or None) if s else a[1] for s, a in zip(number, parsed_addresses, strict=True)
-    ]
-    out["city"] = _mapped(
-        [c or a[2] for c, a in zip(city, parsed_addresses, strict=True)],
-        lambda v: fold(v) or None if v else None,
+    street_a, number_a, city_a, postcode_a = _map_fields(_column(frame, "address"), _address, 4)
+
+    def fill(column: str, parsed: np.ndarray, clean: Callable[[Any], Any]) -> np.ndarray:
+        given_values = _map(_column(frame, column), lambda v: clean(v) if v else None)
+        chosen: np.ndarray = np.where(_has(given_values), given_values, parsed)
+        return chosen
+
+    out["street"] = fill("street", street_a, lambda v: fold(v) or None)
+    out["stno"] = fill("number", number_a, lambda v: fold(v) or None)
+    out["city"] = fill(
+        "city", _map(city_a, lambda v: fold(v) or None if v else None), lambda v: fold(v) or None
     )
-    out["postcode"] = [
-        (p.strip() or None) if p else a[3] for p, a in zip(postcode, parsed_addresses, strict=True)
-    ]
-    table = pa.table({c: pa.array(out.get(c, [None] * n), pa.string()) for c in (ID, *FEATURES)})
+    out["postcode"] = fill("postalCode", postcode_a, lambda v: v.strip() or None)
+    empty = np.full(n, None, dtype=object)
+    table = pa.table(
+        {c: pa.array(out.get(c, empty), pa.string(), from_pandas=True) for c in (ID, *FEATURES)}
+    )
     return Features(table=table, flags=flags)
 
 
@@ -428,7 +594,7 @@ def _astuple(name: _Name) -> tuple[str | None, ...]:
     return tuple(getattr(name, f) for f in _NAME_FIELDS)
 
 
-def _curp_matches(curp: str, out: Mapping[str, list[Any]], i: int) -> bool:
+def _curp_matches(curp: str, out: Mapping[str, Any], i: int) -> bool:
     """False when the CURP contradicts the record's birth date (either reading) or sex."""
     info = decode_curp(curp)
     dob, alt = out["dob"][i], out["dob_alt"][i]
