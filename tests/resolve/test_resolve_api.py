@@ -204,6 +204,7 @@ def test_the_review_pages(page: Page, live: tuple[World, LiveServer]) -> None:
     expect(page.locator("ol.decision-list")).to_contain_text("Same CURP initials")
     page.goto(server.url + "/entities/mx-garcia?lang=es")
     expect(page.locator(".resolved-identity")).to_contain_text("JOSE GARCIA")
+    expect(page.locator('a[href^="/network?center=mx-garcia"]')).to_have_text("Red a su alrededor")
     shot(page, "resolve-entity-es")
     page.click(".resolved-identity summary")
     page.fill(".split-form textarea", "Son dos personas distintas.")
