@@ -267,3 +267,9 @@ def test_a_purge_takes_the_pairs_derived_from_it(resolved: World) -> None:
         left = {(p.left_id, p.right_id) for p in session.execute(select(ResolutionPair)).scalars()}
     assert ("r-mx-1", "r-us-1") not in left
     assert ("r-mx-2", "r-us-2") in left  # another report's pair stays
+
+
+@pytest.mark.parametrize("pair_id", [0, -1, 2**31, 2**63 + 5])
+def test_an_id_no_table_could_hold_is_missing(resolved: World, pair_id: int) -> None:
+    with transaction(resolved.store.sessions) as session, pytest.raises(NotFound):
+        service.get_pair(session=session, actor=resolved.actors["us.analyst"], pair_id=pair_id)

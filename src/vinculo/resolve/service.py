@@ -23,7 +23,7 @@ from vinculo.errors import InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.intel.models import StatementRow
 from vinculo.intel.service import assemble_rows, captions, visible_statements
-from vinculo.pagination import decode_cursor, encode_cursor
+from vinculo.pagination import MAX_POSITION, decode_cursor, encode_cursor
 from vinculo.resolve.models import (
     ANALYST,
     AUTO,
@@ -249,6 +249,9 @@ class PairView:
 def _visible_pair(
     session: Session, actor: Actor, pair_id: int, visible: list[int]
 ) -> ResolutionPair:
+    # An id no table could hold is simply missing (it would overflow SQLite and PostgreSQL).
+    if not 0 < pair_id <= MAX_POSITION:
+        raise NotFound(N_("no such pair"), field="id")
     pair = session.execute(
         select(ResolutionPair).where(ResolutionPair.id == pair_id, visible_pairs_clause(visible))
     ).scalar_one_or_none()
