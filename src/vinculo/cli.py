@@ -14,8 +14,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, 
 from sqlalchemy.orm import Session
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
-from vinculo.exchange import cli as exchange_cli
 from vinculo.errors import VinculoError
+from vinculo.exchange import cli as exchange_cli
 from vinculo.i18n import N_, gettext
 from vinculo.network.cli import app as network_app
 from vinculo.resolve import commands as resolve_commands
