@@ -316,9 +316,9 @@ def _statements(ext: dict[str, Any], nation: str) -> tuple[str, str, list[_State
     return entity_id, schema.name, found
 
 
-def _check_markings(obj: dict[str, Any], explained: set[str], known: set[str]) -> None:
+def _check_markings(obj: dict[str, Any], explained: set[str], knows: Callable[[str], bool]) -> None:
     for ref in _refs_of(obj):
-        if ref not in TLP_BY_ID and ref not in explained and ref not in known:
+        if ref not in TLP_BY_ID and ref not in explained and not knows(ref):
             raise Rejected("unknown marking", f"marking {ref} is not known to this node")
 
 
@@ -336,6 +336,7 @@ class Ingest:
         partner: str,
         collection_id: str,
         actor: Actor | None = None,
+        known_markings: set[str] | None = None,
     ) -> None:
         self.session = session
         self.settings = settings
@@ -348,13 +349,24 @@ class Ingest:
         # statements nearly all carry the same few.
         self.facts: dict[str, tuple[list[str], int]] = {}
         self.backend = backend_for(session)
-        self.known_markings = set(
-            session.execute(
-                select(ReceivedObject.stix_id).where(
-                    ReceivedObject.stix_type == "marking-definition"
-                )
-            ).scalars()
-        )
+        # Marking definitions known to be stored (or in the page being stored); one not in it
+        # is looked up by its id. Reading them all was a scan of every received object, page
+        # after page.
+        self.known_markings = set() if known_markings is None else known_markings
+        # Those the objects being stored define: known to them, whatever becomes of them.
+        self.defined: set[str] = set()
+
+    def knows(self, ref: str) -> bool:
+        if ref in self.known_markings or ref in self.defined:
+            return True
+        found = self.session.execute(
+            select(ReceivedObject.stix_id).where(
+                ReceivedObject.stix_id == ref, ReceivedObject.stix_type == "marking-definition"
+            )
+        ).first()
+        if found is not None:
+            self.known_markings.add(ref)
+        return found is not None
 
     def _marking_id(self, markings: Markings) -> int:
         signature = markings.signature()
@@ -395,7 +407,7 @@ class Ingest:
                 outcome.failures.append({"id": "", "message": "not a STIX object"})
                 continue
             if obj.get("type") == "marking-definition":
-                self.known_markings.add(stix_id)
+                self.defined.add(stix_id)
             kept = newest.get(stix_id)
             if kept is None or _modified(obj) > _modified(kept):
                 newest[stix_id] = obj
@@ -447,7 +459,7 @@ class Ingest:
         elif ext is not None and "statements" in ext:
             self._plan_entity(plan, ext)
         else:
-            _check_markings(obj, set(), self.known_markings)
+            _check_markings(obj, set(), self.knows)
         return plan
 
     def _plan_report(self, plan: _Plan, ext: dict[str, Any]) -> None:
@@ -456,7 +468,7 @@ class Ingest:
             raise Rejected("invalid", "the Vínculo extension holds no valid report")
         report_id = data["id"][:32]
         markings = _markings(data.get("markings"), self.nation)
-        _check_markings(plan.obj, set(marking_refs(markings)), self.known_markings)
+        _check_markings(plan.obj, set(marking_refs(markings)), self.knows)
         prev = plan.prev
         received_before = prev is not None and prev.item_key == f"report:{report_id}"
         found = self.session.execute(select(Report.id).where(Report.id == report_id)).first()
@@ -504,7 +516,7 @@ class Ingest:
         explained: set[str] = set()
         for refs, _id in facts:
             explained.update(refs)
-        _check_markings(plan.obj, explained, self.known_markings)
+        _check_markings(plan.obj, explained, self.knows)
         rows: dict[str, dict[str, Any]] = {}
         marking_ids: set[int] = set()
         for s, (_refs, marking_id) in zip(statements, facts, strict=True):
@@ -1013,6 +1025,9 @@ def _pull(
     ahead: Future[Page] | None,
     pool: ThreadPoolExecutor,
 ) -> SyncReport:
+    # Marking definitions stored by this pull's pages; a failed page ends the pull, and with
+    # it what the set says.
+    known: set[str] = set()
     while stop is None or not stop.is_set():
         with transaction(sessions) as session:
             added_after = _cursor(session, partner, collection_id).added_after
@@ -1051,7 +1066,11 @@ def _pull(
         with transaction(sessions) as session:
             cursor = _cursor(session, partner, collection_id)
             ingest = Ingest(
-                session=session, settings=settings, partner=partner, collection_id=collection_id
+                session=session,
+                settings=settings,
+                partner=partner,
+                collection_id=collection_id,
+                known_markings=known,
             )
             outcome = ingest.objects(page.objects, page.checks)
             if page.last and page.last > cursor.added_after:
