@@ -355,6 +355,7 @@ class Ingest:
         self.known_markings = set() if known_markings is None else known_markings
         # Those the objects being stored define: known to them, whatever becomes of them.
         self.defined: set[str] = set()
+        self.texts: dict[int, str] = {}
 
     def knows(self, ref: str) -> bool:
         if ref in self.known_markings or ref in self.defined:
@@ -389,11 +390,16 @@ class Ingest:
         )
 
     def objects(
-        self, objects: Sequence[Any], checks: Sequence[str | None] | None = None
+        self,
+        objects: Sequence[Any],
+        checks: Sequence[str | None] | None = None,
+        texts: Sequence[str] | None = None,
     ) -> Outcome:
         """Validate every object first, then write the page in a few batched statements:
         a bad object is quarantined before anything of it is written."""
         outcome = Outcome()
+        if texts is not None and len(texts) == len(objects):
+            self.texts = {id(obj): text for obj, text in zip(objects, texts, strict=True)}
         newest: dict[str, dict[str, Any]] = {}
         found: dict[int, str | None] = {}
         for index, obj in enumerate(objects):
@@ -668,7 +674,8 @@ class Ingest:
             "statement_ids": json.dumps([r["id"] for r in plan.statements]),
             "revoked": plan.revoked,
             "received_at": now,
-            "payload": json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
+            "payload": self.texts.get(id(obj))
+            or json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
         }
 
     def _withdraw(self, prev: ReceivedObject, obj: dict[str, Any]) -> None:
@@ -821,6 +828,7 @@ class Page:
     first: str | None
     last: str | None
     checks: list[str | None] | None = None  # stix2's verdict per object, made beforehand
+    texts: list[str] | None = None  # each object's text as received
 
 
 def check_objects(objects: list[Any]) -> list[str | None]:
@@ -935,10 +943,16 @@ class PartnerClient:
                 first = response.headers.get("X-TAXII-Date-Added-First")
         except httpx.HTTPError as error:
             raise PartnerDown(f"{type(error).__name__}: {error}") from None
-        try:
-            envelope = json.loads(b"".join(chunks))
-        except (ValueError, RecursionError):
-            raise BadPage("malformed envelope", "the page is not JSON", last) from None
+        body = b"".join(chunks)
+        split = split_envelope(body)
+        texts: list[str] | None = None
+        if split is not None:
+            envelope, texts = split
+        else:
+            try:
+                envelope = json.loads(body)
+            except (ValueError, RecursionError):
+                raise BadPage("malformed envelope", "the page is not JSON", last) from None
         if not isinstance(envelope, dict) or not isinstance(envelope.get("objects", []), list):
             raise BadPage("malformed envelope", "the page is not a TAXII envelope", last)
         return Page(
@@ -947,7 +961,86 @@ class PartnerClient:
             next=envelope.get("next") if isinstance(envelope.get("next"), str) else None,
             first=first,
             last=last,
+            texts=texts,
         )
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = frozenset(" \t\n\r")
+
+
+def split_envelope(body: bytes) -> tuple[dict[str, Any], list[str] | None] | None:
+    """The envelope as json.loads reads it, and the text of each object as received (so the
+    receiver stores it without writing it out again); None for anything unusual, which is
+    then read by json.loads itself."""
+    try:
+        text = body.decode("utf-8")
+        return _split(text)
+    except (ValueError, RecursionError, IndexError):
+        return None
+
+
+def _split(text: str) -> tuple[dict[str, Any], list[str] | None] | None:
+    scan = _DECODER.raw_decode
+    size = len(text)
+
+    def skip(i: int) -> int:
+        while i < size and text[i] in _SPACE:
+            i += 1
+        return i
+
+    i = skip(0)
+    if i >= size or text[i] != "{":
+        return None
+    envelope: dict[str, Any] = {}
+    texts: list[str] | None = None
+    i = skip(i + 1)
+    if i < size and text[i] == "}":
+        i += 1
+    else:
+        while True:
+            if i >= size or text[i] != '"':
+                return None
+            key, i = scan(text, i)
+            i = skip(i)
+            if i >= size or text[i] != ":":
+                return None
+            i = skip(i + 1)
+            value: Any
+            if key == "objects" and i < size and text[i] == "[":
+                value, texts = [], []
+                i = skip(i + 1)
+                if i < size and text[i] == "]":
+                    i += 1
+                else:
+                    while True:
+                        item, end = scan(text, i)
+                        value.append(item)
+                        texts.append(text[i:end])
+                        i = skip(end)
+                        if i < size and text[i] == ",":
+                            i = skip(i + 1)
+                            continue
+                        if i < size and text[i] == "]":
+                            i += 1
+                            break
+                        return None
+            else:
+                value, i = scan(text, i)
+                if key == "objects":
+                    texts = None
+            envelope[key] = value
+            i = skip(i)
+            if i < size and text[i] == ",":
+                i = skip(i + 1)
+                continue
+            if i < size and text[i] == "}":
+                i += 1
+                break
+            return None
+    if skip(i) != size:
+        return None
+    return envelope, texts
 
 
 Progress = Callable[[str, int, int], None]  # (collection alias, objects this page, stored)
@@ -1072,7 +1165,7 @@ def _pull(
                 collection_id=collection_id,
                 known_markings=known,
             )
-            outcome = ingest.objects(page.objects, page.checks)
+            outcome = ingest.objects(page.objects, page.checks, page.texts)
             if page.last and page.last > cursor.added_after:
                 cursor.added_after = page.last
             cursor.pulled += len(page.objects)
