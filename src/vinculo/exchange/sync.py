@@ -1121,9 +1121,13 @@ def _pull(
     # Marking definitions stored by this pull's pages; a failed page ends the pull, and with
     # it what the set says.
     known: set[str] = set()
+    added_after = ""
     while stop is None or not stop.is_set():
-        with transaction(sessions) as session:
-            added_after = _cursor(session, partner, collection_id).added_after
+        if ahead is None:
+            # While a page is fetched ahead, the cursor is what the last page's transaction
+            # left it at; a transaction only to read it again cost a commit per page.
+            with transaction(sessions) as session:
+                added_after = _cursor(session, partner, collection_id).added_after
         try:
             # The next page is fetched while this one is stored (the partner works meanwhile).
             if ahead is None:
@@ -1168,6 +1172,7 @@ def _pull(
             outcome = ingest.objects(page.objects, page.checks, page.texts)
             if page.last and page.last > cursor.added_after:
                 cursor.added_after = page.last
+            added_after = cursor.added_after
             cursor.pulled += len(page.objects)
             cursor.updated_at = utcnow()
             cursor.last_error = ""
