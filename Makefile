@@ -31,7 +31,7 @@ LINT_PATHS := $(wildcard src tests bench)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help demo test check fmt bench serve install install-dev assets chromium postgres
+.PHONY: help demo test check fmt bench serve install install-dev assets chromium java postgres
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -82,6 +82,15 @@ chromium:
 		$(APT_GET) update -q && $(APT_GET) install -y chromium; \
 	fi
 
+# Spark (the identity-resolution backend for large deployments) runs on Java 17 or newer.
+java:
+	@if command -v java >/dev/null; then \
+		echo "java: $$(java -version 2>&1 | head -1)"; \
+	else \
+		echo "java missing; installing Debian's default-jre-headless (for Spark's local mode)." >&2; \
+		$(APT_GET) update -q && $(APT_GET) install -y -q default-jre-headless; \
+	fi
+
 postgres:
 	@scripts/ensure-postgres.sh
 
@@ -94,7 +103,7 @@ serve: $(STAMP_INSTALL) $(ASSETS)
 	$(BIN)/vinculo serve
 
 # pytest exits 5 when it collects no test; that is reported, not treated as a failure.
-test: $(STAMP_DEV) $(ASSETS) chromium
+test: $(STAMP_DEV) $(ASSETS) chromium java
 	@url="$${VINCULO_TEST_POSTGRES_URL:-}"; \
 	if [ -z "$$url" ]; then url="$$(scripts/ensure-postgres.sh)"; fi; \
 	export VINCULO_TEST_POSTGRES_URL="$$url"; \
