@@ -364,24 +364,49 @@ def _envelope(rows: list[ExchangeObject], more: bool, headers: dict[str, str]) -
     return Response(text.encode(), media_type=TAXII, headers=headers)
 
 
+def _served(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    reader: Reader,
+    collection_id: str,
+    endpoint: str,
+    object_id: str | None = None,
+) -> tuple[list[ExchangeObject], bool]:
+    """One page of a collection as the reader may have it, recorded as served to them.
+
+    With `object_id` the page holds that object's versions (all of them for the versions
+    endpoint), and an object the reader may not have answers as a missing one.
+    """
+    collection = service.get_collection(session, reader, collection_id)
+    versions = "all" if endpoint == "versions" else "last"
+    q = query_of(request, settings, versions=versions)
+    if object_id is not None:
+        q.ids = [object_id]
+    if endpoint == "versions":
+        q.versions = ["all"]
+    rows, more = service.read_objects(
+        session=session, settings=settings, reader=reader, collection=collection, q=q
+    )
+    if object_id is not None and not rows:
+        raise NotFound(N_("no such object"), field="object_id")
+    service.record_serving(
+        session=session,
+        settings=settings,
+        reader=reader,
+        collection=collection,
+        rows=rows,
+        endpoint=endpoint,
+    )
+    return rows, more
+
+
 @router.get(f"/{ROOT}/collections/{{collection_id}}/objects/")
 def get_objects(
     collection_id: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     def answer(reader: Reader) -> Response:
-        collection = service.get_collection(session, reader, collection_id)
-        q = query_of(request, settings)
-        rows, more = service.read_objects(
-            session=session, settings=settings, reader=reader, collection=collection, q=q
-        )
-        service.record_serving(
-            session=session,
-            settings=settings,
-            reader=reader,
-            collection=collection,
-            rows=rows,
-            endpoint="objects",
-        )
+        rows, more = _served(request, session, settings, reader, collection_id, "objects")
         return _envelope(rows, more, _page_headers(rows))
 
     return guarded(request, session, settings, answer)
@@ -396,22 +421,7 @@ def get_object(
     settings: SettingsDep,
 ) -> Response:
     def answer(reader: Reader) -> Response:
-        collection = service.get_collection(session, reader, collection_id)
-        q = query_of(request, settings)
-        q.ids = [object_id]
-        rows, more = service.read_objects(
-            session=session, settings=settings, reader=reader, collection=collection, q=q
-        )
-        if not rows:
-            raise NotFound(N_("no such object"), field="object_id")
-        service.record_serving(
-            session=session,
-            settings=settings,
-            reader=reader,
-            collection=collection,
-            rows=rows,
-            endpoint="object",
-        )
+        rows, more = _served(request, session, settings, reader, collection_id, "object", object_id)
         return _envelope(rows, more, _page_headers(rows))
 
     return guarded(request, session, settings, answer)
@@ -426,22 +436,8 @@ def get_versions(
     settings: SettingsDep,
 ) -> Response:
     def answer(reader: Reader) -> Response:
-        collection = service.get_collection(session, reader, collection_id)
-        q = query_of(request, settings, versions="all")
-        q.ids = [object_id]
-        q.versions = ["all"]
-        rows, more = service.read_objects(
-            session=session, settings=settings, reader=reader, collection=collection, q=q
-        )
-        if not rows:
-            raise NotFound(N_("no such object"), field="object_id")
-        service.record_serving(
-            session=session,
-            settings=settings,
-            reader=reader,
-            collection=collection,
-            rows=rows,
-            endpoint="versions",
+        rows, more = _served(
+            request, session, settings, reader, collection_id, "versions", object_id
         )
         body: dict[str, Any] = {"more": more, "versions": [r.modified for r in rows]}
         if more:
@@ -456,19 +452,7 @@ def get_manifest(
     collection_id: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     def answer(reader: Reader) -> Response:
-        collection = service.get_collection(session, reader, collection_id)
-        q = query_of(request, settings)
-        rows, more = service.read_objects(
-            session=session, settings=settings, reader=reader, collection=collection, q=q
-        )
-        service.record_serving(
-            session=session,
-            settings=settings,
-            reader=reader,
-            collection=collection,
-            rows=rows,
-            endpoint="manifest",
-        )
+        rows, more = _served(request, session, settings, reader, collection_id, "manifest")
         body: dict[str, Any] = {"more": more}
         if more and rows:
             body["next"] = encode_next(rows[-1].date_added)
