@@ -126,11 +126,11 @@ def run(
         for p in scorer(entities)
         if p.score >= review_threshold and p.left_id != p.right_id
     }
-    existing = {
-        (p.left_id, p.right_id): p
-        for p in session.execute(select(ResolutionPair)).scalars()
-        if visible is None or _within(session, p.id, visible)
-    }
+    # A run as an account touches only the pairs it may see, found in one query.
+    query = select(ResolutionPair)
+    if visible is not None:
+        query = query.where(visible_pairs_clause(visible))
+    existing = {(p.left_id, p.right_id): p for p in session.execute(query).scalars()}
     now = utcnow()
     for key, found in scored.items():
         pair = existing.pop(key, None)
@@ -185,14 +185,6 @@ def run(
         },
     )
     return summary
-
-
-def _within(session: Session, pair_id: int, visible: list[int]) -> bool:
-    marks = session.execute(
-        select(ResolutionEvidence.marking_id).where(ResolutionEvidence.pair_id == pair_id)
-    ).scalars()
-    allowed = set(visible)
-    return all(m in allowed for m in marks)
 
 
 def labels(*, session: Session) -> list[tuple[str, str, bool]]:
