@@ -32,7 +32,22 @@ if TYPE_CHECKING:
 POSTGRES_URL = os.environ.get(
     "VINCULO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-BACKENDS = ["sqlite", "postgresql"]
+# `make test-fast` sets VINCULO_TEST_BACKENDS=sqlite; everything else runs on both.
+BACKENDS = os.environ.get("VINCULO_TEST_BACKENDS", "sqlite,postgresql").split(",")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Shape the run for pytest-xdist (`--dist loadgroup`, as `make test` runs it).
+
+    A module's tests stay together on one worker, so that its module-scoped fixtures (a
+    world, a live server, two nodes, a Spark session) are built once; a test marked slow goes
+    alone to whichever worker is free, and the slow ones start first, so that the workers
+    finish together instead of one waiting on the other's last long test.
+    """
+    for item in items:
+        if item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else ""))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group
 from vinculo.settings import PartnerConfig
 
-from conftest import Store
+from conftest import BACKENDS, Store
 from exchange_nodes import (
     NodeProcess,
     bilateral,
@@ -70,7 +70,8 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node
     to_us = PartnerConfig(name="us", nation="USA", account="node.us")
     with (
         node_store("sqlite", us_dir, name="us", nation="USA", partners=[to_mx]) as us_store,
-        node_store("postgresql", mx_dir, name="mx", nation="MEX", partners=[to_us]) as mx_store,
+        # The Mexican node on PostgreSQL when the run has it (SQLite alone in `make test-fast`).
+        node_store(BACKENDS[-1], mx_dir, name="mx", nation="MEX", partners=[to_us]) as mx_store,
     ):
         us_actors = _accounts(
             us_store,

@@ -45,7 +45,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi.routing import iter_route_contexts
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, given, seed, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -1595,21 +1595,34 @@ def test_a_visitor_not_signed_in_gets_nothing() -> None:
                     assert not leaked, (method, path, leaked)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("backend", BACKENDS)
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(spec=world_specs())
-def test_no_route_gives_anyone_what_can_see_denies(backend: str, spec: WorldSpec) -> None:
+# 25 generated worlds per backend, in five shards of five so that pytest-xdist spreads them
+# over its workers. Where Hypothesis derandomizes (its CI profile), each shard takes a seed of
+# its own; otherwise every run draws new worlds.
+SHARDS = 5
+
+
+def _check_generated_world(backend: str, spec: WorldSpec) -> None:
     with fresh_store(backend) as store:
         world = build_world(store, spec)
         event(f"items refused for a visible schema clash: {len(world.refused)}")
         shapes = {i.spec.shape for i in world.items if SHAPED in i.spec.slots}
         event(f"the shaped slot stored as {sorted(shapes)}")
         check_world(world)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_no_route_gives_anyone_what_can_see_denies(backend: str, shard: int) -> None:
+    derandomized = settings.default is not None and settings.default.derandomize
+    check = seed(1000 + shard if derandomized else None)(
+        settings(
+            max_examples=25 // SHARDS,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )(given(spec=world_specs())(lambda spec: _check_generated_world(backend, spec)))
+    )
+    check()
 
 
 # --- the leak this suite found: a schema clash told that a hidden id existed ------------------

