@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,14 +17,17 @@ from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput, NotFound, VinculoError
 from vinculo.i18n import LOCALES, N_, gettext
-from vinculo.network import export as exports
-from vinculo.network.analysis import Change, Window, analyze, compare
-from vinculo.network.build import Graph, file_graph, file_records
-from vinculo.network.disrupt import Disruption, key_players
-from vinculo.network.paths import Path as GraphPath
-from vinculo.network.paths import find_node, paths
 from vinculo.security.markings import Actor
 from vinculo.settings import Settings
+
+# The analysis modules (igraph, followthemoney) are imported by the commands that use them:
+# every `vinculo` command, `vinculo --help` included, builds this sub-app, and should not pay
+# a second for libraries it does not call.
+if TYPE_CHECKING:
+    from vinculo.network.analysis import Change
+    from vinculo.network.build import Graph
+    from vinculo.network.disrupt import Disruption
+    from vinculo.network.paths import Path as GraphPath
 
 app = typer.Typer(
     help="Network analysis of an FtM file, or of the store as an account sees it.",
@@ -111,6 +114,8 @@ def analyze_command(
 ) -> None:
     """Per node: degree, betweenness, eigenvector, PageRank, community; per graph: components,
     density, communities, articulation points and bridges. Written as JSON to --out."""
+    from vinculo.network.analysis import analyze
+    from vinculo.network.build import file_graph
 
     def work(settings: Settings, locale: str) -> dict[str, Any]:
         _source(file, as_user)
@@ -189,6 +194,8 @@ def path_command(
     lang: Lang = None,
 ) -> None:
     """The shortest paths between two entities (A or B missing or not visible: not found)."""
+    from vinculo.network.build import file_graph
+    from vinculo.network.paths import find_node, paths
 
     def work(settings: Settings, locale: str) -> tuple[Graph, list[GraphPath]]:
         wanted = 2 if as_user else 3
@@ -286,6 +293,8 @@ def disrupt_command(
     lang: Lang = None,
 ) -> None:
     """The k nodes whose removal most cuts pairwise reachability, greedily, before and after."""
+    from vinculo.network.build import Graph, file_graph
+    from vinculo.network.disrupt import key_players
 
     def work(settings: Settings, locale: str) -> tuple[Graph, Disruption]:
         _source(file, as_user)
@@ -346,6 +355,9 @@ def export_command(
     lang: Lang = None,
 ) -> None:
     """Write the graph as GraphML, GEXF, nodes/edges CSV or FtM JSON lines."""
+    from vinculo.network import export as exports
+    from vinculo.network.analysis import analyze
+    from vinculo.network.build import file_graph, file_records
 
     def work(settings: Settings, locale: str) -> tuple[bytes, Graph]:
         _source(file, as_user)
@@ -432,6 +444,9 @@ def compare_command(
 ) -> None:
     """What changed between two periods: entities and linked pairs that appeared or went, and
     whose PageRank rose or fell most (dated links only)."""
+    from vinculo.network.analysis import Window, compare
+    from vinculo.network.build import file_graph
+
     a, b = Window(a_from, a_to), Window(b_from, b_to)
 
     def work(settings: Settings, locale: str) -> tuple[Change, dict[str, str]]:

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.errors import InvalidInput, NotFound, VinculoError
 from vinculo.i18n import N_, gettext
-from vinculo.intel.ftm import Where
 from vinculo.settings import Settings
 
 if TYPE_CHECKING:
@@ -153,6 +152,9 @@ def _read_queries(file: Path) -> list:  # type: ignore[type-arg]
     name = str(file)
     if not file.exists():
         raise InvalidInput(N_("the file does not exist"), file=name)
+    # followthemoney is loaded here, not at import: every `vinculo` command builds this sub-app.
+    from vinculo.intel.ftm import Where
+
     entities = []
     with file.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
