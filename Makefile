@@ -45,7 +45,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 # Installed modules are compiled to bytecode once, as pip does: otherwise a machine with
 # PYTHONDONTWRITEBYTECODE set (as CI's is) compiles every module again in every process.
-export UV_COMPILE_BYTECODE := 1
+export UV_COMPILE_BYTECODE ?= 1
 NO_NETWORK_HINT := Is the package index reachable? On a machine without network install from a wheelhouse (docs/operations.md).
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

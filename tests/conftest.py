@@ -36,6 +36,7 @@ POSTGRES_URL = os.environ.get(
 BACKENDS = os.environ.get("VINCULO_TEST_BACKENDS", "sqlite,postgresql").split(",")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Shape the run for pytest-xdist (`--dist loadgroup`, as `make test` runs it).
 
@@ -44,10 +45,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     alone to whichever worker is free, and the slow ones start first, so that the workers
     finish together instead of one waiting on the other's last long test.
     """
+    sizes: dict[str, int] = {}
     for item in items:
         if item.get_closest_marker("slow") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else ""))
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+            module = item.module.__name__ if item.module else ""
+            item.add_marker(pytest.mark.xdist_group(module))
+            sizes[module] = sizes.get(module, 0) + 1
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        if item.get_closest_marker("slow") is not None:
+            return (0, 0)
+        return (1, -sizes[item.module.__name__ if item.module else ""])
+
+    # Slow tests first, then the modules from the largest down (pyproject's addopts turn
+    # pytest-xdist's own reordering off, which would put the single slow tests last).
+    items.sort(key=order)
 
 
 @dataclass
