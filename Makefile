@@ -2,7 +2,7 @@
 #
 #   make demo         install the runtime (from uv.lock) and the front-end, start the demo at http://127.0.0.1:8000
 #   make test         install what the tests need (PostgreSQL, Chromium, Java) and run every test
-#   make test-fast    the edit-test loop: SQLite only, no browser, no Spark
+#   make test-fast    the edit-test loop: SQLite only, no browser, no Spark, nothing marked slow
 #   make test-newest  the newest versions pyproject.toml allows (no lock): resolution and network tests
 #   make check        ruff format --check, ruff, mypy, then make test
 #   make smoke        the README's path in a fresh runtime-only virtualenv: seed and resolve the demo
@@ -170,7 +170,7 @@ test: install-dev compile assets chromium java
 
 # SQLite only, no browser, no Spark: seconds, for the edit-test loop.
 test-fast: install-dev compile assets
-	VINCULO_TEST_BACKENDS=sqlite $(PYTEST) -m 'not browser and not spark' $(PYTEST_ARGS)
+	VINCULO_TEST_BACKENDS=sqlite $(PYTEST) -m 'not browser and not spark and not slow' $(PYTEST_ARGS)
 
 # The newest versions pyproject.toml's ranges allow, in a virtualenv of its own (no lock):
 # tells whether the next `make lock` will hold. Not part of CI: what the registries serve on
