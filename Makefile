@@ -52,7 +52,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: help demo test test-fast test-newest check smoke fmt lock wheelhouse bench serve \
-	install install-dev compile assets chromium java postgres python
+	install install-dev venv-check compile assets chromium java postgres python
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -92,8 +92,6 @@ install: $(UV) venv-check
 install-dev: $(UV) venv-check
 	@$(STEP) "installing the locked runtime and test packages" "$(NO_NETWORK_HINT)" \
 		$(UV) sync --frozen --quiet --extra dev
-
-.PHONY: venv-check
 
 # --- Front-end assets (built from npm packages; nothing from a CDN) -------------------------
 
@@ -150,7 +148,8 @@ smoke:
 
 # pytest exits 5 when it collects no test; that is reported, not treated as a failure.
 # --durations=10 prints the ten slowest tests at the end of every run.
-PYTEST := $(PY) -m pytest -n $(WORKERS) --durations=10
+PYTEST_OPTS := -n $(WORKERS) --durations=10
+PYTEST := $(PY) -m pytest $(PYTEST_OPTS)
 define run_pytest
 	@url="$${VINCULO_TEST_POSTGRES_URL:-}"; \
 	if [ -z "$$url" ]; then url="$$(scripts/ensure-postgres.sh)"; fi; \
@@ -168,7 +167,7 @@ compile: install-dev
 test: install-dev compile assets chromium java
 	$(call run_pytest,$(PYTEST) $(PYTEST_ARGS))
 
-# SQLite only, no browser, no Spark: seconds, for the edit-test loop.
+# SQLite only, no browser, no Spark, nothing marked slow: for the edit-test loop.
 test-fast: install-dev compile assets
 	VINCULO_TEST_BACKENDS=sqlite $(PYTEST) -m 'not browser and not spark and not slow' $(PYTEST_ARGS)
 
@@ -182,7 +181,7 @@ test-newest: $(UV) assets java
 	@$(STEP) "installing the newest allowed versions" "$(NO_NETWORK_HINT)" \
 		env VIRTUAL_ENV=$(NEWEST) $(UV) pip install --quiet --upgrade -e '.[dev]'
 	@$(NEWEST)/bin/python -c 'import pandas, numpy, duckdb, splink, igraph; print("newest:", "pandas", pandas.__version__, "numpy", numpy.__version__, "duckdb", duckdb.__version__, "splink", splink.__version__, "igraph", igraph.__version__)'
-	$(call run_pytest,$(NEWEST)/bin/python -m pytest -n $(WORKERS) --durations=10 tests/resolve tests/network $(PYTEST_ARGS))
+	$(call run_pytest,$(NEWEST)/bin/python -m pytest $(PYTEST_OPTS) tests/resolve tests/network $(PYTEST_ARGS))
 
 check: install-dev
 	@$(STEP) "the format check" "Run make fmt." $(BIN)/ruff format --check $(LINT_PATHS)
@@ -195,16 +194,18 @@ fmt: install-dev
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 
 # Refresh the lock, then refuse it if a test-only package holds a runtime one back: the
-# runtime packages must resolve to the same versions with and without the dev extra.
-UV_VERSION := 0.13.9
+# runtime packages must resolve to the same versions with and without the dev extra. uv's own
+# pin is rewritten with fresh hashes for the version named in scripts/uv-requirements.txt
+# (edit that line to move uv).
+UV_VERSION = $(shell sed -n 's/^uv==\([^ ;]*\).*/\1/p' scripts/uv-requirements.txt)
 lock: $(UV)
 	@$(STEP) "refreshing uv.lock" "$(NO_NETWORK_HINT)" $(UV) lock --upgrade
 	@$(STEP) "checking that test packages hold no runtime package back" \
 		"A dev package caps a runtime one: move it to a benchmark environment or ship its data." \
 		scripts/check-lock.sh $(UV)
-	@echo "uv==$(UV_VERSION)" | $(UV) pip compile - --quiet --generate-hashes --universal --no-header \
-		-o /dev/stdout | cat <(sed -n '1,2p' scripts/uv-requirements.txt) - > scripts/uv-requirements.txt.new
-	@mv scripts/uv-requirements.txt.new scripts/uv-requirements.txt
+	@{ sed -n '1,2p' scripts/uv-requirements.txt; echo "uv==$(UV_VERSION)" \
+		| $(UV) pip compile - --quiet --generate-hashes --universal --no-header; } > $(UV_VENV)/uv.txt
+	@mv $(UV_VENV)/uv.txt scripts/uv-requirements.txt
 
 # Every locked runtime wheel and Vínculo's own (front-end included) in one directory that
 # installs with `pip install --no-index` on a machine without network (docs/operations.md).

@@ -24,7 +24,8 @@ def main(wheelhouse: Path) -> None:
     text = requirements.read_text()
     added: dict[str, list[str]] = {}
     for wheel in sorted(wheelhouse.glob("*.whl")):
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        with wheel.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
         if digest not in text and not wheel.name.startswith("vinculo-"):
             added.setdefault(normalise(wheel.name.split("-")[0]), []).append(digest)
     lines: list[str] = []

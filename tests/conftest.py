@@ -45,17 +45,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     alone to whichever worker is free, and the slow ones start first, so that the workers
     finish together instead of one waiting on the other's last long test.
     """
+
+    def module(item: pytest.Item) -> str:
+        return item.module.__name__ if item.module else ""
+
     sizes: dict[str, int] = {}
     for item in items:
         if item.get_closest_marker("slow") is None:
-            module = item.module.__name__ if item.module else ""
-            item.add_marker(pytest.mark.xdist_group(module))
-            sizes[module] = sizes.get(module, 0) + 1
+            item.add_marker(pytest.mark.xdist_group(module(item)))
+            sizes[module(item)] = sizes.get(module(item), 0) + 1
 
     def order(item: pytest.Item) -> tuple[int, int]:
         if item.get_closest_marker("slow") is not None:
             return (0, 0)
-        return (1, -sizes[item.module.__name__ if item.module else ""])
+        return (1, -sizes[module(item)])
 
     # Slow tests first, then the modules from the largest down (pyproject's addopts turn
     # pytest-xdist's own reordering off, which would put the single slow tests last).

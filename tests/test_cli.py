@@ -19,8 +19,6 @@ def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
         **os.environ,
         "VINCULO_DATA_DIR": str(tmp_path),
         "VINCULO_SECRET_KEY": "cli-test-secret",
-        # Wide enough that Rich never wraps a long temporary path inside a message.
-        "COLUMNS": "300",
         **env,
     }
     environment.pop("VINCULO_DATABASE_URL", None)

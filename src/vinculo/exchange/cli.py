@@ -26,7 +26,9 @@ def _settings() -> Settings:
 
 
 def _fail(error: VinculoError, settings: Settings) -> typer.Exit:
-    err.print(f"[red]{error.render(settings.default_locale)}[/red]", highlight=False)
+    err.print(
+        f"[red]{error.render(settings.default_locale)}[/red]", highlight=False, soft_wrap=True
+    )
     return typer.Exit(code=2)
 
 

@@ -57,7 +57,7 @@ def _locale(settings: Settings, lang: str | None) -> str:
 
 
 def _fail(error: VinculoError, locale: str) -> typer.Exit:
-    err.print(f"[red]{error.render(locale)}[/red]")
+    err.print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
     return typer.Exit(code=2)
 
 

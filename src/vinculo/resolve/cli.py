@@ -177,7 +177,7 @@ def link_command(
             ]
         _warn(loaded, locale)
     except VinculoError as error:
-        err.print(f"[red]{error.render(locale)}[/red]", highlight=False)
+        err.print(f"[red]{error.render(locale)}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -221,7 +221,7 @@ def dedupe_command(
             ids = table.column("unique_id").to_pylist()
         _warn([loaded], locale)
     except VinculoError as error:
-        err.print(f"[red]{error.render(locale)}[/red]", highlight=False)
+        err.print(f"[red]{error.render(locale)}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
