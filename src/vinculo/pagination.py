@@ -1,4 +1,11 @@
-"""Opaque cursors for lists: a position the client hands back, never a page number."""
+"""Opaque cursors for lists: a position the client hands back, never a page number.
+
+Two kinds. A *key* cursor names the last item the reader was shown (its public id): the
+next page is the visible items after that item, so the cursor carries nothing the page did
+not already show — not how many hidden items lie between, nor when they were made. An
+*offset* cursor counts items of a list that holds only what the reader may see (search
+hits, the review queue) or whose positions the reader is entitled to (the audit trail).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
 
 MAX_POSITION = 2**31 - 1
+MAX_KEY = 200  # an item's id: report and entity ids are at most 128 characters
 
 
 def encode_cursor(position: int) -> str:
@@ -29,3 +37,28 @@ def decode_cursor(cursor: str | None) -> int | None:
         return position
     except ValueError:
         raise InvalidInput(N_("the cursor is not valid"), field="cursor") from None
+
+
+def encode_key(key: str) -> str:
+    """A cursor naming the last item shown by its id (`k1:<id>`)."""
+    return base64.urlsafe_b64encode(f"k1:{key}".encode()).decode().rstrip("=")
+
+
+def decode_key(cursor: str | None) -> str | None:
+    """The id a key cursor names; the caller checks that the reader may see that item."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        prefix, _, key = text.partition(":")
+        if prefix != "k1" or not key or len(key) > MAX_KEY or not key.isprintable():
+            raise ValueError(text)
+        return key
+    except ValueError:
+        raise InvalidInput(N_("the cursor is not valid"), field="cursor") from None
+
+
+def bad_cursor() -> InvalidInput:
+    """The one answer to a cursor that names nothing the reader may see, or nothing at all."""
+    return InvalidInput(N_("the cursor is not valid"), field="cursor")

@@ -12,7 +12,7 @@ from typing import Any
 
 from followthemoney import model
 from followthemoney.statement import BASE_ID, Statement, StatementEntity
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
@@ -20,7 +20,7 @@ from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.intel.backends import backend_for
 from vinculo.intel.ftm import Where, assemble, check_entity, fold, statement_rows
-from vinculo.intel.models import Entity, Report, StatementRow
+from vinculo.intel.models import Report, StatementRow
 from vinculo.intel.schemas import (
     EntityList,
     EntitySummary,
@@ -30,7 +30,7 @@ from vinculo.intel.schemas import (
     ReportList,
     ReportRead,
 )
-from vinculo.pagination import decode_cursor, encode_cursor
+from vinculo.pagination import bad_cursor, decode_key, encode_key
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
 from vinculo.security.models import Group, User, utcnow
@@ -354,17 +354,26 @@ def report_read(*, session: Session, report: Report, markings: Markings) -> Repo
 def list_reports(
     *, session: Session, actor: Actor, cursor: str | None = None, limit: int = 25
 ) -> tuple[list[Report], str | None]:
-    """Newest first, only those the actor may see; the cursor is the last position shown."""
-    after = decode_cursor(cursor)
+    """Newest first, only those the actor may see; the cursor names the last report shown.
+
+    A cursor that carried the report's row number told how many hidden reports were filed
+    between two visible ones, and when; the id of a shown report tells nothing more.
+    """
+    after = decode_key(cursor)
     visible = visible_marking_ids(session=session, actor=actor)
     query = select(Report).where(Report.marking_id.in_(visible))
     if after is not None:
-        query = query.where(Report.seq < after)
+        anchor = session.execute(
+            select(Report.seq).where(Report.id == after, Report.marking_id.in_(visible))
+        ).scalar_one_or_none()
+        if anchor is None:
+            raise bad_cursor()
+        query = query.where(Report.seq < anchor)
     rows = list(session.execute(query.order_by(Report.seq.desc()).limit(limit + 1)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     record(session=session, actor=actor, action="list", kind="report", ids=[r.id for r in rows])
-    return rows, (encode_cursor(rows[-1].seq) if more and rows else None)
+    return rows, (encode_key(rows[-1].id) if more and rows else None)
 
 
 def list_reports_read(
@@ -521,16 +530,31 @@ def get_entity(*, session: Session, actor: Actor, entity_id: str) -> EntityView:
 def list_entities(
     *, session: Session, actor: Actor, cursor: str | None = None, limit: int = 25
 ) -> EntityList:
-    """Newest entities first, each shown only if one of its statements is visible."""
-    after = decode_cursor(cursor)
+    """Newest entities first, each shown only if one of its statements is visible.
+
+    "Newest" is when the actor could first see the entity (its first visible statement),
+    not when anyone first stored its id: an id first asserted under markings the actor may
+    not see would otherwise sit earlier in the list than the actor's own entities. The
+    cursor names the last entity shown.
+    """
+    after = decode_key(cursor)
     visible = visible_marking_ids(session=session, actor=actor)
-    seen_by_actor = exists().where(
-        StatementRow.entity_id == Entity.id, StatementRow.marking_id.in_(visible)
+    position = func.min(StatementRow.seq)
+    query = (
+        select(StatementRow.entity_id.label("id"), position.label("position"))
+        .where(StatementRow.marking_id.in_(visible))
+        .group_by(StatementRow.entity_id)
     )
-    query = select(Entity.seq, Entity.id).where(seen_by_actor)
     if after is not None:
-        query = query.where(Entity.seq < after)
-    rows = list(session.execute(query.order_by(Entity.seq.desc()).limit(limit + 1)))
+        anchor = session.execute(
+            select(position).where(
+                StatementRow.entity_id == after, StatementRow.marking_id.in_(visible)
+            )
+        ).scalar_one_or_none()
+        if anchor is None:
+            raise bad_cursor()
+        query = query.having(position < anchor)
+    rows = list(session.execute(query.order_by(position.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     caps = captions(session=session, entity_ids=[r.id for r in rows], visible=visible)
@@ -540,7 +564,7 @@ def list_entities(
         if r.id in caps
     ]
     record(session=session, actor=actor, action="list", kind="entity", ids=[i.id for i in items])
-    return EntityList(items=items, next_cursor=encode_cursor(rows[-1].seq) if more else None)
+    return EntityList(items=items, next_cursor=encode_key(rows[-1].id) if more else None)
 
 
 def count_visible_reports(*, session: Session, actor: Actor) -> int:
