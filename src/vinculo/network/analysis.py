@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,6 +31,23 @@ LEIDENALG_LIMIT = 200_000
 # igraph draws its random numbers from one generator for the whole process.
 _IGRAPH_RNG = threading.Lock()
 DAMPING = 0.85
+
+
+@contextmanager
+def seeded_igraph(seed: int = 0) -> Iterator[None]:
+    """igraph's random numbers from a generator of our own seed, one caller at a time.
+
+    igraph draws from one generator for the whole process (Python's `random` unless told
+    otherwise), so an unseeded call's result would depend on whatever else the process did
+    before it: other readers' requests included. Seeding it makes each answer a function of
+    the reader's own graph alone.
+    """
+    with _IGRAPH_RNG:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
 
 
 @dataclass
@@ -185,14 +204,10 @@ def communities(indexed: Indexed, *, seed: int = 0) -> tuple[list[int], float]:
         membership = list(partition.membership)
         modularity = float(partition.modularity)
     else:
-        with _IGRAPH_RNG:
-            ig.set_random_number_generator(random.Random(seed))
-            try:
-                found = g.community_leiden(
-                    objective_function="modularity", weights="weight", n_iterations=2
-                )
-            finally:
-                ig.set_random_number_generator(random)
+        with seeded_igraph(seed):
+            found = g.community_leiden(
+                objective_function="modularity", weights="weight", n_iterations=2
+            )
         membership = list(found.membership)
         modularity = float(g.modularity(membership, weights="weight"))
     sizes: dict[int, int] = {}

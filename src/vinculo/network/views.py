@@ -18,7 +18,7 @@ from vinculo.i18n import N_, gettext
 from vinculo.intel.views import Show, property_label, schema_label
 from vinculo.network import export as exports
 from vinculo.network import service
-from vinculo.network.analysis import Analysis, analyze, to_igraph
+from vinculo.network.analysis import Analysis, analyze, seeded_igraph, to_igraph
 from vinculo.network.build import MENTION, Edge, Graph
 from vinculo.network.paths import MAX_HOPS, MAX_PATHS, Ambiguous
 from vinculo.network.service import Filters
@@ -70,7 +70,8 @@ def edge_id(edge: Edge) -> str:
 
 
 def _layout(graph: Graph) -> dict[str, tuple[float, float]]:
-    """Positions from igraph's Fruchterman–Reingold, started from a circle (deterministic)."""
+    """Positions from igraph's Fruchterman–Reingold, started from a circle and seeded: the
+    same graph is drawn the same way whatever the process did before."""
     indexed = to_igraph(graph)
     n = indexed.g.vcount()
     if n == 0:
@@ -78,9 +79,10 @@ def _layout(graph: Graph) -> dict[str, tuple[float, float]]:
     if n == 1:
         return {indexed.ids[0]: (0.0, 0.0)}
     steps = 500 if n <= 600 else max(120, 300_000 // n)
-    coords = indexed.g.layout_fruchterman_reingold(
-        seed=indexed.g.layout_circle().coords, niter=steps
-    ).coords
+    with seeded_igraph():
+        coords = indexed.g.layout_fruchterman_reingold(
+            seed=indexed.g.layout_circle().coords, niter=steps
+        ).coords
     return {
         node_id: (float(coords[i][0]), float(coords[i][1])) for i, node_id in enumerate(indexed.ids)
     }
