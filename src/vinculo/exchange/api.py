@@ -96,7 +96,7 @@ router = APIRouter(prefix="/taxii2", tags=["taxii"], lifespan=lifespan)
 
 # --- sign-in ------------------------------------------------------------------------------------
 
-_basic_cache: dict[tuple[str, str], tuple[int, float]] = {}
+_basic_cache: dict[tuple[str, str, str], tuple[int, float]] = {}
 _BASIC_TTL = 60.0
 
 
@@ -132,12 +132,14 @@ def reader_of(request: Request, session: Session, settings: Settings) -> Reader:
             username, _, password = base64.b64decode(credentials).decode().partition(":")
         except ValueError:
             raise AuthError(N_("wrong user name, password or code")) from None
-        key = (username, hashlib.sha256(password.encode()).hexdigest())
+        # Keyed by the store too: one process may serve (or test) more than one.
+        digest = hashlib.sha256(password.encode()).hexdigest()
+        key = (settings.resolved_database_url, username, digest)
         cached = _basic_cache.get(key)
         user: User | None = None
         if cached and cached[1] > time.monotonic():
             user = session.get(User, cached[0])
-        if user is None or not user.active or user.locked:
+        if user is None or user.username != username or not user.active or user.locked:
             user = authenticate(
                 session=session, settings=settings, username=username, password=password
             )

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from followthemoney.statement import BASE_ID
-from sqlalchemy import and_, exists, func, insert, or_, select
+from sqlalchemy import and_, delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from vinculo import vocab
@@ -45,6 +45,7 @@ from vinculo.exchange.stix import (
     node_identity,
     parse_timestamp,
     report_object,
+    revoked_object,
     stix_type_for,
     timestamp,
 )
@@ -379,6 +380,7 @@ class _Latest:
     content_hash: str
     revoked: bool
     payload: str
+    marking_ids: str
 
 
 class _Writer:
@@ -401,6 +403,7 @@ class _Writer:
                     ExchangeObject.content_hash,
                     ExchangeObject.revoked,
                     ExchangeObject.payload,
+                    ExchangeObject.marking_ids,
                 )
                 .where(
                     ExchangeObject.collection_id == self.collection.id,
@@ -410,7 +413,7 @@ class _Writer:
             )
             for r in rows:
                 found[r.item_key] = _Latest(
-                    r.stix_id, r.modified, r.content_hash, r.revoked, r.payload
+                    r.stix_id, r.modified, r.content_hash, r.revoked, r.payload, r.marking_ids
                 )
         return found
 
@@ -438,14 +441,47 @@ class _Writer:
         return str(obj["modified"])
 
     def revoke(self, key: str, prev: _Latest) -> None:
+        """Withdraw an item: its earlier versions go, and the revocation that replaces them
+        carries no content and the markings of the version it revokes, so that only a
+        reader who could have that version learns that it was withdrawn."""
         if prev.revoked:
             return
-        obj = json.loads(prev.payload)
-        obj["revoked"] = True
-        obj["modified"] = self._bump(timestamp(utcnow()), prev.modified)
-        if obj.get("type") == "language-content":
-            obj["object_modified"] = obj["modified"]
-        self._add(key, obj, [], content_hash(obj), revoked=True)
+        old = json.loads(prev.payload)
+        modified = self._bump(timestamp(utcnow()), prev.modified)
+        obj = revoked_object(old, modified, list(old.get("object_marking_refs") or []))
+        self.forget(key, prev.stix_id)
+        self._add(key, obj, _ids(prev.marking_ids), content_hash(obj), revoked=True)
+
+    def forget(self, key: str, stix_id: str, *, keep_newest: bool = False) -> None:
+        """Delete the stored versions of one object of an item (all but the newest if asked):
+        what was withdrawn or purged is served no more, by no version."""
+        where = [
+            ExchangeObject.collection_id == self.collection.id,
+            ExchangeObject.item_key == key,
+            ExchangeObject.stix_id == stix_id,
+        ]
+        if keep_newest:
+            newest = self.session.execute(select(func.max(ExchangeObject.seq)).where(*where))
+            where.append(ExchangeObject.seq < (newest.scalar() or 0))
+        self.session.execute(delete(ExchangeObject).where(*where))
+
+    def prune(self, keys: Iterable[str]) -> None:
+        """Keep only the newest version of each object of these items (purged from the
+        store, so earlier versions may hold what was purged)."""
+        self.flush()
+        ordered = sorted(set(keys))
+        for start in range(0, len(ordered), CHUNK):
+            part = ordered[start : start + CHUNK]
+            found = self.session.execute(
+                select(ExchangeObject.item_key, ExchangeObject.stix_id)
+                .where(
+                    ExchangeObject.collection_id == self.collection.id,
+                    ExchangeObject.item_key.in_(part),
+                )
+                .distinct()
+            ).all()
+            for key, stix_id in found:
+                self.forget(key, stix_id, keep_newest=True)
 
     def _add(
         self, key: str, obj: dict[str, Any], marking_ids: Iterable[int], digest: str, revoked: bool
@@ -725,9 +761,39 @@ def _lock(session: Session) -> None:
     session.execute(select(ExchangeState).where(ExchangeState.key == "lock").with_for_update())
 
 
+def _bare_revocations(session: Session) -> None:
+    """Once per store: revocations written by earlier releases kept the whole object and no
+    markings, so every reader could read what was withdrawn. Each becomes a bare one with
+    the markings of the version it revoked, and the versions before it go."""
+    if _state(session, "revocations") == "bare":
+        return
+    revoked = session.execute(
+        select(ExchangeObject).where(ExchangeObject.revoked).order_by(ExchangeObject.seq)
+    ).scalars()
+    for row in list(revoked):
+        earlier = and_(
+            ExchangeObject.collection_id == row.collection_id,
+            ExchangeObject.stix_id == row.stix_id,
+            ExchangeObject.seq < row.seq,
+        )
+        prev = session.execute(
+            select(ExchangeObject.marking_ids).where(earlier).order_by(ExchangeObject.seq.desc())
+        ).first()
+        old = json.loads(row.payload)
+        obj = revoked_object(old, row.modified, list(old.get("object_marking_refs") or []))
+        row.payload = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        row.content_hash = content_hash(obj)
+        if not row.marking_ids and prev is not None:
+            row.marking_ids = prev.marking_ids
+        session.execute(delete(ExchangeObject).where(earlier))
+    _set_state(session, "revocations", "bare")
+    session.flush()
+
+
 def publish(*, session: Session, settings: Settings) -> int:
     """Publish versions for everything changed since the last run; how many were written."""
     _lock(session)
+    _bare_revocations(session)
     found = collections(session)
     pos_s = int(_state(session, "pos:statements", "0"))
     pos_r = int(_state(session, "pos:reports", "0"))
@@ -737,6 +803,7 @@ def publish(*, session: Session, settings: Settings) -> int:
     max_a = session.execute(select(func.max(AuditRow.seq))).scalar() or 0
     dirty_entities: set[str] = set()
     dirty_reports: set[str] = set()
+    purged: set[str] = set()
     if found and (max_s > pos_s or max_r > pos_r or max_a > pos_a):
         for row in session.execute(
             select(StatementRow.entity_id, StatementRow.report_id).where(
@@ -752,16 +819,18 @@ def publish(*, session: Session, settings: Settings) -> int:
             select(Report.id).where(Report.seq > pos_r, Report.seq <= max_r)
         ).scalars():
             dirty_reports.add(report_id)
-        for ids in session.execute(
-            select(AuditRow.ids).where(
+        for action, ids in session.execute(
+            select(AuditRow.action, AuditRow.ids).where(
                 AuditRow.seq > pos_a,
                 AuditRow.seq <= max_a,
                 AuditRow.action.in_(("purge", "release", "withdraw")),
             )
-        ).scalars():
+        ):
             for item in json.loads(ids or "[]"):
                 dirty_entities.add(item)
                 dirty_reports.add(item)
+                if action == "purge":
+                    purged.add(item)
     written = 0
     unbuilt = [c for c in found if not _state(session, f"built:{c.id}")]
     if found and (dirty_entities or dirty_reports or unbuilt):
@@ -784,6 +853,11 @@ def publish(*, session: Session, settings: Settings) -> int:
             # Reports first, so a partner pulling mid-way meets a report before its entities.
             builder.reports(sorted(reports), received)
             builder.entities(sorted(entities))
+            # A purged report's earlier versions, and those of the entities it named, may
+            # hold what was purged: only the newest version of each stays.
+            builder.writer.prune(
+                f"{kind}:{item}" for item in purged for kind in ("report", "lang", "entity")
+            )
             builder.statics()
             builder.writer.flush()
             written += builder.writer.written

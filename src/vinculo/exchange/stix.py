@@ -379,6 +379,42 @@ def language_content(scope: Scope, report: ReportIn, report_obj: dict[str, Any])
     }
 
 
+# A revoked version holds only what STIX 2.1 requires of its type, with stand-in values that
+# say nothing of the item: the common properties, `created_by_ref` (which no new version may
+# change), the markings of the version it revokes, and each type's required properties.
+REVOKED_NAME = "[revoked]"
+_KEPT_WHEN_REVOKED = ("type", "spec_version", "id", "created", "created_by_ref")
+
+
+def revoked_object(obj: dict[str, Any], modified: str, marking_refs: list[str]) -> dict[str, Any]:
+    """The revoked version of `obj`: no name, text, statement, reference or granular marking
+    of the item survives in it."""
+    out: dict[str, Any] = {k: obj[k] for k in _KEPT_WHEN_REVOKED if k in obj}
+    out["modified"] = modified
+    out["revoked"] = True
+    # A reference that points at no item of the collection: who made the object.
+    stand_in = str(obj.get("created_by_ref") or out["id"])
+    kind = out["type"]
+    if kind in ("identity", "threat-actor"):
+        out["name"] = REVOKED_NAME
+    elif kind == "report":
+        out["name"] = REVOKED_NAME
+        out["published"] = obj["created"]
+        out["object_refs"] = [stand_in]
+    elif kind == "location":
+        # One of region, country or coordinates is required; the mapping's own region.
+        out["region"] = "americas"
+    elif kind == "relationship":
+        out["relationship_type"] = "related-to"
+        out["source_ref"] = out["target_ref"] = stand_in
+    elif kind == "language-content":
+        out["object_ref"] = obj["object_ref"]
+        out["contents"] = {lang: {} for lang in list(obj.get("contents") or {"en": {}})[:1]}
+    if marking_refs:
+        out["object_marking_refs"] = marking_refs
+    return out
+
+
 def vinculo_extension(obj: dict[str, Any]) -> dict[str, Any] | None:
     ext = (obj.get("extensions") or {}).get(EXTENSION_ID)
     return ext if isinstance(ext, dict) else None
