@@ -418,3 +418,182 @@ def test_a_refused_filing_or_import_stores_nothing_of_itself(
         for entity_id in ("half-1", "half-3", "half-2000"):
             assert client.get(f"/api/v1/entities/{entity_id}").status_code == 404
     assert counts(small_world.store) == stored
+
+
+# --- lone surrogates and deep nesting: each was a 500 ----------------------------------------
+
+LONE = "\\ud800"  # as JSON spells it: Python's json turns it into a string no database takes
+SECURITY_HEADERS = ("content-security-policy", "x-frame-options", "x-content-type-options")
+
+
+def fine_report() -> dict[str, object]:
+    return {
+        "title_en": "Fine title",
+        "body_en": "Fine body",
+        "reliability": "B",
+        "credibility": 2,
+        "predicate": "drug_trafficking",
+        "suspicion": "Subjects linked to trafficking by payments.",
+        "attest_no_protected_views": True,
+        "review_by": (date.today() + timedelta(days=90)).isoformat(),
+        "markings": {"tlp": "GREEN", "rel_to": ["USA", "MEX"]},
+        "entities": [{"id": "lone-1", "schema": "Person", "properties": {"name": ["Fine Name"]}}],
+    }
+
+
+def _report_with(where: str) -> str:
+    """The report's JSON with a lone surrogate escape spliced in at `where`."""
+    raw = json.dumps(fine_report())
+    return {
+        "entities.0.id": raw.replace('"lone-1"', f'"lone{LONE}"'),
+        "entities.0.properties.name.0": raw.replace('"Fine Name"', f'"Fine{LONE}"'),
+        "markings.groups.0": raw.replace('"rel_to"', f'"groups": ["g{LONE}"], "rel_to"'),
+        "markings.recipients.0": raw.replace(
+            '"tlp": "GREEN"', f'"tlp": "RED", "recipients": ["r{LONE}"]'
+        ),
+    }[where]
+
+
+def _assert_refused(answer: httpx.Response, field: str, file: str | None = None) -> None:
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert (error["field"], error["file"]) == (field, file)
+    assert "surrogate" in answer.json()["detail"] or "nested" in answer.json()["detail"]
+    assert all(header in answer.headers for header in SECURITY_HEADERS)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "entities.0.id",
+        "entities.0.properties.name.0",
+        "markings.groups.0",
+        "markings.recipients.0",
+    ],
+)
+def test_a_lone_surrogate_in_a_report_answers_422_naming_the_field(
+    server: LiveServer, small_world: World, field: str
+) -> None:
+    stored, before = counts(small_world.store), len(refusals(small_world.store))
+    with server.client("us.analyst") as client:
+        answer = client.post(
+            "/api/v1/reports",
+            content=_report_with(field),
+            headers={"content-type": "application/json"},
+        )
+        _assert_refused(answer, field)
+        spanish = client.post(
+            "/api/v1/reports",
+            content=_report_with(field),
+            headers={"content-type": "application/json", "accept-language": "es"},
+        )
+        assert spanish.status_code == 422 and spanish.json()["detail"] != answer.json()["detail"]
+    assert counts(small_world.store) == stored
+    assert len(refusals(small_world.store)) - before == 2
+
+
+IMPORT_LINE = json.dumps({"id": "lone-2", "schema": "Person", "properties": {"name": ["Ana"]}})
+
+
+@pytest.mark.parametrize(
+    ("file_line", "markings", "field", "file"),
+    [
+        (IMPORT_LINE.replace("lone-2", f"lone{LONE}"), MARKINGS, "id", "lone.jsonl"),
+        (IMPORT_LINE.replace('"Ana"', f'"Ana{LONE}"'), MARKINGS, "properties.name.0", "lone.jsonl"),
+        (
+            IMPORT_LINE,
+            MARKINGS.replace('"rel_to"', f'"groups": ["g{LONE}"], "rel_to"'),
+            "markings.groups.0",
+            None,
+        ),
+        (
+            IMPORT_LINE,
+            MARKINGS.replace('"tlp": "GREEN"', f'"tlp": "RED", "recipients": ["r{LONE}"]'),
+            "markings.recipients.0",
+            None,
+        ),
+        (IMPORT_LINE, "[" * 100_000, "markings", None),
+    ],
+    ids=["id", "value", "groups", "recipients", "deep-markings"],
+)
+def test_a_lone_surrogate_or_deep_markings_in_an_import_answers_422_naming_the_field(
+    server: LiveServer,
+    small_world: World,
+    file_line: str,
+    markings: str,
+    field: str,
+    file: str | None,
+) -> None:
+    stored, before = counts(small_world.store), len(refusals(small_world.store))
+    with server.client("us.analyst") as client:
+        answer = client.post(
+            "/api/v1/entities/import",
+            files={
+                "file": ("lone.jsonl", IMPORT_LINE.replace("lone-2", "lone-3") + "\n" + file_line)
+            },
+            data={"source": "lone", "markings": markings},
+        )
+        _assert_refused(answer, field, file)
+        if file:
+            assert answer.json()["error"]["line"] == 2
+        assert client.get("/api/v1/entities/lone-3").status_code == 404
+    assert counts(small_world.store) == stored
+    (row,) = [r for r in refusals(small_world.store)[before:] if r.outcome == "422"]
+    assert field in json.loads(row.detail)["error"]
+
+
+def test_an_escaped_backslash_or_a_surrogate_pair_is_text_not_a_refusal(
+    server: LiveServer,
+) -> None:
+    report = json.dumps(fine_report()).replace(
+        '"Fine Name"', '"Fine \\\\ud800 \\ud83d\\ude42"'
+    )  # a backslash followed by "ud800", then a pair spelling one emoji
+    with server.client("us.analyst") as client:
+        created = client.post(
+            "/api/v1/reports", content=report, headers={"content-type": "application/json"}
+        )
+        assert created.status_code == 201, created.text
+        entity = client.get(f"/api/v1/entities/{created.json()['entity_ids'][0]}").json()
+    assert entity["properties"]["name"] == ["Fine \\ud800 🙂"]
+
+
+# --- answers nobody planned ------------------------------------------------------------------
+
+
+def test_an_internal_error_answers_500_with_the_headers_and_an_audit_row(
+    small_world: World,
+) -> None:
+    live = LiveServer(small_world.store.settings)
+    app = live.server.config.app
+
+    @app.get("/api/v1/test-fails")
+    def fails() -> None:
+        raise RuntimeError("a bug in a handler")
+
+    @app.get("/test-fails-page")
+    def fails_page() -> None:
+        raise RuntimeError("a bug in a page")
+
+    before = len(refusals(small_world.store))
+    with live, live.client("us.analyst") as client:
+        api = client.get("/api/v1/test-fails", headers={"accept-language": "es"})
+        page = client.get("/test-fails-page")
+        # The connection is still good: the next request on it answers.
+        assert client.get("/api/v1/me").status_code == 200
+        unknown = client.get("/api/v1/no-such-route")
+    assert api.status_code == 500 and page.status_code == 500
+    assert "a bug" not in api.text and "a bug" not in page.text
+    assert "servidor" in api.json()["detail"]
+    assert "text/html" in page.headers["content-type"]
+    assert unknown.status_code == 404
+    for answer in (api, page, unknown):
+        assert all(header in answer.headers for header in SECURITY_HEADERS), answer.headers
+        assert answer.headers["cache-control"] == "no-store"
+    rows = refusals(small_world.store)[before:]
+    assert [(r.target, r.outcome) for r in rows] == [
+        ("/api/v1/test-fails", "500"),
+        ("/test-fails-page", "500"),
+        ("/api/v1/no-such-route", "404"),
+    ]
+    assert rows[0].actor == "us.analyst" or rows[0].actor is None
+    assert json.loads(rows[0].detail)["exception"] == "RuntimeError"

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
@@ -30,6 +31,8 @@ from vinculo.security.audit import record
 from vinculo.security.models import User
 from vinculo.security.service import actor_for
 from vinculo.settings import Settings
+from vinculo.web.errors import CatchAll, http_error_response, unencodable_response
+from vinculo.web.inputs import check_input
 from vinculo.web.limits import BodyLimit
 from vinculo.web.security import SecurityHeaders, check_csrf
 from vinculo.web.startup import check_can_start
@@ -44,7 +47,13 @@ def _locale_of(request: Request) -> str:
     return pick_locale(request.headers.get("accept-language"), "en")
 
 
-def record_refusal(session: Session, request: Request, exc: VinculoError, status: int) -> None:
+def record_refusal(
+    session: Session,
+    request: Request,
+    exc: VinculoError,
+    status: int,
+    extra: dict[str, object] | None = None,
+) -> None:
     """The audit row of a refused request, in the given session's transaction."""
     user_id = request.session.get("user_id") if "session" in request.scope else None
     user = session.get(User, user_id) if isinstance(user_id, int) else None
@@ -62,18 +71,21 @@ def record_refusal(session: Session, request: Request, exc: VinculoError, status
             "field": exc.field,
             "username": exc.params.get("username"),
             "client": request.client.host if request.client else None,
+            **(extra or {}),
         },
     )
 
 
-def _record_refusal(request: Request, exc: VinculoError, status: int) -> None:
+def record_refusal_apart(
+    request: Request, exc: VinculoError, status: int, extra: dict[str, object] | None = None
+) -> None:
     """An audit row for every refused request, in a transaction of its own.
 
     The request's own transaction has been rolled back by now (nothing it tried is stored),
     so the attempt is written separately.
     """
     with transaction(request.app.state.sessions) as session:
-        record_refusal(session, request, exc, status)
+        record_refusal(session, request, exc, status, extra)
 
 
 def api_error_response(
@@ -103,7 +115,7 @@ def _error_response(request: Request, exc: Exception) -> Response:
         status = 413
     elif isinstance(exc, InvalidInput):
         status = 422
-    _record_refusal(request, exc, status)
+    record_refusal_apart(request, exc, status)
     if not request.url.path.startswith(API_PREFIX):
         from vinculo.web.pages import error_page
 
@@ -183,7 +195,8 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         # Every state-changing page request carries the session's CSRF token (web/security.py).
-        dependencies=[Depends(check_csrf)],
+        # Every JSON it carries is checked once for what would fail deep in a handler.
+        dependencies=[Depends(check_csrf), Depends(check_input)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -198,9 +211,13 @@ def create_app(settings: Settings) -> FastAPI:
         same_site="lax",
         https_only=settings.behind_tls,
     )
+    # Inside the headers: an unexpected exception answers a 500 that has them, on record.
+    app.add_middleware(CatchAll)
     # Added last, so it wraps the rest: every answer gets the headers, errors included.
     app.add_middleware(SecurityHeaders, behind_tls=settings.behind_tls)
     app.add_exception_handler(VinculoError, _error_response)
+    app.add_exception_handler(HTTPException, http_error_response)
+    app.add_exception_handler(UnicodeEncodeError, unencodable_response)
     app.add_exception_handler(RequestValidationError, _request_validation_response)
     app.add_exception_handler(413, _too_large_response)
 
