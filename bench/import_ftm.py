@@ -313,10 +313,9 @@ def vinculo_write(directory: Path, checked: list[Any], seen: datetime) -> dict[s
     """vinculo's own write path as import_ftm runs it (bulk_statements around the backend's
     insert_entities + upsert_statements, batches of 2,000), rows built before the clock."""
     engine, sessions, _actor = fresh_store(directory, "vinculo-write.db")
+    markings = Markings.create(tlp="GREEN", originator="FGR")
     with transaction(sessions) as session:
-        marking_id = marking_id_for(
-            session=session, markings=Markings.create(tlp="GREEN", originator="FGR")
-        )
+        marking_id = marking_id_for(session=session, markings=markings)
     batches: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
     for start in range(0, len(checked), 2000):
         batch = checked[start : start + 2000]
@@ -330,6 +329,7 @@ def vinculo_write(directory: Path, checked: list[Any], seen: datetime) -> dict[s
                 values=values,
                 source="data",
                 marking_id=marking_id,
+                markings=markings.signature(),
                 report_id=None,
                 seen=seen,
             )
@@ -405,6 +405,7 @@ def main() -> None:
                     values=values,
                     source="data",
                     marking_id=1,
+                    markings=Markings.create(tlp="GREEN", originator="FGR").signature(),
                     report_id=None,
                     seen=seen,
                 )

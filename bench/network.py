@@ -207,10 +207,8 @@ def big_store(path: Path, nodes: int, edges: int) -> Path:
             session=session,
             user_in=UserCreate(username=USER, password="bench-Password-2026", agency="DEA"),
         )
-        marking = marking_id_for(
-            session=session,
-            markings=Markings.create(tlp="GREEN", originator="DEA", rel_to=["USA", "MEX"]),
-        )
+        markings = Markings.create(tlp="GREEN", originator="DEA", rel_to=["USA", "MEX"])
+        marking = marking_id_for(session=session, markings=markings)
         backend = backend_for(session)
         written = 0
 
@@ -225,6 +223,7 @@ def big_store(path: Path, nodes: int, edges: int) -> Path:
                     values=values,
                     source="bench-network",
                     marking_id=marking,
+                    markings=markings.signature(),
                     report_id=None,
                     seen=seen,
                 )

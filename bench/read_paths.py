@@ -463,6 +463,7 @@ def build_store(
                         values=values,
                         source=f"report:{report_id}",
                         marking_id=marking_id,
+                        markings=service.marking_signature(session=session, marking_id=marking_id),
                         report_id=report_id,
                         seen=seen,
                     )

@@ -112,6 +112,20 @@ def check_entity(
     return entity_id, schema.name, values
 
 
+def statement_key(source: str, entity_id: str, prop: str, value: str, markings: str) -> str:
+    """A statement's id: followthemoney's key of (source, entity, property, value), with the
+    signature of the statement's markings beside the source.
+
+    The same fact asserted under other markings is another statement. Keyed without them, a
+    repeat under wider markings was absorbed by a row its author could not see (their own
+    entity lost the value) and moved that row's `last_seen`. Whoever writes a statement can
+    see its markings, so every writer of a row can see it.
+    """
+    key = Statement.make_key(f"{source}|{markings}", entity_id, prop, value, False)
+    assert key is not None  # make_key answers None only for a missing property or value
+    return key
+
+
 def statement_rows(
     *,
     entity_id: str,
@@ -119,12 +133,16 @@ def statement_rows(
     values: list[tuple[str, str, str, str | None]],
     source: str,
     marking_id: int,
+    markings: str,
     report_id: str | None,
     seen: datetime,
 ) -> Iterator[dict[str, Any]]:
-    """Rows for the statements table: the entity's id statement, then one per value."""
+    """Rows for the statements table: the entity's id statement, then one per value.
+
+    `markings` is the signature of the markings `marking_id` names (`Markings.signature`).
+    """
     yield {
-        "id": Statement.make_key(source, entity_id, BASE_ID, entity_id, False),
+        "id": statement_key(source, entity_id, BASE_ID, entity_id, markings),
         "entity_id": entity_id,
         "canonical_id": entity_id,
         "schema": schema,
@@ -142,7 +160,7 @@ def statement_rows(
     }
     for prop, type_name, value, original in values:
         yield {
-            "id": Statement.make_key(source, entity_id, prop, value, False),
+            "id": statement_key(source, entity_id, prop, value, markings),
             "entity_id": entity_id,
             "canonical_id": entity_id,
             "schema": schema,

@@ -33,7 +33,7 @@ from vinculo.intel.schemas import (
 from vinculo.pagination import bad_cursor, decode_key, encode_key
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
-from vinculo.security.models import Group, User, utcnow
+from vinculo.security.models import Group, MarkingRow, User, utcnow
 from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
 from vinculo.security.roles import Permission, require
 
@@ -233,6 +233,7 @@ def store_entities(
     """Write checked entities as statements; returns how many statements were written."""
     check_schemas(session=session, actor=actor, entities=entities, where=where)
     seen = utcnow()
+    markings = marking_signature(session=session, marking_id=marking_id)
     rows: list[dict[str, Any]] = []
     for entity_id, schema, values in entities:
         rows.extend(
@@ -242,6 +243,7 @@ def store_entities(
                 values=values,
                 source=source,
                 marking_id=marking_id,
+                markings=markings,
                 report_id=report_id,
                 seen=seen,
             )
@@ -252,6 +254,14 @@ def store_entities(
     )
     backend.upsert_statements(session, rows)
     return len(rows)
+
+
+def marking_signature(*, session: Session, marking_id: int) -> str:
+    """The signature of a stored marking set, which statement ids are keyed by."""
+    row = session.get(MarkingRow, marking_id)
+    if row is None:
+        raise LookupError(f"no marking set {marking_id}")
+    return row.signature
 
 
 def check_schemas(
