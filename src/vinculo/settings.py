@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(
         default=30, gt=0, description="Minutes without activity before a page session ends."
     )
+    session_max_hours: float = Field(
+        default=12,
+        gt=0,
+        description="Hours after sign-in when a page session ends, however active it is.",
+    )
     password_min_length: int = Field(default=12, ge=8, description="Shortest password accepted.")
     max_upload_bytes: int = Field(
         default=100 * 1024 * 1024,

@@ -4,6 +4,7 @@ forged token or a tampered session cookie gets."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from vinculo.db import transaction
 from vinculo.errors import InvalidInput
 from vinculo.security.audit import AuditRow, verify
-from vinculo.security.models import ApiToken, User
+from vinculo.security.models import ApiToken, PageSession, User
 from vinculo.security.passwords import DEMO_PASSWORD
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import authenticate, create_user, enrol_totp
@@ -474,3 +475,72 @@ def test_a_tampered_session_cookie_counts_as_signed_out(demo_server: LiveServer)
             assert client.get("/").status_code == 303, forged
             client.cookies.set("vinculo_session", cookie)
             assert client.get("/").status_code == 200
+
+
+# --- sessions kept on the server ---------------------------------------------------------------
+
+
+def cookie_payload(client: httpx.Client) -> dict[str, object]:
+    """What the signed session cookie holds (Starlette: base64 JSON, then a signature)."""
+    data = client.cookies["vinculo_session"].split(".", 1)[0]
+    return dict(json.loads(base64.b64decode(data + "=" * (-len(data) % 4))))
+
+
+def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(strict: Strict) -> None:
+    url = strict.server.url
+    with httpx.Client(base_url=url) as browser, httpx.Client(base_url=url) as thief:
+        signed_in = page_sign_in(browser, "ana.fgr", PASSWORD, code(strict.secrets["ana.fgr"]))
+        assert signed_in.status_code == 303
+        # The cookie names a server-side session by a random key; it holds no account.
+        payload = cookie_payload(browser)
+        assert set(payload) <= {"sid", "locale", "csrf"} and "sid" in payload
+        thief.cookies.set("vinculo_session", browser.cookies["vinculo_session"])
+        assert "ana.fgr" in thief.get("/").text
+        copied = browser.cookies["vinculo_session"]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/").text)
+        assert token
+        assert browser.post("/logout", data={"csrf_token": token[1]}).status_code == 303
+        # The copy taken before sign-out signs nobody in now.
+        thief.cookies.set("vinculo_session", copied)
+        assert thief.get("/").status_code == 303
+        assert thief.get("/reports/new").headers["location"].startswith("/login")
+    with strict.store.sessions() as session:
+        (row,) = session.execute(select(PageSession)).scalars()
+    assert row.end_reason == "signed_out" and row.key_hash != payload["sid"]
+
+
+def test_a_session_ends_after_its_absolute_lifetime(tmp_path: Path) -> None:
+    for store in make_store("sqlite", tmp_path, demo=True, session_max_hours=0.001):
+        with transaction(store.sessions) as session:
+            create_user(
+                session=session,
+                user_in=UserCreate(username="us.analyst", password=PASSWORD, agency="DEA"),
+            )
+        with LiveServer(store.settings) as server, httpx.Client(base_url=server.url) as client:
+            assert page_sign_in(client, "us.analyst", PASSWORD).status_code == 303
+            started = time.monotonic()
+            while time.monotonic() - started < 3:  # busy all along: never idle
+                assert client.get("/search").status_code == 200
+                time.sleep(0.5)
+            time.sleep(max(0.0, 3.8 - (time.monotonic() - started)))
+            gone = client.get("/search")
+            assert gone.status_code == 303
+            notice = client.get(gone.headers["location"]).text
+            assert "a session lasts at most 0.001 hours" in notice
+        rows = [r for r in audit_rows(store) if r.action == "sign_out"]
+        assert [json.loads(r.detail)["reason"] for r in rows] == ["lifetime"]
+
+
+def test_a_lock_ends_the_page_sessions_and_an_unlock_does_not_revive_them(strict: Strict) -> None:
+    with httpx.Client(base_url=strict.server.url) as browser:
+        assert page_sign_in(
+            browser, "bob.dea", PASSWORD, code(strict.secrets["bob.dea"])
+        ).is_redirect
+        assert browser.get("/").status_code == 200
+        for _ in range(5):
+            assert strict.token("bob.dea", "Wrong-pass-0000").status_code == 401
+        assert cli(strict.store, "user", "unlock", "bob.dea").returncode == 0
+        assert browser.get("/").status_code == 303
+    with strict.store.sessions() as session:
+        (row,) = session.execute(select(PageSession)).scalars()
+    assert row.end_reason == "account locked or disabled"

@@ -86,6 +86,23 @@ class ApiToken(Base):
         return frozenset(self.scopes.split())
 
 
+class PageSession(Base):
+    """A signed-in page session. The cookie holds only its random key; this row is what signs
+    the browser in, so that signing out, a lock or the lifetime ends it for every copy of the
+    cookie. Only the key's SHA-256 is stored, as for API tokens."""
+
+    __tablename__ = "page_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
 class MarkingRow(Base):
     """One distinct set of markings. Items point here, so the policy runs once per set."""
 

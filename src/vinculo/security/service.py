@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from vinculo import vocab
 from vinculo.errors import AuthError, InvalidInput, NotFound
 from vinculo.i18n import N_
+from vinculo.security import sessions
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.models import ApiToken, Group, User, utcnow
@@ -131,6 +132,8 @@ def _failed(*, session: Session, settings: Settings, user: User) -> None:
     user.failed_logins = (user.failed_logins or 0) + 1
     if user.locked_at is None and user.failed_logins >= settings.lockout_threshold:
         user.locked_at = utcnow()
+        # Its page sessions end now, not at their next use: an unlock must not revive them.
+        sessions.end_all(session=session, user_id=user.id, reason=sessions.ACCOUNT)
         record(
             session=session,
             actor=None,
@@ -244,6 +247,8 @@ def set_password(
         raise NotFound(N_("unknown account {value}"), value=username)
     check_password(password, username=user.username, min_length=password_min_length)
     user.password_hash = hash_password(password)
+    # Whoever held a page session under the old password holds it no longer.
+    sessions.end_all(session=session, user_id=user.id, reason="password changed")
     record(
         session=session,
         actor=actor,

@@ -27,10 +27,11 @@ from vinculo.errors import (
     VinculoError,
 )
 from vinculo.i18n import N_, pick_locale
+from vinculo.security import sessions
 from vinculo.security.audit import record
-from vinculo.security.models import User
 from vinculo.security.service import actor_for
 from vinculo.settings import Settings
+from vinculo.web.deps import SESSION_KEY
 from vinculo.web.errors import CatchAll, http_error_response, unencodable_response
 from vinculo.web.inputs import check_input
 from vinculo.web.limits import BodyLimit
@@ -55,8 +56,8 @@ def record_refusal(
     extra: dict[str, object] | None = None,
 ) -> None:
     """The audit row of a refused request, in the given session's transaction."""
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    key = request.session.get(SESSION_KEY) if "session" in request.scope else None
+    user = sessions.user_of(session=session, key=key)
     record(
         session=session,
         actor=actor_for(user) if user else None,

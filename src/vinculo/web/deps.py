@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -13,9 +12,9 @@ from sqlalchemy.orm import Session
 from vinculo.db import transaction
 from vinculo.errors import AuthError, Forbidden
 from vinculo.i18n import N_, pick_locale
+from vinculo.security import sessions
 from vinculo.security.audit import record
 from vinculo.security.markings import PUBLIC, Actor
-from vinculo.security.models import User
 from vinculo.security.service import actor_for, token_for
 from vinculo.settings import Settings
 
@@ -96,11 +95,15 @@ WriteActor = Annotated[Actor, Security(get_api_actor, scopes=["write"])]
 TokenActor = Annotated[Actor, Security(get_api_actor)]  # any live token: manage tokens
 
 
-IDLE_NOTICE = "idle"
+IDLE_NOTICE = sessions.IDLE
+LIFETIME_NOTICE = sessions.LIFETIME
+# The one thing the cookie holds that signs in: the random key of a row in page_sessions.
+SESSION_KEY = "sid"
 
 
 def end_page_session(request: Request, notice: str | None = None) -> None:
-    """Sign the page session out, keeping only its language (and a notice for /login)."""
+    """Forget the page session in this cookie, keeping only its language (and a notice for
+    /login). The server-side row is ended by the caller, where there is one."""
     locale = request.session.get("locale")
     request.session.clear()
     if locale:
@@ -114,28 +117,29 @@ def get_page_actor(
 ) -> Actor:
     """The signed-in account of the page session, or the public.
 
-    A session unused for `settings.session_idle_minutes` is signed out (and the sign-in page
-    says why); so is one whose account was locked or disabled meanwhile.
+    The cookie's key names a row in `page_sessions`; a session ended there (signed out, from
+    any copy of the cookie) signs nobody in. One unused for `settings.session_idle_minutes`,
+    older than `settings.session_max_hours`, or whose account was locked or disabled
+    meanwhile ends now (and the sign-in page says why).
     """
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
+    key = request.session.get(SESSION_KEY)
+    if key is None:
         return _with_locale(PUBLIC, locale)
-    now = time.time()
-    seen = request.session.get("seen")
-    idle = not isinstance(seen, int | float) or now - seen > settings.session_idle_minutes * 60
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.locked or idle:
-        end_page_session(request, IDLE_NOTICE if idle else None)
-        record(
-            session=session,
-            actor=actor_for(user) if user else None,
-            action="sign_out",
-            kind="account",
-            target=user.username if user else None,
-            detail={"reason": "idle" if idle else "account locked or disabled"},
-        )
+    resumed = sessions.resume(session=session, settings=settings, key=key)
+    user = resumed.user
+    if user is None or resumed.ended:
+        notice = resumed.ended if resumed.ended in (IDLE_NOTICE, LIFETIME_NOTICE) else None
+        end_page_session(request, notice)
+        if user is not None:
+            record(
+                session=session,
+                actor=actor_for(user),
+                action="sign_out",
+                kind="account",
+                target=user.username,
+                detail={"reason": resumed.ended},
+            )
         return _with_locale(PUBLIC, locale)
-    request.session["seen"] = now
     return _with_locale(actor_for(user), locale)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -10,11 +9,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vinculo.errors import AuthError, VinculoError
 from vinculo.i18n import N_, gettext, pick_locale
+from vinculo.security import sessions
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.service import authenticate
 from vinculo.web.deps import (
     IDLE_NOTICE,
+    LIFETIME_NOTICE,
+    SESSION_KEY,
     LocaleDep,
     PageActor,
     SessionDep,
@@ -48,14 +50,20 @@ def error_page(request: Request, status: int, exc: VinculoError) -> Response:
 
 def _notice(request: Request, settings: SettingsDep, locale: str) -> str | None:
     """Why the visitor is back at sign-in, said once."""
-    if request.session.pop("notice", None) != IDLE_NOTICE:
-        return None
-    minutes = f"{settings.session_idle_minutes:g}"
-    return gettext(
-        locale,
-        N_("You were signed out after {minutes} minutes without activity. Sign in again."),
-        minutes=minutes,
-    )
+    notice = request.session.pop("notice", None)
+    if notice == IDLE_NOTICE:
+        return gettext(
+            locale,
+            N_("You were signed out after {minutes} minutes without activity. Sign in again."),
+            minutes=f"{settings.session_idle_minutes:g}",
+        )
+    if notice == LIFETIME_NOTICE:
+        return gettext(
+            locale,
+            N_("You were signed out: a session lasts at most {hours} hours. Sign in again."),
+            hours=f"{settings.session_max_hours:g}",
+        )
+    return None
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -110,12 +118,12 @@ def login(
             error=error,
             username=username,
         )
-    # A new session (and so a new CSRF token) for the signed-in account: none carried over.
+    # A new session (and so a new CSRF token) for the signed-in account: none carried over,
+    # and an earlier session in this browser ends.
+    sessions.end(session=session, key=request.session.get(SESSION_KEY))
     request.session.clear()
-    request.session["user_id"] = user.id
-    request.session["username"] = user.username
+    request.session[SESSION_KEY] = sessions.start(session=session, user=user)
     request.session["locale"] = locale if "lang" in request.query_params else user.locale
-    request.session["seen"] = time.time()
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
@@ -129,5 +137,7 @@ def logout(request: Request, session: SessionDep, actor: PageActor) -> Response:
             kind="account",
             target=actor.username,
         )
+    # Ended on the server: a copy of this cookie signs nobody in any more.
+    sessions.end(session=session, key=request.session.get(SESSION_KEY))
     end_page_session(request)
     return RedirectResponse("/login", status_code=303)

@@ -1,0 +1,95 @@
+"""Page sessions kept on the server: the browser's cookie holds a random key, and the row that
+key names decides who is signed in, until sign-out, the idle timeout, the absolute lifetime,
+or a lock or disabling of the account ends it (OWASP Session Management: server-side state,
+invalidation on logout, idle and absolute timeouts)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from vinculo.security.models import PageSession, User, utcnow
+from vinculo.settings import Settings
+
+# Why a session ended; the sign-in page explains the first two.
+IDLE = "idle"
+LIFETIME = "lifetime"
+SIGNED_OUT = "signed_out"
+ACCOUNT = "account locked or disabled"
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start(*, session: Session, user: User) -> str:
+    """A new session for the account; its random key (for the cookie) is given once."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(PageSession(key_hash=_key_hash(key), user_id=user.id, created_at=now, seen_at=now))
+    session.flush()
+    return key
+
+
+def _row(session: Session, key: object) -> PageSession | None:
+    if not isinstance(key, str) or not key:
+        return None
+    query = select(PageSession).where(PageSession.key_hash == _key_hash(key))
+    return session.execute(query).scalar_one_or_none()
+
+
+def user_of(*, session: Session, key: object) -> User | None:
+    """The account of a live session, without touching it (for the audit row of a refusal)."""
+    row = _row(session, key)
+    return row.user if row is not None and row.ended_at is None else None
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """What a request's session key comes to: the account, or why its session just ended."""
+
+    user: User | None
+    ended: str | None = None  # set only when this request ended it
+
+
+def resume(*, session: Session, settings: Settings, key: object) -> Resumed:
+    """The account a session key signs in, marking the session used; a session past its idle
+    time or its lifetime, or whose account was locked or disabled, ends now."""
+    row = _row(session, key)
+    if row is None or row.ended_at is not None:
+        return Resumed(None)
+    now = utcnow()
+    reason = None
+    if now - row.created_at > timedelta(hours=settings.session_max_hours):
+        reason = LIFETIME
+    elif now - row.seen_at > timedelta(minutes=settings.session_idle_minutes):
+        reason = IDLE
+    elif not row.user.active or row.user.locked:
+        reason = ACCOUNT
+    if reason:
+        row.ended_at, row.end_reason = now, reason
+        return Resumed(row.user, ended=reason)
+    row.seen_at = now
+    return Resumed(row.user)
+
+
+def end(*, session: Session, key: object, reason: str = SIGNED_OUT) -> None:
+    """End the session a key names, for every copy of its cookie."""
+    row = _row(session, key)
+    if row is not None and row.ended_at is None:
+        row.ended_at, row.end_reason = utcnow(), reason
+
+
+def end_all(*, session: Session, user_id: int, reason: str) -> int:
+    """End every live session of an account (a new password, for one); how many ended."""
+    result = session.execute(
+        update(PageSession)
+        .where(PageSession.user_id == user_id, PageSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
