@@ -81,7 +81,12 @@ class ExchangeState(Base):
 
 
 class ReleaseRequest(Base):
-    """An originator-controlled (ORCON) source waiting for, or given, release to a partner."""
+    """Originator-controlled (ORCON) items of one source and one originating agency, waiting
+    for, or given, release to a partner.
+
+    A release covers exactly its originator's items it names: another agency's ORCON data
+    under the same source name, or an item that came later, waits for a request of its own.
+    """
 
     __tablename__ = "exchange_releases"
 
@@ -90,13 +95,16 @@ class ReleaseRequest(Base):
     dataset: Mapped[str] = mapped_column(String(128))
     partner: Mapped[str] = mapped_column(String(64))
     originator: Mapped[str] = mapped_column(String(16))
+    # The items released (JSON list): the report's id, the ids of the entities the
+    # originator's statements of the source are about.
+    items: Mapped[str] = mapped_column(Text, default="[]")
     state: Mapped[str] = mapped_column(String(16), default="pending")
     requested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (UniqueConstraint("dataset", "partner"),)
+    __table_args__ = (Index("ix_exchange_releases_source", "dataset", "partner", "originator"),)
 
 
 class SyncCursor(Base):

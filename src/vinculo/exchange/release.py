@@ -3,10 +3,10 @@ the originating agency approves their release to a partner node (or refuses it).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from followthemoney.statement import BASE_ID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -107,7 +107,8 @@ def decide(
     row.decided_by = actor.username
     row.decided_at = utcnow()
     row.reason = reason.strip()
-    ids = _items_of(session, row.dataset)
+    # The items the request names, and only they: the publisher looks at them again.
+    ids = [str(i) for i in json.loads(row.items or "[]")]
     record(
         session=session,
         actor=actor,
@@ -115,18 +116,11 @@ def decide(
         kind="release",
         target=str(row.id),
         ids=ids,
-        detail={"dataset": row.dataset, "partner": row.partner, "state": row.state},
+        detail={
+            "dataset": row.dataset,
+            "partner": row.partner,
+            "originator": row.originator,
+            "state": row.state,
+        },
     )
     return row
-
-
-def _items_of(session: Session, dataset: str) -> list[str]:
-    """The report and entities of a source, so the publisher looks at them again."""
-    ids = [dataset.split(":", 1)[1]] if dataset.startswith("report:") else []
-    rows = session.execute(
-        select(StatementRow.entity_id)
-        .where(StatementRow.dataset == dataset, StatementRow.prop == BASE_ID)
-        .distinct()
-    )
-    ids.extend(r.entity_id for r in rows)
-    return ids

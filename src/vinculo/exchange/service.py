@@ -511,30 +511,69 @@ class _Writer:
         return count
 
 
-def _approved(session: Session, partners: Sequence[str]) -> set[str]:
-    """Sources (datasets) their originator released to every given partner."""
+# An ORCON item met while publishing: (source, originating agency, item id).
+Released = tuple[str, str, str]
+
+
+def _approved(session: Session, partners: Sequence[str]) -> set[Released]:
+    """The items of each source and originator that the originator released to every given
+    partner."""
     rows = session.execute(
-        select(ReleaseRequest.dataset, ReleaseRequest.partner).where(
-            ReleaseRequest.state == "approved"
-        )
+        select(
+            ReleaseRequest.dataset,
+            ReleaseRequest.partner,
+            ReleaseRequest.originator,
+            ReleaseRequest.items,
+        ).where(ReleaseRequest.state == "approved")
     )
-    by_dataset: dict[str, set[str]] = defaultdict(set)
+    partners_of: dict[Released, set[str]] = defaultdict(set)
     for row in rows:
-        by_dataset[row.dataset].add(row.partner)
-    return {d for d, got in by_dataset.items() if set(partners) <= got}
+        for item in json.loads(row.items or "[]"):
+            partners_of[(row.dataset, row.originator, str(item))].add(row.partner)
+    return {key for key, got in partners_of.items() if set(partners) <= got}
 
 
-def _queue(session: Session, pending: set[tuple[str, str, str]]) -> None:
-    """Put ORCON sources met while publishing into the release queue (once each)."""
+def _queue(session: Session, pending: set[tuple[str, str, str, str]]) -> None:
+    """Put ORCON items met while publishing into the release queue: one request per source,
+    partner and originating agency, naming its items; an item already asked about (waiting,
+    released or refused) is not asked about again."""
     if not pending:
         return
-    known = {
-        (r.dataset, r.partner)
-        for r in session.execute(select(ReleaseRequest.dataset, ReleaseRequest.partner))
-    }
-    for dataset, partner, originator in sorted(pending):
-        if (dataset, partner) not in known:
-            session.add(ReleaseRequest(dataset=dataset, partner=partner, originator=originator))
+    wanted: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for dataset, partner, originator, item in pending:
+        wanted[(dataset, partner, originator)].add(item)
+    asked: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    waiting: dict[tuple[str, str, str], ReleaseRequest] = {}
+    datasets = sorted({key[0] for key in wanted})
+    for start in range(0, len(datasets), CHUNK):
+        rows = session.execute(
+            select(ReleaseRequest).where(
+                ReleaseRequest.dataset.in_(datasets[start : start + CHUNK])
+            )
+        ).scalars()
+        for row in rows:
+            key = (row.dataset, row.partner, row.originator)
+            asked[key].update(json.loads(row.items or "[]"))
+            if row.state == "pending":
+                waiting[key] = row
+    for key, items in sorted(wanted.items()):
+        new = items - asked[key]
+        if not new:
+            continue
+        open_request = waiting.get(key)
+        if open_request is not None:
+            known = set(json.loads(open_request.items or "[]"))
+            open_request.items = json.dumps(sorted(new | known))
+            continue
+        dataset, partner, originator = key
+        session.add(
+            ReleaseRequest(
+                dataset=dataset,
+                partner=partner,
+                originator=originator,
+                items=json.dumps(sorted(new)),
+            )
+        )
     session.flush()
 
 
@@ -578,18 +617,20 @@ class _Builder:
         partners = [p for p, _n in self.audience.partners]
         self.partners = partners
         self.approved = _approved(session, partners)
-        self.pending: set[tuple[str, str, str]] = set()
+        self.pending: set[tuple[str, str, str, str]] = set()
         self.writer = _Writer(session, collection, clock)
         self.used_markings: set[int] = set()
         self.agencies: set[str] = set()
 
-    def included(self, marking_id: int, dataset: str) -> bool:
+    def included(self, marking_id: int, dataset: str, item: str) -> bool:
+        """Whether what `dataset` says of `item` under these markings goes out: it crosses,
+        and, ORCON, its originating agency released this item of this source."""
         if marking_id not in self.crossing or dataset.startswith(VIA):
             return False
         markings = self.marks[marking_id]
-        if markings.orcon and dataset not in self.approved:
+        if markings.orcon and (dataset, markings.originator, item) not in self.approved:
             for partner in self.partners:
-                self.pending.add((dataset, partner, markings.originator))
+                self.pending.add((dataset, partner, markings.originator, item))
             return False
         return True
 
@@ -603,7 +644,7 @@ class _Builder:
                 .order_by(StatementRow.seq)
             ).scalars()
             for row in rows:
-                if self.included(row.marking_id, row.dataset):
+                if self.included(row.marking_id, row.dataset, row.entity_id):
                     found[row.entity_id].append(_to_statement(row, self.marks[row.marking_id]))
         return found
 
@@ -626,7 +667,7 @@ class _Builder:
             props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
             schemas: dict[str, str] = {}
             for row in rows:
-                if not self.included(row.marking_id, row.dataset):
+                if not self.included(row.marking_id, row.dataset, row.entity_id):
                     continue
                 schemas.setdefault(row.entity_id, row.schema)
                 props[row.entity_id][row.prop].append(row.value)
@@ -679,7 +720,9 @@ class _Builder:
             for report_id in part:
                 key, lang_key = f"report:{report_id}", f"lang:{report_id}"
                 report = reports.get(report_id)
-                ok = report is not None and self.included(report.marking_id, f"report:{report_id}")
+                ok = report is not None and self.included(
+                    report.marking_id, f"report:{report_id}", report_id
+                )
                 if report is None or not ok:
                     for k in (key, lang_key):
                         if k in latest:
