@@ -30,7 +30,7 @@ from vinculo.intel.service import create_report
 from vinculo.intel.transfer import import_ftm
 from vinculo.network import service
 from vinculo.network.build import MENTION, Graph
-from vinculo.resolve.models import MATCH, ResolutionEvidence, ResolutionPair
+from vinculo.resolve.models import MATCH, ResolutionEvidence, ResolutionPair, scope_key
 from vinculo.security.audit import AuditRow
 from vinculo.security.markings import Actor, Markings, can_see
 from vinculo.security.policy import marking_id_for
@@ -201,14 +201,17 @@ def build(store: Store) -> World:
                 recipients=markings_in.recipients,
                 author=author,
             )
-        # p-b and p-bx judged one identity, on the evidence of both reports' statements: only
-        # a reader who may see both sees the merge.
-        pair = ResolutionPair(left_id="p-b", right_id="p-bx", score=0.99, judgement=MATCH)
-        session.add(pair)
-        session.flush()
-        for key in ("shared", "fgr_amber"):
-            mark = marking_id_for(session=session, markings=world.markings[key])
-            session.add(ResolutionEvidence(pair_id=pair.id, marking_id=mark))
+        # p-b and p-bx judged one identity by an analyst on each of the two views readers
+        # have of them: without the RED statement (FGR's readers) and with it (mx.analyst).
+        # A pair is a judgement on one view: a reader sees the one made on exactly theirs.
+        for keys in (("shared", "fgr_amber"), ("shared", "fgr_amber", "red_mx")):
+            marks = [marking_id_for(session=session, markings=world.markings[k]) for k in keys]
+            pair = ResolutionPair(
+                left_id="p-b", right_id="p-bx", scope=scope_key(marks), score=0.99, judgement=MATCH
+            )
+            session.add(pair)
+            session.flush()
+            session.add_all(ResolutionEvidence(pair_id=pair.id, marking_id=m) for m in marks)
     return world
 
 
@@ -555,3 +558,4 @@ def test_the_cli_reads_the_store_as_the_account(
     secret = cli(world, "path", "--as", username, hidden, "p-a")
     assert missing.returncode == secret.returncode == 2
     assert secret.stderr.replace(hidden, "ID") == missing.stderr.replace("nobody-x", "ID")
+

@@ -4,6 +4,7 @@ and the pages in a real Chromium."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,8 +14,8 @@ from test_resolve_store import SHARED, USA_ONLY, _file, person
 from vinculo.db import transaction
 from vinculo.resolve.models import ResolutionPair
 
-from conftest import LiveServer, shot, sign_in
-from worlds import World
+from conftest import LiveServer, make_store, shot, sign_in
+from worlds import World, build_world
 
 # The issue's own example: one man in a Mexican and a U.S. record, and decoys around him.
 MEXICAN = [
@@ -221,3 +222,62 @@ def test_nobody_signed_in_gets_nothing(live: tuple[World, LiveServer]) -> None:
             == 401
         )
         assert anonymous.get("/resolve").status_code == 303
+
+
+# --- a pair the runner may not see changes nothing of its run ------------------------------
+
+MX_OCHOA_COPY = person("us-ochoa", "Rubén Ochoa Salas", birthDate=["1979-01-15"])
+
+
+def _mx_view(server: LiveServer) -> tuple[dict[str, int], list[tuple[object, ...]]]:
+    """mx.analyst files a person onto the U.S. id and runs; its answer and what it then reads."""
+    with server.client("mx.analyst") as mx:
+        report = {
+            "title_en": "Ochoa again",
+            "body_en": "A second record of the courier, from the border crossing log.",
+            "reliability": "B",
+            "credibility": 2,
+            "predicate": "drug_trafficking",
+            "suspicion": "Named in seized ledgers of a fentanyl cell.",
+            "attest_no_protected_views": True,
+            "review_by": "2027-06-01",
+            "markings": SHARED.model_dump(),
+            "entities": [MX_OCHOA_COPY.model_dump(by_alias=True)],
+        }
+        filed = mx.post("/api/v1/reports", json=report)
+        assert filed.status_code in (200, 201), filed.text
+        run = mx.post("/api/v1/resolve/run")
+        assert run.status_code == 200, run.text
+        seen = []
+        for show in ("queue", "merged", "rejected"):
+            page = mx.get("/api/v1/resolve/queue", params={"show": show, "limit": 200}).json()
+            seen += [
+                (show, i["left_id"], i["right_id"], round(i["score"], 6), i["judgement"])
+                for i in page["items"]
+            ]
+        return run.json(), sorted(seen)
+
+
+def test_a_hidden_pair_changes_nothing_of_a_run(
+    live: tuple[World, LiveServer], tmp_path: Path
+) -> None:
+    """Issue 11: the hidden pair mx-ochoa/us-ochoa made mx.analyst's run answer 500."""
+    world, server = live
+    _run(server, "us.analyst")  # stores mx-ochoa/us-ochoa on evidence REL TO USA
+    hidden = _pairs(world)[("mx-ochoa", "us-ochoa")]
+    before = (hidden.id, hidden.score, hidden.judgement, hidden.updated_at)
+    with_hidden = _mx_view(server)
+    with world.store.sessions() as session:
+        kept = session.query(ResolutionPair).filter_by(id=hidden.id).all()
+    # The hidden row is as it was; mx's pair is a row of its own, on what mx may read.
+    assert [(p.id, p.score, p.judgement, p.updated_at) for p in kept] == [before]
+    # The same steps in a world where the U.S.-only record (and so the pair) never existed.
+    for store in make_store(world.store.backend, tmp_path / "without", demo=True):
+        other = build_world(store)
+        _file(other, "fgr.mp1", MEXICAN, SHARED)
+        _file(other, "dea.agent1", AMERICAN, SHARED)
+        with LiveServer(store.settings) as plain:
+            _run(plain, "us.analyst")
+            without_hidden = _mx_view(plain)
+    assert with_hidden == without_hidden
+

@@ -273,3 +273,45 @@ def test_a_purge_takes_the_pairs_derived_from_it(resolved: World) -> None:
 def test_an_id_no_table_could_hold_is_missing(resolved: World, pair_id: int) -> None:
     with transaction(resolved.store.sessions) as session, pytest.raises(NotFound):
         service.get_pair(session=session, actor=resolved.actors["us.analyst"], pair_id=pair_id)
+
+
+def test_a_wider_view_of_a_pair_keeps_the_decision_made_on_part_of_it(resolved: World) -> None:
+    """A pair row is one view of two entities; a new view inherits a decision it contains."""
+    garcia = _pair_id(resolved, "r-mx-1")
+    mx, us = resolved.actors["mx.analyst"], resolved.actors["us.analyst"]
+    with transaction(resolved.store.sessions) as session:
+        service.decide(
+            session=session, actor=mx, pair_id=garcia, judgement="no_match", reason="Other CURP."
+        )
+    # The U.S. side learns more of r-us-1, under a marking Mexico may not read.
+    _file(resolved, "dea.agent1", [person("r-us-1", "JOSE GARCIA", alias=["Pepe"])], USA_ONLY)
+    # Until a run judges the U.S. reader's new view, it has no pair of theirs.
+    assert _canon(resolved, "us.analyst", ["r-us-1"]) == {"r-us-1": "r-us-1"}
+    with transaction(resolved.store.sessions) as session:
+        summary = service.run(session=session, actor=us, scorer=table_scorer)
+    assert summary.kept >= 1 and summary.dropped == 0
+    with resolved.store.sessions() as session:
+        from vinculo.resolve.models import ResolutionPair
+
+        rows = session.scalars(
+            select(ResolutionPair).where(ResolutionPair.left_id == "r-mx-1")
+        ).all()
+        assert sorted(r.judgement for r in rows) == ["no_match", "no_match"]
+        for who in (us, mx):
+            view = service.review_queue(
+                session=session, actor=who, judgements=service.LISTS["rejected"]
+            )
+            assert [(i.left_id, i.right_id) for i in view.items] == [("r-mx-1", "r-us-1")]
+        assert (
+            len(
+                {
+                    i.id
+                    for w in (us, mx)
+                    for i in service.review_queue(
+                        session=session, actor=w, judgements=service.LISTS["rejected"]
+                    ).items
+                }
+            )
+            == 2
+        )
+    assert _canon(resolved, "us.analyst", ["r-us-1"]) == {"r-us-1": "r-us-1"}

@@ -1,13 +1,26 @@
 """Tables for resolved identities: scored pairs, the markings of their evidence, decisions.
 
-A pair is shown to an actor, and its merge applied for that actor, only when the actor may
-see every marking of the statements the pair was judged on (`resolution_evidence`): a merge
-made on evidence one reader may not see is, for that reader, no merge at all — so a merged
-profile never tells anyone more than the statements they could already read.
+A pair is derived data: a judgement on two entities as someone saw them. So a stored pair is
+keyed by the two ids *and* its scope — the set of markings of the statements it was judged on
+(`resolution_evidence`, digested into `scope`). Readers who see the same statements of the two
+entities share one row, its score and its analysts' decisions; a reader who sees more or less
+of them has a row of their own, made by a run on what they see. One row shared by readers of
+different visibility was the flaw this replaces: a run on what one reader sees collided with,
+or rewrote, a row judged on statements they may not see (a 500 on the unique key that told
+the hidden pair existed). Nothing is stored per account, and no decision is copied across
+views except from one its reader may see entirely (`resolve.service.run`).
+
+A pair is shown to an actor, and its merge applied for that actor, only when its scope is
+exactly the markings of the statements of both entities the actor may see
+(`resolve.store.visible_pairs_clause`): a merge made on evidence one reader may not see is,
+for that reader, no merge at all — so a merged profile never tells anyone more than the
+statements they could already read.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -15,6 +28,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from vinculo.db import Base
 from vinculo.security.models import utcnow
+
+# Schemata whose entities are people or organisations: what resolution compares.
+RESOLVABLE = ("Person", "Organization", "Company", "LegalEntity", "PublicBody")
 
 # What a pair's judgement may be. "auto" is the engine's merge (score at or above the merge
 # threshold), "pending" the engine's uncertain band waiting for an analyst; the other three
@@ -29,12 +45,18 @@ MERGED = (AUTO, MATCH)
 ANALYST = (MATCH, NO_MATCH, UNSURE)
 
 
+def scope_key(marking_ids: Iterable[int]) -> str:
+    """The digest of a set of marking ids: which view of two entities a pair was judged on."""
+    text = ",".join(str(m) for m in sorted(set(marking_ids)))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
 class ResolutionPair(Base):
-    """Two entities the engine scored as possibly one; `left_id` sorts before `right_id`."""
+    """Two entities scored as possibly one, on one view of them; `left_id` sorts first."""
 
     __tablename__ = "resolution_pairs"
     __table_args__ = (
-        UniqueConstraint("left_id", "right_id", name="uq_resolution_pair"),
+        UniqueConstraint("left_id", "right_id", "scope", name="uq_resolution_pair_scope"),
         Index("ix_resolution_pairs_right", "right_id"),
         Index("ix_resolution_pairs_judgement", "judgement"),
     )
@@ -42,6 +64,8 @@ class ResolutionPair(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     left_id: Mapped[str] = mapped_column(String(128))
     right_id: Mapped[str] = mapped_column(String(128))
+    # scope_key of the pair's evidence markings.
+    scope: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     # JSON list of the engine's per-feature contributions (resolve.engine explanation).
     explanation: Mapped[str] = mapped_column(Text, default="[]")

@@ -102,7 +102,9 @@ def run_resolution(
     merge = settings.merge_threshold if merge_threshold is None else merge_threshold
     review = settings.review_threshold if review_threshold is None else review_threshold
     scorer = pair_scorer(
-        labels=labels(session=session), data_dir=settings.data_dir, review_threshold=review
+        labels=labels(session=session, actor=actor),
+        data_dir=settings.data_dir,
+        review_threshold=review,
     )
     return run(
         session=session,

@@ -22,7 +22,8 @@ from vinculo.intel.backends import backend_for, query_tokens
 from vinculo.intel.ftm import Where, assemble, check_entity
 from vinculo.intel.models import StatementRow
 from vinculo.intel.service import assemble_rows, visible_statements
-from vinculo.resolve.service import RESOLVABLE, ScoredPair
+from vinculo.resolve.models import RESOLVABLE
+from vinculo.resolve.service import ScoredPair
 from vinculo.resolve.store import canonical_ids
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor

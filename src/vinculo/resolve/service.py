@@ -4,7 +4,9 @@
 scores the entities it may read, stores each pair above the review threshold with the
 markings of the statements it was judged on, and leaves every analyst decision as it was.
 Everything that reads pairs back goes through `visible_pairs_clause`, so an actor sees a pair
-— and its merge — only when they may see all of its evidence.
+— and its merge — only when it was judged on exactly the statements of it they may see.
+A run by an account works on those rows only: rows of the same two entities judged on a view
+it may not share are neither read, nor changed, nor counted (resolve.models says why).
 """
 
 from __future__ import annotations
@@ -34,16 +36,17 @@ from vinculo.resolve.models import (
     ResolutionDecision,
     ResolutionEvidence,
     ResolutionPair,
+    scope_key,
+)
+from vinculo.resolve.models import (
+    RESOLVABLE as RESOLVABLE,
 )
 from vinculo.resolve.store import visible_pairs_clause
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
-from vinculo.security.models import utcnow
+from vinculo.security.models import MarkingRow, utcnow
 from vinculo.security.policy import visible_marking_ids
 from vinculo.security.roles import Permission, require
-
-# Schemata whose entities are people or organisations: what resolution compares.
-RESOLVABLE = ("Person", "Organization", "Company", "LegalEntity", "PublicBody")
 
 # Defaults for the store; the engine's own match threshold is the link/dedupe cut-off.
 MERGE_THRESHOLD = 0.95
@@ -126,19 +129,22 @@ def run(
         for p in scorer(entities)
         if p.score >= review_threshold and p.left_id != p.right_id
     }
-    # A run as an account touches only the pairs it may see, found in one query.
-    query = select(ResolutionPair)
-    if visible is not None:
-        query = query.where(visible_pairs_clause(visible))
+    # The rows this run may touch: its own view of each pair, found in one query. The host
+    # operator's view is every marking.
+    mine = visible if visible is not None else list(session.scalars(select(MarkingRow.id)))
+    query = select(ResolutionPair).where(visible_pairs_clause(mine))
     existing = {(p.left_id, p.right_id): p for p in session.execute(query).scalars()}
+    decided = _decided_views(session, mine) if scored else {}
     now = utcnow()
     for key, found in scored.items():
+        marks = evidence.get(key[0], set()) | evidence.get(key[1], set())
         pair = existing.pop(key, None)
         explanation = json.dumps(found.explanation, ensure_ascii=False, default=str)
         if pair is None:
             pair = ResolutionPair(
                 left_id=key[0],
                 right_id=key[1],
+                scope=scope_key(marks),
                 score=found.score,
                 explanation=explanation,
                 judgement=_judgement(found.score, merge_threshold),
@@ -148,6 +154,7 @@ def run(
             )
             session.add(pair)
             session.flush()
+            _inherit(session, pair, decided.get(key, []), marks)
         else:
             pair.score = found.score
             pair.explanation = explanation
@@ -155,7 +162,6 @@ def run(
             if pair.judgement not in ANALYST:
                 pair.judgement = _judgement(found.score, merge_threshold)
             session.query(ResolutionEvidence).filter_by(pair_id=pair.id).delete()
-        marks = evidence.get(key[0], set()) | evidence.get(key[1], set())
         session.add_all(ResolutionEvidence(pair_id=pair.id, marking_id=m) for m in sorted(marks))
         if pair.judgement in ANALYST:
             summary.kept += 1
@@ -163,7 +169,8 @@ def run(
             summary.merged += 1
         else:
             summary.queued += 1
-    # Engine pairs that no longer score go; an analyst's decision stays as evidence and label.
+    # Engine pairs of this view that no longer score go; an analyst's decision stays as
+    # evidence and label.
     for pair in existing.values():
         if pair.judgement in (AUTO, PENDING):
             session.delete(pair)
@@ -187,13 +194,81 @@ def run(
     return summary
 
 
-def labels(*, session: Session) -> list[tuple[str, str, bool]]:
-    """Analysts' accept and reject decisions, as training labels for the engine."""
-    rows = session.execute(
-        select(ResolutionPair.left_id, ResolutionPair.right_id, ResolutionPair.judgement).where(
-            ResolutionPair.judgement.in_(("match", "no_match"))
+def _decided_views(
+    session: Session, visible: list[int]
+) -> dict[tuple[str, str], list[tuple[ResolutionPair, set[int]]]]:
+    """Analysts' decisions on any view of a pair whose evidence is all among `visible`."""
+    pairs = {
+        p.id: p
+        for p in session.scalars(
+            select(ResolutionPair).where(ResolutionPair.judgement.in_(ANALYST))
         )
+    }
+    marks: dict[int, set[int]] = defaultdict(set)
+    if pairs:
+        for pair_id, marking_id in session.execute(
+            select(ResolutionEvidence.pair_id, ResolutionEvidence.marking_id).where(
+                ResolutionEvidence.pair_id.in_(list(pairs))
+            )
+        ):
+            marks[pair_id].add(marking_id)
+    allowed = set(visible)
+    out: dict[tuple[str, str], list[tuple[ResolutionPair, set[int]]]] = defaultdict(list)
+    for pair_id, pair in pairs.items():
+        if marks[pair_id] <= allowed:
+            out[(pair.left_id, pair.right_id)].append((pair, marks[pair_id]))
+    return out
+
+
+def _inherit(
+    session: Session,
+    pair: ResolutionPair,
+    decided: list[tuple[ResolutionPair, set[int]]],
+    marks: set[int],
+) -> None:
+    """A new view of a pair keeps the latest analyst decision made on part of it.
+
+    When the statements of two entities a reader sees change (a report under new markings),
+    their pair gets a new scope; the decision an analyst made on a view contained in it still
+    holds, since whoever sees this view saw all of that one. Views not contained are not
+    copied: that would carry a judgement on statements a reader of this row may not see.
+    """
+    within = [(p, m) for p, m in decided if m <= marks]
+    if not within:
+        return
+    source = max(within, key=lambda pm: (pm[0].updated_at, pm[0].id))[0]
+    pair.judgement = source.judgement
+    pair.decided_by = source.decided_by
+    pair.reason = source.reason
+    for decision in session.scalars(
+        select(ResolutionDecision)
+        .where(ResolutionDecision.pair_id == source.id)
+        .order_by(ResolutionDecision.id)
+    ):
+        session.add(
+            ResolutionDecision(
+                pair_id=pair.id,
+                previous=decision.previous,
+                judgement=decision.judgement,
+                username=decision.username,
+                reason=decision.reason,
+                decided_at=decision.decided_at,
+            )
+        )
+
+
+def labels(*, session: Session, actor: Actor | None = None) -> list[tuple[str, str, bool]]:
+    """Analysts' accept and reject decisions, as training labels for the engine.
+
+    For an account's run, only decisions on pairs it sees: a model it trains is shaped by
+    nothing it may not read (MARKINGS.md, statistics).
+    """
+    query = select(ResolutionPair.left_id, ResolutionPair.right_id, ResolutionPair.judgement).where(
+        ResolutionPair.judgement.in_(("match", "no_match"))
     )
+    if actor is not None:
+        query = query.where(visible_pairs_clause(visible_marking_ids(session=session, actor=actor)))
+    rows = session.execute(query.distinct())
     return [(r.left_id, r.right_id, r.judgement == "match") for r in rows]
 
 

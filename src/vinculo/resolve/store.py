@@ -1,8 +1,8 @@
 """Resolved identities as each actor may see them: which stored entities are one.
 
 The merges an actor sees are the pairs judged "one" (by the engine above the merge
-threshold, or by an analyst) whose evidence markings the actor may all see; their
-connected components are the actor's resolved identities. Everything that reads the store
+threshold, or by an analyst) on exactly the statements of the two entities the actor may
+see; their connected components are the actor's resolved identities. Everything that reads the store
 with identities collapsed (entity pages, the network graph, screening) asks here.
 """
 
@@ -10,22 +10,55 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, exists, not_, or_, select
+from sqlalchemy import and_, delete, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
+from vinculo.intel.models import StatementRow
 from vinculo.intel.retention import PURGE_HOOKS, Purged
-from vinculo.resolve.models import ANALYST, MERGED, ResolutionEvidence, ResolutionPair
+from vinculo.resolve.models import (
+    ANALYST,
+    MERGED,
+    RESOLVABLE,
+    ResolutionEvidence,
+    ResolutionPair,
+)
 from vinculo.security.markings import Actor
 from vinculo.security.policy import visible_marking_ids
 
 
 def visible_pairs_clause(visible: list[int]):  # type: ignore[no-untyped-def]
-    """SQL condition: every evidence marking of the pair is among `visible`."""
+    """SQL condition: the pair was judged on exactly the markings the reader sees of it.
+
+    Every evidence marking is among `visible` (nothing was judged on what the reader may not
+    see), and every marking of a statement of either entity the reader may see is evidence
+    (the row is this reader's view of the pair, not a narrower one). So each reader sees at
+    most one row of a pair — its scope is a function of what the reader sees — and what a
+    run on a wider or narrower view stored stays out of the reader's lists and merges.
+    """
+    visible = visible or [-1]
     hidden = exists().where(
         ResolutionEvidence.pair_id == ResolutionPair.id,
-        ResolutionEvidence.marking_id.not_in(visible or [-1]),
+        ResolutionEvidence.marking_id.not_in(visible),
     )
-    return not_(hidden)
+    # One test per side, so each is an index lookup on (entity_id, marking_id).
+    unjudged = [
+        exists().where(
+            StatementRow.entity_id == side,
+            StatementRow.schema.in_(RESOLVABLE),
+            StatementRow.marking_id.in_(visible),
+            not_(
+                exists()
+                .where(
+                    ResolutionEvidence.pair_id == ResolutionPair.id,
+                    ResolutionEvidence.marking_id == StatementRow.marking_id,
+                )
+                # Both outer tables, not only the nearest: the pair is two levels up.
+                .correlate_except(ResolutionEvidence)
+            ),
+        )
+        for side in (ResolutionPair.left_id, ResolutionPair.right_id)
+    ]
+    return and_(not_(hidden), *(not_(u) for u in unjudged))
 
 
 def merged_edges(*, session: Session, actor: Actor) -> list[tuple[str, str]]:
