@@ -13,7 +13,7 @@ Supervisors act only on reports they may see: an invisible report answers as a m
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import import_module
 
@@ -43,6 +43,9 @@ class Purged:
     report_id: str
     entity_ids: list[str]  # every entity the report asserted statements about
     entities_deleted: list[str]  # of those, the ones left with no statement at all
+    # The markings of the purged statements: a judgement made on evidence under these
+    # markings was made (in part) on what is purged.
+    marking_ids: list[int] = field(default_factory=list)
 
 
 # Domains that derive data from statements (identity resolution, network metrics,
@@ -203,6 +206,14 @@ def _remove(session: Session, report: Report) -> Purged:
             .order_by(StatementRow.entity_id)
         ).scalars()
     )
+    marking_ids = list(
+        session.execute(
+            select(StatementRow.marking_id)
+            .where(StatementRow.report_id == report.id)
+            .distinct()
+            .order_by(StatementRow.marking_id)
+        ).scalars()
+    )
     # Row by row deletes fire the full-text triggers on SQLite; PostgreSQL indexes follow.
     session.execute(delete(StatementRow).where(StatementRow.report_id == report.id))
     session.execute(delete(ReportReview).where(ReportReview.report_id == report.id))
@@ -217,12 +228,41 @@ def _remove(session: Session, report: Report) -> Purged:
         if orphans:
             session.execute(delete(Entity).where(Entity.id.in_(orphans)))
             deleted.extend(orphans)
-    purged = Purged(report_id=report.id, entity_ids=entity_ids, entities_deleted=sorted(deleted))
+    purged = Purged(
+        report_id=report.id,
+        entity_ids=entity_ids,
+        entities_deleted=sorted(deleted),
+        marking_ids=marking_ids,
+    )
     for name in HOOK_MODULES:
         import_module(name)
     for hook in PURGE_HOOKS:
         hook(session, purged)
     return purged
+
+
+def _seen_of_report(session: Session, report_id: str, visible: list[int]) -> tuple[int, set[str]]:
+    """How many of the report's statements the actor sees, and the entities they are about."""
+    rows = session.execute(
+        select(StatementRow.entity_id).where(
+            StatementRow.report_id == report_id, StatementRow.marking_id.in_(visible)
+        )
+    ).all()
+    return len(rows), {row.entity_id for row in rows}
+
+
+def _still_seen(session: Session, entity_ids: list[str], visible: list[int]) -> set[str]:
+    found: set[str] = set()
+    for chunk in range(0, len(entity_ids), 500):
+        part = entity_ids[chunk : chunk + 500]
+        found.update(
+            session.execute(
+                select(StatementRow.entity_id)
+                .where(StatementRow.entity_id.in_(part), StatementRow.marking_id.in_(visible))
+                .distinct()
+            ).scalars()
+        )
+    return found
 
 
 def purge(
@@ -233,16 +273,26 @@ def purge(
     reason: str,
     today: date | None = None,
 ) -> PurgeRead:
-    """Remove a report and everything that came of it; one audit row says who, when, why."""
+    """Remove a report and everything that came of it; one audit row says who, when, why.
+
+    The answer describes the purge as the supervisor sees it: the statements they could see,
+    and the entities they can no longer see. Which entities the store deleted depends on
+    statements they may not see (an entity with another agency's statement stays), so it
+    goes to the audit row only.
+    """
     require(actor, Permission.RETENTION)
     today = today or _today()
     report = _visible_report(session, actor, report_id)
     reason = _check_reason(reason)
     review_by = report.review_by
+    visible = visible_marking_ids(session=session, actor=actor)
     before = session.execute(
         select(func.count()).select_from(StatementRow).where(StatementRow.report_id == report.id)
     ).scalar_one()
+    seen, seen_entities = _seen_of_report(session, report.id, visible)
     purged = _remove(session, report)
+    ordered = sorted(seen_entities)
+    gone_for_actor = sorted(set(ordered) - _still_seen(session, ordered, visible))
     record(
         session=session,
         actor=actor,
@@ -258,11 +308,7 @@ def purge(
             "entities_deleted": purged.entities_deleted,
         },
     )
-    return PurgeRead(
-        report_id=purged.report_id,
-        statements=int(before),
-        entities_deleted=purged.entities_deleted,
-    )
+    return PurgeRead(report_id=purged.report_id, statements=seen, entities_deleted=gone_for_actor)
 
 
 def purge_due(

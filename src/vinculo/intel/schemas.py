@@ -186,7 +186,9 @@ class ReviewRead(BaseModel):
 
 
 class PurgeRead(BaseModel):
-    """What a purge removed. The audit chain keeps a row of it; nothing else remains."""
+    """What a purge removed, as the supervisor who purged may see it: the statements of the
+    report they could see, and the entities they no longer see. The audit chain keeps a row
+    of what the store removed; nothing else remains."""
 
     report_id: str
     statements: int

@@ -304,11 +304,7 @@ def entity_page(
     schema_name = view.entity.schema.name
     # A resolved identity shows the statements of every record merged into it, as far as the
     # reader may see them; the merges themselves are the reader's (resolve.store).
-    same = [
-        service.get_entity(session=session, actor=actor, entity_id=other)
-        for other in members(session=session, actor=actor, entity_id=entity_id)
-        if other != entity_id
-    ]
+    same = _merged_with(session, actor, entity_id)
     statements = [*view.statements, *(s for other in same for s in other.statements)]
     titles = _report_titles(
         session, actor, {s.row.report_id for s in statements if s.row.report_id}
@@ -348,6 +344,24 @@ def entity_page(
         relations=_relations(view, entity_id, actor.locale),
         same=[(str(o.entity.id), o.entity.caption) for o in same],
     )
+
+
+def _merged_with(session: SessionDep, actor: Actor, entity_id: str) -> list[service.EntityView]:
+    """The other records of the entity's resolved identity that the reader may see.
+
+    A merge can outlive every statement the reader saw of one side (a purge leaves another
+    agency's statement behind): that side is left out, as if the merge named nothing, and
+    the page answers as the API does.
+    """
+    views = []
+    for other in members(session=session, actor=actor, entity_id=entity_id):
+        if other == entity_id:
+            continue
+        try:
+            views.append(service.get_entity(session=session, actor=actor, entity_id=other))
+        except NotFound:
+            continue
+    return views
 
 
 @dataclass
