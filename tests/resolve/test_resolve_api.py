@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from test_resolve_store import SHARED, USA_ONLY, _file, person
 
 from vinculo.db import transaction
+from vinculo.resolve import screening
 from vinculo.resolve.models import ResolutionPair
 
 from conftest import LiveServer, make_store, shot, sign_in
@@ -281,3 +282,35 @@ def test_a_hidden_pair_changes_nothing_of_a_run(
             without_hidden = _mx_view(plain)
     assert with_hidden == without_hidden
 
+
+def test_hidden_candidates_take_no_place_among_the_screened(
+    live: tuple[World, LiveServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: the per-token cap was taken before the access policy filtered the matches."""
+    world, server = live
+    monkeypatch.setattr(screening, "PER_TOKEN", 3)
+    # Filed first, and named exactly as asked: they outscore and come before the visible ones.
+    hidden = [person(f"us-zamora-{i}", "Teodoro Zamora Quiroz") for i in range(5)]
+    _file(world, "dea.agent1", hidden, USA_ONLY)
+    visible = [
+        person("mx-zamora-1", "Teodoro Zamora Q."),
+        person("mx-zamora-2", "Teodoro Zamora"),
+    ]
+    _file(world, "fgr.mp1", visible, SHARED)
+    query = {
+        "entity": {"schema": "Person", "properties": {"name": ["Teodoro Zamora Quiroz"]}},
+        "threshold": 0.0,
+        "limit": 20,
+    }
+    with server.client("mx.analyst") as mx, server.client("us.analyst") as us:
+        found = mx.post("/api/v1/match", json=query)
+        assert found.status_code == 200, found.text
+        ids = {r["id"] for r in found.json()["results"]}
+        assert {"mx-zamora-1", "mx-zamora-2"} <= ids
+        assert not any(i.startswith("us-zamora") for i in ids)
+        assert found.json()["total"] == len(ids)
+        # The U.S. analyst, who sees all seven, still gets the best three tokens' worth.
+        assert any(
+            r["id"].startswith("us-zamora")
+            for r in us.post("/api/v1/match", json=query).json()["results"]
+        )

@@ -81,11 +81,15 @@ def _tokens(entity: StatementEntity) -> list[str]:
 
 
 def candidate_ids(*, session: Session, entity: StatementEntity, visible: list[int]) -> list[str]:
-    """Visible people and organisations sharing a name token or identifier with `entity`."""
+    """Visible people and organisations sharing a name token or identifier with `entity`.
+
+    The access policy filters the matches before the per-token cap takes the best of them:
+    a statement the actor may not see never takes a place among the PER_TOKEN kept.
+    """
     backend = backend_for(session)
     found: dict[str, None] = {}
     for token in _tokens(entity):
-        matches = backend.match_statements([token]).limit(PER_TOKEN).subquery()
+        matches = backend.match_statements([token]).subquery()
         rows = session.execute(
             select(StatementRow.entity_id)
             .join(matches, matches.c.seq == StatementRow.seq)
@@ -93,6 +97,8 @@ def candidate_ids(*, session: Session, entity: StatementEntity, visible: list[in
                 StatementRow.marking_id.in_(visible),
                 StatementRow.schema.in_(RESOLVABLE),
             )
+            .order_by(matches.c.rank, StatementRow.seq)
+            .limit(PER_TOKEN)
         )
         for row in rows:
             found[row.entity_id] = None
