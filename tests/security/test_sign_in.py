@@ -544,3 +544,23 @@ def test_a_lock_ends_the_page_sessions_and_an_unlock_does_not_revive_them(strict
     with strict.store.sessions() as session:
         (row,) = session.execute(select(PageSession)).scalars()
     assert row.end_reason == "account locked or disabled"
+
+
+def test_a_locked_accounts_tokens_are_suspended_and_an_unlock_restores_them(
+    strict: Strict,
+) -> None:
+    issued = strict.token("ana.fgr", PASSWORD).json()["access_token"]
+    with strict.api(issued) as client:
+        assert client.get("/api/v1/me").status_code == 200
+        for _ in range(5):
+            assert strict.token("ana.fgr", "Wrong-pass-0000").status_code == 401
+        before = last_seq(strict.store)
+        suspended = client.get("/api/v1/reports")
+        assert suspended.status_code == 401
+        assert "locked or disabled" in suspended.json()["detail"]
+        (row,) = audit_rows(strict.store, before)
+        assert (row.outcome, json.loads(row.detail)["username"]) == ("401", "ana.fgr")
+        # TAXII takes the same tokens: suspended there too.
+        assert client.get("/taxii2/").status_code in (401, 403)
+        assert cli(strict.store, "user", "unlock", "ana.fgr").returncode == 0
+        assert client.get("/api/v1/me").status_code == 200

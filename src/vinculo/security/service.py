@@ -338,11 +338,12 @@ def issue_token(
 
 
 def token_for(*, session: Session, token: str) -> ApiToken:
-    """The live token row for a bearer token; AuthError when unknown, expired or revoked."""
+    """The live token row for a bearer token; AuthError when unknown, expired, revoked, or
+    suspended while its account is locked or disabled."""
     row = session.execute(
         select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
     ).scalar_one_or_none()
-    if row is None or not row.user.active:
+    if row is None:
         raise AuthError(N_("the token is not valid"))
     owner, token_id = row.user.username, row.id
     if row.revoked_at is not None:
@@ -353,6 +354,19 @@ def token_for(*, session: Session, token: str) -> ApiToken:
     if row.expires_at <= now:
         raise AuthError(
             N_("the token has expired; sign in again"), username=owner, token_id=token_id
+        )
+    if row.user.locked or not row.user.active:
+        # Suspended, not revoked: a lock after failed sign-ins is often someone else guessing
+        # the password, and revoking would let any guesser cut the owner's clients off for
+        # good. While the lock lasts nothing it issued works; an unlock restores the
+        # unexpired ones. A compromised token is revoked on its own (`vinculo token revoke`).
+        raise AuthError(
+            N_(
+                "the account of this token is locked or disabled; its tokens work again once "
+                "an administrator unlocks it"
+            ),
+            username=owner,
+            token_id=token_id,
         )
     row.last_used_at = now
     return row
