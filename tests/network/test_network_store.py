@@ -559,3 +559,28 @@ def test_the_cli_reads_the_store_as_the_account(
     assert missing.returncode == secret.returncode == 2
     assert secret.stderr.replace(hidden, "ID") == missing.stderr.replace("nobody-x", "ID")
 
+
+@pytest.mark.parametrize("day", ["2026-13-45", "2026-02-30", "2026-00", "0000-01-01"])
+def test_a_date_that_does_not_exist_is_refused_naming_the_field(
+    server: LiveServer, day: str
+) -> None:
+    """Issue 11: `date_from=2026-13-45` had the shape of a date and was taken as one."""
+    with server.client("mx.analyst") as api:
+        for field in ("date_from", "date_to"):
+            for lang, words in (("en", "is not a real date"), ("es", "no es una fecha real")):
+                answer = api.get(
+                    "/api/v1/network/graph",
+                    params={field: day},
+                    headers={"Accept-Language": lang},
+                )
+                assert answer.status_code == 422, answer.text
+                error = answer.json()["error"]
+                assert error["field"] == field and words in error["message"]
+    with page_client(server, "mx.analyst") as page:
+        for lang, words in (("en", "is not a real date"), ("es", "no es una fecha real")):
+            answer = page.get("/network", params={"date_from": day, "lang": lang})
+            assert answer.status_code == 422
+            assert words in answer.text and "date_from" in answer.text
+    with server.client("mx.analyst") as api:  # the forms that are dates still are
+        for good in ("2026", "2026-02", "2024-02-29"):
+            assert api.get("/api/v1/network/graph", params={"date_from": good}).status_code == 200

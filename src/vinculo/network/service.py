@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from followthemoney import model
@@ -30,6 +31,16 @@ DEFAULT_DRAW_LIMIT = 2500
 _DAY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
+def _real_day(value: str) -> bool:
+    """A year, a month of a year or a day of the calendar: 2026-13-45 has the shape only."""
+    padded = value + "-01-01"[len(value) - 4 :]
+    try:
+        date.fromisoformat(padded)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Filters:
     """What part of the actor's network to look at."""
@@ -46,6 +57,14 @@ class Filters:
         for name, value in (("date_from", self.date_from), ("date_to", self.date_to)):
             if value is not None and not _DAY.match(value):
                 raise InvalidInput(N_("not a valid date; write it as YYYY-MM-DD"), field=name)
+            if value is not None and not _real_day(value):
+                # The page shows only the message, so it names the field itself.
+                raise InvalidInput(
+                    N_("{name}: {value} is not a real date; write YYYY, YYYY-MM or YYYY-MM-DD"),
+                    field=name,
+                    name=name,
+                    value=value,
+                )
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise InvalidInput(N_("the start date is after the end date"), field="date_from")
         return self
