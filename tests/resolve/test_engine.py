@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pytest
 
-from vinculo.resolve.engine import Engine, FeatureContribution, Match
+from vinculo.resolve.engine import Engine, FeatureContribution, Match, _matches
 from vinculo.resolve.records import from_entities, from_febrl, read_febrl
 from vinculo.resolve.synthetic import Binational, binational
 
@@ -223,3 +224,38 @@ def test_thresholds_are_checked() -> None:
     assert engine.band(0.1) == "non-match"
     with pytest.raises(RuntimeError):
         engine.link([], [])
+
+
+def _splink_score_one(engine: Engine, probe: dict[str, Any], table: pa.Table) -> list[Match]:
+    """score_one as it was: a Linker of its own and Splink's compare_two_records."""
+    linker = engine._linker(
+        [table], "dedupe_only", engine._settings("dedupe_only", engine.comparisons, [])
+    )
+    scored = linker.inference.compare_two_records(
+        engine._input(pa.Table.from_pylist([probe])), engine._input(table)
+    )
+    frame = engine._frame(linker, scored).sort_values("score", ascending=False, kind="stable")
+    return _matches(frame.reset_index(drop=True), engine.comparisons)
+
+
+def test_screening_with_its_sql_made_once_scores_as_splink_does(
+    data: Binational, trained: Engine
+) -> None:
+    """Issue 10: score_one reuses one prepared query; the scores must not move."""
+    records = from_entities(data.left[:300] + data.right[:300]).table
+    probes = records.slice(0, 8).to_pylist()
+    for engine in (trained, Engine.default()):
+        for probe in probes:
+            assert engine.score_one(probe, records, threshold=0.0) == _splink_score_one(
+                engine, probe, records
+            )
+    # Callers at once each get a screener of their own, and the same answers.
+    engine = Engine.default()
+    want = [engine.score_one(p, records, threshold=0.0) for p in probes]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda p: engine.score_one(p, records, threshold=0.0), probes * 3))
+    assert got == want * 3
+    # A reused connection keeps none of the records it scored.
+    screener = engine._screeners.get_nowait()
+    for name in (screener.PROBE, screener.CANDIDATES):
+        assert screener._con.execute(f"SELECT count(*) FROM {name}").fetchone() == (0,)

@@ -24,11 +24,13 @@ import json
 import logging
 import math
 import os
+import queue
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -709,6 +711,8 @@ class Engine:
         self.on_step = on_step or _nothing
         self._spark = spark
         self._model: dict[str, Any] | None = None
+        # Idle screeners for score_one; see _screener.
+        self._screeners: queue.SimpleQueue[_Screener] = queue.SimpleQueue()
         for name in ("splink", "splink.internals"):
             logging.getLogger(name).setLevel(logging.ERROR)
 
@@ -758,6 +762,7 @@ class Engine:
     def use_model(self, other: Engine) -> None:
         """Score with another engine's trained model (thresholds and backend stay ours)."""
         self._model = other._require_model()
+        self._screeners = queue.SimpleQueue()
 
     # --- backends -------------------------------------------------------------------------
 
@@ -969,12 +974,7 @@ class Engine:
     def _frame(
         self, linker: Linker, predictions: SplinkDataFrame, *, link: bool = False
     ) -> pd.DataFrame:
-        columns = ["unique_id_l AS left_id", "unique_id_r AS right_id"]
-        if link:
-            columns.append("source_dataset_l AS left_source")
-        columns += ["match_probability AS score", "match_weight AS weight"]
-        for comparison in self.comparisons:
-            columns += [f"gamma_{comparison}", f"bf_{comparison}"]
+        columns = _frame_columns(self.comparisons, link=link)
         sql = f"SELECT {', '.join(columns)} FROM {predictions.physical_name}"
         frame = linker.misc.query_sql(sql, output_type="pandas")  # type: ignore[no-untyped-call]
         assert isinstance(frame, pd.DataFrame)
@@ -1048,22 +1048,52 @@ class Engine:
         Meant for screening against a set that fits one query (tens of thousands): every
         candidate is compared, so nothing is lost to blocking.
         """
-        model = self._require_model()
         table = as_table(candidates)
         probe = as_table([dict(record)])
         if table.num_rows == 0:
             return []
-        settings = self._settings(
-            "dedupe_only", [c["output_column_name"] for c in model["comparisons"]], []
-        )
-        linker = self._linker([table], "dedupe_only", settings)
         cut = self.review_threshold if threshold is None else threshold
-        scored = linker.inference.compare_two_records(self._input(probe), self._input(table))
-        frame = self._frame(linker, scored)
+        if self.backend == "spark":
+            frame = self._score_one_spark(probe, table)
+        else:
+            with self._screener() as screener:
+                frame = screener.score(probe, table)
         frame = frame[frame["score"] >= cut].sort_values("score", ascending=False, kind="stable")
         if limit is not None:
             frame = frame.head(limit)
         return _matches(frame.reset_index(drop=True), self.comparisons)
+
+    def _score_one_spark(self, probe: pa.Table, table: pa.Table) -> pd.DataFrame:
+        model = self._require_model()
+        settings = self._settings(
+            "dedupe_only", [c["output_column_name"] for c in model["comparisons"]], []
+        )
+        linker = self._linker([table], "dedupe_only", settings)
+        scored = linker.inference.compare_two_records(self._input(probe), self._input(table))
+        return self._frame(linker, scored)
+
+    @contextmanager
+    def _screener(self) -> Iterator[_Screener]:
+        """A screener of this engine's model, lent to one caller at a time.
+
+        A DuckDB connection must not serve two threads at once, so each screener is used by
+        one caller and returned to the pool afterwards: there are never more than the calls
+        at a time, and a busy server does not wait on a lock. The pool belongs to the engine,
+        so another model gets new screeners.
+        """
+        try:
+            screener = self._screeners.get_nowait()
+        except queue.Empty:
+            model = self._require_model()
+            settings = self._settings(
+                "dedupe_only", [c["output_column_name"] for c in model["comparisons"]], []
+            )
+            linker = self._linker([as_table([])], "dedupe_only", settings)
+            screener = _Screener(linker, self.comparisons)
+        try:
+            yield screener
+        finally:
+            self._screeners.put(screener)
 
     # --- explanation ----------------------------------------------------------------------
 
@@ -1116,6 +1146,96 @@ class Engine:
         present = set.intersection(*(_present(t) for t in tables))
         rules = self._blocking(tables, present, _kinds(tables))
         return blocking_recall(tables, rules, truth)
+
+
+def _frame_columns(comparisons: Sequence[str], *, link: bool = False) -> list[str]:
+    columns = ["unique_id_l AS left_id", "unique_id_r AS right_id"]
+    if link:
+        columns.append("source_dataset_l AS left_source")
+    columns += ["match_probability AS score", "match_weight AS weight"]
+    for comparison in comparisons:
+        columns += [f"gamma_{comparison}", f"bf_{comparison}"]
+    return columns
+
+
+class _Screener:
+    """Splink's compare_two_records on DuckDB, with its SQL generated once.
+
+    compare_two_records builds its SQL anew on every call — sqlglot parses every comparison
+    level several times — and a Linker costs settings validation and more parsing before
+    that: together about two thirds of a screening request's time on the server. Nothing in
+    that SQL depends on the records compared (our models have no term-frequency tables),
+    only on the settings, so it is made here once, by Splink's own functions in the order
+    compare_two_records calls them (splink.internals.linker_components.inference, Splink
+    4.0), with the two inputs under fixed names; each call registers the probe and the
+    candidates under those names and runs it. The scores are the same: a test compares them
+    with compare_two_records' own.
+    """
+
+    PROBE = "__vinculo_screen_probe"
+    CANDIDATES = "__vinculo_screen_candidates"
+
+    def __init__(self, linker: Linker, comparisons: Sequence[str]) -> None:
+        from splink.internals.find_matches_to_new_records import (
+            add_unique_id_and_source_dataset_cols_if_needed,
+        )
+        from splink.internals.pipeline import CTEPipeline
+        from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
+        from splink.internals.term_frequencies import _join_new_table_to_df_concat_with_tf_sql
+
+        self._con = cast(Any, linker._db_api)._con  # DuckDBAPI keeps its connection there
+        settings = linker._settings_obj
+        empty = as_table([])
+        inputs = []
+        for side, name in (("left", self.PROBE), ("right", self.CANDIDATES)):
+            frame = linker.table_management.register_table(empty, name, overwrite=True)
+            frame.templated_name = f"__splink__compare_two_records_{side}"
+            inputs.append(frame)
+        pipeline = CTEPipeline(inputs)
+        for side, frame in (("left", inputs[0]), ("right", inputs[1])):
+            table = f"__splink__compare_two_records_{side}"
+            pipeline.enqueue_sql(
+                _join_new_table_to_df_concat_with_tf_sql(linker, table, frame), f"{table}_with_tf"
+            )
+            pipeline = add_unique_id_and_source_dataset_cols_if_needed(
+                linker,
+                frame,
+                pipeline,
+                in_tablename=f"{table}_with_tf",
+                out_tablename=f"{table}_with_tf_uid_fix",
+                uid_str=f"_{side}",
+            )
+        pipeline.enqueue_sql(
+            f"select {', '.join(settings._columns_to_select_for_blocking)}, 0 as match_key "
+            "from __splink__compare_two_records_left_with_tf_uid_fix as l "
+            "cross join __splink__compare_two_records_right_with_tf_uid_fix as r",
+            "__splink__compare_two_records_blocked",
+        )
+        pipeline.enqueue_sql(
+            f"select {', '.join(settings._columns_to_select_for_comparison_vector_values)} "
+            "from __splink__compare_two_records_blocked",
+            "__splink__df_comparison_vectors",
+        )
+        pipeline.enqueue_list_of_sqls(
+            predict_from_comparison_vectors_sqls_using_settings(
+                settings, sql_infinity_expression=linker._infinity_expression
+            )
+        )
+        columns = ", ".join(_frame_columns(comparisons))
+        self._sql = f"SELECT {columns} FROM ({pipeline.generate_cte_pipeline_sql()})"
+
+    def score(self, probe: pa.Table, candidates: pa.Table) -> pd.DataFrame:
+        """Every candidate scored against the probe, as Engine._frame gives them."""
+        self._con.register(self.PROBE, probe)
+        self._con.register(self.CANDIDATES, candidates)
+        try:
+            frame = self._con.execute(self._sql).df()
+        finally:
+            # The connection outlives the call: it must not keep the records.
+            self._con.register(self.PROBE, as_table([]))
+            self._con.register(self.CANDIDATES, as_table([]))
+        frame["score"] = frame["score"].clip(0.0, 1.0)
+        return frame
 
 
 def _sample(table: pa.Table, limit: int | None, seed: int, keep: set[str]) -> pa.Table:

@@ -12,6 +12,7 @@ decisions by the store, whatever the model says.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from followthemoney.statement import StatementEntity
@@ -37,6 +38,23 @@ def model_path(data_dir: Path | None) -> Path:
 
 def engine_for(data_dir: Path | None, **options: float) -> Engine:
     return Engine.from_json(model_path(data_dir).read_text(encoding="utf-8"), **options)
+
+
+def screening_engine(data_dir: Path | None) -> Engine:
+    """The engine screening uses, kept while its model file stays the same.
+
+    Screening asks for it on every request; reading the model and preparing its SQL anew
+    each time cost more than the scoring itself (resolve.engine._Screener). Keyed by the
+    file's path, size and modification time, so an operator's new model is used at once.
+    """
+    path = model_path(data_dir)
+    stat = path.stat()
+    return _cached_engine(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _cached_engine(path: str, _mtime_ns: int, _size: int) -> Engine:
+    return Engine.from_json(Path(path).read_text(encoding="utf-8"))
 
 
 def _records(entities: Sequence[StatementEntity]) -> list[dict[str, object]]:
@@ -78,7 +96,7 @@ def screen_scorer(*, data_dir: Path | None = None) -> ScreenScorer:
     def score(query: StatementEntity, candidates: Sequence[StatementEntity]) -> list[ScoredPair]:
         if not candidates:
             return []
-        engine = engine_for(data_dir)
+        engine = screening_engine(data_dir)
         probe = from_entities([query.to_dict()]).table.to_pylist()[0]
         table = from_entities(_records(candidates)).table
         found = engine.score_one(probe, table, threshold=0.0)
