@@ -32,10 +32,11 @@ from vinculo.intel.schemas import (
 )
 from vinculo.pagination import bad_cursor, decode_key, encode_key
 from vinculo.security.audit import record
-from vinculo.security.markings import Actor, MarkingError, Markings
-from vinculo.security.models import Group, MarkingRow, User, utcnow
+from vinculo.security.markings import Actor, MarkingError, Markings, can_see
+from vinculo.security.models import MarkingRow, User, utcnow
 from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
 from vinculo.security.roles import Permission, require
+from vinculo.security.service import actor_for
 
 # 28 CFR 23.20(h): criminal intelligence is reviewed, and purged or validated, within 5 years.
 MAX_RETENTION = timedelta(days=5 * 365)
@@ -68,20 +69,29 @@ def markings_from_input(*, session: Session, actor: Actor, markings_in: Markings
         shared_with=markings_in.shared_with,
         author=actor.username,
     )
+    # One message per kind of refusal, the same whether the group or account exists: a
+    # filing must not tell an analyst which group codes or account names are real.
     for code in sorted(markings.groups):
-        if session.get(Group, code) is None:
-            raise MarkingError(N_("unknown group {value}"), field="groups", value=code)
         if code not in actor.groups:
             raise MarkingError(
                 N_("you can only mark items for groups you belong to: {value}"),
                 field="groups",
                 value=code,
             )
-    for username in sorted(markings.recipients):
-        found = session.execute(select(User.id).where(User.username == username)).first()
-        if found is None:
-            raise MarkingError(N_("unknown account {value}"), field="recipients", value=username)
+    for username in sorted(markings.recipients - {actor.username}):
+        if not _may_receive(session=session, username=username, markings=markings):
+            raise MarkingError(
+                N_("{value} may not receive this item: name accounts that may read it"),
+                field="recipients",
+                value=username,
+            )
     return markings
+
+
+def _may_receive(*, session: Session, username: str, markings: Markings) -> bool:
+    """Whether a named recipient is an active account that may read an item so marked."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    return user is not None and user.active and can_see(actor_for(user), markings)
 
 
 # --- reports -------------------------------------------------------------------------------
