@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     exchange_sync: bool = Field(
         default=False, description="Exchange: run the sync worker inside the web server."
     )
+    exchange_streams_per_token: int = Field(
+        default=4, ge=1, description="Exchange: most live streams one token may hold open."
+    )
+    exchange_streams_total: int = Field(
+        default=64, ge=1, description="Exchange: most live streams open at once, all readers."
+    )
     sync_interval_seconds: float = Field(
         default=30, gt=0, description="Exchange: pull every partner at least this often."
     )

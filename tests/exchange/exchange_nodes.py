@@ -92,6 +92,7 @@ def file_report(
     tlp: str = "GREEN",
     orcon: bool = False,
     shared_with: tuple[str, ...] = (),
+    groups: tuple[str, ...] = (),
     entity_id: str = "per-0001",
     properties: dict[str, list[str]] | None = None,
     title_es: str = "",
@@ -113,7 +114,11 @@ def file_report(
                 attest_no_protected_views=True,
                 review_by=date(2027, 6, 1),
                 markings=MarkingsIn(
-                    tlp=tlp, rel_to=list(rel_to), orcon=orcon, shared_with=list(shared_with)
+                    tlp=tlp,
+                    rel_to=list(rel_to),
+                    orcon=orcon,
+                    shared_with=list(shared_with),
+                    groups=list(groups),
                 ),
                 entities=[
                     EntityIn(

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from vinculo.db import transaction
 from vinculo.exchange.models import ExchangeObject
-from vinculo.exchange.stix import REVOKED_NAME
+from vinculo.exchange.stix import REVOKED_NAME, agency_identity_id
 from vinculo.security.markings import Actor
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user
@@ -157,6 +157,9 @@ def test_a_reader_who_could_not_see_it_sees_nothing_of_it(purged: Purged) -> Non
                 assert purged.report_stix not in answer.text
                 assert purged.entity_stix not in answer.text
                 assert TITLE not in answer.text and ALIAS not in answer.text
+                # Nor what only it used: its sharing's marking definition, its agency.
+                assert "SEDENA" not in answer.text
+                assert agency_identity_id("FBI") not in answer.text
         for stix_id in (purged.report_stix, purged.entity_stix):
             for path in (f"{base}/objects/{stix_id}/", f"{base}/objects/{stix_id}/versions/"):
                 missing = client.get(path, params={"match[version]": "all"})

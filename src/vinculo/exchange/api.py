@@ -151,6 +151,10 @@ def reader_of(request: Request, session: Session, settings: Settings) -> Reader:
 # --- answers ------------------------------------------------------------------------------------
 
 
+class TooManyStreams(VinculoError):
+    """More live streams than this server allows a token, or in all (HTTP 429)."""
+
+
 def taxii(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
@@ -167,6 +171,8 @@ def _status_of(exc: VinculoError) -> int:
         return 401
     if isinstance(exc, Forbidden):
         return 403
+    if isinstance(exc, TooManyStreams):
+        return 429
     return 400
 
 
@@ -177,12 +183,17 @@ def _refused(request: Request, session: Session, exc: VinculoError) -> Response:
     session.rollback()
     record_refusal(session, request, exc, status)
     headers = {"WWW-Authenticate": 'Bearer, Basic realm="taxii"'} if status == 401 else None
+    if status == 429:
+        headers = {"Retry-After": "5"}
     locale = "es" if request.headers.get("accept-language", "").startswith("es") else "en"
     return taxii(
         {
-            "title": {401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}.get(
-                status, "Bad Request"
-            ),
+            "title": {
+                401: "Unauthorized",
+                403: "Forbidden",
+                404: "Not Found",
+                429: "Too Many Requests",
+            }.get(status, "Bad Request"),
             "description": exc.render(locale),
             "http_status": str(status),
         },

@@ -38,6 +38,7 @@ from vinculo.exchange.stix import (
     Scope,
     StatementIn,
     agency_identity,
+    agency_identity_id,
     content_hash,
     entity_object,
     extension_definition,
@@ -162,6 +163,7 @@ class Reader:
     partner: PartnerConfig | None = None
     _visible: set[int] | None = None
     _crossing: dict[str, set[int]] = field(default_factory=dict)
+    _statics: dict[str, set[str]] = field(default_factory=dict)
 
     def collections(self, session: Session) -> list[ExchangeCollection]:
         found = collections(session)
@@ -188,6 +190,27 @@ class Reader:
             self._crossing[collection.id] = cached
         return cached
 
+    def allowed_statics(
+        self, session: Session, settings: Settings, collection: ExchangeCollection
+    ) -> set[str] | None:
+        """The marking definitions and agency identities of the collection this reader may
+        have: those that items it may read here use. None for a partner node, which may
+        have them all (they were published for what crosses to it)."""
+        if self.partner is not None:
+            return None
+        cached = self._statics.get(collection.id)
+        if cached is None:
+            allowed = self.allowed_markings(session, settings, collection)
+            prefix = _uses_key(collection.id, "")
+            rows = session.execute(
+                select(ExchangeState.key, ExchangeState.value).where(
+                    ExchangeState.key.startswith(prefix, autoescape=True)
+                )
+            )
+            cached = {r.key[len(prefix) :] for r in rows if _ids(r.value) & allowed}
+            self._statics[collection.id] = cached
+        return cached
+
 
 def get_collection(session: Session, reader: Reader, collection_id: str) -> ExchangeCollection:
     for collection in reader.collections(session):
@@ -200,8 +223,33 @@ def _ids(text: str) -> set[int]:
     return {int(p) for p in text.split(",") if p}
 
 
-def may_read(row: ExchangeObject, allowed: set[int]) -> bool:
-    return _ids(row.marking_ids) <= allowed
+# Shared objects the publisher writes once for a collection, without markings of their own:
+# what they name (a marking's text, an agency) tells of the items that use them.
+_TOLD_BY_USE = ("marking:", "agency:")
+
+
+def statics_for(marks: Iterable[Markings]) -> set[str]:
+    """The STIX ids of the marking definitions and agency identities that items with these
+    markings use: a reader may have those, and no others."""
+    found: set[str] = set()
+    for m in marks:
+        found.update(d["id"] for d in definitions_for(m))
+        found.add(agency_identity_id(m.originator))
+    return found
+
+
+def readable(
+    marking_ids: str, item_key: str, stix_id: str, allowed: set[int], statics: set[str] | None
+) -> bool:
+    """Whether the reader may have a version: every marking it carries is allowed, and a
+    shared object is one that some item the reader may have uses (`statics`; None: all)."""
+    if statics is not None and not marking_ids and item_key.startswith(_TOLD_BY_USE):
+        return stix_id in statics
+    return _ids(marking_ids) <= allowed
+
+
+def may_read(row: ExchangeObject, allowed: set[int], statics: set[str] | None) -> bool:
+    return readable(row.marking_ids, row.item_key, row.stix_id, allowed, statics)
 
 
 @dataclass
@@ -253,6 +301,7 @@ def read_objects(
     """A page of object versions the reader may receive, oldest added first, and whether
     there are more."""
     allowed = reader.allowed_markings(session, settings, collection)
+    statics = reader.allowed_statics(session, settings, collection)
     base = select(ExchangeObject).where(ExchangeObject.collection_id == collection.id)
     if q.ids:
         base = base.where(ExchangeObject.stix_id.in_(q.ids))
@@ -276,7 +325,7 @@ def read_objects(
         )
         if not rows:
             break
-        out.extend(r for r in rows if may_read(r, allowed))
+        out.extend(r for r in rows if may_read(r, allowed, statics))
         after = rows[-1].date_added
         if len(rows) < batch:
             break
@@ -620,7 +669,8 @@ class _Builder:
         self.pending: set[tuple[str, str, str, str]] = set()
         self.writer = _Writer(session, collection, clock)
         self.used_markings: set[int] = set()
-        self.agencies: set[str] = set()
+        # Agency -> the marking ids of the items of it published here.
+        self.agencies: dict[str, set[int]] = defaultdict(set)
 
     def included(self, marking_id: int, dataset: str, item: str) -> bool:
         """Whether what `dataset` says of `item` under these markings goes out: it crosses,
@@ -695,7 +745,8 @@ class _Builder:
                 obj = entity_object(self.scope, entity_id, rows, ref_of)
                 marking_ids = {s.marking_id for s in rows}
                 self.used_markings |= marking_ids
-                self.agencies |= {s.markings.originator for s in rows}
+                for s in rows:
+                    self.agencies[s.markings.originator].add(s.marking_id)
                 self.writer.put(key, obj, marking_ids, prev)
             self.writer.flush()
 
@@ -751,7 +802,7 @@ class _Builder:
                 ]
                 obj = report_object(self.scope, item, refs)
                 self.used_markings.add(report.marking_id)
-                self.agencies.add(report.agency)
+                self.agencies[report.agency].add(report.marking_id)
                 modified = self.writer.put(key, obj, [report.marking_id], latest.get(key))
                 lang = language_content(self.scope, item, obj)
                 if lang and modified is not None:
@@ -766,18 +817,59 @@ class _Builder:
             "static:node": node_identity(self.settings.node_name, self.settings.node_nation),
             "static:extension": extension_definition(self.settings.node_name),
         }
-        for agency in sorted(self.agencies):
+        uses: dict[str, set[int]] = defaultdict(set)
+        for agency, marking_ids in sorted(self.agencies.items()):
             if agency in vocab.agencies():
                 label = vocab.agencies().get(agency).label("en")
                 objs[f"agency:{agency}"] = agency_identity(agency, label)
+                uses[agency_identity_id(agency)] |= marking_ids
         for marking_id in sorted(self.used_markings):
             for definition in definitions_for(self.marks[marking_id]):
                 objs[f"marking:{definition['id']}"] = definition
+                uses[definition["id"]].add(marking_id)
         latest = self.writer.latest(list(objs))
         for key, obj in objs.items():
             prev = latest.get(key)
             if prev is None:
                 self.writer._add(key, obj, [], content_hash(obj), revoked=False)
+        _record_uses(self.session, self.collection.id, uses)
+
+
+def _uses_key(collection_id: str, stix_id: str) -> str:
+    return f"uses:{collection_id}:{stix_id}"
+
+
+def _record_uses(session: Session, collection_id: str, uses: dict[str, set[int]]) -> None:
+    """Remember which marking sets use each shared object of a collection: a person reads
+    a marking definition or an agency identity only if they may read an item that uses it,
+    so that a new one tells nothing of an item they may not read."""
+    for stix_id, marking_ids in sorted(uses.items()):
+        key = _uses_key(collection_id, stix_id)
+        known = _ids(_state(session, key))
+        if not marking_ids <= known:
+            _set_state(session, key, ",".join(str(i) for i in sorted(known | marking_ids)))
+
+
+def _recorded_uses(session: Session) -> None:
+    """Once per store: the uses of the shared objects published before they were recorded,
+    from the markings of the objects of each collection."""
+    if _state(session, "uses") == "recorded":
+        return
+    marks = {row.id: row.to_markings() for row in session.execute(select(MarkingRow)).scalars()}
+    rows = session.execute(
+        select(ExchangeObject.collection_id, ExchangeObject.marking_ids)
+        .where(ExchangeObject.marking_ids != "")
+        .distinct()
+    )
+    uses: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        for marking_id in _ids(row.marking_ids):
+            if marking_id in marks:
+                for stix_id in statics_for([marks[marking_id]]):
+                    uses[row.collection_id][stix_id].add(marking_id)
+    for collection_id, found in uses.items():
+        _record_uses(session, collection_id, found)
+    _set_state(session, "uses", "recorded")
 
 
 def _local_entity_ids(session: Session) -> list[str]:
@@ -837,6 +929,7 @@ def publish(*, session: Session, settings: Settings) -> int:
     """Publish versions for everything changed since the last run; how many were written."""
     _lock(session)
     _bare_revocations(session)
+    _recorded_uses(session)
     found = collections(session)
     pos_s = int(_state(session, "pos:statements", "0"))
     pos_r = int(_state(session, "pos:reports", "0"))
