@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 import pytest
 from followthemoney.statement import StatementEntity
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from vinculo.db import transaction
 from vinculo.errors import Forbidden, InvalidInput, NotFound
@@ -21,8 +23,9 @@ from vinculo.resolve import service
 from vinculo.resolve.models import ResolutionDecision
 from vinculo.resolve.store import canonical_ids, members
 from vinculo.security.audit import AuditRow
-from vinculo.security.markings import Actor
+from vinculo.security.markings import Actor, Markings
 
+from conftest import BACKENDS, POSTGRES_URL, _postgres_schema_url
 from worlds import World
 
 
@@ -315,3 +318,87 @@ def test_a_wider_view_of_a_pair_keeps_the_decision_made_on_part_of_it(resolved: 
             == 2
         )
     assert _canon(resolved, "us.analyst", ["r-us-1"]) == {"r-us-1": "r-us-1"}
+
+
+def _admin(sql: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(sql))
+    admin.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_migration_keys_stored_pairs_by_their_evidence(tmp_path: Path, backend: str) -> None:
+    """Migration 0009 on a store made by the release before it: pairs and decisions stay."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from vinculo.db import make_engine
+    from vinculo.migrations.runner import upgrade
+    from vinculo.resolve.models import ResolutionPair, scope_key
+    from vinculo.security.models import MarkingRow
+    from vinculo.settings import Settings
+
+    url, schema = f"sqlite:///{tmp_path / 'release.db'}", ""
+    if backend == "postgresql":
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        _admin(f'CREATE SCHEMA "{schema}"')
+        url = _postgres_schema_url(schema)
+    settings = Settings(database_url=url, data_dir=tmp_path, secret_key="test-" + tmp_path.name)
+    engine = make_engine(settings)
+    upgrade(engine, "0008")
+    with engine.begin() as connection:
+        for marking_id, tlp in ((1, "GREEN"), (2, "AMBER")):
+            row = MarkingRow.from_markings(
+                Markings.create(tlp=tlp, originator="FGR", rel_to=["USA", "MEX"])
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO markings (id, signature, tlp, originator, rel_to, orcon, "
+                    "groups, recipients, shared_with) VALUES (:id, :signature, :tlp, "
+                    ":originator, :rel_to, :orcon, :groups, :recipients, :shared_with)"
+                ),
+                {
+                    "id": marking_id,
+                    "signature": row.signature,
+                    "tlp": row.tlp,
+                    "originator": row.originator,
+                    "rel_to": row.rel_to,
+                    "orcon": bool(row.orcon),
+                    "groups": row.groups or "",
+                    "recipients": row.recipients or "",
+                    "shared_with": row.shared_with or "",
+                },
+            )
+        for pair_id, (left, right), judgement in (
+            (1, ("a", "b"), "match"),
+            (2, ("c", "d"), "auto"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO resolution_pairs (id, left_id, right_id, score, explanation, "
+                    "judgement, reason, created_at, updated_at) VALUES (:id, :l, :r, 0.97, "
+                    "'[]', :j, '', '2026-11-30 12:00:00', '2026-11-30 12:00:00')"
+                ),
+                {"id": pair_id, "l": left, "r": right, "j": judgement},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO resolution_evidence (pair_id, marking_id) "
+                "VALUES (1, 1), (1, 2), (2, 1)"
+            )
+        )
+    upgrade(engine)
+    with Session(engine) as session:
+        pairs = {p.id: p for p in session.scalars(select(ResolutionPair))}
+        assert {i: (p.left_id, p.right_id, p.judgement) for i, p in pairs.items()} == {
+            1: ("a", "b", "match"),
+            2: ("c", "d", "auto"),
+        }
+        assert pairs[1].scope == scope_key([1, 2]) and pairs[2].scope == scope_key([1])
+    engine.dispose()
+    if schema:
+        _admin(f'DROP SCHEMA "{schema}" CASCADE')
