@@ -12,8 +12,8 @@ from typing import Any
 
 from followthemoney import model
 from followthemoney.statement import BASE_ID, Statement, StatementEntity
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from vinculo import vocab
 from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound
@@ -559,22 +559,28 @@ def list_entities(
     """
     after = decode_key(cursor)
     visible = visible_marking_ids(session=session, actor=actor)
-    position = func.min(StatementRow.seq)
-    query = (
-        select(StatementRow.entity_id.label("id"), position.label("position"))
-        .where(StatementRow.marking_id.in_(visible))
-        .group_by(StatementRow.entity_id)
+    # Each entity once, at its first visible statement: walking statements newest first
+    # and keeping those with no earlier visible statement of their entity stops after a
+    # page, where grouping every visible statement by entity read them all.
+    earlier = aliased(StatementRow)
+    first = ~exists().where(
+        earlier.entity_id == StatementRow.entity_id,
+        earlier.marking_id.in_(visible),
+        earlier.seq < StatementRow.seq,
+    )
+    query = select(StatementRow.entity_id.label("id")).where(
+        StatementRow.marking_id.in_(visible), first
     )
     if after is not None:
         anchor = session.execute(
-            select(position).where(
+            select(func.min(StatementRow.seq)).where(
                 StatementRow.entity_id == after, StatementRow.marking_id.in_(visible)
             )
         ).scalar_one_or_none()
         if anchor is None:
             raise bad_cursor()
-        query = query.having(position < anchor)
-    rows = list(session.execute(query.order_by(position.desc()).limit(limit + 1)))
+        query = query.where(StatementRow.seq < anchor)
+    rows = list(session.execute(query.order_by(StatementRow.seq.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     caps = captions(session=session, entity_ids=[r.id for r in rows], visible=visible)
