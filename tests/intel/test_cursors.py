@@ -1,4 +1,4 @@
-"""Cursors tell a reader nothing about items it may not see.
+"""Cursors and the order of lists tell a reader nothing about items it may not see.
 
 Two stores are filled the same way, except that one also holds reports (and a statement on
 an entity the reader later sees) hidden from mx.analyst, filed between the visible ones.
@@ -19,10 +19,11 @@ import pytest
 from vinculo.db import transaction
 from vinculo.intel import service
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
+from vinculo.intel.transfer import export_ftm
 from vinculo.pagination import encode_cursor
 from vinculo.security.markings import Actor
 from vinculo.security.schemas import UserCreate
-from vinculo.security.service import actor_for, create_user
+from vinculo.security.service import actor_for, create_user, get_by_username
 
 from conftest import BACKENDS, LiveServer, Store, make_store
 
@@ -66,10 +67,11 @@ def _fill(store: Store, ids: _ReportIds, *, hidden: bool) -> None:
         dea = actors["dea.agent1"]
         for index in range(VISIBLE):
             if hidden:
-                # Hidden reports between visible ones; every third names the entity of the
-                # next visible report first, so that id exists before the reader sees it.
+                # Hidden reports between visible ones; every third names the entity of a
+                # visible report filed later, so that id is stored before the reader sees it.
                 for extra in range(index % 3 + 1):
-                    entity = f"per-{index:03d}" if extra == 0 and index % 3 == 0 else "per-h"
+                    ahead = index + 10 if extra == 0 and index % 3 == 0 else VISIBLE
+                    entity = f"per-{ahead:03d}" if ahead < VISIBLE else "per-h"
                     ids.next = f"hid-{index:03d}-{extra}"
                     report_in = _report(dea, f"Hidden {index} {extra}", USA_ONLY, entity)
                     service.create_report(session=session, actor=dea, report_in=report_in)
@@ -122,7 +124,11 @@ def _answers(store: Store) -> dict[str, object]:
             entities = _api_pages(client, "/api/v1/entities")
         with httpx.Client(base_url=server.url, timeout=30) as browser:
             older = _older_links(_sign_in(browser, "mx.analyst"))
-    return {"reports": reports, "entities": entities, "older": older}
+    with store.sessions() as session:
+        user = get_by_username(session=session, username="mx.analyst")
+        assert user is not None
+        exported = [e["id"] for e in export_ftm(session=session, actor=actor_for(user))]
+    return {"reports": reports, "entities": entities, "older": older, "export": exported}
 
 
 @pytest.fixture(params=BACKENDS)

@@ -12,7 +12,7 @@ from typing import Any
 
 from followthemoney import model
 from followthemoney.statement import BASE_ID, Statement, StatementEntity
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from vinculo import vocab
@@ -547,6 +547,25 @@ def get_entity(*, session: Session, actor: Actor, entity_id: str) -> EntityView:
     return view
 
 
+def first_visible(visible: list[int]) -> Any:
+    """SQL condition: the statement is visible and the first visible one of its entity.
+
+    Lists and exports order entities by it, so an entity sits where the reader first could
+    see it, not where anyone first stored its id under markings the reader may not see.
+    Walking statements in order and keeping these stops after a page, where grouping every
+    visible statement by entity read them all.
+    """
+    earlier = aliased(StatementRow)
+    return and_(
+        StatementRow.marking_id.in_(visible),
+        ~exists().where(
+            earlier.entity_id == StatementRow.entity_id,
+            earlier.marking_id.in_(visible),
+            earlier.seq < StatementRow.seq,
+        ),
+    )
+
+
 def list_entities(
     *, session: Session, actor: Actor, cursor: str | None = None, limit: int = 25
 ) -> EntityList:
@@ -559,18 +578,7 @@ def list_entities(
     """
     after = decode_key(cursor)
     visible = visible_marking_ids(session=session, actor=actor)
-    # Each entity once, at its first visible statement: walking statements newest first
-    # and keeping those with no earlier visible statement of their entity stops after a
-    # page, where grouping every visible statement by entity read them all.
-    earlier = aliased(StatementRow)
-    first = ~exists().where(
-        earlier.entity_id == StatementRow.entity_id,
-        earlier.marking_id.in_(visible),
-        earlier.seq < StatementRow.seq,
-    )
-    query = select(StatementRow.entity_id.label("id")).where(
-        StatementRow.marking_id.in_(visible), first
-    )
+    query = select(StatementRow.entity_id.label("id")).where(first_visible(visible))
     if after is not None:
         anchor = session.execute(
             select(func.min(StatementRow.seq)).where(

@@ -13,10 +13,11 @@ from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
 from vinculo.intel.backends import backend_for
 from vinculo.intel.ftm import Where, check_entity
-from vinculo.intel.models import Entity
+from vinculo.intel.models import StatementRow
 from vinculo.intel.schemas import ImportSummary, MarkingsIn
 from vinculo.intel.service import (
     assemble_rows,
+    first_visible,
     markings_from_input,
     store_entities,
     visible_statements,
@@ -159,11 +160,12 @@ def export_ftm(
         return
     last = 0
     while True:
+        # In the order the actor could first see each entity (service.first_visible).
         ids = list(
             session.execute(
-                select(Entity.seq, Entity.id)
-                .where(Entity.seq > last)
-                .order_by(Entity.seq)
+                select(StatementRow.seq, StatementRow.entity_id.label("id"))
+                .where(first_visible(visible), StatementRow.seq > last)
+                .order_by(StatementRow.seq)
                 .limit(batch_size)
             )
         )
