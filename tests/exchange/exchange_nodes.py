@@ -192,6 +192,9 @@ def node_env(
             "VINCULO_NODE_NAME": settings.node_name,
             "VINCULO_NODE_NATION": settings.node_nation,
             "VINCULO_PARTNERS": json.dumps([p.model_dump() for p in partners]),
+            # The tests sign in from one loopback address far more often than a person would.
+            "VINCULO_SIGN_IN_LIMIT_PER_CLIENT": "100000",
+            "VINCULO_SIGN_IN_LIMIT_PER_ACCOUNT": "100000",
         }
     )
     env.update(extra)

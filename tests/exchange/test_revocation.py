@@ -270,3 +270,59 @@ def test_revocations_of_an_earlier_release_are_made_bare(
         assert len(rows) == 1 and rows[0].revoked and rows[0].marking_ids == markings
         assert TITLE not in rows[0].payload
         validate([json.loads(rows[0].payload)])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_hidden_newer_version_leaves_the_readable_one_last(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A person who may have an object's first version but not its second (a statement they
+    may not see joined it) gets the first as "last" and "first" alike, exactly as "all"
+    shows it: nothing tells them that a newer version exists."""
+    from vinculo.exchange.models import ExchangeCollection
+    from vinculo.exchange.service import Query, Reader, read_objects
+
+    directory = tmp_path_factory.mktemp("hidden-version")
+    with node_store(backend, directory, name="us", nation="USA", partners=[MX]) as store:
+        actors = _accounts(store)
+        collection_id = bilateral(store)
+        person = dict(entity_id="per-both")
+        file_report(store, actors["fbi.agent1"], "Border sighting", **person)  # type: ignore[arg-type]
+        publish(store)
+        file_report(
+            store,
+            actors["fbi.agent1"],
+            TITLE,
+            tlp="AMBER",
+            shared_with=("DEA", "SEDENA"),
+            properties={"name": ["Subject of Border sighting"], "alias": [ALIAS]},
+            **person,  # type: ignore[arg-type]
+        )
+        publish(store)
+        with store.sessions() as session:
+            collection = session.get(ExchangeCollection, collection_id)
+            assert collection is not None
+            stix_id = session.execute(
+                select(ExchangeObject.stix_id).where(ExchangeObject.item_key == "entity:per-both")
+            ).scalar()
+            assert stix_id is not None
+
+            def versions(reader: Reader, asked: str) -> list[str]:
+                q = Query(ids=[stix_id], versions=[asked])
+                rows, _more = read_objects(
+                    session=session,
+                    settings=store.settings,
+                    reader=reader,
+                    collection=collection,
+                    q=q,
+                )
+                return [r.modified for r in rows]
+
+            mx = Reader(actor=actors["mx.analyst"])
+            seen = versions(mx, "all")
+            assert len(seen) == 1
+            assert versions(mx, "last") == versions(mx, "first") == seen
+            dea = Reader(actor=actors["us.analyst"])
+            both = versions(dea, "all")
+            assert len(both) == 2
+            assert versions(dea, "last") == both[1:] and versions(dea, "first") == both[:1]

@@ -309,7 +309,12 @@ def read_objects(
         base = base.where(ExchangeObject.stix_type.in_(q.types))
     if q.spec_versions:
         base = base.where(ExchangeObject.spec_version.in_(q.spec_versions))
-    base = _version_filter(base, q.versions)
+    # A partner may have every version published for it, so "last" and "first" are found
+    # in SQL. A person may have only some versions of an object: theirs are the newest and
+    # oldest of those, else a hidden newer version would show as a missing "last".
+    in_sql = reader.partner is not None or "all" in q.versions
+    if in_sql:
+        base = _version_filter(base, q.versions)
     out: list[ExchangeObject] = []
     after = max(q.added_after or "", q.after_added)
     batch = max(q.limit + 1, 100)
@@ -325,11 +330,53 @@ def read_objects(
         )
         if not rows:
             break
-        out.extend(r for r in rows if may_read(r, allowed, statics))
+        mine = [r for r in rows if may_read(r, allowed, statics)]
+        if not in_sql:
+            mine = _readable_versions(session, collection, mine, q.versions, allowed, statics)
+        out.extend(mine)
         after = rows[-1].date_added
         if len(rows) < batch:
             break
     return out[: q.limit], len(out) > q.limit
+
+
+def _readable_versions(
+    session: Session,
+    collection: ExchangeCollection,
+    rows: list[ExchangeObject],
+    versions: list[str],
+    allowed: set[int],
+    statics: set[str] | None,
+) -> list[ExchangeObject]:
+    """The rows that are the versions asked for among those the reader may have: the
+    newest ("last") or oldest ("first") readable version of each object, or a stamp."""
+    stamps = {v for v in versions if v not in ("last", "first")}
+    newest: dict[str, int] = {}
+    oldest: dict[str, int] = {}
+    ids = sorted({r.stix_id for r in rows})
+    for start in range(0, len(ids), CHUNK):
+        found = session.execute(
+            select(
+                ExchangeObject.stix_id,
+                ExchangeObject.seq,
+                ExchangeObject.marking_ids,
+                ExchangeObject.item_key,
+            ).where(
+                ExchangeObject.collection_id == collection.id,
+                ExchangeObject.stix_id.in_(ids[start : start + CHUNK]),
+            )
+        )
+        for v in found:
+            if readable(v.marking_ids, v.item_key, v.stix_id, allowed, statics):
+                newest[v.stix_id] = max(newest.get(v.stix_id, v.seq), v.seq)
+                oldest[v.stix_id] = min(oldest.get(v.stix_id, v.seq), v.seq)
+    return [
+        r
+        for r in rows
+        if r.modified in stamps
+        or ("last" in versions and newest.get(r.stix_id) == r.seq)
+        or ("first" in versions and oldest.get(r.stix_id) == r.seq)
+    ]
 
 
 def served_items(rows: Iterable[ExchangeObject]) -> list[str]:
