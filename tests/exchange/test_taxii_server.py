@@ -260,3 +260,22 @@ def test_a_partner_posts_an_envelope_through_the_official_client(node: tuple) ->
         assert session.get(ReceivedObject, good["id"]).partner == "mx"
         reasons = session.execute(select(QuarantinedObject.reason)).scalars().all()
         assert "unknown marking" in reasons
+
+
+def test_a_changed_password_ends_a_cached_basic_sign_in_at_once(node: tuple) -> None:
+    """Demo mode's HTTP Basic sign-in is remembered for a minute, but never past a change of
+    the password."""
+    world, server, collection_id, _token = node
+    from sqlalchemy import select
+
+    from vinculo.db import transaction
+    from vinculo.security.models import User
+    from vinculo.security.passwords import hash_password
+
+    base = f"{server.url}/taxii2/vinculo/collections/{collection_id}/objects/"
+    with httpx.Client(auth=("fgr.mp1", "demo"), timeout=30) as client:
+        assert client.get(base).status_code == 200
+        with transaction(world.store.sessions) as session:
+            user = session.execute(select(User).where(User.username == "fgr.mp1")).scalar_one()
+            user.password_hash = hash_password("a-new-long-Passphrase-42")
+        assert client.get(base).status_code == 401

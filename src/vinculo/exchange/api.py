@@ -96,7 +96,9 @@ router = APIRouter(prefix="/taxii2", tags=["taxii"], lifespan=lifespan)
 
 # --- sign-in ------------------------------------------------------------------------------------
 
-_basic_cache: dict[tuple[str, str, str], tuple[int, float]] = {}
+# (store, user name, password digest) -> (user id, until, the password hash then stored): a
+# changed password ends the cached sign-in at once.
+_basic_cache: dict[tuple[str, str, str], tuple[int, float, str]] = {}
 _BASIC_TTL = 60.0
 
 
@@ -139,11 +141,13 @@ def reader_of(request: Request, session: Session, settings: Settings) -> Reader:
         user: User | None = None
         if cached and cached[1] > time.monotonic():
             user = session.get(User, cached[0])
+            if user is not None and user.password_hash != cached[2]:
+                user = None
         if user is None or user.username != username or not user.active or user.locked:
             user = authenticate(
                 session=session, settings=settings, username=username, password=password
             )
-            _basic_cache[key] = (user.id, time.monotonic() + _BASIC_TTL)
+            _basic_cache[key] = (user.id, time.monotonic() + _BASIC_TTL, user.password_hash)
         return _reader_for(user, settings, frozenset({"read", "exchange"}))
     raise AuthError(N_("sign in first: send an OAuth2 bearer token"))
 
