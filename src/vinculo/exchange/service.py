@@ -20,6 +20,7 @@ from typing import Any
 
 from followthemoney.statement import BASE_ID
 from sqlalchemy import and_, delete, exists, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from vinculo import vocab
@@ -938,8 +939,13 @@ def _received_reports(session: Session) -> set[str]:
 def _lock(session: Session) -> None:
     """One publisher at a time (PostgreSQL; a SQLite transaction holds the write lock)."""
     if session.get(ExchangeState, "lock") is None:
-        session.add(ExchangeState(key="lock", value="publisher"))
-        session.flush()
+        # Two publishers (the server's and `vinculo exchange publish`) may both find no row
+        # on a new store: the second's insert fails on the key, and then the row is there.
+        try:
+            with session.begin_nested():
+                session.add(ExchangeState(key="lock", value="publisher"))
+        except IntegrityError:
+            pass
     session.execute(select(ExchangeState).where(ExchangeState.key == "lock").with_for_update())
 
 
