@@ -286,8 +286,7 @@ def test_a_hidden_newer_version_leaves_the_readable_one_last(
     with node_store(backend, directory, name="us", nation="USA", partners=[MX]) as store:
         actors = _accounts(store)
         collection_id = bilateral(store)
-        person = dict(entity_id="per-both")
-        file_report(store, actors["fbi.agent1"], "Border sighting", **person)  # type: ignore[arg-type]
+        file_report(store, actors["fbi.agent1"], "Border sighting", entity_id="per-both")
         publish(store)
         file_report(
             store,
@@ -296,7 +295,7 @@ def test_a_hidden_newer_version_leaves_the_readable_one_last(
             tlp="AMBER",
             shared_with=("DEA", "SEDENA"),
             properties={"name": ["Subject of Border sighting"], "alias": [ALIAS]},
-            **person,  # type: ignore[arg-type]
+            entity_id="per-both",
         )
         publish(store)
         with store.sessions() as session:
@@ -326,3 +325,62 @@ def test_a_hidden_newer_version_leaves_the_readable_one_last(
             both = versions(dea, "all")
             assert len(both) == 2
             assert versions(dea, "last") == both[1:] and versions(dea, "first") == both[:1]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_purge_the_reader_may_not_see_changes_no_version_they_may(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A report that never crossed names an entity whose versions the Mexican analyst reads:
+    its purge deletes none of those versions and writes none."""
+    from vinculo.exchange.models import ExchangeCollection
+    from vinculo.exchange.service import Query, Reader, read_objects
+    from vinculo.intel.retention import purge
+
+    directory = tmp_path_factory.mktemp("purge-unseen")
+    with node_store(backend, directory, name="us", nation="USA", partners=[MX]) as store:
+        actors = _accounts(store)
+        collection_id = bilateral(store)
+        fbi = actors["fbi.agent1"]
+        file_report(
+            store, fbi, "Seen once", properties={"name": ["Nora Vidal"]}, entity_id="per-seen"
+        )
+        publish(store)
+        file_report(
+            store, fbi, "Seen twice", properties={"alias": ["La Nora"]}, entity_id="per-seen"
+        )
+        publish(store)
+        hidden = file_report(
+            store,
+            fbi,
+            TITLE,
+            rel_to=("USA",),
+            properties={"alias": [ALIAS]},
+            entity_id="per-seen",
+        )
+        publish(store)
+
+        def versions() -> list[str]:
+            with store.sessions() as session:
+                collection = session.get(ExchangeCollection, collection_id)
+                assert collection is not None
+                rows, _more = read_objects(
+                    session=session,
+                    settings=store.settings,
+                    reader=Reader(actor=actors["mx.analyst"]),
+                    collection=collection,
+                    q=Query(versions=["all"], types=["identity"]),
+                )
+                return [f"{r.stix_id} {r.modified}" for r in rows]
+
+        before = versions()
+        assert len(before) >= 2
+        with transaction(store.sessions) as session:
+            purge(
+                session=session,
+                actor=actors["fbi.supervisor"],
+                report_id=hidden,
+                reason="past its review date, no longer needed",
+            )
+        publish(store)
+        assert versions() == before

@@ -549,36 +549,51 @@ class _Writer:
         self.forget(key, prev.stix_id)
         self._add(key, obj, _ids(prev.marking_ids), content_hash(obj), revoked=True)
 
-    def forget(self, key: str, stix_id: str, *, keep_newest: bool = False) -> None:
-        """Delete the stored versions of one object of an item (all but the newest if asked):
-        what was withdrawn or purged is served no more, by no version."""
-        where = [
-            ExchangeObject.collection_id == self.collection.id,
-            ExchangeObject.item_key == key,
-            ExchangeObject.stix_id == stix_id,
-        ]
-        if keep_newest:
-            newest = self.session.execute(select(func.max(ExchangeObject.seq)).where(*where))
-            where.append(ExchangeObject.seq < (newest.scalar() or 0))
-        self.session.execute(delete(ExchangeObject).where(*where))
+    def forget(self, key: str, stix_id: str) -> None:
+        """Delete the stored versions of one object of an item: what was withdrawn or purged
+        is served no more, by no version."""
+        self.session.execute(
+            delete(ExchangeObject).where(
+                ExchangeObject.collection_id == self.collection.id,
+                ExchangeObject.item_key == key,
+                ExchangeObject.stix_id == stix_id,
+            )
+        )
 
-    def prune(self, keys: Iterable[str]) -> None:
-        """Keep only the newest version of each object of these items (purged from the
-        store, so earlier versions may hold what was purged)."""
+    def prune(self, entity_ids: Iterable[str], reports: set[str]) -> None:
+        """Delete the earlier versions of these entities that carry statements of the purged
+        reports. The newest stays (written after the purge, it holds none of them), and so do
+        versions that never held any: a reader who could not see a purged report sees no
+        version come or go."""
         self.flush()
-        ordered = sorted(set(keys))
-        for start in range(0, len(ordered), CHUNK):
-            part = ordered[start : start + CHUNK]
-            found = self.session.execute(
-                select(ExchangeObject.item_key, ExchangeObject.stix_id)
-                .where(
+        markers = [f'"dataset":"report:{r}"' for r in sorted(reports)]
+        keys = sorted({f"entity:{e}" for e in entity_ids})
+        if not markers:
+            return
+        for start in range(0, len(keys), CHUNK):
+            rows = self.session.execute(
+                select(
+                    ExchangeObject.seq,
+                    ExchangeObject.item_key,
+                    ExchangeObject.stix_id,
+                    ExchangeObject.payload,
+                ).where(
                     ExchangeObject.collection_id == self.collection.id,
-                    ExchangeObject.item_key.in_(part),
+                    ExchangeObject.item_key.in_(keys[start : start + CHUNK]),
                 )
-                .distinct()
             ).all()
-            for key, stix_id in found:
-                self.forget(key, stix_id, keep_newest=True)
+            newest: dict[tuple[str, str], int] = {}
+            for row in rows:
+                key = (row.item_key, row.stix_id)
+                newest[key] = max(newest.get(key, row.seq), row.seq)
+            doomed = [
+                row.seq
+                for row in rows
+                if row.seq != newest[(row.item_key, row.stix_id)]
+                and any(marker in row.payload for marker in markers)
+            ]
+            if doomed:
+                self.session.execute(delete(ExchangeObject).where(ExchangeObject.seq.in_(doomed)))
 
     def _add(
         self, key: str, obj: dict[str, Any], marking_ids: Iterable[int], digest: str, revoked: bool
@@ -993,6 +1008,7 @@ def publish(*, session: Session, settings: Settings) -> int:
     dirty_entities: set[str] = set()
     dirty_reports: set[str] = set()
     purged: set[str] = set()
+    purged_reports: set[str] = set()
     if found and (max_s > pos_s or max_r > pos_r or max_a > pos_a):
         for row in session.execute(
             select(StatementRow.entity_id, StatementRow.report_id).where(
@@ -1008,8 +1024,8 @@ def publish(*, session: Session, settings: Settings) -> int:
             select(Report.id).where(Report.seq > pos_r, Report.seq <= max_r)
         ).scalars():
             dirty_reports.add(report_id)
-        for action, ids in session.execute(
-            select(AuditRow.action, AuditRow.ids).where(
+        for action, ids, target in session.execute(
+            select(AuditRow.action, AuditRow.ids, AuditRow.target).where(
                 AuditRow.seq > pos_a,
                 AuditRow.seq <= max_a,
                 AuditRow.action.in_(("purge", "release", "withdraw")),
@@ -1020,6 +1036,8 @@ def publish(*, session: Session, settings: Settings) -> int:
                 dirty_reports.add(item)
                 if action == "purge":
                     purged.add(item)
+            if action == "purge" and target:
+                purged_reports.add(target)
     written = 0
     unbuilt = [c for c in found if not _state(session, f"built:{c.id}")]
     if found and (dirty_entities or dirty_reports or unbuilt):
@@ -1042,11 +1060,9 @@ def publish(*, session: Session, settings: Settings) -> int:
             # Reports first, so a partner pulling mid-way meets a report before its entities.
             builder.reports(sorted(reports), received)
             builder.entities(sorted(entities))
-            # A purged report's earlier versions, and those of the entities it named, may
-            # hold what was purged: only the newest version of each stays.
-            builder.writer.prune(
-                f"{kind}:{item}" for item in purged for kind in ("report", "lang", "entity")
-            )
+            # A purged report's versions went with its revocation; the earlier versions of
+            # the entities it named that carry its statements go too.
+            builder.writer.prune(purged, purged_reports)
             builder.statics()
             builder.writer.flush()
             written += builder.writer.written
