@@ -172,26 +172,33 @@ async def stream(request: Request) -> Response:
     limiter = _limiter(request)
 
     def sign_in() -> tuple[Reader, _Slot] | Response:
-        with transaction(sessions) as session:
-            try:
-                reader = reader_of(request, session, settings)
-                slot = slots.take(
-                    _credential(request),
-                    settings.exchange_streams_per_token,
-                    settings.exchange_streams_total,
-                    reader.actor.username,
+        slot: _Slot | None = None
+        try:
+            with transaction(sessions) as session:
+                try:
+                    reader = reader_of(request, session, settings)
+                    slot = slots.take(
+                        _credential(request),
+                        settings.exchange_streams_per_token,
+                        settings.exchange_streams_total,
+                        reader.actor.username,
+                    )
+                except VinculoError as exc:
+                    return _refused(request, session, exc)
+                record(
+                    session=session,
+                    actor=reader.actor,
+                    action="read",
+                    kind="stream",
+                    target="taxii2",
+                    detail={"partner": reader.partner.name if reader.partner else None},
                 )
-            except VinculoError as exc:
-                return _refused(request, session, exc)
-            record(
-                session=session,
-                actor=reader.actor,
-                action="read",
-                kind="stream",
-                target="taxii2",
-                detail={"partner": reader.partner.name if reader.partner else None},
-            )
-            return reader, slot
+                return reader, slot
+        except BaseException:
+            # Nothing was opened after all (the commit failed): the slot is free again.
+            if slot is not None:
+                slot.release()
+            raise
 
     signed = await anyio.to_thread.run_sync(sign_in, limiter=limiter)
     if isinstance(signed, Response):
