@@ -32,11 +32,10 @@ from vinculo.intel.schemas import (
 )
 from vinculo.pagination import bad_cursor, decode_key, encode_key
 from vinculo.security.audit import record
-from vinculo.security.markings import Actor, MarkingError, Markings, can_see
+from vinculo.security.markings import Actor, MarkingError, Markings
 from vinculo.security.models import MarkingRow, User, utcnow
 from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
 from vinculo.security.roles import Permission, require
-from vinculo.security.service import actor_for
 
 # 28 CFR 23.20(h): criminal intelligence is reviewed, and purged or validated, within 5 years.
 MAX_RETENTION = timedelta(days=5 * 365)
@@ -69,8 +68,10 @@ def markings_from_input(*, session: Session, actor: Actor, markings_in: Markings
         shared_with=markings_in.shared_with,
         author=actor.username,
     )
-    # One message per kind of refusal, the same whether the group or account exists: a
-    # filing must not tell an analyst which group codes or account names are real.
+    # A filing must not tell an analyst which group codes are real: a group they are not in
+    # is refused alike whether it exists. A RED recipient must be an account (a mistyped name
+    # would leave the item to no one), and the refusal says only that the name cannot be
+    # used, not that no account has it.
     for code in sorted(markings.groups):
         if code not in actor.groups:
             raise MarkingError(
@@ -79,19 +80,12 @@ def markings_from_input(*, session: Session, actor: Actor, markings_in: Markings
                 value=code,
             )
     for username in sorted(markings.recipients - {actor.username}):
-        if not _may_receive(session=session, username=username, markings=markings):
+        found = session.execute(select(User.id).where(User.username == username)).first()
+        if found is None:
             raise MarkingError(
-                N_("{value} may not receive this item: name accounts that may read it"),
-                field="recipients",
-                value=username,
+                N_("{value} cannot be named as a recipient"), field="recipients", value=username
             )
     return markings
-
-
-def _may_receive(*, session: Session, username: str, markings: Markings) -> bool:
-    """Whether a named recipient is an active account that may read an item so marked."""
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    return user is not None and user.active and can_see(actor_for(user), markings)
 
 
 # --- reports -------------------------------------------------------------------------------
