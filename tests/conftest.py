@@ -95,11 +95,14 @@ def make_store(backend: str, directory: Path, **overrides: object) -> Iterator[S
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         admin.dispose()
         url = _postgres_schema_url(schema)
+    # Tests sign in far more often than people do, all from 127.0.0.1: the sign-in rate
+    # limits are out of the way unless a test sets them (tests/security/test_sign_in_load.py).
+    unlimited = {"sign_in_limit_per_account": 1_000_000, "sign_in_limit_per_client": 1_000_000}
     settings = Settings(
         database_url=url,
         data_dir=directory,
         secret_key="test-secret-" + uuid.uuid4().hex,
-        **overrides,  # type: ignore[arg-type]
+        **(unlimited | overrides),  # type: ignore[arg-type]
     )
     engine = make_engine(settings)
     upgrade(engine)

@@ -52,6 +52,19 @@ class Settings(BaseSettings):
         gt=0,
         description="Hours after sign-in when a page session ends, however active it is.",
     )
+    sign_in_limit_per_account: int = Field(
+        default=10,
+        ge=1,
+        description="Sign-in attempts on one user name (existing or not) per window; more: 429.",
+    )
+    sign_in_limit_per_client: int = Field(
+        default=30,
+        ge=1,
+        description="Sign-in attempts from one client address per window; more: 429.",
+    )
+    sign_in_limit_window_seconds: float = Field(
+        default=60, gt=0, description="The window the sign-in limits count over, in seconds."
+    )
     password_min_length: int = Field(default=12, ge=8, description="Shortest password accepted.")
     max_upload_bytes: int = Field(
         default=100 * 1024 * 1024,

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
+from vinculo.db import transaction
 from vinculo.errors import AuthError
 from vinculo.security.models import ApiToken
 from vinculo.security.schemas import Token, TokenRead, UserRead
 from vinculo.security.service import (
-    authenticate,
     get_by_username,
     issue_token,
     list_tokens,
@@ -20,8 +21,9 @@ from vinculo.security.service import (
     unlock,
     user_read,
 )
-from vinculo.web.app import api_error_response, record_refusal
+from vinculo.web.app import api_error_response, record_refusal_apart
 from vinculo.web.deps import ApiActor, SessionDep, SettingsDep, TokenActor, WriteActor
+from vinculo.web.signin import check_rate, in_sign_in_pool, sign_in
 
 router = APIRouter(tags=["auth"])
 
@@ -29,34 +31,40 @@ router = APIRouter(tags=["auth"])
 @router.post(
     "/auth/token",
     response_model=Token,
-    responses={401: {"description": "Wrong user name, password or code; or account locked"}},
+    responses={
+        401: {"description": "Wrong user name, password or code; or account locked"},
+        429: {"description": "Too many sign-in attempts on this name or from this address"},
+    },
 )
-def token(
+async def token(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
     settings: SettingsDep,
     totp: Annotated[
         str, Form(description="Six-digit code of the account's TOTP second factor")
     ] = "",
 ) -> Token | Response:
-    """OAuth2 password flow. `scope`: "read", "write" or both (the default)."""
+    """OAuth2 password flow. `scope`: "read", "write" or both (the default).
+
+    No transaction is open while the password is checked (web/signin.py)."""
     scopes = parse_scopes(form.scopes)
+    too_many = check_rate(request, form.username)
+    if too_many is not None:
+        await in_sign_in_pool(request, partial(record_refusal_apart, request, too_many, 429))
+        retry = {"Retry-After": str(too_many.params["seconds"])}
+        return api_error_response(request, too_many, 429, retry)
     try:
-        user = authenticate(
-            session=session,
-            settings=settings,
-            username=form.username,
-            password=form.password,
-            code=totp,
-        )
+        user = await sign_in(request, username=form.username, password=form.password, code=totp)
     except AuthError as error:
-        # Answered here rather than raised: a raised error rolls the transaction back, and
-        # the failure count (and the lockout it may lead to) must be kept.
-        record_refusal(session, request, error, 401)
-        session.commit()
+        # The failure count (and the lockout it may lead to) is committed already.
+        await in_sign_in_pool(request, partial(record_refusal_apart, request, error, 401))
         return api_error_response(request, error, 401, {"WWW-Authenticate": "Bearer"})
-    secret, row = issue_token(session=session, settings=settings, user=user, scopes=scopes)
+
+    def issue() -> tuple[str, ApiToken]:
+        with transaction(request.app.state.sessions) as session:
+            return issue_token(session=session, settings=settings, user=user, scopes=scopes)
+
+    secret, row = await in_sign_in_pool(request, issue)
     return Token(
         access_token=secret,
         expires_in=settings.token_ttl_seconds,

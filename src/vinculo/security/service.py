@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 import pyotp
 from pyotp.utils import strings_equal
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from vinculo import vocab
+from vinculo.db import transaction
 from vinculo.errors import AuthError, InvalidInput, NotFound
 from vinculo.i18n import N_
-from vinculo.security import sessions
+from vinculo.security import sessions as page_sessions
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.models import ApiToken, Group, User, utcnow
@@ -127,13 +130,12 @@ def _refused(username: str) -> AuthError:
     return AuthError(N_("wrong user name, password or code"), username=username.strip()[:64])
 
 
-def _failed(*, session: Session, settings: Settings, user: User) -> None:
-    """Count a failed attempt; the threshold-th in a row locks the account."""
-    user.failed_logins = (user.failed_logins or 0) + 1
+def _lock_if_due(*, session: Session, settings: Settings, user: User) -> None:
+    """Lock the account once the failures in a row reach the threshold."""
     if user.locked_at is None and user.failed_logins >= settings.lockout_threshold:
         user.locked_at = utcnow()
         # Its page sessions end now, not at their next use: an unlock must not revive them.
-        sessions.end_all(session=session, user_id=user.id, reason=sessions.ACCOUNT)
+        page_sessions.end_all(session=session, user_id=user.id, reason=page_sessions.ACCOUNT)
         record(
             session=session,
             actor=None,
@@ -143,6 +145,12 @@ def _failed(*, session: Session, settings: Settings, user: User) -> None:
             detail={"locked": True, "failed_sign_ins": user.failed_logins},
         )
     session.flush()
+
+
+def _failed(*, session: Session, settings: Settings, user: User) -> None:
+    """Count a failed attempt; the threshold-th in a row locks the account."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    _lock_if_due(session=session, settings=settings, user=user)
 
 
 def _totp_step(secret: str, code: str, last_step: int | None) -> int | None:
@@ -159,6 +167,47 @@ def _totp_step(secret: str, code: str, last_step: int | None) -> int | None:
     return None
 
 
+@cache
+def _absent_hash() -> str:
+    """The hash checked when no account matches, made once: a sign-in for a name that does
+    not exist does exactly the work of one that does (one argon2 verification), so the time
+    it takes does not tell which names exist."""
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def _check_second_factor(*, settings: Settings, user: User, code: str) -> AuthError | None:
+    """What stops a sign-in whose password was right, if anything; a good TOTP code is
+    marked used."""
+    if user.totp_secret:
+        step = _totp_step(user.totp_secret, code, user.totp_last_step)
+        if step is None:
+            return _refused(user.username)
+        user.totp_last_step = step
+        return None
+    if not settings.demo:
+        return AuthError(
+            N_(
+                "this account has no second factor yet and cannot sign in until an "
+                "administrator enrols it with `vinculo user totp {name}`"
+            ),
+            name=user.username,
+            username=user.username,
+        )
+    return None
+
+
+def _signed_in(*, session: Session, user: User) -> User:
+    user.failed_logins = 0
+    record(
+        session=session,
+        actor=actor_for(user),
+        action="sign_in",
+        kind="account",
+        target=user.username,
+    )
+    return user
+
+
 def authenticate(
     *, session: Session, settings: Settings, username: str, password: str, code: str = ""
 ) -> User:
@@ -169,45 +218,120 @@ def authenticate(
     even the right password, with the same message. The caller must keep the count: commit
     the session even though sign-in failed. Outside demo mode every account needs its TOTP
     `code`; in demo mode only accounts enrolled in TOTP do.
+
+    This checks the password inside the caller's transaction; the sign-in routes use
+    `sign_in`, which checks it outside any.
     """
     # Locked for this transaction (PostgreSQL; SQLite transactions hold the write lock from
     # their start): concurrent attempts on one account queue, so each sees the count before.
-    user = session.execute(
-        select(User).where(User.username == username.strip()).with_for_update()
-    ).scalar_one_or_none()
+    user = _account_for_update(session, username)
     if user is None or not user.active:
-        # Spend the same time as a real check so the answer does not tell who exists.
-        verify_password(hash_password("x"), password)
+        verify_password(_absent_hash(), password)  # the same work as for a real account
         raise _refused(username)
     if not verify_password(user.password_hash, password) or user.locked:
         _failed(session=session, settings=settings, user=user)
         raise _refused(username)
     if password == DEMO_PASSWORD and not settings.demo:
         raise AuthError(N_("the demo password is accepted only in demo mode"))
-    if user.totp_secret:
-        step = _totp_step(user.totp_secret, code, user.totp_last_step)
-        if step is None:
+    problem = _check_second_factor(settings=settings, user=user, code=code)
+    if problem is not None:
+        if problem.message == _refused(username).message:
             _failed(session=session, settings=settings, user=user)
-            raise _refused(username)
-        user.totp_last_step = step
-    elif not settings.demo:
-        raise AuthError(
-            N_(
-                "this account has no second factor yet and cannot sign in until an "
-                "administrator enrols it with `vinculo user totp {name}`"
-            ),
-            name=user.username,
-            username=user.username,
-        )
-    user.failed_logins = 0
-    record(
-        session=session,
-        actor=actor_for(user),
-        action="sign_in",
-        kind="account",
-        target=user.username,
+        raise problem
+    return _signed_in(session=session, user=user)
+
+
+def _account_for_update(session: Session, username: str) -> User | None:
+    return session.execute(
+        select(User).where(User.username == username.strip()).with_for_update()
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt between its two short transactions: the stored hash to check (None:
+    no such account) and the attempt's place in the run of failures."""
+
+    username: str
+    password_hash: str | None
+    place: int
+
+
+def begin_sign_in(*, sessions: sessionmaker[Session], username: str) -> Attempt:
+    """Count the attempt as a failure before the slow check, under the account's row lock, so
+    that guesses sent in parallel cannot outrun the lockout: at most `lockout_threshold` of
+    them are ever checked against the password. A success gives the count back."""
+    with transaction(sessions) as session:
+        user = _account_for_update(session, username)
+        if user is None or not user.active:
+            return Attempt(username, None, 0)
+        user.failed_logins = (user.failed_logins or 0) + 1
+        return Attempt(username, user.password_hash, user.failed_logins)
+
+
+def password_matches(attempt: Attempt, password: str) -> bool:
+    """The slow part (argon2), run outside any transaction: holding one here held SQLite's
+    write lock, and every other request waited behind a queue of bad sign-ins."""
+    return verify_password(attempt.password_hash or _absent_hash(), password)
+
+
+def finish_sign_in(
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    attempt: Attempt,
+    right: bool,
+    password: str,
+    code: str = "",
+) -> User:
+    """Settle an attempt under the row lock: the account, or AuthError once the count (and the
+    lock it may lead to) is committed."""
+    problem: AuthError | None = None
+    with transaction(sessions) as session:
+        user = _account_for_update(session, attempt.username)
+        if user is None or not user.active or attempt.password_hash is None:
+            problem = _refused(attempt.username)
+        elif (
+            not right
+            or user.locked
+            or user.password_hash != attempt.password_hash
+            or attempt.place > settings.lockout_threshold
+        ):
+            _lock_if_due(session=session, settings=settings, user=user)
+            problem = _refused(attempt.username)
+        elif password == DEMO_PASSWORD and not settings.demo:
+            user.failed_logins = max(0, user.failed_logins - 1)  # not a guess: give it back
+            problem = AuthError(N_("the demo password is accepted only in demo mode"))
+        else:
+            problem = _check_second_factor(settings=settings, user=user, code=code)
+            if problem is None:
+                return _signed_in(session=session, user=user)
+            if problem.message == _refused(attempt.username).message:
+                _lock_if_due(session=session, settings=settings, user=user)
+            else:
+                user.failed_logins = max(0, user.failed_logins - 1)
+    raise problem
+
+
+def sign_in(
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    username: str,
+    password: str,
+    code: str = "",
+) -> User:
+    """`authenticate` in three steps, the password checked outside any transaction."""
+    attempt = begin_sign_in(sessions=sessions, username=username)
+    right = password_matches(attempt, password)
+    return finish_sign_in(
+        sessions=sessions,
+        settings=settings,
+        attempt=attempt,
+        right=right,
+        password=password,
+        code=code,
     )
-    return user
 
 
 def unlock(*, session: Session, username: str, actor: Actor | None = None) -> User:
@@ -248,7 +372,7 @@ def set_password(
     check_password(password, username=user.username, min_length=password_min_length)
     user.password_hash = hash_password(password)
     # Whoever held a page session under the old password holds it no longer.
-    sessions.end_all(session=session, user_id=user.id, reason="password changed")
+    page_sessions.end_all(session=session, user_id=user.id, reason="password changed")
     record(
         session=session,
         actor=actor,

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from vinculo.db import transaction
 from vinculo.errors import AuthError, VinculoError
 from vinculo.i18n import N_, gettext, pick_locale
 from vinculo.security import sessions
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
-from vinculo.security.service import authenticate
+from vinculo.security.models import User
 from vinculo.web.deps import (
     IDLE_NOTICE,
     LIFETIME_NOTICE,
@@ -24,6 +25,7 @@ from vinculo.web.deps import (
     end_page_session,
     get_page_actor,
 )
+from vinculo.web.signin import check_rate, in_sign_in_pool, sign_in
 from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -81,48 +83,66 @@ def login_form(
     )
 
 
+def _record_failure(request: Request, username: str, error: VinculoError, status: int) -> None:
+    with transaction(request.app.state.sessions) as session:
+        record(
+            session=session,
+            actor=None,
+            action="sign_in" if status == 401 else "refused",
+            kind="account",
+            target=username.strip()[:64],
+            outcome="failed" if status == 401 else str(status),
+            detail={
+                "error": error.render("en"),
+                "client": request.client.host if request.client else None,
+            },
+        )
+
+
+def _start_session(request: Request, user: User) -> str:
+    """A new server-side session; an earlier one in this browser ends."""
+    with transaction(request.app.state.sessions) as session:
+        sessions.end(session=session, key=request.session.get(SESSION_KEY))
+        return sessions.start(session=session, user=user)
+
+
 @router.post("/login", response_class=HTMLResponse)
-def login(
+async def login(
     request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
     locale: LocaleDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    try:
-        user = authenticate(
-            session=session, settings=settings, username=username, password=password, code=code
-        )
-    except AuthError as error:
-        # Rendered, not raised: the transaction commits, so the failure count and the
-        # lockout it may lead to are kept along with this row.
-        record(
-            session=session,
-            actor=None,
-            action="sign_in",
-            kind="account",
-            target=username.strip()[:64],
-            outcome="failed",
-            detail={"error": error.render("en")},
-        )
+    """No transaction is open while the password is checked (web/signin.py)."""
+    error: VinculoError | None = check_rate(request, username)
+    status = 429
+    if error is None:
+        try:
+            user = await sign_in(request, username=username, password=password, code=code)
+        except AuthError as refused:
+            # The failure count (and the lockout it may lead to) is committed already.
+            error, status = refused, 401
+    if error is not None:
+        await in_sign_in_pool(request, lambda: _record_failure(request, username, error, status))
         actor = Actor(username=None, locale=locale)
-        return render(
+        headers = {"Retry-After": str(error.params["seconds"])} if status == 429 else None
+        response = render(
             request,
             "login.html",
             actor=actor,
-            status_code=401,
+            status_code=status,
             next=_safe_next(next),
             error=error,
             username=username,
         )
-    # A new session (and so a new CSRF token) for the signed-in account: none carried over,
-    # and an earlier session in this browser ends.
-    sessions.end(session=session, key=request.session.get(SESSION_KEY))
+        response.headers.update(headers or {})
+        return response
+    key = await in_sign_in_pool(request, lambda: _start_session(request, user))
+    # A new session (and so a new CSRF token) for the signed-in account: none carried over.
     request.session.clear()
-    request.session[SESSION_KEY] = sessions.start(session=session, user=user)
+    request.session[SESSION_KEY] = key
     request.session["locale"] = locale if "lang" in request.query_params else user.locale
     return RedirectResponse(_safe_next(next), status_code=303)
 
