@@ -540,12 +540,6 @@ def test_a_purge_and_what_follows_it_answer_alike_whatever_is_hidden(
     assert count(fresh_world.store, Entity, id="per-dea_strict") == (1 if hidden else 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resolve.store.forget_purged keeps an analyst's pair about an entity that outlives "
-    "the purge through a statement the supervisor may not see; Purged.marking_ids names the "
-    "purged markings so the pairs judged on them can go",
-)
 def test_the_merged_list_follows_the_purge_whatever_is_hidden(
     server: LiveServer, fresh_world: World
 ) -> None:

@@ -46,6 +46,10 @@ class Purged:
     # The markings of the purged statements: a judgement made on evidence under these
     # markings was made (in part) on what is purged.
     marking_ids: list[int] = field(default_factory=list)
+    # (entity id, marking id) of every purged statement: which view of which entity lost a
+    # statement, so a hook drops only what was judged on a purged statement — never on the
+    # strength of one a reader of it may not see (another entity's, under another marking).
+    statements: list[tuple[str, int]] = field(default_factory=list)
 
 
 # Domains that derive data from statements (identity resolution, network metrics,
@@ -206,14 +210,16 @@ def _remove(session: Session, report: Report) -> Purged:
             .order_by(StatementRow.entity_id)
         ).scalars()
     )
-    marking_ids = list(
-        session.execute(
-            select(StatementRow.marking_id)
+    statements = [
+        (row.entity_id, row.marking_id)
+        for row in session.execute(
+            select(StatementRow.entity_id, StatementRow.marking_id)
             .where(StatementRow.report_id == report.id)
             .distinct()
-            .order_by(StatementRow.marking_id)
-        ).scalars()
-    )
+            .order_by(StatementRow.entity_id, StatementRow.marking_id)
+        )
+    ]
+    marking_ids = sorted({marking_id for _entity_id, marking_id in statements})
     # Row by row deletes fire the full-text triggers on SQLite; PostgreSQL indexes follow.
     session.execute(delete(StatementRow).where(StatementRow.report_id == report.id))
     session.execute(delete(ReportReview).where(ReportReview.report_id == report.id))
@@ -233,6 +239,7 @@ def _remove(session: Session, report: Report) -> Purged:
         entity_ids=entity_ids,
         entities_deleted=sorted(deleted),
         marking_ids=marking_ids,
+        statements=statements,
     )
     for name in HOOK_MODULES:
         import_module(name)

@@ -8,15 +8,15 @@ with identities collapsed (entity pages, the network graph, screening) asks here
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import and_, delete, exists, not_, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
 from vinculo.intel.models import StatementRow
 from vinculo.intel.retention import PURGE_HOOKS, Purged
 from vinculo.resolve.models import (
-    ANALYST,
     MERGED,
     RESOLVABLE,
     ResolutionEvidence,
@@ -118,24 +118,40 @@ def members(*, session: Session, actor: Actor, entity_id: str) -> list[str]:
 
 
 def forget_purged(session: Session, purged: Purged) -> None:
-    """A purge takes what resolution derived from the purged statements with it.
+    """A purge takes with it every judgement made on a purged statement, and only those.
 
-    The engine's pairs about a touched entity go (the next run scores what is left); every
-    pair about an entity that no longer exists goes, an analyst's decision included — it
-    was made on intelligence that may no longer be kept (28 CFR 23.20(h)).
+    A pair row is one view of two entities: the statements of both under its evidence
+    markings. It was judged on a purged statement exactly when one of its two entities lost
+    a statement under one of those markings — the engine's score and an analyst's decision
+    alike go (28 CFR 23.20(h)); the next run judges what is left, and a decision on a view
+    the purge left whole stays. So whether a reader's pair goes depends only on purged
+    statements that reader could see: keyed by entity alone, a statement they may not see
+    decided whether their pair outlived the purge, and the merged list told it existed.
+    Pairs about an entity left with no statement go too, whatever their evidence.
     """
-    touched = purged.entity_ids
-    gone = purged.entities_deleted
-    for chunk in range(0, len(touched), 500):
-        part = touched[chunk : chunk + 500]
-        about = or_(ResolutionPair.left_id.in_(part), ResolutionPair.right_id.in_(part))
-        session.execute(
-            delete(ResolutionPair).where(about, ResolutionPair.judgement.not_in(ANALYST))
+    about_marking: dict[int, list[str]] = defaultdict(list)
+    for entity_id, marking_id in purged.statements:
+        about_marking[marking_id].append(entity_id)
+    for marking_id, entity_ids in sorted(about_marking.items()):
+        judged_on = exists().where(
+            ResolutionEvidence.pair_id == ResolutionPair.id,
+            ResolutionEvidence.marking_id == marking_id,
         )
-    for chunk in range(0, len(gone), 500):
-        part = gone[chunk : chunk + 500]
-        about = or_(ResolutionPair.left_id.in_(part), ResolutionPair.right_id.in_(part))
-        session.execute(delete(ResolutionPair).where(about))
+        for part in _chunks(entity_ids):
+            session.execute(delete(ResolutionPair).where(_about(part), judged_on))
+    for part in _chunks(purged.entities_deleted):
+        session.execute(delete(ResolutionPair).where(_about(part)))
+
+
+def _about(entity_ids: list[str]) -> ColumnElement[bool]:
+    """SQL condition: the pair is about one of `entity_ids`."""
+    return or_(ResolutionPair.left_id.in_(entity_ids), ResolutionPair.right_id.in_(entity_ids))
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    # Bound the number of bound parameters per statement (SQLite's limit).
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 if forget_purged not in PURGE_HOOKS:

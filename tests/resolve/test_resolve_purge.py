@@ -1,0 +1,197 @@
+"""A purge after a merge, over real HTTP on both backends: what a reader sees of resolution
+afterwards depends only on statements they may see (MARKINGS.md: "as if it did not exist").
+
+Two stores are built by the same steps and differ in one thing: in the second, FGR also holds
+an AMBER statement on the purged report's entity, which the U.S. reader may not see. The same
+runs, decisions and purge follow in both; the reader's queue, merged and rejected lists and
+pair pages (API and HTML) must then be identical.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from followthemoney.statement import StatementEntity
+from sqlalchemy import update
+from test_resolve_store import SHARED, _file, person
+
+from vinculo.db import transaction
+from vinculo.intel.models import Report, StatementRow
+from vinculo.intel.schemas import MarkingsIn
+from vinculo.resolve import service
+from vinculo.security.schemas import UserCreate
+from vinculo.security.service import create_user
+
+from conftest import BACKENDS, LiveServer, make_store
+from worlds import build_world
+
+READER = "us.analyst"
+# FGR's own AMBER: neither shared with DEA nor readable by a U.S. account.
+FGR_ONLY = MarkingsIn(tlp="AMBER", rel_to=["USA", "MEX"])
+
+SCORES = {
+    ("q-kept", "q-purged"): 0.70,  # the reader accepts it: merged on the purged statement
+    ("q-other", "q-purged"): 0.70,  # left in the queue, judged on the purged statement
+    ("q-kept", "q-other"): 0.70,  # the reader rejects it: untouched by the purge
+    ("q-kept", "q-third"): 0.98,  # the engine's merge: untouched by the purge
+}
+
+
+def _scorer(entities: Sequence[StatementEntity]) -> list[service.ScoredPair]:
+    ids = {str(e.id) for e in entities}
+    return [
+        service.ScoredPair(a, b, s, [{"feature": "name", "outcome": "agree", "weight": 2.0}])
+        for (a, b), s in SCORES.items()
+        if a in ids and b in ids
+    ]
+
+
+@contextmanager
+def _served(backend: str, directory: Path, *, hidden: bool) -> Iterator[tuple[str, str]]:
+    """A world with the purged report, the kept one and (if `hidden`) FGR's statement,
+    resolved by the reader and by FGR alike, served; yields its address and the report to
+    purge."""
+    directory.mkdir()
+    for store in make_store(backend, directory, demo=True):
+        world = build_world(store)
+        with transaction(store.sessions) as session:
+            create_user(
+                session=session,
+                user_in=UserCreate(
+                    username="us.supervisor",
+                    password="demo",
+                    agency="DEA",
+                    roles=["supervisor", "analyst"],
+                ),
+                demo_password=True,
+            )
+        _file(world, "dea.agent1", [person("q-purged", "Walter Quinn")], SHARED)
+        kept = [
+            person("q-kept", "WALTER QUINN"),
+            person("q-other", "Walt Quinn"),
+            person("q-third", "W. QUINN"),
+        ]
+        _file(world, "dea.agent1", kept, SHARED)
+        if hidden:
+            _file(world, "fgr.mp1", [person("q-purged", "Walter Quinn Ortega")], FGR_ONLY)
+        with transaction(store.sessions) as session:
+            purged = session.query(StatementRow.report_id).filter_by(entity_id="q-purged")
+            report_id = str(purged.order_by(StatementRow.seq).limit(1).scalar())
+            # Due for review, so a supervisor may purge it.
+            session.execute(
+                update(Report)
+                .where(Report.id == report_id)
+                .values(review_by=date.today() - timedelta(days=1))
+            )
+        # The same runs in both stores; only FGR's in the second sees a wider view.
+        for who in (READER, "fgr.mp1"):
+            with transaction(store.sessions) as session:
+                service.run(session=session, actor=world.actors[who], scorer=_scorer)
+        with LiveServer(store.settings) as server:
+            yield server.url, report_id
+
+
+def _sign_in(client: httpx.Client, username: str) -> None:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert found
+    data = {"username": username, "password": "demo", "next": "/", "csrf_token": found[1]}
+    assert client.post("/login", data=data).status_code == 303
+
+
+def _token(url: str, username: str) -> dict[str, str]:
+    answer = httpx.post(f"{url}/api/v1/auth/token", data={"username": username, "password": "demo"})
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+# What differs between two stores whatever they hold: per-session tokens and clock times.
+_VOLATILE = [
+    (re.compile(r'name="csrf_token" value="[^"]+"'), 'name="csrf_token" value=""'),
+    (re.compile(r'content="[A-Za-z0-9_\-.]{20,}"'), 'content=""'),
+    (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)?"), "<time>"),
+    (re.compile(r'nonce="[^"]+"'), 'nonce=""'),
+]
+
+
+def _stable(text: str) -> str:
+    for pattern, replacement in _VOLATILE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _seen(url: str, pair_ids: list[int]) -> dict[str, Any]:
+    """Everything the reader sees of resolution: each list and each pair, API and page."""
+    seen: dict[str, Any] = {}
+    with (
+        httpx.Client(base_url=url, timeout=30, headers=_token(url, READER)) as api,
+        httpx.Client(base_url=url, timeout=30) as browser,
+    ):
+        _sign_in(browser, READER)
+        for show in ("queue", "merged", "rejected"):
+            listed = api.get("/api/v1/resolve/queue", params={"show": show})
+            assert listed.status_code == 200, listed.text
+            seen[f"api {show}"] = listed.json()
+            seen[f"page {show}"] = _stable(browser.get("/resolve", params={"show": show}).text)
+        for pair_id in pair_ids:
+            answer = api.get(f"/api/v1/resolve/pairs/{pair_id}")
+            seen[f"api pair {pair_id}"] = (answer.status_code, _stable(answer.text))
+            page = browser.get(f"/resolve/pairs/{pair_id}")
+            seen[f"page pair {pair_id}"] = (page.status_code, _stable(page.text))
+    return seen
+
+
+def _ids(seen: dict[str, Any], show: str) -> dict[tuple[str, str], int]:
+    return {(i["left_id"], i["right_id"]): i["id"] for i in seen[f"api {show}"]["items"]}
+
+
+def _merge_and_purge(url: str, report_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The reader accepts one pair and rejects another; the supervisor purges the report.
+    Returns what the reader saw before and after the purge."""
+    queued = _ids(_seen(url, []), "queue")
+    with httpx.Client(base_url=url, timeout=30, headers=_token(url, READER)) as api:
+        for key, judgement in [
+            (("q-kept", "q-purged"), "match"),
+            (("q-kept", "q-other"), "no_match"),
+        ]:
+            decided = api.post(
+                f"/api/v1/resolve/pairs/{queued[key]}/decision",
+                json={"judgement": judgement, "reason": "Compared the ledgers side by side."},
+            )
+            assert decided.status_code == 200, decided.text
+    pair_ids = sorted(queued.values())
+    before = _seen(url, pair_ids)
+    with httpx.Client(base_url=url, timeout=30, headers=_token(url, "us.supervisor")) as boss:
+        purged = boss.delete(f"/api/v1/reports/{report_id}", params={"reason": "Not re-validated."})
+        assert purged.status_code == 200, purged.text
+    return before, _seen(url, pair_ids)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_after_a_merge_and_a_purge_a_hidden_statement_changes_nothing_the_reader_sees(
+    backend: str, tmp_path: Path
+) -> None:
+    with ExitStack() as stack:
+        plain, plain_report = stack.enter_context(
+            _served(backend, tmp_path / "plain", hidden=False)
+        )
+        hidden, hidden_report = stack.enter_context(
+            _served(backend, tmp_path / "hidden", hidden=True)
+        )
+        plain_before, plain_after = _merge_and_purge(plain, plain_report)
+        hidden_before, hidden_after = _merge_and_purge(hidden, hidden_report)
+    # Nothing the reader saw told the stores apart before the purge, nor does anything after.
+    assert hidden_before == plain_before
+    assert hidden_after == plain_after
+    # Every judgement made on the purged statement went; the others stayed as decided.
+    assert list(_ids(plain_after, "merged")) == [("q-kept", "q-third")]
+    assert list(_ids(plain_after, "rejected")) == [("q-kept", "q-other")]
+    assert list(_ids(plain_after, "queue")) == []
+    gone = _ids(plain_before, "merged")[("q-kept", "q-purged")]
+    assert plain_after[f"api pair {gone}"][0] == plain_after[f"page pair {gone}"][0] == 404
