@@ -3,6 +3,7 @@
 #   make demo         install the runtime (from uv.lock) and the front-end, start the demo at http://127.0.0.1:8000
 #   make test         install what the tests need (PostgreSQL, Chromium, Java) and run every test
 #   make test-fast    the edit-test loop: SQLite only, no browser, no Spark, nothing marked slow
+#   make soak         the noninterference machine at length (2,000 steps per backend, under an hour)
 #   make test-newest  the newest versions pyproject.toml allows (no lock): resolution and network tests
 #   make check        ruff format --check, ruff, mypy, then make test
 #   make smoke        the README's path in a fresh runtime-only virtualenv: seed and resolve the demo
@@ -51,7 +52,7 @@ NO_NETWORK_HINT := Is the package index reachable? On a machine without network 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help demo test test-fast test-newest check smoke fmt lock wheelhouse bench serve \
+.PHONY: help demo test test-fast test-newest soak check smoke fmt lock wheelhouse bench serve \
 	install install-dev venv-check compile assets chromium java postgres python
 
 help:
@@ -170,6 +171,11 @@ test: install-dev compile assets chromium java
 # SQLite only, no browser, no Spark, nothing marked slow: for the edit-test loop.
 test-fast: install-dev compile assets
 	VINCULO_TEST_BACKENDS=sqlite $(PYTEST) -m 'not browser and not spark and not slow' $(PYTEST_ARGS)
+
+# The noninterference machine at length: 2,000 steps per backend (100 sequences of 20), under
+# an hour on two cores. Not part of CI; run it before a release and after touching access.
+soak: install-dev compile assets
+	$(call run_pytest,env VINCULO_SOAK=1 $(PYTEST) tests/leaks/test_sequences.py -k nothing_hidden $(PYTEST_ARGS))
 
 # The newest versions pyproject.toml's ranges allow, in a virtualenv of its own (no lock):
 # tells whether the next `make lock` will hold. Not part of CI: what the registries serve on

@@ -1,0 +1,825 @@
+"""Noninterference over sequences of actions: what a reader may not see changes nothing it sees.
+
+Two worlds are built side by side, each a store served by a real server on loopback: `low`
+and `high`. Hypothesis's stateful testing drives both through one sequence of actions. Every
+action is done in both worlds alike (filing, importing, purging, resolution runs and
+decisions, changes to the reader's groups, locks, publishing to the exchange), except the
+hidden ones, done in `high` only: items the reader may not see (and their collisions with
+visible ones), and what the reader's betters do with them (their resolution runs and merges,
+a purge). After every step, everything the reader can get — every page of every list and its
+cursors, each item, search, the review queue, match, the graph, TAXII collections, objects,
+versions and manifest, pages, status codes, error bodies and headers — must be the same in
+both worlds once ids, sequence numbers, timestamps, cursors and hashes are replaced by
+placeholders numbered in order of first appearance. So must every answer a visible action
+gets, whoever asked (the visible accounts see no more than the reader).
+
+The accounts see the worlds so:
+- `mx.reader` (FGR, Mexico; group g-v, which it may leave and join again) is the reader;
+- `mx.super` (FGR supervisor, g-v) purges what the reader may see and decides nothing hidden;
+- `us.analyst` and `us.super` (DEA; g-v and g-h) and `mx.peer` (SEDENA) file hidden items:
+  REL TO USA only, AMBER not shared with FGR, AMBER+STRICT, RED to someone else, group g-h.
+  Hidden markings stay hidden whatever the reader's groups become (it never joins g-h).
+
+The profile is bounded for `make test`; `make soak` (VINCULO_SOAK=1) runs 2,000 steps per
+backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from unittest import mock
+from urllib.parse import unquote
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import select
+
+from vinculo.db import transaction
+from vinculo.exchange import service as exchange
+from vinculo.exchange.sync import sync_partner
+from vinculo.security.models import Group, User, utcnow
+from vinculo.security.schemas import UserCreate
+from vinculo.security.service import create_user, ensure_group, issue_token, unlock
+from vinculo.settings import PartnerConfig
+
+from conftest import BACKENDS, LiveServer, Store, make_store
+
+SOAK = os.environ.get("VINCULO_SOAK") == "1"
+
+READER = "mx.reader"
+REMOTE = "mx.remote"  # the same rights as READER, on the Mexican node
+ACCOUNTS: dict[str, tuple[str, list[str], list[str]]] = {
+    # name: (agency, groups, roles)
+    READER: ("FGR", ["g-v"], ["analyst"]),
+    "mx.super": ("FGR", ["g-v"], ["analyst", "supervisor"]),
+    "mx.peer": ("SEDENA", [], ["analyst"]),
+    "us.analyst": ("DEA", ["g-v", "g-h"], ["analyst"]),
+    "us.super": ("DEA", ["g-v", "g-h"], ["analyst", "supervisor"]),
+}
+
+# (author, markings): what the reader may see while it is in g-v ...
+VISIBLE: list[tuple[str, dict[str, Any]]] = [
+    ("us.analyst", {"tlp": "GREEN", "rel_to": ["USA", "MEX"]}),
+    ("mx.super", {"tlp": "AMBER", "rel_to": ["USA", "MEX"]}),
+    ("us.analyst", {"tlp": "AMBER", "rel_to": ["USA", "MEX"], "shared_with": ["FGR"]}),
+    ("us.analyst", {"tlp": "GREEN", "rel_to": ["USA", "MEX"], "groups": ["g-v"]}),
+    ("us.analyst", {"tlp": "RED", "rel_to": ["USA", "MEX"], "recipients": [READER]}),
+    ("mx.peer", {"tlp": "CLEAR", "rel_to": ["USA", "MEX"]}),
+    (READER, {"tlp": "GREEN", "rel_to": ["MEX", "USA"], "orcon": True}),
+]
+# ... and what it may never see.
+HIDDEN: list[tuple[str, dict[str, Any]]] = [
+    ("us.analyst", {"tlp": "GREEN", "rel_to": ["USA"]}),
+    ("us.analyst", {"tlp": "AMBER", "rel_to": ["USA", "MEX"]}),
+    ("us.super", {"tlp": "AMBER+STRICT", "rel_to": ["USA", "MEX"]}),
+    ("us.analyst", {"tlp": "GREEN", "rel_to": ["USA", "MEX"], "groups": ["g-h"]}),
+    ("us.analyst", {"tlp": "RED", "rel_to": ["USA", "MEX"], "recipients": ["us.super"]}),
+    ("us.analyst", {"tlp": "GREEN", "rel_to": ["USA"], "orcon": True}),
+]
+# Hidden from the reader but crossing to the Mexican node (an AMBER item of another Mexican
+# agency). Left out of the machine until a person's TAXII view is built from the statements
+# they may see: see test_a_hidden_statement_that_crosses_changes_no_persons_taxii_view.
+CROSSING_HIDDEN = ("mx.peer", {"tlp": "AMBER", "rel_to": ["USA", "MEX"]})
+
+# A few entity ids and values shared by every item, so that hidden statements land on the
+# entities the reader sees, collide with its statements and pair up in resolution.
+SLOTS = [f"per-{n}" for n in range(4)]
+NAMES = ["Ana López Ruiz", "Ana Lopez Ruiz", "Juan Pérez Soto", "Juana Perez Soto"]
+BIRTHS = ["1980-02-03", "1980-03-02", "1975-11-30"]
+SOURCES = ["src-a", "src-b"]
+WORDS = ["fentanilo", "Nogales", "precursor"]
+HIDDEN_ONLY = "per-hidden"  # asserted only by hidden items: answers as missing throughout
+
+TAXII = "/taxii2/vinculo"
+
+
+@cache
+def _cheap_demo_hash() -> str:
+    """Argon2 with the smallest cost: sign-in stays real without half a second per account."""
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("demo")
+
+
+# --- comparing answers ---------------------------------------------------------------------------
+
+TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+HEX = re.compile(r"\b[0-9a-f]{16,}\b")
+CURSOR = re.compile(r"((?:cursor|next)=)([A-Za-z0-9_%=-]+)")
+PAIR = re.compile(r"(/pairs/)(\d+)")
+CSRF = re.compile(r'(name="csrf_token" value=")[^"]+')
+# JSON keys whose values are made by the store (row numbers, cursors): placeholders too.
+MADE_KEYS = {"id", "pair_id", "seq", "request_id", "token_id", "status_id"}
+CURSOR_KEYS = {"next_cursor", "next"}
+
+
+class Placeholders:
+    """Replaces made values by `<kind n>`, numbered in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str], str] = {}
+
+    def cursor(self, value: str) -> str:
+        """A cursor is compared by what it decodes to: a position in it must not differ."""
+        try:
+            decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        except ValueError:
+            return self("C", value)
+        if not decoded.isprintable():
+            return self("C", value)
+        return f"cursor({self.text(decoded)})"
+
+    def __call__(self, kind: str, value: str) -> str:
+        key = (kind, value)
+        if key not in self.seen:
+            count = sum(1 for k, _ in self.seen if k == kind)
+            self.seen[key] = f"<{kind}{count}>"
+        return self.seen[key]
+
+    def text(self, text: str) -> str:
+        text = CSRF.sub(r"\1<csrf>", text)
+        text = CURSOR.sub(lambda m: m.group(1) + self.cursor(unquote(m.group(2))), text)
+        text = PAIR.sub(lambda m: m.group(1) + self("P", m.group(2)), text)
+        text = UUID.sub(lambda m: self("U", m.group(0)), text)
+        text = TIMESTAMP.sub(lambda m: self("T", m.group(0)), text)
+        return HEX.sub(lambda m: self("H", m.group(0)), text)
+
+    def json(self, value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: self.json(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.json(v, key) for v in value]
+        if key in CURSOR_KEYS and isinstance(value, str):
+            return self.cursor(value)
+        if key in MADE_KEYS and isinstance(value, int | str) and not isinstance(value, bool):
+            return self("K" if isinstance(value, int) else "C", str(value))
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+
+SKIPPED_HEADERS = {"date", "content-length", "set-cookie", "server", "etag"}
+
+
+def seen(response: httpx.Response, marks: Placeholders) -> dict[str, Any]:
+    """What a response tells its reader, with made values replaced."""
+    headers = {
+        k: marks.text(v) for k, v in sorted(response.headers.items()) if k not in SKIPPED_HEADERS
+    }
+    body: Any
+    if "json" in response.headers.get("content-type", ""):
+        try:
+            body = marks.json(response.json())
+        except ValueError:
+            body = marks.text(response.text)
+    else:
+        body = marks.text(html.unescape(response.text))
+    return {"status": response.status_code, "headers": headers, "body": body}
+
+
+# --- one world --------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """One world: the U.S. node where everything is filed, and a Mexican node that pulls
+    what may cross from it; each a store, a server and signed-in clients."""
+
+    name: str
+    store: Store
+    server: LiveServer
+    partner: Store  # the Mexican node
+    partner_server: LiveServer
+    partner_token: str  # the Mexican node's exchange token on the U.S. node
+    api: dict[str, httpx.Client] = field(default_factory=dict)
+    remote: httpx.Client | None = None  # REMOTE on the Mexican node
+    page: httpx.Client | None = None
+    reports: list[str] = field(default_factory=list)  # visible reports, in filing order
+    hidden_reports: list[str] = field(default_factory=list)
+
+    def sign_in_page(self) -> httpx.Client:
+        if self.page is not None:
+            self.page.close()
+        self.page = httpx.Client(base_url=self.server.url, timeout=60)
+        form = self.page.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token, "no csrf_token on /login"
+        self.page.post(
+            "/login",
+            data={"username": READER, "password": "demo", "next": "/", "csrf_token": token[1]},
+        )
+        return self.page
+
+    def publish(self) -> None:
+        with transaction(self.store.sessions) as session:
+            exchange.publish(session=session, settings=self.store.settings)
+
+    def sync(self) -> dict[str, Any]:
+        """The Mexican node pulls every collection the U.S. node serves it."""
+        self.publish()
+        config = PartnerConfig(
+            name="us",
+            nation="USA",
+            url=f"{self.server.url}{TAXII}/",
+            token=self.partner_token,
+        )
+        report = sync_partner(
+            sessions=self.partner.sessions, settings=self.partner.settings, config=config
+        )
+        return asdict(report)
+
+
+@contextmanager
+def _store(stack: ExitStack, backend: str, name: str, **overrides: Any) -> Iterator[Store]:
+    directory = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"vinculo-{name}-"))
+    stores = make_store(backend, Path(directory), demo=True, **overrides)
+    try:
+        yield next(stores)
+    finally:
+        stores.close()
+
+
+@contextmanager
+def node(name: str, backend: str) -> Iterator[Node]:
+    with ExitStack() as stack:
+        store = stack.enter_context(
+            _store(
+                stack,
+                backend,
+                f"{name}-us",
+                node_name="us",
+                node_nation="USA",
+                partners=[PartnerConfig(name="mx", nation="MEX", account="node.mx")],
+            )
+        )
+        partner = stack.enter_context(
+            _store(
+                stack,
+                backend,
+                f"{name}-mx",
+                node_name="mx",
+                node_nation="MEX",
+                partners=[PartnerConfig(name="us", nation="USA")],
+            )
+        )
+        tokens = _accounts(store, ACCOUNTS)
+        remote_token = _accounts(partner, {REMOTE: ACCOUNTS[READER]})[REMOTE]
+        with transaction(store.sessions) as session:
+            _account, partner_token = exchange.partner_account(
+                session=session, settings=store.settings, name="mx"
+            )
+        server = stack.enter_context(LiveServer(store.settings))
+        partner_server = stack.enter_context(LiveServer(partner.settings))
+        world = Node(name, store, server, partner, partner_server, partner_token)
+        for username, token in tokens.items():
+            world.api[username] = stack.enter_context(_client(server, token))
+        world.remote = stack.enter_context(_client(partner_server, remote_token))
+        world.sign_in_page()
+        stack.callback(lambda: world.page.close() if world.page else None)
+        yield world
+
+
+def _client(server: LiveServer, token: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def _accounts(
+    store: Store, accounts: dict[str, tuple[str, list[str], list[str]]]
+) -> dict[str, str]:
+    """The accounts, groups and collections of a node; each account's bearer token."""
+    tokens: dict[str, str] = {}
+    with (
+        mock.patch("vinculo.security.service.hash_password", lambda _p: _cheap_demo_hash()),
+        transaction(store.sessions) as session,
+    ):
+        for code in ("g-v", "g-h"):
+            ensure_group(session=session, code=code, name_en=code, name_es=code)
+        for username, (agency, groups, roles) in accounts.items():
+            user = create_user(
+                session=session,
+                user_in=UserCreate(
+                    username=username, password="demo", agency=agency, groups=groups, roles=roles
+                ),
+                demo_password=True,
+            )
+            tokens[username], _row = issue_token(
+                session=session,
+                settings=store.settings,
+                user=user,
+                scopes=("read", "write"),
+            )
+        partner = store.settings.partners[0].name
+        exchange.create_collection(
+            session=session,
+            settings=store.settings,
+            alias="agreement",
+            title_en="Mexico and the United States",
+            title_es="México y Estados Unidos",
+            partners=[partner],
+        )
+        exchange.create_collection(
+            session=session,
+            settings=store.settings,
+            alias="tf-v",
+            title_en="Task force V",
+            title_es="Fuerza de tarea V",
+            partners=[partner],
+            groups=["g-v"],
+        )
+    return tokens
+
+
+# --- what the generated items look like ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # "report" or "import"
+    marking: int  # index into VISIBLE or (modulo its length) HIDDEN
+    slots: tuple[int, ...]
+    names: tuple[int, ...]
+    birth: int | None
+    link: bool
+    source: int
+    word: int
+
+
+items = st.builds(
+    Item,
+    kind=st.sampled_from(("report", "import")),
+    marking=st.integers(min_value=0, max_value=len(VISIBLE) - 1),
+    slots=st.lists(st.integers(0, len(SLOTS) - 1), min_size=1, max_size=2, unique=True).map(tuple),
+    names=st.lists(st.integers(0, len(NAMES) - 1), min_size=2, max_size=2).map(tuple),
+    birth=st.none() | st.integers(0, len(BIRTHS) - 1),
+    link=st.booleans(),
+    source=st.integers(0, len(SOURCES) - 1),
+    word=st.integers(0, len(WORDS) - 1),
+)
+
+
+def _entities(item: Item, *, hidden: bool) -> list[dict[str, Any]]:
+    found = []
+    slots = [SLOTS[s] for s in item.slots] + ([HIDDEN_ONLY] if hidden else [])
+    for index, entity_id in enumerate(slots):
+        properties: dict[str, list[str]] = {"name": [NAMES[item.names[index % 2]]]}
+        if item.birth is not None:
+            properties["birthDate"] = [BIRTHS[item.birth]]
+        found.append({"id": entity_id, "schema": "Person", "properties": properties})
+    if item.link and len(slots) > 1:
+        found.append(
+            {
+                "id": f"lnk-{'-'.join(slots[:2])}",
+                "schema": "UnknownLink",
+                "properties": {"subject": [slots[0]], "object": [slots[1]], "role": ["socio"]},
+            }
+        )
+    return found
+
+
+def _report(item: Item, markings: dict[str, Any], *, hidden: bool) -> dict[str, Any]:
+    word = WORDS[item.word]
+    return {
+        "title_en": f"Shipment {word} {NAMES[item.names[0]]}",
+        "body_en": f"Seen with {NAMES[item.names[1]]} near {word}.",
+        "reliability": "B",
+        "credibility": 2,
+        "predicate": "drug_trafficking",
+        "suspicion": "Payments tie the subjects to fentanyl trafficking.",
+        "attest_no_protected_views": True,
+        "review_by": (date.today() + timedelta(days=365)).isoformat(),
+        "markings": markings,
+        "entities": _entities(item, hidden=hidden),
+    }
+
+
+def _file(
+    world: Node, item: Item, *, hidden: bool, as_: tuple[str, dict[str, Any]] | None = None
+) -> httpx.Response:
+    table = HIDDEN if hidden else VISIBLE
+    author, markings = as_ or table[item.marking % len(table)]
+    client = world.api[author]
+    if item.kind == "report":
+        answer = client.post("/api/v1/reports", json=_report(item, markings, hidden=hidden))
+        if answer.status_code == 201:
+            (world.hidden_reports if hidden else world.reports).append(answer.json()["id"])
+        return answer
+    lines = "\n".join(json.dumps(e) for e in _entities(item, hidden=hidden))
+    return client.post(
+        "/api/v1/entities/import",
+        files={"file": ("items.jsonl", io.BytesIO(lines.encode()), "application/x-ndjson")},
+        data={"source": SOURCES[item.source], "markings": json.dumps(markings)},
+    )
+
+
+# --- what the reader can get ------------------------------------------------------------------
+
+
+def _walk(client: httpx.Client, path: str, limit: int) -> list[httpx.Response]:
+    pages: list[httpx.Response] = []
+    cursor: str | None = None
+    while len(pages) < 60:
+        params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+        answer = client.get(path, params=params)
+        pages.append(answer)
+        if answer.status_code != 200:
+            break
+        cursor = answer.json().get("next_cursor")
+        if not cursor:
+            break
+    return pages
+
+
+def observe(world: Node) -> dict[str, Any]:
+    """Everything the reader gets from its world, with made values replaced by placeholders."""
+    marks = Placeholders()
+    api = world.api[READER]
+    out: dict[str, Any] = {}
+
+    def note(label: str, answer: httpx.Response) -> httpx.Response:
+        out[label] = seen(answer, marks)
+        return answer
+
+    for n, answer in enumerate(_walk(api, "/api/v1/reports", 1)):
+        note(f"reports page {n}", answer)
+    listed = api.get("/api/v1/reports", params={"limit": 200})
+    note("reports", listed)
+    report_ids = [r["id"] for r in listed.json()["items"]] if listed.status_code == 200 else []
+    for n, report_id in enumerate(report_ids):
+        note(f"report {n}", api.get(f"/api/v1/reports/{report_id}"))
+    for n, answer in enumerate(_walk(api, "/api/v1/entities", 2)):
+        note(f"entities page {n}", answer)
+    for entity_id in [*SLOTS, HIDDEN_ONLY, "lnk-per-0-per-1", "per-missing"]:
+        note(f"entity {entity_id}", api.get(f"/api/v1/entities/{entity_id}"))
+    for term in ["Ana", "Perez", "fentanilo", "Nogales"]:
+        note(f"search {term}", api.get("/api/v1/search", params={"q": term}))
+    queue = note("queue", api.get("/api/v1/resolve/queue"))
+    if queue.status_code == 200:
+        for n, pair in enumerate(queue.json().get("items", [])):
+            note(f"pair {n}", api.get(f"/api/v1/resolve/pairs/{pair['id']}"))
+    note(
+        "match",
+        api.post(
+            "/api/v1/match",
+            json={"entity": {"schema": "Person", "properties": {"name": [NAMES[0]]}}},
+        ),
+    )
+    note("graph", api.get("/api/v1/network/graph"))
+    note("ego", api.get(f"/api/v1/network/ego/{SLOTS[0]}"))
+    note("due", api.get("/api/v1/retention/due"))
+    _observe_taxii(api, note)
+    _observe_pages(world, note)
+    _observe_partner(world, note)
+    return out
+
+
+def _observe_partner(world: Node, note: Any) -> None:
+    """What crossed: the same reader's rights on the Mexican node."""
+    remote = world.remote
+    assert remote is not None
+    for n, answer in enumerate(_walk(remote, "/api/v1/reports", 2)):
+        note(f"mx node reports page {n}", answer)
+    listed = remote.get("/api/v1/reports", params={"limit": 200})
+    ids = [r["id"] for r in listed.json()["items"]] if listed.status_code == 200 else []
+    for n, report_id in enumerate(ids):
+        note(f"mx node report {n}", remote.get(f"/api/v1/reports/{report_id}"))
+    for n, answer in enumerate(_walk(remote, "/api/v1/entities", 3)):
+        note(f"mx node entities page {n}", answer)
+    for entity_id in [*SLOTS, HIDDEN_ONLY]:
+        note(f"mx node entity {entity_id}", remote.get(f"/api/v1/entities/{entity_id}"))
+    note("mx node search", remote.get("/api/v1/search", params={"q": "Ana"}))
+
+
+def _observe_taxii(api: httpx.Client, note: Any) -> None:
+    collections = note("collections", api.get(f"{TAXII}/collections/"))
+    found = collections.json().get("collections", []) if collections.status_code == 200 else []
+    for collection in sorted(found, key=lambda c: c.get("title", "")):
+        base = f"{TAXII}/collections/{collection['id']}"
+        title = collection.get("title", "")
+        objects = note(
+            f"taxii {title} objects",
+            api.get(f"{base}/objects/", params={"match[version]": "all"}),
+        )
+        note(f"taxii {title} manifest", api.get(f"{base}/manifest/"))
+        listed = objects.json().get("objects", []) if objects.status_code == 200 else []
+        for n, obj in enumerate(sorted(listed, key=lambda o: str(o.get("type")))[:6]):
+            note(f"taxii {title} versions {n}", api.get(f"{base}/objects/{obj['id']}/versions/"))
+
+
+def _observe_pages(world: Node, note: Any) -> None:
+    page = world.page
+    assert page is not None
+    home = page.get("/")
+    if home.status_code in (302, 303, 307) or "/login" in str(home.url):
+        page = world.sign_in_page()
+        home = page.get("/")
+    note("page home", home)
+    for entity_id in [SLOTS[0], SLOTS[2], HIDDEN_ONLY]:
+        note(f"page entity {entity_id}", page.get(f"/entities/{entity_id}"))
+    note("page search", page.get("/search", params={"q": "Ana"}))
+    note("page resolve", page.get("/resolve"))
+
+
+def first_difference(low: dict[str, Any], high: dict[str, Any]) -> str | None:
+    for label in list(low) + [k for k in high if k not in low]:
+        if low.get(label) != high.get(label):
+            return (
+                f"{label}:\n  low:  {json.dumps(low.get(label), ensure_ascii=False)[:1500]}"
+                f"\n  high: {json.dumps(high.get(label), ensure_ascii=False)[:1500]}"
+            )
+    return None
+
+
+# --- the machine ---------------------------------------------------------------------------------
+
+
+class Interference(AssertionError):
+    pass
+
+
+def _answer(answer: httpx.Response | dict[str, Any]) -> Any:
+    if isinstance(answer, httpx.Response):
+        return seen(answer, Placeholders())
+    return Placeholders().json(answer)
+
+
+class TwoWorlds(RuleBasedStateMachine):
+    backend = "sqlite"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack = ExitStack()
+        self.low = self.stack.enter_context(node("low", self.backend))
+        self.high = self.stack.enter_context(node("high", self.backend))
+        self.steps: list[str] = []
+        self.filed: dict[bool, list[Item]] = {False: [], True: []}  # by hidden
+
+    def teardown(self) -> None:
+        self.stack.close()
+
+    def both(self, what: str, act: Any) -> None:
+        """Do one action in both worlds; its answers must be alike too."""
+        self.steps.append(what)
+        answers = [_answer(act(world)) for world in (self.low, self.high)]
+        if answers[0] != answers[1]:
+            raise Interference(
+                f"after {self.steps}: the answer to {what} differs\n"
+                f"  low:  {json.dumps(answers[0], ensure_ascii=False)[:1500]}\n"
+                f"  high: {json.dumps(answers[1], ensure_ascii=False)[:1500]}"
+            )
+
+    def hidden(self, what: str, act: Any) -> None:
+        self.steps.append(f"hidden: {what}")
+        act(self.high)
+
+    # visible actions: in both worlds
+
+    @rule(item=items)
+    def file_visible(self, item: Item) -> None:
+        self.filed[False].append(item)
+        self.both(f"file {item}", lambda w: _file(w, item, hidden=False))
+
+    @precondition(lambda self: self.filed[True])
+    @rule(index=st.integers(0, 20), marking=st.integers(0, len(VISIBLE) - 1))
+    def file_visible_like_hidden(self, index: int, marking: int) -> None:
+        """The same facts as a hidden item, from the same source, under visible markings."""
+        item = replace(self.filed[True][index % len(self.filed[True])], marking=marking)
+        self.file_visible(item)
+
+    @rule(index=st.integers(0, 20))
+    def purge_visible(self, index: int) -> None:
+        def purge(world: Node) -> httpx.Response:
+            if not world.reports:
+                return world.api["mx.super"].delete(
+                    "/api/v1/reports/0000000000000000", params={"reason": "test"}
+                )
+            report_id = world.reports.pop(index % len(world.reports))
+            return world.api["mx.super"].delete(
+                f"/api/v1/reports/{report_id}", params={"reason": "no longer needed"}
+            )
+
+        self.both(f"purge visible {index}", purge)
+
+    @rule()
+    def resolve_as_reader(self) -> None:
+        self.both(
+            "resolution run by the reader", lambda w: w.api[READER].post("/api/v1/resolve/run")
+        )
+
+    @rule(index=st.integers(0, 5), judgement=st.sampled_from(("match", "no_match")))
+    def decide_as_reader(self, index: int, judgement: str) -> None:
+        def decide(world: Node) -> httpx.Response:
+            api = world.api[READER]
+            queue = api.get("/api/v1/resolve/queue")
+            pairs = queue.json().get("items", []) if queue.status_code == 200 else []
+            if not pairs:
+                return queue
+            pair = pairs[index % len(pairs)]
+            return api.post(
+                f"/api/v1/resolve/pairs/{pair['id']}/decision",
+                json={"judgement": judgement, "reason": "seen both records"},
+            )
+
+        self.both(f"reader decides pair {index}: {judgement}", decide)
+
+    @rule(slot=st.integers(0, len(SLOTS) - 1))
+    def split_as_reader(self, slot: int) -> None:
+        self.both(
+            f"reader splits {SLOTS[slot]}",
+            lambda w: w.api[READER].post(
+                f"/api/v1/resolve/entities/{SLOTS[slot]}/split", json={"reason": "two people"}
+            ),
+        )
+
+    @rule(member=st.booleans())
+    def reader_groups(self, member: bool) -> None:
+        def change(world: Node) -> httpx.Response:
+            with transaction(world.store.sessions) as session:
+                user = session.execute(select(User).where(User.username == READER)).scalar_one()
+                group = session.get(Group, "g-v")
+                user.groups = [group] if member and group is not None else []
+            return world.api[READER].get("/api/v1/me")
+
+        self.both(f"reader {'joins' if member else 'leaves'} g-v", change)
+
+    @rule()
+    def sync(self) -> None:
+        self.both("the Mexican node pulls", lambda w: w.sync())
+
+    @rule(index=st.integers(0, 5), approve=st.booleans())
+    def release(self, index: int, approve: bool) -> None:
+        """The FGR supervisor decides a request to release its ORCON items to the partner."""
+
+        def decide(world: Node) -> httpx.Response:
+            world.publish()
+            api = world.api["mx.super"]
+            queue = api.get("/api/v1/exchange/releases")
+            pending = queue.json().get("items", []) if queue.status_code == 200 else []
+            if not pending:
+                return queue
+            request = pending[index % len(pending)]
+            return api.post(
+                f"/api/v1/exchange/releases/{request['id']}",
+                json={"approve": approve, "reason": "cleared by the originator"},
+            )
+
+        self.both(f"release {index}: {approve}", decide)
+
+    @rule(locked=st.booleans())
+    def reader_lock(self, locked: bool) -> None:
+        def change(world: Node) -> httpx.Response:
+            with transaction(world.store.sessions) as session:
+                if locked:
+                    user = session.execute(select(User).where(User.username == READER)).scalar_one()
+                    user.locked_at = user.locked_at or utcnow()
+                else:
+                    unlock(session=session, username=READER)
+            return world.api[READER].get("/api/v1/me")
+
+        self.both(f"reader {'locked' if locked else 'unlocked'}", change)
+
+    # hidden actions: in `high` only
+
+    @rule(item=items)
+    def file_hidden(self, item: Item) -> None:
+        self.filed[True].append(item)
+        self.hidden(f"file {item}", lambda w: _file(w, item, hidden=True))
+
+    @precondition(lambda self: self.filed[False])
+    @rule(index=st.integers(0, 20), marking=st.integers(0, len(HIDDEN) - 1))
+    def file_hidden_like_visible(self, index: int, marking: int) -> None:
+        """The same facts as a visible item, from the same source, under hidden markings."""
+        item = replace(self.filed[False][index % len(self.filed[False])], marking=marking)
+        self.file_hidden(item)
+
+    @rule(index=st.integers(0, 20))
+    def purge_hidden(self, index: int) -> None:
+        def purge(world: Node) -> None:
+            if world.hidden_reports:
+                report_id = world.hidden_reports.pop(index % len(world.hidden_reports))
+                world.api["us.super"].delete(
+                    f"/api/v1/reports/{report_id}", params={"reason": "no longer needed"}
+                )
+
+        self.hidden(f"purge {index}", purge)
+
+    @rule()
+    def resolve_as_us(self) -> None:
+        self.hidden("resolution run", lambda w: w.api["us.analyst"].post("/api/v1/resolve/run"))
+
+    @rule(index=st.integers(0, 5), judgement=st.sampled_from(("match", "no_match")))
+    def decide_as_us(self, index: int, judgement: str) -> None:
+        def decide(world: Node) -> None:
+            api = world.api["us.analyst"]
+            reader = world.api[READER]
+            queue = api.get("/api/v1/resolve/queue")
+            pairs = queue.json().get("items", []) if queue.status_code == 200 else []
+            # Only a pair the reader cannot see: a decision on one it sees is not hidden.
+            pairs = [
+                p
+                for p in pairs
+                if reader.get(f"/api/v1/resolve/pairs/{p['id']}").status_code == 404
+            ]
+            if pairs:
+                pair = pairs[index % len(pairs)]
+                api.post(
+                    f"/api/v1/resolve/pairs/{pair['id']}/decision",
+                    json={"judgement": judgement, "reason": "seen both records"},
+                )
+
+        self.hidden(f"decision {index}: {judgement}", decide)
+
+    @invariant()
+    def the_reader_sees_the_same(self) -> None:
+        for world in (self.low, self.high):
+            world.publish()
+        difference = first_difference(observe(self.low), observe(self.high))
+        if difference:
+            raise Interference(f"after {self.steps}: {difference}")
+
+
+def _machine(backend: str) -> type[TwoWorlds]:
+    return type(f"TwoWorlds_{backend}", (TwoWorlds,), {"backend": backend})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nothing_hidden_changes_what_the_reader_sees(backend: str) -> None:
+    run_state_machine_as_test(
+        _machine(backend),
+        settings=settings(
+            max_examples=100 if SOAK else 4,
+            stateful_step_count=20 if SOAK else 10,
+            deadline=None,
+            derandomize=not SOAK,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            # A soak reports the sequence it failed on (every step is in the message) rather
+            # than spend its hour shrinking it: each step costs a second or two.
+            phases=(Phase.explicit, Phase.generate)
+            if SOAK or os.environ.get("NOSHRINK")
+            else tuple(Phase),
+        ),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    raises=Interference,
+    reason=(
+        "open: a person is served a published entity object only when every statement in it "
+        "is visible to them, so a hidden statement that crosses to the partner, filed first, "
+        "hides the entity and its links from the reader's TAXII view"
+    ),
+)
+def test_a_hidden_statement_that_crosses_changes_no_persons_taxii_view() -> None:
+    machine = _machine(BACKENDS[0])()
+    try:
+        item = Item("report", 1, (0, 2), (2, 3), 1, True, 0, 2)
+        machine.hidden("file crossing", lambda w: _file(w, item, hidden=True, as_=CROSSING_HIDDEN))
+        machine.file_visible(item)
+        machine.the_reader_sees_the_same()
+    finally:
+        machine.teardown()
+
+
+def test_placeholders_number_made_values_in_order_of_first_appearance() -> None:
+    marks = Placeholders()
+    text = marks.text(
+        "report 0123456789abcdef at 2026-12-02T10:00:00Z, again 0123456789abcdef, "
+        "then fedcba9876543210 /resolve/pairs/17?cursor=djE6MTA"
+    )
+    assert text == (
+        "report <H0> at <T0>, again <H0>, then <H1> /resolve/pairs/<P0>?cursor=cursor(v1:10)"
+    )
+    assert marks.json({"id": 5, "items": [{"id": 7}, {"id": 5}], "count": 5}) == {
+        "id": "<K0>",
+        "items": [{"id": "<K1>"}, {"id": "<K0>"}],
+        "count": 5,
+    }
