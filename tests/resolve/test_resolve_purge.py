@@ -19,18 +19,18 @@ from typing import Any
 import httpx
 import pytest
 from followthemoney.statement import StatementEntity
-from sqlalchemy import update
-from test_resolve_store import SHARED, _file, person
+from sqlalchemy import select, update
+from test_resolve_store import SHARED, USA_ONLY, _file, person
 
 from vinculo.db import transaction
-from vinculo.intel.models import Report, StatementRow
+from vinculo.intel.models import Report
 from vinculo.intel.schemas import MarkingsIn
 from vinculo.resolve import service
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import create_user
 
-from conftest import BACKENDS, LiveServer, make_store
-from worlds import build_world
+from conftest import BACKENDS, LiveServer, Store, make_store
+from worlds import World, build_world
 
 READER = "us.analyst"
 # FGR's own AMBER: neither shared with DEA nor readable by a U.S. account.
@@ -42,6 +42,11 @@ SCORES = {
     ("q-kept", "q-other"): 0.70,  # the reader rejects it: untouched by the purge
     ("q-kept", "q-third"): 0.98,  # the engine's merge: untouched by the purge
 }
+KEPT = [
+    person("q-kept", "WALTER QUINN"),
+    person("q-other", "Walt Quinn"),
+    person("q-third", "W. QUINN"),
+]
 
 
 def _scorer(entities: Sequence[StatementEntity]) -> list[service.ScoredPair]:
@@ -60,42 +65,47 @@ def _served(backend: str, directory: Path, *, hidden: bool) -> Iterator[tuple[st
     purge."""
     directory.mkdir()
     for store in make_store(backend, directory, demo=True):
-        world = build_world(store)
-        with transaction(store.sessions) as session:
-            create_user(
-                session=session,
-                user_in=UserCreate(
-                    username="us.supervisor",
-                    password="demo",
-                    agency="DEA",
-                    roles=["supervisor", "analyst"],
-                ),
-                demo_password=True,
-            )
+        world = _world(store)
         _file(world, "dea.agent1", [person("q-purged", "Walter Quinn")], SHARED)
-        kept = [
-            person("q-kept", "WALTER QUINN"),
-            person("q-other", "Walt Quinn"),
-            person("q-third", "W. QUINN"),
-        ]
-        _file(world, "dea.agent1", kept, SHARED)
+        report_id = _newest_report_made_due(store)
+        _file(world, "dea.agent1", KEPT, SHARED)
         if hidden:
             _file(world, "fgr.mp1", [person("q-purged", "Walter Quinn Ortega")], FGR_ONLY)
-        with transaction(store.sessions) as session:
-            purged = session.query(StatementRow.report_id).filter_by(entity_id="q-purged")
-            report_id = str(purged.order_by(StatementRow.seq).limit(1).scalar())
-            # Due for review, so a supervisor may purge it.
-            session.execute(
-                update(Report)
-                .where(Report.id == report_id)
-                .values(review_by=date.today() - timedelta(days=1))
-            )
         # The same runs in both stores; only FGR's in the second sees a wider view.
         for who in (READER, "fgr.mp1"):
             with transaction(store.sessions) as session:
                 service.run(session=session, actor=world.actors[who], scorer=_scorer)
         with LiveServer(store.settings) as server:
             yield server.url, report_id
+
+
+def _world(store: Store) -> World:
+    """The shared world, and a DEA supervisor who may purge."""
+    world = build_world(store)
+    with transaction(store.sessions) as session:
+        create_user(
+            session=session,
+            user_in=UserCreate(
+                username="us.supervisor",
+                password="demo",
+                agency="DEA",
+                roles=["supervisor", "analyst"],
+            ),
+            demo_password=True,
+        )
+    return world
+
+
+def _newest_report_made_due(store: Store) -> str:
+    """The report filed last, due for review so that a supervisor may purge it."""
+    with transaction(store.sessions) as session:
+        report_id = session.scalars(select(Report.id).order_by(Report.seq.desc()).limit(1)).one()
+        session.execute(
+            update(Report)
+            .where(Report.id == report_id)
+            .values(review_by=date.today() - timedelta(days=1))
+        )
+    return report_id
 
 
 def _sign_in(client: httpx.Client, username: str) -> None:
@@ -126,14 +136,14 @@ def _stable(text: str) -> str:
     return text
 
 
-def _seen(url: str, pair_ids: list[int]) -> dict[str, Any]:
+def _seen(url: str, pair_ids: list[int], reader: str = READER) -> dict[str, Any]:
     """Everything the reader sees of resolution: each list and each pair, API and page."""
     seen: dict[str, Any] = {}
     with (
-        httpx.Client(base_url=url, timeout=30, headers=_token(url, READER)) as api,
+        httpx.Client(base_url=url, timeout=30, headers=_token(url, reader)) as api,
         httpx.Client(base_url=url, timeout=30) as browser,
     ):
-        _sign_in(browser, READER)
+        _sign_in(browser, reader)
         for show in ("queue", "merged", "rejected"):
             listed = api.get("/api/v1/resolve/queue", params={"show": show})
             assert listed.status_code == 200, listed.text
@@ -149,6 +159,12 @@ def _seen(url: str, pair_ids: list[int]) -> dict[str, Any]:
 
 def _ids(seen: dict[str, Any], show: str) -> dict[tuple[str, str], int]:
     return {(i["left_id"], i["right_id"]): i["id"] for i in seen[f"api {show}"]["items"]}
+
+
+def _purge(url: str, report_id: str) -> None:
+    with httpx.Client(base_url=url, timeout=30, headers=_token(url, "us.supervisor")) as boss:
+        purged = boss.delete(f"/api/v1/reports/{report_id}", params={"reason": "Not re-validated."})
+        assert purged.status_code == 200, purged.text
 
 
 def _merge_and_purge(url: str, report_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -167,9 +183,7 @@ def _merge_and_purge(url: str, report_id: str) -> tuple[dict[str, Any], dict[str
             assert decided.status_code == 200, decided.text
     pair_ids = sorted(queued.values())
     before = _seen(url, pair_ids)
-    with httpx.Client(base_url=url, timeout=30, headers=_token(url, "us.supervisor")) as boss:
-        purged = boss.delete(f"/api/v1/reports/{report_id}", params={"reason": "Not re-validated."})
-        assert purged.status_code == 200, purged.text
+    _purge(url, report_id)
     return before, _seen(url, pair_ids)
 
 
@@ -195,3 +209,44 @@ def test_after_a_merge_and_a_purge_a_hidden_statement_changes_nothing_the_reader
     assert list(_ids(plain_after, "queue")) == []
     gone = _ids(plain_before, "merged")[("q-kept", "q-purged")]
     assert plain_after[f"api pair {gone}"][0] == plain_after[f"page pair {gone}"][0] == 404
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_purge_of_a_statement_the_reader_may_not_see_changes_nothing_they_see(
+    backend: str, tmp_path: Path
+) -> None:
+    """A U.S.-only report on an entity a Mexican reader also knows from a shared one is
+    purged: the U.S. views of its pairs go, the reader's merge and queue stay as they were."""
+    reader = "mx.analyst"
+    for store in make_store(backend, tmp_path, demo=True):
+        world = _world(store)
+        _file(world, "dea.agent1", [*KEPT, person("q-purged", "Walter Quinn")], SHARED)
+        _file(world, "dea.agent1", [person("q-kept", "WALTER QUINN", alias=["Güero"])], USA_ONLY)
+        report_id = _newest_report_made_due(store)
+        for who in (reader, READER):
+            with transaction(store.sessions) as session:
+                service.run(session=session, actor=world.actors[who], scorer=_scorer)
+        with LiveServer(store.settings) as server:
+            listed = _seen(server.url, [], reader)
+            pair_ids = sorted(
+                i["id"] for show in ("queue", "merged") for i in listed[f"api {show}"]["items"]
+            )
+            us_before = _seen(server.url, [], READER)
+            us_ids = [
+                i
+                for show in ("queue", "merged")
+                for k, i in _ids(us_before, show).items()
+                if "q-kept" in k
+            ]
+            before = _seen(server.url, pair_ids, reader)
+            _purge(server.url, report_id)
+            after = _seen(server.url, pair_ids, reader)
+            us_after = _seen(server.url, us_ids, READER)
+    assert list(_ids(before, "merged")) == [("q-kept", "q-third")]
+    assert after == before
+    # The U.S. reader's views of q-kept were judged on the purged statement and went; what
+    # they see of it now is the view they share with the Mexican reader, and its rows.
+    for show in ("queue", "merged", "rejected"):
+        assert _ids(us_after, show) == _ids(after, show)
+    assert len(us_ids) == 3
+    assert {us_after[f"{kind} pair {i}"][0] for kind in ("api", "page") for i in us_ids} == {404}

@@ -23,7 +23,7 @@ from vinculo.resolve import service
 from vinculo.resolve.models import ResolutionDecision
 from vinculo.resolve.store import canonical_ids, members
 from vinculo.security.audit import AuditRow
-from vinculo.security.markings import Actor, Markings
+from vinculo.security.markings import TLP, Actor, Markings
 
 from conftest import BACKENDS, POSTGRES_URL, _postgres_schema_url
 from worlds import World
@@ -270,6 +270,38 @@ def test_a_purge_takes_the_pairs_derived_from_it(resolved: World) -> None:
         left = {(p.left_id, p.right_id) for p in session.execute(select(ResolutionPair)).scalars()}
     assert ("r-mx-1", "r-us-1") not in left
     assert ("r-mx-2", "r-us-2") in left  # another report's pair stays
+
+
+def test_a_purge_drops_only_the_views_that_held_a_purged_statement(resolved: World) -> None:
+    """A report whose statements carry two markings (as a partner's synced statements may):
+    a shared one on a new entity, a U.S.-only one on r-mx-1. The Mexican view of r-mx-1's
+    merge held neither; it outlives the purge, whatever else the report held."""
+    from vinculo.intel.models import Report
+    from vinculo.intel.retention import purge
+    from vinculo.intel.service import store_entities
+    from vinculo.security.policy import marking_id_for
+
+    agent = resolved.actors["dea.agent1"]
+    _file(resolved, "dea.agent1", [person("r-new", "Ana Ruiz")], SHARED)
+    with transaction(resolved.store.sessions) as session:
+        report_id = session.scalars(select(Report.id).order_by(Report.seq.desc()).limit(1)).one()
+        usa_only = Markings(tlp=TLP.GREEN, originator="DEA", rel_to=frozenset({"USA"}))
+        store_entities(
+            session=session,
+            actor=agent,
+            entities=[("r-mx-1", "Person", [("alias", "name", "Pepe", None)])],
+            source=f"report:{report_id}",
+            marking_id=marking_id_for(session=session, markings=usa_only),
+            report_id=report_id,
+        )
+    mexican = _canon(resolved, "mx.analyst", ["r-mx-1", "r-us-1"])
+    assert mexican == {"r-mx-1": "r-mx-1", "r-us-1": "r-mx-1"}
+    supervisor = Actor(
+        username="dea.agent1", nation="USA", agency="DEA", roles=frozenset({"supervisor"})
+    )
+    with transaction(resolved.store.sessions) as session:
+        purge(session=session, actor=supervisor, report_id=report_id, reason="Not re-validated.")
+    assert _canon(resolved, "mx.analyst", ["r-mx-1", "r-us-1"]) == mexican
 
 
 @pytest.mark.parametrize("pair_id", [0, -1, 2**31, 2**63 + 5])
