@@ -304,6 +304,36 @@ def test_a_purge_drops_only_the_views_that_held_a_purged_statement(resolved: Wor
     assert _canon(resolved, "mx.analyst", ["r-mx-1", "r-us-1"]) == mexican
 
 
+def test_a_pair_whose_side_the_reader_no_longer_sees_is_neither_listed_nor_merged(
+    resolved: World,
+) -> None:
+    """A partner withdraws its version of r-us-1: the exchange deletes those statements by
+    id and no purge hook runs, so the pair row stays. Whether FGR's AMBER statement keeps the
+    entity alive or not, the U.S. reader, who sees nothing of it now, sees no pair of it."""
+    from sqlalchemy import delete
+
+    from vinculo.intel.models import StatementRow
+
+    with resolved.store.sessions() as session:
+        withdrawn = session.scalars(
+            select(StatementRow.id).where(StatementRow.entity_id == "r-us-1")
+        ).all()
+    _file(resolved, "fgr.mp1", [person("r-us-1", "José García")], MarkingsIn(tlp="AMBER"))
+    us = resolved.actors["us.analyst"]
+    before = _canon(resolved, "us.analyst", ["r-mx-1", "r-us-1"])
+    assert before == {"r-mx-1": "r-mx-1", "r-us-1": "r-mx-1"}
+    with transaction(resolved.store.sessions) as session:
+        session.execute(delete(StatementRow).where(StatementRow.id.in_(withdrawn)))
+    with resolved.store.sessions() as session:
+        left = session.scalars(
+            select(StatementRow.marking_id).where(StatementRow.entity_id == "r-us-1")
+        ).all()
+        assert left  # FGR's statement keeps the entity
+        assert members(session=session, actor=us, entity_id="r-mx-1") == ["r-mx-1"]
+        merged = service.review_queue(session=session, actor=us, judgements=service.LISTS["merged"])
+        assert ("r-mx-1", "r-us-1") not in {(i.left_id, i.right_id) for i in merged.items}
+
+
 @pytest.mark.parametrize("pair_id", [0, -1, 2**31, 2**63 + 5])
 def test_an_id_no_table_could_hold_is_missing(resolved: World, pair_id: int) -> None:
     with transaction(resolved.store.sessions) as session, pytest.raises(NotFound):

@@ -31,9 +31,10 @@ def visible_pairs_clause(visible: list[int]):  # type: ignore[no-untyped-def]
 
     Every evidence marking is among `visible` (nothing was judged on what the reader may not
     see), and every marking of a statement of either entity the reader may see is evidence
-    (the row is this reader's view of the pair, not a narrower one). So each reader sees at
-    most one row of a pair — its scope is a function of what the reader sees — and what a
-    run on a wider or narrower view stored stays out of the reader's lists and merges.
+    (the row is this reader's view of the pair, not a narrower one), and the reader sees a
+    statement of each entity. So each reader sees at most one row of a pair — its scope is a
+    function of what the reader sees — and what a run on a wider or narrower view stored
+    stays out of the reader's lists and merges.
     """
     visible = visible or [-1]
     hidden = exists().where(
@@ -58,7 +59,19 @@ def visible_pairs_clause(visible: list[int]):  # type: ignore[no-untyped-def]
         )
         for side in (ResolutionPair.left_id, ResolutionPair.right_id)
     ]
-    return and_(not_(hidden), *(not_(u) for u in unjudged))
+    # And the reader sees something of each entity. A row can outlive every statement of one
+    # side (a partner withdraws its version of an entity: no purge hook runs); listed, it
+    # would show that entity's id, and merged, make it a visible profile's canonical id —
+    # whether or not statements the reader may not see still keep the entity alive.
+    seen = [
+        exists().where(
+            StatementRow.entity_id == side,
+            StatementRow.schema.in_(RESOLVABLE),
+            StatementRow.marking_id.in_(visible),
+        )
+        for side in (ResolutionPair.left_id, ResolutionPair.right_id)
+    ]
+    return and_(not_(hidden), *seen, *(not_(u) for u in unjudged))
 
 
 def merged_edges(*, session: Session, actor: Actor) -> list[tuple[str, str]]:
