@@ -26,6 +26,7 @@ from sqlalchemy import func, select, text
 from vinculo.exchange.models import QuarantinedObject, ReceivedObject, SyncCursor
 from vinculo.exchange.stix import Scope, StatementIn, entity_object
 from vinculo.exchange.sync import PartnerDown, Worker, backoff, sync_partner
+from vinculo.intel.ftm import statement_key
 from vinculo.security.markings import Markings
 from vinculo.settings import PartnerConfig
 
@@ -260,3 +261,56 @@ def test_a_partner_down_or_dropping_mid_page_is_retried(receiver: Store) -> None
         assert worker.failures["us"] == 0 and worker.synced["us"] >= 1
     assert backoff(1, 60) < backoff(4, 60) * 0.8 <= 60
     assert backoff(30, 5) <= 5 * 1.2
+
+
+AMBER_FGR = Markings.create(
+    tlp="AMBER", originator="DEA", rel_to=["USA", "MEX"], shared_with=["FGR"]
+)
+
+
+def test_a_fact_under_two_markings_is_two_statements(receiver: Store) -> None:
+    """The same name said of a person under GREEN and under AMBER shared with the FGR
+    arrives as two statements, each with its markings and keyed as local ones are (with
+    the markings' signature): neither absorbs the other."""
+    seen = datetime(2026, 5, 1, 12, 0, 0)
+    said = [("id", "per-twice", GREEN_BOTH), ("name", "Rosa Elena Vargas", GREEN_BOTH)]
+    said.append(("name", "Rosa Elena Vargas", AMBER_FGR))
+    rows = [
+        StatementIn(
+            id=f"s-{n}",
+            entity_id="per-twice",
+            schema="Person",
+            prop=prop,
+            prop_type="id" if prop == "id" else "name",
+            value=value,
+            lang=None,
+            original_value=None,
+            dataset="import:ledger",
+            report_id=None,
+            first_seen=seen,
+            last_seen=seen,
+            marking_id=n,
+            markings=markings,
+        )
+        for n, (prop, value, markings) in enumerate(said, start=1)
+    ]
+    partner = Partner()
+    partner.add(entity_object(Scope("us", "c1"), "per-twice", rows, {}))
+    with StubServer(stub_app(partner)) as server:
+        sync_partner(
+            sessions=receiver.sessions, settings=receiver.settings, config=_config(receiver, server)
+        )
+    assert _reasons(receiver) == {}
+    with receiver.engine.connect() as connection:
+        stored = connection.execute(
+            text(
+                "SELECT s.id, s.dataset, m.signature FROM statements s"
+                " JOIN markings m ON m.id = s.marking_id WHERE s.prop = 'name'"
+            )
+        ).all()
+    assert sorted(r.signature for r in stored) == sorted(
+        m.signature() for m in (GREEN_BOTH, AMBER_FGR)
+    )
+    for row in stored:
+        key = statement_key(row.dataset, "per-twice", "name", "Rosa Elena Vargas", row.signature)
+        assert row.id == key

@@ -27,7 +27,7 @@ from typing import Any, cast
 import httpx
 import stix2
 from followthemoney import model
-from followthemoney.statement import BASE_ID, Statement
+from followthemoney.statement import BASE_ID
 from sqlalchemy import Table, delete, exists, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,7 +39,7 @@ from vinculo.exchange.service import VIA
 from vinculo.exchange.stix import EXTENSION_ID, parse_timestamp, timestamp, vinculo_extension
 from vinculo.i18n import N_
 from vinculo.intel.backends import backend_for
-from vinculo.intel.ftm import SEARCHABLE_TYPES, fold
+from vinculo.intel.ftm import SEARCHABLE_TYPES, fold, statement_key
 from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.security.audit import record
 from vinculo.security.markings import TLP, Actor, Markings
@@ -527,7 +527,11 @@ class Ingest:
         marking_ids: set[int] = set()
         for s, (_refs, marking_id) in zip(statements, facts, strict=True):
             dataset = f"{VIA}{self.partner}:{s.dataset}"[:128]
-            statement_id = str(Statement.make_key(dataset, entity_id, s.prop, s.value, False))
+            # Keyed as local statements are, with the markings: the same fact under other
+            # markings is another statement, kept beside it, never absorbed by it.
+            statement_id = statement_key(
+                dataset, entity_id, s.prop, s.value, s.markings.signature()
+            )
             marking_ids.add(marking_id)
             rows.setdefault(
                 statement_id,
