@@ -64,7 +64,7 @@ class ExchangeObject(Base):
     payload: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
-        UniqueConstraint("collection_id", "stix_id", "modified"),
+        UniqueConstraint("collection_id", "stix_id", "modified", "marking_ids"),
         Index("ix_exchange_objects_collection_added", "collection_id", "date_added"),
         Index("ix_exchange_objects_collection_stix", "collection_id", "stix_id"),
         Index("ix_exchange_objects_item", "collection_id", "item_key"),

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from followthemoney.statement import BASE_ID
-from sqlalchemy import and_, delete, exists, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from vinculo import vocab
 from vinculo.errors import InvalidInput, NotFound
@@ -39,7 +39,6 @@ from vinculo.exchange.stix import (
     Scope,
     StatementIn,
     agency_identity,
-    agency_identity_id,
     content_hash,
     entity_object,
     extension_definition,
@@ -164,7 +163,6 @@ class Reader:
     partner: PartnerConfig | None = None
     _visible: set[int] | None = None
     _crossing: dict[str, set[int]] = field(default_factory=dict)
-    _statics: dict[str, set[str]] = field(default_factory=dict)
 
     def collections(self, session: Session) -> list[ExchangeCollection]:
         found = collections(session)
@@ -191,27 +189,6 @@ class Reader:
             self._crossing[collection.id] = cached
         return cached
 
-    def allowed_statics(
-        self, session: Session, settings: Settings, collection: ExchangeCollection
-    ) -> set[str] | None:
-        """The marking definitions and agency identities of the collection this reader may
-        have: those that items it may read here use. None for a partner node, which may
-        have them all (they were published for what crosses to it)."""
-        if self.partner is not None:
-            return None
-        cached = self._statics.get(collection.id)
-        if cached is None:
-            allowed = self.allowed_markings(session, settings, collection)
-            prefix = _uses_key(collection.id, "")
-            rows = session.execute(
-                select(ExchangeState.key, ExchangeState.value).where(
-                    ExchangeState.key.startswith(prefix, autoescape=True)
-                )
-            )
-            cached = {r.key[len(prefix) :] for r in rows if _ids(r.value) & allowed}
-            self._statics[collection.id] = cached
-        return cached
-
 
 def get_collection(session: Session, reader: Reader, collection_id: str) -> ExchangeCollection:
     for collection in reader.collections(session):
@@ -224,33 +201,49 @@ def _ids(text: str) -> set[int]:
     return {int(p) for p in text.split(",") if p}
 
 
-# Shared objects the publisher writes once for a collection, without markings of their own:
-# what they name (a marking's text, an agency) tells of the items that use them.
-_TOLD_BY_USE = ("marking:", "agency:")
+def _marking_text(marking_ids: Iterable[int]) -> str:
+    return ",".join(str(i) for i in sorted(set(marking_ids)))
 
 
-def statics_for(marks: Iterable[Markings]) -> set[str]:
-    """The STIX ids of the marking definitions and agency identities that items with these
-    markings use: a reader may have those, and no others."""
-    found: set[str] = set()
-    for m in marks:
-        found.update(d["id"] for d in definitions_for(m))
-        found.add(agency_identity_id(m.originator))
-    return found
+# Shared objects (marking definitions, agency identities) are written once per set of
+# markings that uses them, under those markings: a reader has the first copy it may read.
+SHARED = ("marking:", "agency:")
 
 
-def readable(
-    marking_ids: str, item_key: str, stix_id: str, allowed: set[int], statics: set[str] | None
-) -> bool:
-    """Whether the reader may have a version: every marking it carries is allowed, and a
-    shared object is one that some item the reader may have uses (`statics`; None: all)."""
-    if statics is not None and not marking_ids and item_key.startswith(_TOLD_BY_USE):
-        return stix_id in statics
+def readable(marking_ids: str, allowed: set[int]) -> bool:
+    """Whether the reader may have a version: every marking it carries is allowed."""
     return _ids(marking_ids) <= allowed
 
 
-def may_read(row: ExchangeObject, allowed: set[int], statics: set[str] | None) -> bool:
-    return readable(row.marking_ids, row.item_key, row.stix_id, allowed, statics)
+def may_read(row: ExchangeObject, allowed: set[int]) -> bool:
+    return readable(row.marking_ids, allowed)
+
+
+def first_copies(
+    session: Session, collection_id: str, stix_ids: Iterable[str], allowed: set[int]
+) -> dict[str, dict[str, int]]:
+    """Of each object, for each of its versions (modified), the seq of the first row the
+    reader may read: the version as served to it. A shared object has one row per set of
+    markings that uses it, all the same version; the later ones are not served again."""
+    first: dict[str, dict[str, int]] = defaultdict(dict)
+    ids = sorted(set(stix_ids))
+    for start in range(0, len(ids), CHUNK):
+        found = session.execute(
+            select(
+                ExchangeObject.stix_id,
+                ExchangeObject.seq,
+                ExchangeObject.modified,
+                ExchangeObject.marking_ids,
+            ).where(
+                ExchangeObject.collection_id == collection_id,
+                ExchangeObject.stix_id.in_(ids[start : start + CHUNK]),
+            )
+        )
+        for v in found:
+            if readable(v.marking_ids, allowed):
+                mine = first[v.stix_id]
+                mine[v.modified] = min(mine.get(v.modified, v.seq), v.seq)
+    return first
 
 
 @dataclass
@@ -264,33 +257,6 @@ class Query:
     limit: int = 1000
 
 
-def _version_filter(query: Any, versions: list[str]) -> Any:
-    other = aliased(ExchangeObject)
-    if "all" in versions:
-        return query
-    parts = []
-    if "last" in versions:
-        parts.append(
-            ~exists().where(
-                other.collection_id == ExchangeObject.collection_id,
-                other.stix_id == ExchangeObject.stix_id,
-                other.seq > ExchangeObject.seq,
-            )
-        )
-    if "first" in versions:
-        parts.append(
-            ~exists().where(
-                other.collection_id == ExchangeObject.collection_id,
-                other.stix_id == ExchangeObject.stix_id,
-                other.seq < ExchangeObject.seq,
-            )
-        )
-    stamps = [v for v in versions if v not in ("last", "first")]
-    if stamps:
-        parts.append(ExchangeObject.modified.in_(stamps))
-    return query.where(or_(*parts))
-
-
 def read_objects(
     *,
     session: Session,
@@ -302,7 +268,6 @@ def read_objects(
     """A page of object versions the reader may receive, oldest added first, and whether
     there are more."""
     allowed = reader.allowed_markings(session, settings, collection)
-    statics = reader.allowed_statics(session, settings, collection)
     base = select(ExchangeObject).where(ExchangeObject.collection_id == collection.id)
     if q.ids:
         base = base.where(ExchangeObject.stix_id.in_(q.ids))
@@ -310,12 +275,6 @@ def read_objects(
         base = base.where(ExchangeObject.stix_type.in_(q.types))
     if q.spec_versions:
         base = base.where(ExchangeObject.spec_version.in_(q.spec_versions))
-    # A partner may have every version published for it, so "last" and "first" are found
-    # in SQL. A person may have only some versions of an object: theirs are the newest and
-    # oldest of those, else a hidden newer version would show as a missing "last".
-    in_sql = reader.partner is not None or "all" in q.versions
-    if in_sql:
-        base = _version_filter(base, q.versions)
     out: list[ExchangeObject] = []
     after = max(q.added_after or "", q.after_added)
     batch = max(q.limit + 1, 100)
@@ -331,9 +290,8 @@ def read_objects(
         )
         if not rows:
             break
-        mine = [r for r in rows if may_read(r, allowed, statics)]
-        if not in_sql:
-            mine = _readable_versions(session, collection, mine, q.versions, allowed, statics)
+        mine = [r for r in rows if may_read(r, allowed)]
+        mine = _readable_versions(session, collection, mine, q.versions, allowed)
         out.extend(mine)
         after = rows[-1].date_added
         if len(rows) < batch:
@@ -347,37 +305,29 @@ def _readable_versions(
     rows: list[ExchangeObject],
     versions: list[str],
     allowed: set[int],
-    statics: set[str] | None,
 ) -> list[ExchangeObject]:
-    """The rows that are the versions asked for among those the reader may have: the
-    newest ("last") or oldest ("first") readable version of each object, or a stamp."""
+    """The rows that are the versions asked for among those the reader may have: all, the
+    newest ("last") or oldest ("first") readable version of each object, or a stamp. A
+    reader may have only some versions of an object, so these are found among its own,
+    else a hidden newer version would show as a missing "last"; and of the copies of a
+    shared object only the first it may read is its."""
+    if not rows:
+        return rows
+    first = first_copies(session, collection.id, (r.stix_id for r in rows), allowed)
     stamps = {v for v in versions if v not in ("last", "first")}
-    newest: dict[str, int] = {}
-    oldest: dict[str, int] = {}
-    ids = sorted({r.stix_id for r in rows})
-    for start in range(0, len(ids), CHUNK):
-        found = session.execute(
-            select(
-                ExchangeObject.stix_id,
-                ExchangeObject.seq,
-                ExchangeObject.marking_ids,
-                ExchangeObject.item_key,
-            ).where(
-                ExchangeObject.collection_id == collection.id,
-                ExchangeObject.stix_id.in_(ids[start : start + CHUNK]),
-            )
-        )
-        for v in found:
-            if readable(v.marking_ids, v.item_key, v.stix_id, allowed, statics):
-                newest[v.stix_id] = max(newest.get(v.stix_id, v.seq), v.seq)
-                oldest[v.stix_id] = min(oldest.get(v.stix_id, v.seq), v.seq)
-    return [
-        r
-        for r in rows
-        if r.modified in stamps
-        or ("last" in versions and newest.get(r.stix_id) == r.seq)
-        or ("first" in versions and oldest.get(r.stix_id) == r.seq)
-    ]
+    out = []
+    for r in rows:
+        mine = first[r.stix_id]
+        if mine.get(r.modified) != r.seq:
+            continue
+        if (
+            "all" in versions
+            or r.modified in stamps
+            or ("last" in versions and max(mine.values()) == r.seq)
+            or ("first" in versions and min(mine.values()) == r.seq)
+        ):
+            out.append(r)
+    return out
 
 
 def served_items(rows: Iterable[ExchangeObject]) -> list[str]:
@@ -487,6 +437,34 @@ class _Writer:
         self.clock = clock
         self.rows: list[dict[str, Any]] = []
         self.written = 0
+        self._copies: set[tuple[str, str]] | None = None
+
+    def copied(self) -> set[tuple[str, str]]:
+        """(item key, marking ids) of the copies of shared objects already written here."""
+        if self._copies is None:
+            rows = self.session.execute(
+                select(ExchangeObject.item_key, ExchangeObject.marking_ids).where(
+                    ExchangeObject.collection_id == self.collection.id,
+                    or_(*(ExchangeObject.item_key.startswith(p) for p in SHARED)),
+                    ExchangeObject.marking_ids != "",
+                )
+            )
+            self._copies = {(r.item_key, r.marking_ids) for r in rows}
+        return self._copies
+
+    def share(
+        self, shared: Iterable[tuple[str, dict[str, Any]]], marking_ids: Iterable[int]
+    ) -> None:
+        """Write, under a version's own markings, a copy of each shared object it uses that
+        no earlier version under the same markings used: whoever may read the version reads
+        the copy just before it, and where a shared object first comes for a reader depends
+        only on versions that reader may read."""
+        marked = _marking_text(marking_ids)
+        copies = self.copied()
+        for key, obj in shared:
+            if (key, marked) not in copies:
+                copies.add((key, marked))
+                self._add(key, obj, _ids(marked), content_hash(obj), revoked=False)
 
     def latest(self, keys: Sequence[str]) -> dict[str, _Latest]:
         found: dict[str, _Latest] = {}
@@ -520,13 +498,20 @@ class _Writer:
         return timestamp(parse_timestamp(previous) + timedelta(milliseconds=1))
 
     def put(
-        self, key: str, obj: dict[str, Any], marking_ids: Iterable[int], prev: _Latest | None
+        self,
+        key: str,
+        obj: dict[str, Any],
+        marking_ids: Iterable[int],
+        prev: _Latest | None,
+        shared: Sequence[tuple[str, dict[str, Any]]] = (),
     ) -> str | None:
         """Write a new version unless it says what the newest already says; its modified."""
+        marking_ids = set(marking_ids)
         digest = content_hash(obj)
         fresh = prev is not None and not prev.revoked and prev.stix_id == obj["id"]
         if fresh and prev is not None and prev.content_hash == digest:
             return None
+        self.share(shared, marking_ids)
         if prev is not None and not prev.revoked and prev.stix_id != obj["id"]:
             self.revoke(key, prev)
             prev = None
@@ -607,7 +592,7 @@ class _Writer:
                 "modified": obj.get("modified") or obj.get("created"),
                 "date_added": self.clock.next(),
                 "item_key": key,
-                "marking_ids": ",".join(str(i) for i in sorted(set(marking_ids))),
+                "marking_ids": _marking_text(marking_ids),
                 "content_hash": digest,
                 "revoked": revoked,
                 "payload": json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
@@ -731,9 +716,11 @@ class _Builder:
         self.approved = _approved(session, partners)
         self.pending: set[tuple[str, str, str, str]] = set()
         self.writer = _Writer(session, collection, clock)
-        self.used_markings: set[int] = set()
-        # Agency -> the marking ids of the items of it published here.
-        self.agencies: dict[str, set[int]] = defaultdict(set)
+
+    def shared(
+        self, marking_ids: Iterable[int], agencies: Iterable[str] = ()
+    ) -> list[tuple[str, dict[str, Any]]]:
+        return shared_objects([self.marks[i] for i in sorted(set(marking_ids))], agencies)
 
     def included(self, marking_id: int, dataset: str, item: str) -> bool:
         """Whether what `dataset` says of `item` under these markings goes out: it crosses,
@@ -807,10 +794,7 @@ class _Builder:
                     continue
                 obj = entity_object(self.scope, entity_id, rows, ref_of)
                 marking_ids = {s.marking_id for s in rows}
-                self.used_markings |= marking_ids
-                for s in rows:
-                    self.agencies[s.markings.originator].add(s.marking_id)
-                self.writer.put(key, obj, marking_ids, prev)
+                self.writer.put(key, obj, marking_ids, prev, self.shared(marking_ids))
             self.writer.flush()
 
     def reports(self, report_ids: Sequence[str], received: set[str]) -> None:
@@ -864,9 +848,8 @@ class _Builder:
                     ref_of[e] for e in dict.fromkeys(asserted.get(report_id, [])) if e in ref_of
                 ]
                 obj = report_object(self.scope, item, refs)
-                self.used_markings.add(report.marking_id)
-                self.agencies[report.agency].add(report.marking_id)
-                modified = self.writer.put(key, obj, [report.marking_id], latest.get(key))
+                shared = self.shared([report.marking_id], [report.agency])
+                modified = self.writer.put(key, obj, [report.marking_id], latest.get(key), shared)
                 lang = language_content(self.scope, item, obj)
                 if lang and modified is not None:
                     lang["modified"] = lang["object_modified"] = modified
@@ -875,64 +858,72 @@ class _Builder:
             self.writer.flush()
 
     def statics(self) -> None:
-        """Marking definitions, agency identities, the node and the extension definition."""
+        """The node's identity and the extension definition, which every reader may have."""
         objs: dict[str, dict[str, Any]] = {
             "static:node": node_identity(self.settings.node_name, self.settings.node_nation),
             "static:extension": extension_definition(self.settings.node_name),
         }
-        uses: dict[str, set[int]] = defaultdict(set)
-        for agency, marking_ids in sorted(self.agencies.items()):
-            if agency in vocab.agencies():
-                label = vocab.agencies().get(agency).label("en")
-                objs[f"agency:{agency}"] = agency_identity(agency, label)
-                uses[agency_identity_id(agency)] |= marking_ids
-        for marking_id in sorted(self.used_markings):
-            for definition in definitions_for(self.marks[marking_id]):
-                objs[f"marking:{definition['id']}"] = definition
-                uses[definition["id"]].add(marking_id)
         latest = self.writer.latest(list(objs))
         for key, obj in objs.items():
-            prev = latest.get(key)
-            if prev is None:
+            if key not in latest:
                 self.writer._add(key, obj, [], content_hash(obj), revoked=False)
-        _record_uses(self.session, self.collection.id, uses)
 
 
-def _uses_key(collection_id: str, stix_id: str) -> str:
-    return f"uses:{collection_id}:{stix_id}"
+def shared_objects(
+    marks: Sequence[Markings], agencies: Iterable[str] = ()
+) -> list[tuple[str, dict[str, Any]]]:
+    """(item key, object) of the marking definitions and agency identities that a version
+    with these markings uses."""
+    objs: dict[str, dict[str, Any]] = {}
+    for m in marks:
+        for definition in definitions_for(m):
+            objs[f"marking:{definition['id']}"] = definition
+    known = vocab.agencies()
+    for agency in sorted({*agencies, *(m.originator for m in marks)}):
+        if agency in known:
+            objs[f"agency:{agency}"] = agency_identity(agency, known.get(agency).label("en"))
+    return list(objs.items())
 
 
-def _record_uses(session: Session, collection_id: str, uses: dict[str, set[int]]) -> None:
-    """Remember which marking sets use each shared object of a collection: a person reads
-    a marking definition or an agency identity only if they may read an item that uses it,
-    so that a new one tells nothing of an item they may not read."""
-    for stix_id, marking_ids in sorted(uses.items()):
-        key = _uses_key(collection_id, stix_id)
-        known = _ids(_state(session, key))
-        if not marking_ids <= known:
-            _set_state(session, key, ",".join(str(i) for i in sorted(known | marking_ids)))
-
-
-def _recorded_uses(session: Session) -> None:
-    """Once per store: the uses of the shared objects published before they were recorded,
-    from the markings of the objects of each collection."""
-    if _state(session, "uses") == "recorded":
+def _marked_shared(session: Session) -> None:
+    """Once per store: shared objects written by earlier releases carried no markings and
+    sat where the first item of any reader that used them was published, so their place
+    told of items a reader may not read. They go; each collection gets a copy of each,
+    under each set of markings of the versions that use it, at its end."""
+    if _state(session, "shared") == "marked":
         return
     marks = {row.id: row.to_markings() for row in session.execute(select(MarkingRow)).scalars()}
-    rows = session.execute(
-        select(ExchangeObject.collection_id, ExchangeObject.marking_ids)
-        .where(ExchangeObject.marking_ids != "")
-        .distinct()
+    clock = _Clock(_state(session, "last_date_added"))
+    legacy = and_(
+        or_(*(ExchangeObject.item_key.startswith(p) for p in SHARED)),
+        ExchangeObject.marking_ids == "",
     )
-    uses: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for row in rows:
-        for marking_id in _ids(row.marking_ids):
-            if marking_id in marks:
-                for stix_id in statics_for([marks[marking_id]]):
-                    uses[row.collection_id][stix_id].add(marking_id)
-    for collection_id, found in uses.items():
-        _record_uses(session, collection_id, found)
-    _set_state(session, "uses", "recorded")
+    found = session.execute(select(ExchangeObject.collection_id).where(legacy).distinct())
+    for collection_id in sorted(found.scalars()):
+        collection = session.get(ExchangeCollection, collection_id)
+        session.execute(
+            delete(ExchangeObject).where(ExchangeObject.collection_id == collection_id, legacy)
+        )
+        if collection is None:
+            continue
+        sets = session.execute(
+            select(ExchangeObject.marking_ids)
+            .where(
+                ExchangeObject.collection_id == collection_id,
+                ExchangeObject.marking_ids != "",
+                ~or_(*(ExchangeObject.item_key.startswith(p) for p in SHARED)),
+            )
+            .distinct()
+        ).scalars()
+        writer = _Writer(session, collection, clock)
+        for text in sorted(sets):
+            ids = sorted(i for i in _ids(text) if i in marks)
+            writer.share(shared_objects([marks[i] for i in ids]), _ids(text))
+        writer.flush()
+    if clock.last is not None:
+        _set_state(session, "last_date_added", clock.last.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    _set_state(session, "shared", "marked")
+    session.flush()
 
 
 def _local_entity_ids(session: Session) -> list[str]:
@@ -993,11 +984,65 @@ def _bare_revocations(session: Session) -> None:
     session.flush()
 
 
+def _remember_node(session: Session, settings: Settings) -> None:
+    """What the publisher needs of the settings, for a purge from the command line."""
+    node = {
+        "name": settings.node_name,
+        "nation": settings.node_nation,
+        "partners": [[p.name, p.nation] for p in settings.partners],
+    }
+    _set_state(session, "node", json.dumps(node, sort_keys=True))
+
+
+def _remembered_node(session: Session) -> Settings | None:
+    text = _state(session, "node")
+    if not text:
+        return None
+    node = json.loads(text)
+    partners = [PartnerConfig(name=name, nation=nation) for name, nation in node["partners"]]
+    return Settings.model_construct(
+        node_name=node["name"], node_nation=node["nation"], partners=partners
+    )
+
+
+def take_back(*, session: Session, report_id: str, entity_ids: Sequence[str]) -> int:
+    """Publish a purge at once, from whichever entry point it came (the command line has no
+    publisher): the report's versions give way to a bare revocation in every collection,
+    the entities it named get a version without its statements, and their earlier versions
+    that carried them go. Nothing of it waits in the table for a server to publish next.
+    With the settings the publisher last ran with; a store never published holds nothing."""
+    settings = _remembered_node(session)
+    if settings is None:
+        return 0
+    _lock(session)
+    marks = {row.id: row.to_markings() for row in session.execute(select(MarkingRow)).scalars()}
+    clock = _Clock(_state(session, "last_date_added"))
+    received = _received_reports(session)
+    written = 0
+    for collection in collections(session):
+        if not _state(session, f"built:{collection.id}"):
+            continue
+        builder = _Builder(session, settings, collection, marks, clock)
+        if not builder.audience.partners:
+            continue
+        builder.reports([report_id], received)
+        builder.entities(sorted(entity_ids))
+        builder.writer.prune(entity_ids, {report_id})
+        builder.writer.flush()
+        written += builder.writer.written
+        _queue(session, builder.pending)
+    if clock.last is not None:
+        _set_state(session, "last_date_added", clock.last.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    session.flush()
+    return written
+
+
 def publish(*, session: Session, settings: Settings) -> int:
     """Publish versions for everything changed since the last run; how many were written."""
     _lock(session)
+    _remember_node(session, settings)
     _bare_revocations(session)
-    _recorded_uses(session)
+    _marked_shared(session)
     found = collections(session)
     pos_s = int(_state(session, "pos:statements", "0"))
     pos_r = int(_state(session, "pos:reports", "0"))

@@ -18,7 +18,7 @@ import json
 import threading
 import time
 import weakref
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -149,12 +149,21 @@ def _new_events(
             .order_by(ExchangeObject.seq)
         ).all()
         newest: dict[str, str] = {}
+        mine: dict[str, list[Any]] = defaultdict(list)
         for row in rows:
-            collection = readable[row.collection_id]
-            allowed = fresh.allowed_markings(session, settings, collection)
-            statics = fresh.allowed_statics(session, settings, collection)
-            if service.readable(row.marking_ids, row.item_key, row.stix_id, allowed, statics):
-                newest[row.collection_id] = row.date_added
+            allowed = fresh.allowed_markings(session, settings, readable[row.collection_id])
+            if service.readable(row.marking_ids, allowed):
+                mine[row.collection_id].append(row)
+        for collection_id, found in mine.items():
+            allowed = fresh.allowed_markings(session, settings, readable[collection_id])
+            # A copy of a shared object the reader had already (an earlier one it may
+            # read) is no news to it.
+            shared = [r.stix_id for r in found if r.item_key.startswith(service.SHARED)]
+            first = service.first_copies(session, collection_id, shared, allowed)
+            for row in found:
+                copies = first.get(row.stix_id)
+                if copies is None or row.seq in copies.values():
+                    newest[collection_id] = max(newest.get(collection_id, ""), row.date_added)
         last = rows[-1].seq if rows else after
     return last, [{"collection": c, "date_added": d} for c, d in newest.items()]
 

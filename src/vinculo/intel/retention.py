@@ -57,7 +57,7 @@ class Purged:
 PURGE_HOOKS: list[Callable[[Session, Purged], None]] = []
 # Modules that add their hook when imported; imported by name before every purge, so a purge
 # from any entry point (API, page, command line) reaches them without intel importing them.
-HOOK_MODULES = ("vinculo.resolve.store",)
+HOOK_MODULES = ("vinculo.resolve.store", "vinculo.exchange.purge")
 
 
 def _today() -> date:
