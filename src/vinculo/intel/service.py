@@ -7,7 +7,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from followthemoney import model
@@ -182,8 +182,12 @@ def create_report(*, session: Session, actor: Actor, report_in: ReportCreate) ->
         raise InvalidFields(errors)
     assert markings is not None and actor.agency is not None
     marking_id = marking_id_for(session=session, markings=markings)
+    # One moment for the report and what it asserts: its statements are first seen when it
+    # was filed, not a millisecond or so later.
+    filed = utcnow()
     report = Report(
         id=report_id,
+        created_at=filed,
         title_en=report_in.title_en.strip(),
         title_es=report_in.title_es.strip(),
         body_en=report_in.body_en.strip(),
@@ -211,6 +215,7 @@ def create_report(*, session: Session, actor: Actor, report_in: ReportCreate) ->
         source=f"report:{report_id}",
         marking_id=marking_id,
         report_id=report_id,
+        seen=filed,
     )
     record(
         session=session,
@@ -233,10 +238,11 @@ def store_entities(
     marking_id: int,
     report_id: str | None,
     where: dict[str, Where] | None = None,
+    seen: datetime | None = None,
 ) -> int:
     """Write checked entities as statements; returns how many statements were written."""
     check_schemas(session=session, actor=actor, entities=entities, where=where)
-    seen = utcnow()
+    seen = seen or utcnow()
     markings = marking_signature(session=session, marking_id=marking_id)
     rows: list[dict[str, Any]] = []
     for entity_id, schema, values in entities:
