@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,8 +84,11 @@ def _postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES_URL}{joiner}options={options}"
 
 
-def make_store(backend: str, directory: Path, **overrides: object) -> Iterator[Store]:
-    """A fresh store: a SQLite file, or a PostgreSQL schema of its own dropped afterwards."""
+def make_store(
+    backend: str, directory: Path, *, revision: str = "heads", **overrides: object
+) -> Iterator[Store]:
+    """A fresh store migrated to `revision`: a SQLite file, or a PostgreSQL schema of its own
+    dropped afterwards."""
     schema = ""
     if backend == "sqlite":
         url = f"sqlite:///{directory / 'vinculo.db'}"
@@ -105,7 +109,7 @@ def make_store(backend: str, directory: Path, **overrides: object) -> Iterator[S
         **(unlimited | overrides),  # type: ignore[arg-type]
     )
     engine = make_engine(settings)
-    upgrade(engine)
+    upgrade(engine, revision)
     try:
         yield Store(backend, settings, engine, make_sessionmaker(engine))
     finally:
@@ -115,6 +119,16 @@ def make_store(backend: str, directory: Path, **overrides: object) -> Iterator[S
             with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+
+
+@contextmanager
+def store_at(backend: str, directory: Path, revision: str) -> Iterator[Engine]:
+    """An empty store migrated only as far as `revision`, as an earlier release left it."""
+    stores = make_store(backend, directory, revision=revision)
+    try:
+        yield next(stores).engine
+    finally:
+        stores.close()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -15,9 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from followthemoney.statement import Statement
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, text
 
-from vinculo.db import make_engine, make_sessionmaker, transaction
+from vinculo.db import make_sessionmaker, transaction
 from vinculo.intel.ftm import statement_key
 from vinculo.intel.service import store_entities
 from vinculo.migrations.runner import alembic_config, upgrade
@@ -26,9 +23,8 @@ from vinculo.security.markings import Markings
 from vinculo.security.models import MarkingRow
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user
-from vinculo.settings import Settings
 
-from conftest import BACKENDS, POSTGRES_URL, Store, _postgres_schema_url
+from conftest import BACKENDS, Store, store_at
 
 
 def test_there_is_one_head() -> None:
@@ -45,33 +41,6 @@ def test_models_match_the_migrated_schema(store: Store) -> None:
 # --- 0010: statement ids keyed by markings, on a store the release before it made ----------
 
 RELEASE = "0009"  # the newest revision before statement ids held the markings
-
-
-@contextmanager
-def store_at(backend: str, directory: Path, revision: str) -> Iterator[Engine]:
-    """An empty store of one backend migrated only as far as `revision`."""
-    schema = ""
-    if backend == "sqlite":
-        url = f"sqlite:///{directory / 'release.db'}"
-    else:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(POSTGRES_URL)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        url = _postgres_schema_url(schema)
-    settings = Settings(database_url=url, data_dir=directory, secret_key="test-" + schema)
-    engine = make_engine(settings)
-    upgrade(engine, revision)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        if schema:
-            admin = create_engine(POSTGRES_URL)
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 DEA_USA = Markings.create(tlp="GREEN", originator="DEA", rel_to=["USA"])

@@ -6,16 +6,14 @@ named their items keep covering what they were decided on (migration 0012)."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import select, text
 
-from vinculo.db import make_engine, transaction
+from vinculo.db import transaction
 from vinculo.exchange import release
 from vinculo.exchange.models import ExchangeObject, ReleaseRequest
 from vinculo.intel.schemas import MarkingsIn
@@ -25,9 +23,9 @@ from vinculo.security.markings import Actor, Markings
 from vinculo.security.models import MarkingRow
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user
-from vinculo.settings import PartnerConfig, Settings
+from vinculo.settings import PartnerConfig
 
-from conftest import BACKENDS, POSTGRES_URL, Store, _postgres_schema_url
+from conftest import BACKENDS, Store, store_at
 from exchange_nodes import bilateral, node_store, publish
 
 MX = PartnerConfig(name="mx", nation="MEX", account="node.mx")
@@ -129,31 +127,6 @@ def test_a_release_covers_its_originators_items_only(node: Store) -> None:
 
 
 # --- migration 0012 on a store the release before it made -------------------------------------
-
-
-@contextmanager
-def store_at(backend: str, directory: Path, revision: str) -> Iterator[Engine]:
-    schema = ""
-    if backend == "sqlite":
-        url = f"sqlite:///{directory / 'release.db'}"
-    else:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(POSTGRES_URL)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        url = _postgres_schema_url(schema)
-    engine = make_engine(Settings(database_url=url, data_dir=directory, secret_key="t-" + schema))
-    upgrade(engine, revision)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        if schema:
-            admin = create_engine(POSTGRES_URL)
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
