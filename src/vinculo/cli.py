@@ -101,7 +101,7 @@ def demo(
 ) -> None:
     """Seed the demo scenario into the embedded store and serve it in demo mode."""
     if nodes == 2:
-        from vinculo.exchange.demo import run
+        from vinculo.demo.nodes import run
 
         return run(_settings(demo=True), err, reset=reset, serve_after=serve_after)
     from vinculo.demo.seed import seed_demo
