@@ -10,6 +10,7 @@ invalid, with an error message id (English, translated through vinculo.i18n).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -32,6 +33,7 @@ __all__ = [
     "curp_name_code",
     "decode_curp",
     "decode_rfc",
+    "make_curp",
     "normalise_passport",
     "normalise_phone",
     "normalise_plate",
@@ -227,6 +229,48 @@ def curp_name_code(name: ParsedName) -> tuple[str, str]:
         _first_internal(word, False) if word else "?" for word in (paternal, maternal, given)
     )
     return "".join(initials), consonants
+
+
+# Given names that do not count when another follows (RENAPO), and the particles dropped from
+# given names, for making a CURP.
+_CURP_COMMON_GIVEN = frozenset({"JOSE", "J", "MARIA", "MA", "MA."})
+_CURP_GIVEN_PARTICLES = frozenset({"DE", "DEL", "LA", "LOS", "LAS", "Y"})
+
+
+def _curp_letters(text: str) -> str:
+    """Upper case without accents, Ñ written X, as a CURP spells a name."""
+    text = text.upper().replace("Ñ", "X")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def make_curp(
+    *,
+    given: str,
+    paternal: str,
+    maternal: str | None,
+    born: date,
+    sex: str,
+    state: str,
+    homoclave: str,
+) -> str:
+    """A valid CURP (check digit included) for an invented person, by RENAPO's rules simplified
+    where they rarely matter (particles in surnames are kept).
+
+    `sex` is H or M, `state` RENAPO's two-letter code (CURP_STATES, NE born abroad) and
+    `homoclave` the one character that tells apart people with the same 16 (a digit for those
+    born before 2000, a letter after). Initials that spell a word on RENAPO's list get an X in
+    second place, as RENAPO writes them.
+    """
+    pat = _curp_letters(paternal).replace(" ", "")
+    mat = _curp_letters(maternal).replace(" ", "") if maternal else "X"
+    words = [w for w in _curp_letters(given).split() if w not in _CURP_GIVEN_PARTICLES]
+    first = words[1] if len(words) > 1 and words[0] in _CURP_COMMON_GIVEN else words[0]
+    initials = pat[0] + _first_internal(pat.lower(), True) + mat[0] + first[0]
+    if initials in stdnum_curp._name_blacklist:
+        initials = initials[0] + "X" + initials[2:]
+    consonants = "".join(_first_internal(word.lower(), False) for word in (pat, mat, first))
+    body = f"{initials}{born:%y%m%d}{sex}{state}{consonants}{homoclave}"
+    return body + stdnum_curp.calc_check_digit(body)
 
 
 def _same(expected: str, actual: str) -> bool:

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from vinculo.resolve.identifiers import make_curp
+
 # Given names U.S. records shorten or translate, with the forms seen.
 NICKNAMES: dict[str, tuple[str, ...]] = {
     "José": ("Pepe", "Joe", "Chepe"),
@@ -67,15 +69,8 @@ STATES = {
     "Veracruz": "VZ",
     "Zacatecas": "ZS",
 }
-_VOWELS = set("AEIOU")
-_CURP_SKIP_GIVEN = {"JOSE", "J", "MARIA", "MA", "MA."}
 _AREA_CODES = ("55", "33", "81", "656", "664", "614", "222", "442", "477", "667")
 _US_AREA = ("915", "520", "619", "956", "210", "213", "312", "602", "713", "915")
-
-
-def _ascii(text: str) -> str:
-    table = str.maketrans("ÁÉÍÓÚÜÑáéíóúüñ", "AEIOUUXaeiouux")
-    return text.translate(table)
 
 
 def _strip_accents(text: str) -> str:
@@ -83,38 +78,8 @@ def _strip_accents(text: str) -> str:
     return text.translate(table)
 
 
-def _internal_consonant(word: str) -> str:
-    for char in word[1:]:
-        if char.isalpha() and char not in _VOWELS:
-            return char
-    return "X"
-
-
-def make_curp(
-    given: list[str],
-    paternal: str,
-    maternal: str | None,
-    born: date,
-    sex: str,
-    state: str,
-    rng: random.Random,
-) -> str:
-    """A valid CURP for a person (RENAPO's rules, simplified where they rarely matter)."""
-    from stdnum.mx import curp
-
-    pat = _ascii(paternal.upper()).replace(" ", "")
-    mat = _ascii(maternal.upper()).replace(" ", "") if maternal else "X"
-    names = [_ascii(g.upper()) for g in " ".join(given).split()]
-    first = names[1] if len(names) > 1 and names[0] in _CURP_SKIP_GIVEN else names[0]
-    vowel = next((c for c in pat[1:] if c in _VOWELS), "X")
-    head = f"{pat[0]}{vowel}{mat[0]}{first[0]}"
-    homoclave = str(rng.randint(0, 9)) if born.year < 2000 else rng.choice("ABCDEFGH")
-    body = (
-        f"{head}{born:%y%m%d}{'H' if sex == 'male' else 'M'}{STATES.get(state, 'NE')}"
-        f"{_internal_consonant(pat)}{_internal_consonant(mat)}{_internal_consonant(first)}"
-        f"{homoclave}"
-    )
-    return body + curp.calc_check_digit(body)
+def _homoclave(rng: random.Random, born: date) -> str:
+    return str(rng.randint(0, 9)) if born.year < 2000 else rng.choice("ABCDEFGH")
 
 
 @dataclass
@@ -209,7 +174,15 @@ class _Maker:
             number=fixed.get("number") or self.mx.building_number(),
             postcode=fixed.get("postcode") or self.mx.postcode(),
             phone_local=fixed.get("phone_local") or self.phone(),
-            curp=make_curp(given, paternal, maternal, born, sex, state, rng),
+            curp=make_curp(
+                given=" ".join(given),
+                paternal=paternal,
+                maternal=maternal,
+                born=born,
+                sex="H" if sex == "male" else "M",
+                state=STATES.get(state, "NE"),
+                homoclave=_homoclave(rng, born),
+            ),
             passport=passport,
         )
 

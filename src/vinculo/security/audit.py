@@ -5,16 +5,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, Integer, String, Text, text
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import DateTime, Integer, String, Text, event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from vinculo.db import Base
+from vinculo.security.dialects import Dialect, dialect_named
+from vinculo.security.group_commit import GroupCommit
 from vinculo.security.markings import Actor
 from vinculo.security.models import utcnow
 
@@ -92,6 +96,30 @@ def link_hash(prev_hash: str, body: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
+# Actions that only hand out what a reader asked for. Their rows are committed by the
+# process's one audit writer, in batches, once the read's own transaction has committed, and
+# the read waits for that commit before it answers: the head row is locked once per batch,
+# not for the length of every read. Every other row is appended in its caller's transaction.
+QUEUED_ACTIONS = frozenset({"read", "list", "search", "audit_query"})
+_PENDING = "vinculo.audit.pending"
+_COMMITTED = "vinculo.audit.committed"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row as recorded, before it has a place in the chain."""
+
+    actor: str | None
+    agency: str | None
+    action: str
+    kind: str
+    target: str | None
+    ids: str
+    detail: str
+    outcome: str
+    items: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class _AppendSQL:
     """The statements of one append, in the driver's own parameter style."""
@@ -103,18 +131,84 @@ class _AppendSQL:
     item: str
 
     @classmethod
-    def for_style(cls, paramstyle: str, lock: bool) -> _AppendSQL:
-        mark = "?" if paramstyle == "qmark" else "%s"
+    def for_dialect(cls, dialect: Dialect) -> _AppendSQL:
+        mark = dialect.mark
         return cls(
-            head="SELECT seq, hash FROM audit_head WHERE id = 1" + (" FOR UPDATE" if lock else ""),
+            head="SELECT seq, hash FROM audit_head WHERE id = 1" + dialect.row_lock,
             start=f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, {mark})",
-            row=f"INSERT INTO audit_log ({_COLUMNS}) VALUES ({', '.join([mark] * 12)})",
+            row=f"INSERT INTO audit_log ({_COLUMNS}) VALUES ({dialect.marks(12)})",
             move=f"UPDATE audit_head SET seq = {mark}, hash = {mark} WHERE id = 1",
             item=f"INSERT INTO audit_ids (item_id, seq) VALUES ({mark}, {mark})",
         )
 
 
 _APPEND_SQL: dict[str, _AppendSQL] = {}
+
+
+def append(connection: Connection, entries: Sequence[Entry]) -> list[int]:
+    """Put `entries` at the end of the chain in the connection's open transaction.
+
+    Returns their positions. Speaks to the driver directly: SQLAlchemy's statement building
+    cost more than the row itself (bench/audit_chain.py). The head row is read under lock
+    (PostgreSQL's row lock; SQLite's write lock, which every transaction holds) and moved once.
+    """
+    dialect = dialect_named(connection.dialect.name)
+    sql = _APPEND_SQL.get(dialect.name) or _APPEND_SQL.setdefault(
+        dialect.name, _AppendSQL.for_dialect(dialect)
+    )
+    head = connection.exec_driver_sql(sql.head).first()
+    if head is None:
+        connection.exec_driver_sql(sql.start, (GENESIS,))
+        head_seq, head_hash = 0, GENESIS
+    else:
+        head_seq, head_hash = int(head[0]), str(head[1])
+    at = utcnow()
+    stamp = canonical_time(at)
+    when = dialect.stored_time(at)
+    rows: list[tuple[Any, ...]] = []
+    items: list[tuple[str, int]] = []
+    for entry in entries:
+        seq = head_seq + 1
+        fields = (entry.actor, entry.agency, entry.action, entry.kind, entry.target)
+        rest = (entry.ids, entry.detail, entry.outcome)
+        digest = link_hash(head_hash, row_body(seq, stamp, *fields, *rest))
+        rows.append((seq, when, *fields, *rest, head_hash, digest))
+        items.extend((item, seq) for item in entry.items)
+        head_seq, head_hash = seq, digest
+    connection.exec_driver_sql(sql.row, rows)
+    connection.exec_driver_sql(sql.move, (head_seq, head_hash))
+    if items:
+        connection.exec_driver_sql(sql.item, items)
+    return [row[0] for row in rows]
+
+
+_WRITERS: WeakKeyDictionary[Engine, GroupCommit[Entry]] = WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+def _write(connection: Connection, entries: Sequence[Entry]) -> None:
+    append(connection, entries)
+
+
+def _writer(engine: Engine) -> GroupCommit[Entry]:
+    """The one audit writer of `engine` in this process."""
+    with _WRITERS_LOCK:
+        found = _WRITERS.get(engine)
+        if found is None:
+            found = _WRITERS[engine] = GroupCommit(engine, _write)
+        return found
+
+
+def _queues(session: Session) -> Engine | None:
+    """The engine whose writer takes this session's read rows, if one can.
+
+    Not for a session bound to one connection (its transaction is not the writer's to see),
+    nor for an in-memory SQLite database (each connection has its own).
+    """
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or bind.url.database in (None, "", ":memory:"):
+        return None
+    return bind
 
 
 def record(
@@ -127,59 +221,59 @@ def record(
     ids: Sequence[str] = (),
     detail: dict[str, Any] | None = None,
     outcome: str = "ok",
-) -> int:
-    """Append one row in the caller's transaction: it stands or falls with what it records.
+) -> int | None:
+    """Record one row: a read's once its transaction commits, others in the caller's
+    transaction, so they stand or fall with what they record.
 
-    Returns the row's position. It runs on every read, so it speaks to the driver directly:
-    SQLAlchemy's statement building cost more than the row itself (bench/audit_chain.py).
+    Returns the row's position, or None for a read's row, which has none until its batch
+    is committed (`commit_pending`, after every commit). A read whose transaction rolls
+    back is not recorded, as before: nothing was handed out.
     """
-    connection = session.connection()
-    dialect = connection.dialect
-    sql = _APPEND_SQL.get(dialect.name)
-    if sql is None:
-        # PostgreSQL locks the head row; SQLite transactions hold the write lock already.
-        sql = _APPEND_SQL.setdefault(
-            dialect.name, _AppendSQL.for_style(dialect.paramstyle, dialect.name == "postgresql")
-        )
-    head = connection.exec_driver_sql(sql.head).first()
-    if head is None:
-        connection.exec_driver_sql(sql.start, (GENESIS,))
-        head_seq, head_hash = 0, GENESIS
-    else:
-        head_seq, head_hash = int(head[0]), str(head[1])
-    seq = head_seq + 1
-    at = utcnow()
-    stamp = canonical_time(at)
-    username = actor.username if actor else None
-    agency = actor.agency if actor else None
-    ids_text = json.dumps(list(ids), ensure_ascii=False, separators=(",", ":"))
-    detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
-    body = row_body(
-        seq, stamp, username, agency, action, kind, target, ids_text, detail_text, outcome
+    entry = Entry(
+        actor=actor.username if actor else None,
+        agency=actor.agency if actor else None,
+        action=action,
+        kind=kind,
+        target=target,
+        ids=json.dumps(list(ids), ensure_ascii=False, separators=(",", ":")),
+        detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
+        outcome=outcome,
+        items=tuple(dict.fromkeys(str(i)[:200] for i in ids if i)),
     )
-    digest = link_hash(head_hash, body)
-    # SQLite keeps times as the text SQLAlchemy writes; PostgreSQL takes the datetime.
-    when: Any = stamp if dialect.name == "sqlite" else at
-    values = (
-        seq,
-        when,
-        username,
-        agency,
-        action,
-        kind,
-        target,
-        ids_text,
-        detail_text,
-        outcome,
-        head_hash,
-        digest,
-    )
-    connection.exec_driver_sql(sql.row, values)
-    connection.exec_driver_sql(sql.move, (seq, digest))
-    items = dict.fromkeys(str(i)[:200] for i in ids if i)
-    if items:
-        connection.exec_driver_sql(sql.item, [(item, seq) for item in items])
-    return seq
+    if action in QUEUED_ACTIONS and _queues(session) is not None:
+        session.info.setdefault(_PENDING, []).append(entry)
+        return None
+    return append(session.connection(), [entry])[0]
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if _PENDING in session.info:
+        session.info[_COMMITTED] = session.info.pop(_PENDING)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def commit_pending(session: Session, transaction: SessionTransaction) -> None:
+    """Hand a committed transaction's read rows to the writer and wait until they are
+    durable, so the answer that follows is sent only then (a kill -9 loses none of them).
+
+    Runs once the transaction is closed and its connection given back: the read holds no
+    lock the writer needs. If the rows cannot be stored this raises, and the read fails.
+    """
+    if transaction.parent is not None:
+        return
+    # Rows of a transaction closed without commit: nothing was handed out.
+    session.info.pop(_PENDING, None)
+    committed: list[Entry] | None = session.info.pop(_COMMITTED, None)
+    if committed:
+        engine = _queues(session)
+        assert engine is not None  # only sessions with a writer park rows
+        _writer(engine).commit(committed)
 
 
 @dataclass(frozen=True)
@@ -202,7 +296,7 @@ _COLUMNS = "seq, at, actor, agency, action, kind, target, ids, detail, outcome, 
 def _rows(connection: Connection, first: int, last: int, batch: int) -> Iterator[Sequence[Any]]:
     """Rows `first`…`last` in order, through the driver's own cursor: SQLAlchemy's result
     rows cost more than the hashing when there are ten million of them."""
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = dialect_named(connection.dialect.name).mark
     query = (
         f"SELECT {_COLUMNS} FROM audit_log WHERE seq >= {mark} AND seq <= {mark} "
         f"ORDER BY seq LIMIT {int(batch)}"
