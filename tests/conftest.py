@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vinculo.db import make_engine, make_sessionmaker
+from vinculo.hooks import wire_hooks
 from vinculo.migrations.runner import upgrade
 from vinculo.settings import Settings
 from vinculo.web.app import create_app
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 POSTGRES_URL = os.environ.get(
     "VINCULO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+# Tests call the services directly, as the app and the command line do once assembled.
+wire_hooks()
 # `make test-fast` sets VINCULO_TEST_BACKENDS=sqlite; everything else runs on both.
 BACKENDS = os.environ.get("VINCULO_TEST_BACKENDS", "sqlite,postgresql").split(",")
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.errors import VinculoError
 from vinculo.exchange import cli as exchange_cli
+from vinculo.hooks import wire_hooks
 from vinculo.i18n import N_, gettext
 from vinculo.network.cli import app as network_app
 from vinculo.resolve import commands as resolve_commands
@@ -25,6 +26,7 @@ from vinculo.security.models import utcnow
 from vinculo.settings import Settings
 
 app = typer.Typer(help="Vínculo: binational security-cooperation platform.", no_args_is_help=True)
+app.callback()(wire_hooks)  # every command: deletions run the purge hooks
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 import_app = typer.Typer(help="Import data.", no_args_is_help=True)

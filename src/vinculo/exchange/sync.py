@@ -28,7 +28,7 @@ import httpx
 import stix2
 from followthemoney import model
 from followthemoney.statement import BASE_ID
-from sqlalchemy import Table, delete, exists, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vinculo.db import transaction
@@ -39,8 +39,9 @@ from vinculo.exchange.service import VIA
 from vinculo.exchange.stix import EXTENSION_ID, parse_timestamp, timestamp, vinculo_extension
 from vinculo.i18n import N_
 from vinculo.intel.backends import backend_for
+from vinculo.intel.deletion import delete_report, delete_statements
 from vinculo.intel.ftm import SEARCHABLE_TYPES, fold, statement_key
-from vinculo.intel.models import Entity, Report, StatementRow
+from vinculo.intel.models import Report, StatementRow
 from vinculo.security.audit import record
 from vinculo.security.markings import TLP, Actor, Markings
 from vinculo.security.models import utcnow
@@ -562,13 +563,29 @@ class Ingest:
 
     def _write(self, plans: list[_Plan], outcome: Outcome) -> None:
         session = self.session
-        # Statements of the versions being replaced or withdrawn go first.
+        # Statements of the versions being replaced or withdrawn go first. What the new
+        # versions no longer say is deleted through intel's one door, its purge hooks with
+        # it (a merge judged on it goes); what they say again is written afresh below.
+        said = {row["id"] for plan in plans for row in plan.statements}
         dropped = [
             i for p in plans if p.prev is not None for i in json.loads(p.prev.statement_ids or "[]")
         ]
-        for start in range(0, len(dropped), 500):
+        withdrawn = [
+            p.prev for p in plans if p.revoked and p.prev is not None and not p.prev.revoked
+        ]
+        delete_statements(
+            session=session,
+            statement_ids=[i for i in dropped if i not in said],
+            entity_ids=[
+                key
+                for kind, _, key in (p.item_key.partition(":") for p in withdrawn)
+                if kind == "entity"
+            ],
+        )
+        renewed = [i for i in dropped if i in said]
+        for start in range(0, len(renewed), 500):
             session.execute(
-                delete(StatementRow).where(StatementRow.id.in_(dropped[start : start + 500]))
+                delete(StatementRow).where(StatementRow.id.in_(renewed[start : start + 500]))
             )
         for plan in plans:
             if plan.revoked and plan.prev is not None and not plan.prev.revoked:
@@ -685,10 +702,8 @@ class Ingest:
     def _withdraw(self, prev: ReceivedObject, obj: dict[str, Any]) -> None:
         kind, _, key = prev.item_key.partition(":")
         if kind == "report":
-            self.session.execute(delete(Report).where(Report.id == key))
-        elif kind == "entity":
-            still = exists().where(StatementRow.entity_id == key)
-            self.session.execute(delete(Entity).where(Entity.id == key, ~still))
+            # With the statements that cite it, through the same door.
+            delete_report(session=self.session, report_id=key)
         record(
             session=self.session,
             actor=self.actor,

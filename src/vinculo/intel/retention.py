@@ -4,25 +4,24 @@ within five years of filing.
 A report is *due* once its review-by date has come. A supervisor re-validates it (who, when,
 why and the next review-by date are kept in `report_reviews`) or purges it: the report, its
 statements, their entries in the full-text index (SQLite triggers; PostgreSQL's GIN indexes
-follow the rows), entities left with no statement, and whatever `PURGE_HOOKS` derive from
-them. Each action appends one audit row; the chain itself is never touched.
+follow the rows), entities left with no statement, and whatever other domains derive from
+them, all through intel.deletion's one door and its purge hooks. Each action appends one
+audit row; the chain itself is never touched.
 
 Supervisors act only on reports they may see: an invisible report answers as a missing one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from importlib import import_module
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidFields, InvalidInput, NotFound
 from vinculo.i18n import N_
-from vinculo.intel.models import Entity, Report, ReportReview, StatementRow
+from vinculo.intel.deletion import delete_report
+from vinculo.intel.models import Report, ReportReview, StatementRow
 from vinculo.intel.schemas import DueReport, PurgeRead, ReviewRead
 from vinculo.intel.service import MAX_RETENTION
 from vinculo.security.audit import record
@@ -34,30 +33,6 @@ from vinculo.security.roles import Permission, require
 DEFAULT_REVIEW = timedelta(days=365)
 EXPIRED = "review-by date passed without re-validation"
 MIN_REASON = 10
-
-
-@dataclass(frozen=True)
-class Purged:
-    """What one purge took away, handed to each hook so derived data goes with it."""
-
-    report_id: str
-    entity_ids: list[str]  # every entity the report asserted statements about
-    entities_deleted: list[str]  # of those, the ones left with no statement at all
-    # The markings of the purged statements: a judgement made on evidence under these
-    # markings was made (in part) on what is purged.
-    marking_ids: list[int] = field(default_factory=list)
-    # (entity id, marking id) of every purged statement: which view of which entity lost a
-    # statement, so a hook drops only what was judged on a purged statement — never on the
-    # strength of one a reader of it may not see (another entity's, under another marking).
-    statements: list[tuple[str, int]] = field(default_factory=list)
-
-
-# Domains that derive data from statements (identity resolution, network metrics,
-# deconfliction hits …) add a function here that deletes what they derived from a purge.
-PURGE_HOOKS: list[Callable[[Session, Purged], None]] = []
-# Modules that add their hook when imported; imported by name before every purge, so a purge
-# from any entry point (API, page, command line) reaches them without intel importing them.
-HOOK_MODULES = ("vinculo.resolve.store", "vinculo.exchange.purge")
 
 
 def _today() -> date:
@@ -201,53 +176,6 @@ def reviews_of(*, session: Session, report_id: str) -> list[ReviewRead]:
     return [review_read(r) for r in rows]
 
 
-def _remove(session: Session, report: Report) -> Purged:
-    entity_ids = list(
-        session.execute(
-            select(StatementRow.entity_id)
-            .where(StatementRow.report_id == report.id)
-            .distinct()
-            .order_by(StatementRow.entity_id)
-        ).scalars()
-    )
-    statements = [
-        (row.entity_id, row.marking_id)
-        for row in session.execute(
-            select(StatementRow.entity_id, StatementRow.marking_id)
-            .where(StatementRow.report_id == report.id)
-            .distinct()
-            .order_by(StatementRow.entity_id, StatementRow.marking_id)
-        )
-    ]
-    marking_ids = sorted({marking_id for _entity_id, marking_id in statements})
-    # Row by row deletes fire the full-text triggers on SQLite; PostgreSQL indexes follow.
-    session.execute(delete(StatementRow).where(StatementRow.report_id == report.id))
-    session.execute(delete(ReportReview).where(ReportReview.report_id == report.id))
-    session.execute(delete(Report).where(Report.id == report.id))
-    deleted: list[str] = []
-    for chunk in range(0, len(entity_ids), 500):
-        part = entity_ids[chunk : chunk + 500]
-        has_statements = exists().where(StatementRow.entity_id == Entity.id)
-        orphans = list(
-            session.execute(select(Entity.id).where(Entity.id.in_(part), ~has_statements)).scalars()
-        )
-        if orphans:
-            session.execute(delete(Entity).where(Entity.id.in_(orphans)))
-            deleted.extend(orphans)
-    purged = Purged(
-        report_id=report.id,
-        entity_ids=entity_ids,
-        entities_deleted=sorted(deleted),
-        marking_ids=marking_ids,
-        statements=statements,
-    )
-    for name in HOOK_MODULES:
-        import_module(name)
-    for hook in PURGE_HOOKS:
-        hook(session, purged)
-    return purged
-
-
 def _seen_of_report(session: Session, report_id: str, visible: list[int]) -> tuple[int, set[str]]:
     """How many of the report's statements the actor sees, and the entities they are about."""
     rows = session.execute(
@@ -297,7 +225,7 @@ def purge(
         select(func.count()).select_from(StatementRow).where(StatementRow.report_id == report.id)
     ).scalar_one()
     seen, seen_entities = _seen_of_report(session, report.id, visible)
-    purged = _remove(session, report)
+    purged = delete_report(session=session, report_id=report.id)
     ordered = sorted(seen_entities)
     gone_for_actor = sorted(set(ordered) - _still_seen(session, ordered, visible))
     record(

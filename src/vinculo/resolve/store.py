@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import ColumnElement, and_, delete, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
+from vinculo.intel.deletion import Purged
 from vinculo.intel.models import StatementRow
-from vinculo.intel.retention import PURGE_HOOKS, Purged
 from vinculo.resolve.models import (
     MERGED,
     RESOLVABLE,
@@ -59,10 +59,11 @@ def visible_pairs_clause(visible: list[int]):  # type: ignore[no-untyped-def]
         )
         for side in (ResolutionPair.left_id, ResolutionPair.right_id)
     ]
-    # And the reader sees something of each entity. A row can outlive every statement of one
-    # side (a partner withdraws its version of an entity: no purge hook runs); listed, it
-    # would show that entity's id, and merged, make it a visible profile's canonical id —
-    # whether or not statements the reader may not see still keep the entity alive.
+    # And the reader sees something of each entity. Every deletion now runs the purge hooks,
+    # which drop such a row, but one left by a partner's withdrawal before they did can
+    # outlive every statement of one side; listed, it would show that entity's id, and
+    # merged, make it a visible profile's canonical id — whether or not statements the
+    # reader may not see still keep the entity alive.
     seen = [
         exists().where(
             StatementRow.entity_id == side,
@@ -165,7 +166,3 @@ def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
     # Bound the number of bound parameters per statement (SQLite's limit).
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-if forget_purged not in PURGE_HOOKS:
-    PURGE_HOOKS.append(forget_purged)

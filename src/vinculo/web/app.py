@@ -26,6 +26,7 @@ from vinculo.errors import (
     TooLarge,
     VinculoError,
 )
+from vinculo.hooks import wire_hooks
 from vinculo.i18n import N_, pick_locale
 from vinculo.security import sessions
 from vinculo.security.audit import record
@@ -177,6 +178,7 @@ def static_dir() -> Path:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    wire_hooks()
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
 

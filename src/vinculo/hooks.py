@@ -1,0 +1,23 @@
+"""The purge hooks, wired in one place where the app is assembled.
+
+Deleting statements (a purge, a partner's withdrawal) goes through intel.deletion, which
+runs these hooks so that what other domains derived from the statements goes with them.
+intel cannot import those domains (they sit above it), so the web app (web.app.create_app)
+and the command line (cli.py) call `wire_hooks()` when they start; a deletion in a process
+that never did is refused rather than done without them.
+"""
+
+from __future__ import annotations
+
+from vinculo.intel.deletion import PURGE_HOOKS
+
+
+def wire_hooks() -> None:
+    """Hand intel.deletion the hooks, in the order they run: resolution's pairs judged on a
+    deleted statement first, then the exchange's published versions that carried it."""
+    # Imported here: the command line wires the hooks before it knows which command runs,
+    # and loading the exchange and resolution on every start would slow all of them.
+    from vinculo.exchange.purge import take_back_purged
+    from vinculo.resolve.store import forget_purged
+
+    PURGE_HOOKS.wire([forget_purged, take_back_purged])
