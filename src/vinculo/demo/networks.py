@@ -16,12 +16,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
+from vinculo.demo.shapes import ReportSpec
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
-
-if TYPE_CHECKING:  # scenario.py calls this module: its shapes are imported where used
-    from vinculo.demo.scenario import ReportSpec
 
 STAGES = (
     ("precursor_diversion", 3),  # brokers of the chemicals
@@ -112,9 +109,9 @@ class _Calls:
         }
         self.links.append(EntityIn(id=self._id("pay"), schema_="Payment", properties=props))
 
-    def associate(self, a: _Person, b: _Person, relationship: str) -> None:
-        self._named(a, b)
-        props = {"person": [a.id], "associate": [b.id], "relationship": [relationship]}
+    def associate(self, person: _Person, other: _Person, relationship: str) -> None:
+        self._named(person, other)
+        props = {"person": [person.id], "associate": [other.id], "relationship": [relationship]}
         self.links.append(EntityIn(id=self._id("asc"), schema_="Associate", properties=props))
 
     def entities(self) -> list[EntityIn]:
@@ -138,8 +135,6 @@ def _chain(rng: random.Random, stages: list[list[_Person]], calls: _Calls) -> No
 
 def network_reports(reports: Sequence[ReportSpec], seed: int) -> list[ReportSpec]:
     """Reports (ReportSpec) that link the scenario's people into the two networks."""
-    from vinculo.demo.scenario import ReportSpec
-
     rng = random.Random(f"networks-{seed}")
     taken: set[str] = set()
     stages = [_pick(rng, _people(reports, p), n, taken) for p, n in STAGES]
