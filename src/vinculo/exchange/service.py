@@ -33,6 +33,20 @@ from vinculo.exchange.models import (
     ReceivedObject,
     ReleaseRequest,
 )
+from vinculo.exchange.parts import (
+    PART_PREFIX,
+    PART_TYPE,
+    Composer,
+    Version,
+    entity_uuid,
+    for_partners_only,
+    is_part,
+    parse_part_key,
+    part_id,
+    part_ids_of,
+    part_key,
+    part_object,
+)
 from vinculo.exchange.stix import (
     EXTENSION_ID,
     ReportIn,
@@ -219,6 +233,17 @@ def may_read(row: ExchangeObject, allowed: set[int]) -> bool:
     return readable(row.marking_ids, allowed)
 
 
+def serves(reader: Reader, item_key: str, marking_ids: str, allowed: set[int]) -> bool:
+    """Whether a stored row is the reader's to have: a partner node has whole entity
+    objects, a person the parts composed into what they may read (see `parts`)."""
+    if reader.partner is None:
+        if for_partners_only(item_key):
+            return False
+    elif is_part(item_key):
+        return False
+    return readable(marking_ids, allowed)
+
+
 def first_copies(
     session: Session, collection_id: str, stix_ids: Iterable[str], allowed: set[int]
 ) -> dict[str, dict[str, int]]:
@@ -268,11 +293,15 @@ def read_objects(
     """A page of object versions the reader may receive, oldest added first, and whether
     there are more."""
     allowed = reader.allowed_markings(session, settings, collection)
+    person = reader.partner is None
     base = select(ExchangeObject).where(ExchangeObject.collection_id == collection.id)
     if q.ids:
-        base = base.where(ExchangeObject.stix_id.in_(q.ids))
+        # A person's entities are composed from their parts, stored under the parts' id.
+        ids = q.ids + part_ids_of(q.ids) if person else q.ids
+        base = base.where(ExchangeObject.stix_id.in_(ids))
     if q.types:
-        base = base.where(ExchangeObject.stix_type.in_(q.types))
+        types = [*q.types, PART_TYPE] if person else q.types
+        base = base.where(ExchangeObject.stix_type.in_(types))
     if q.spec_versions:
         base = base.where(ExchangeObject.spec_version.in_(q.spec_versions))
     out: list[ExchangeObject] = []
@@ -290,9 +319,17 @@ def read_objects(
         )
         if not rows:
             break
-        mine = [r for r in rows if may_read(r, allowed)]
-        mine = _readable_versions(session, collection, mine, q.versions, allowed)
-        out.extend(mine)
+        mine = [r for r in rows if serves(reader, r.item_key, r.marking_ids, allowed)]
+        stored = [r for r in mine if not is_part(r.item_key)]
+        chosen = {
+            r.seq for r in _readable_versions(session, collection, stored, q.versions, allowed)
+        }
+        composed = _composed_versions(session, settings, collection, mine, q, allowed)
+        for r in mine:
+            if is_part(r.item_key):
+                out.extend(v.row(collection.id) for v in composed.get(r.seq, []))
+            elif r.seq in chosen:
+                out.append(r)
         after = rows[-1].date_added
         if len(rows) < batch:
             break
@@ -327,6 +364,39 @@ def _readable_versions(
             or ("first" in versions and min(mine.values()) == r.seq)
         ):
             out.append(r)
+    return out
+
+
+def _composed_versions(
+    session: Session,
+    settings: Settings,
+    collection: ExchangeCollection,
+    rows: list[ExchangeObject],
+    q: Query,
+    allowed: set[int],
+) -> dict[int, list[Version]]:
+    """Of the entities whose parts are among the rows, the versions asked for, composed
+    from the parts the person may read, by the seq of the part that made each."""
+    parts = [r for r in rows if is_part(r.item_key)]
+    if not parts:
+        return {}
+    composer = Composer(session, Scope(settings.node_name, collection.id), collection.id, allowed)
+    found = composer.versions(entity_uuid(r.stix_id) for r in parts)
+    stamps = {v for v in q.versions if v not in ("last", "first")}
+    out: dict[int, list[Version]] = defaultdict(list)
+    for stix_id, versions in found.items():
+        if (q.ids and stix_id not in q.ids) or not versions:
+            continue
+        for v in versions:
+            if q.types and v.stix_type not in q.types:
+                continue
+            if (
+                "all" in q.versions
+                or v.modified in stamps
+                or ("last" in q.versions and v is versions[-1])
+                or ("first" in q.versions and v is versions[0])
+            ):
+                out[v.seq].append(v)
     return out
 
 
@@ -466,7 +536,10 @@ class _Writer:
                 copies.add((key, marked))
                 self._add(key, obj, _ids(marked), content_hash(obj), revoked=False)
 
-    def latest(self, keys: Sequence[str]) -> dict[str, _Latest]:
+    def latest(self, keys: Sequence[str], by_id: bool = False) -> dict[str, _Latest]:
+        """The newest stored version of each item, by item key; `by_id`: of every item
+        stored under these STIX ids (an entity's parts)."""
+        column = ExchangeObject.stix_id if by_id else ExchangeObject.item_key
         found: dict[str, _Latest] = {}
         for start in range(0, len(keys), CHUNK):
             part = keys[start : start + CHUNK]
@@ -480,10 +553,7 @@ class _Writer:
                     ExchangeObject.payload,
                     ExchangeObject.marking_ids,
                 )
-                .where(
-                    ExchangeObject.collection_id == self.collection.id,
-                    ExchangeObject.item_key.in_(part),
-                )
+                .where(ExchangeObject.collection_id == self.collection.id, column.in_(part))
                 .order_by(ExchangeObject.seq)
             )
             for r in rows:
@@ -545,14 +615,16 @@ class _Writer:
             )
         )
 
-    def prune(self, entity_ids: Iterable[str], reports: set[str]) -> None:
-        """Delete the earlier versions of these entities that carry statements of the purged
-        reports. The newest stays (written after the purge, it holds none of them), and so do
-        versions that never held any: a reader who could not see a purged report sees no
-        version come or go."""
+    def prune(self, entity_ids: Iterable[str], reports: set[str], scope: Scope) -> None:
+        """Delete the earlier versions of these entities (and of their parts) that carry
+        statements of the purged reports. The newest stays (written after the purge, it
+        holds none of them), and so do versions that never held any: a reader who could not
+        see a purged report sees no version come or go."""
         self.flush()
         markers = [f'"dataset":"report:{r}"' for r in sorted(reports)]
-        keys = sorted({f"entity:{e}" for e in entity_ids})
+        entity_ids = sorted(set(entity_ids))
+        keys = [f"entity:{e}" for e in entity_ids]
+        parts = [part_id(scope.entity_uuid(e)) for e in entity_ids]
         if not markers:
             return
         for start in range(0, len(keys), CHUNK):
@@ -564,7 +636,10 @@ class _Writer:
                     ExchangeObject.payload,
                 ).where(
                     ExchangeObject.collection_id == self.collection.id,
-                    ExchangeObject.item_key.in_(keys[start : start + CHUNK]),
+                    or_(
+                        ExchangeObject.item_key.in_(keys[start : start + CHUNK]),
+                        ExchangeObject.stix_id.in_(parts[start : start + CHUNK]),
+                    ),
                 )
             ).all()
             newest: dict[tuple[str, str], int] = {}
@@ -785,17 +860,53 @@ class _Builder:
             ref_of = self.types(refs) if refs else {}
             keys = [f"entity:{e}" for e in part]
             latest = self.writer.latest(keys)
+            parts = self.writer.latest(
+                [part_id(self.scope.entity_uuid(e)) for e in part], by_id=True
+            )
             for entity_id, key in zip(part, keys, strict=True):
                 rows = found.get(entity_id)
                 prev = latest.get(key)
+                # The parts first: each brings the shared objects of its marking, which
+                # the whole object uses too.
+                self.parts(entity_id, rows or [], parts)
                 if not rows:
                     if prev is not None:
                         self.writer.revoke(key, prev)
                     continue
                 obj = entity_object(self.scope, entity_id, rows, ref_of)
                 marking_ids = {s.marking_id for s in rows}
-                self.writer.put(key, obj, marking_ids, prev, self.shared(marking_ids))
+                self.writer.put(key, obj, marking_ids, prev)
             self.writer.flush()
+
+    def parts(
+        self, entity_id: str, rows: Sequence[StatementIn], latest: dict[str, _Latest]
+    ) -> None:
+        """A version of each part of the entity (its statements under one marking) that
+        changed, a revocation of each that has none left: what a person is served of the
+        entity is composed from these (`parts`), so it depends on no statement they may not
+        see."""
+        by_marking: dict[int, list[StatementIn]] = defaultdict(list)
+        for s in rows:
+            by_marking[s.marking_id].append(s)
+        known = {
+            marking_id
+            for key in latest
+            for found, marking_id in [parse_part_key(key)]
+            if found == entity_id
+        }
+        for marking_id in sorted(known | set(by_marking)):
+            key = part_key(entity_id, marking_id)
+            prev = latest.get(key)
+            statements = by_marking.get(marking_id)
+            if not statements:
+                if prev is not None:
+                    self.writer.revoke(key, prev)
+                continue
+            obj = part_object(self.scope, entity_id, statements)
+            self.writer.put(key, obj, [marking_id], prev, self.shared([marking_id]))
+
+    def prune(self, entity_ids: Iterable[str], reports: set[str]) -> None:
+        self.writer.prune(entity_ids, reports, self.scope)
 
     def reports(self, report_ids: Sequence[str], received: set[str]) -> None:
         ids = sorted(set(report_ids) - received)
@@ -1027,7 +1138,7 @@ def take_back(*, session: Session, report_id: str, entity_ids: Sequence[str]) ->
             continue
         builder.reports([report_id], received)
         builder.entities(sorted(entity_ids))
-        builder.writer.prune(entity_ids, {report_id})
+        builder.prune(entity_ids, {report_id})
         builder.writer.flush()
         written += builder.writer.written
         _queue(session, builder.pending)
@@ -1085,7 +1196,9 @@ def publish(*, session: Session, settings: Settings) -> int:
                 purged_reports.add(target)
     written = 0
     unbuilt = [c for c in found if not _state(session, f"built:{c.id}")]
-    if found and (dirty_entities or dirty_reports or unbuilt):
+    # Once per store: entities published before they had parts get theirs.
+    unparted = _state(session, "parts") != "1"
+    if found and (dirty_entities or dirty_reports or unbuilt or unparted):
         marks = {row.id: row.to_markings() for row in session.execute(select(MarkingRow)).scalars()}
         clock = _Clock(_state(session, "last_date_added"))
         received = _received_reports(session)
@@ -1102,12 +1215,16 @@ def publish(*, session: Session, settings: Settings) -> int:
                 entities = set(all_entities)
                 reports = {r.id for r in session.execute(select(Report.id))}
                 _set_state(session, built_key, "1")
+            elif unparted:
+                if all_entities is None:
+                    all_entities = _local_entity_ids(session)
+                entities = entities | set(all_entities)
             # Reports first, so a partner pulling mid-way meets a report before its entities.
             builder.reports(sorted(reports), received)
             builder.entities(sorted(entities))
             # A purged report's versions went with its revocation; the earlier versions of
             # the entities it named that carry its statements go too.
-            builder.writer.prune(purged, purged_reports)
+            builder.prune(purged, purged_reports)
             builder.statics()
             builder.writer.flush()
             written += builder.writer.written
@@ -1117,6 +1234,8 @@ def publish(*, session: Session, settings: Settings) -> int:
             "last_date_added",
             clock.last.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if clock.last else "",
         )
+    if found:
+        _set_state(session, "parts", "1")
     _set_state(session, "pos:statements", str(max_s))
     _set_state(session, "pos:reports", str(max_r))
     _set_state(session, "pos:audit", str(max_a))
@@ -1129,7 +1248,10 @@ def count_written(session: Session, collection_id: str) -> int:
         session.execute(
             select(func.count())
             .select_from(ExchangeObject)
-            .where(ExchangeObject.collection_id == collection_id)
+            .where(
+                ExchangeObject.collection_id == collection_id,
+                ~ExchangeObject.item_key.startswith(PART_PREFIX),
+            )
         ).scalar_one()
     )
 

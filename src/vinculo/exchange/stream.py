@@ -152,7 +152,7 @@ def _new_events(
         mine: dict[str, list[Any]] = defaultdict(list)
         for row in rows:
             allowed = fresh.allowed_markings(session, settings, readable[row.collection_id])
-            if service.readable(row.marking_ids, allowed):
+            if service.serves(fresh, row.item_key, row.marking_ids, allowed):
                 mine[row.collection_id].append(row)
         for collection_id, found in mine.items():
             allowed = fresh.allowed_markings(session, settings, readable[collection_id])
