@@ -21,8 +21,8 @@ from vinculo.demo.shapes import Bilingual, GroupSpec, UserSpec
 
 @cache
 def read(name: str) -> Any:
-    """One data file, parsed (`name` without its `.yml`)."""
-    path = resources.files("vinculo.demo").joinpath("data", f"{name}.yml")
+    """One data file, parsed (`name` without its `.yml`, "stories/drugs" for one in a folder)."""
+    path = resources.files("vinculo.demo").joinpath("data", *f"{name}.yml".split("/"))
     return yaml.safe_load(path.read_text("utf-8"))
 
 

@@ -36,6 +36,7 @@ from vinculo.demo.markings import draw_markings, draw_weighted
 from vinculo.demo.shapes import Bilingual, GroupSpec, ReportSpec, Scenario, UserSpec
 from vinculo.demo.stories import crime_groups, drugs, money, press, smuggling
 from vinculo.demo.stories.base import Story
+from vinculo.demo.stories.texts import teller
 from vinculo.demo.wording import money_in_both
 from vinculo.demo.world import World
 from vinculo.intel.schemas import MarkingsIn, ReportCreate
@@ -156,6 +157,7 @@ def fixture_reports(world: World) -> list[ReportSpec]:
     assert guero.id == "per-0001"
     # 1. DEA, GREEN, REL TO USA only: the money side, which Mexico does not see.
     draft = new_draft(world, "dea.agent1")
+    say = teller(draft, "fixtures", "payments_through_phoenix")
     draft.mention_person(guero, ["name", "birthDate", "nationality", "phone", "gender"])
     produce = draft.mention_organisation(world.us_company("produce", "Phoenix"))
     office = draft.mention_place(world.us_address("Phoenix"))
@@ -174,82 +176,60 @@ def fixture_reports(world: World) -> list[ReportSpec]:
         "Directorship",
         director=[manager.id],
         organization=[produce.id],
-        role=[draft.in_language(("managing member", "socio administrador"))],
+        role=[draft.in_language(say("managing_member"))],
     )
     draft.link(
         "Associate",
         person=[manager.id],
         associate=[guero.id],
-        relationship=[draft.in_language(("business partner", "socio"))],
+        relationship=[draft.in_language(say("business_partner"))],
     )
     m = money_in_both(total, "USD")
     story = Story(
         "money_laundering",
-        ("Fentanyl lab supplier payments traced through Phoenix", ""),
-        (
-            f"Financial analysis traced three wire transfers totalling {m[0]} from "
-            f"{produce.name}, a Phoenix produce distributor, to an account held by "
-            f"{guero.name} at {acc_mx.props['bankName'][0]}.",
-            "",
+        say("title"),
+        say(
+            "lead",
+            money=m,
+            produce=produce,
+            guero=guero,
+            acc_mx=acc_mx,
         ),
         [
-            (
-                f"{guero.name} is believed to supply precursor chemicals to clandestine "
-                "laboratories in Sinaloa.",
-                "",
+            say("believed_supplier", guero=guero),
+            say(
+                "manager_no_imports",
+                manager=manager,
+                produce=produce,
             ),
-            (
-                f"{manager.name}, managing member of {produce.name}, has no produce imports on "
-                "record that would explain the payments.",
-                "",
-            ),
-            ("The transfers were invoiced as purchases of produce.", ""),
+            say("invoiced_as_produce"),
         ],
         guero.name,
-        ("Bank records and invoices", ""),
+        say("basis"),
     )
     first = compose(world, draft, story, MarkingsIn(tlp="GREEN", rel_to=["USA"]), False)
     # 2. FGR, GREEN, REL TO USA, MEX: the same person with the alias Mexico knows him by.
     draft = new_draft(world, "fgr.mp1")
+    say = teller(draft, "fixtures", "guero_supplies_labs")
     draft.mention_person(
         guero,
         ["name", "alias", "firstName", "fatherName", "motherName", "lastName", "idNumber"],
     )
     cell = draft.mention_organisation(world.cells[3])
-    draft.member(guero, cell, ("precursor supplier", "proveedor de precursores"), date(2019, 5, 1))
+    draft.member(guero, cell, say("precursor_supplier"), date(2019, 5, 1))
     lab = draft.mention_place(world.mx_address("Culiacán", site="Rancho El Mezquite", kind="lab"))
     cook = draft.narco("Culiacán")
-    draft.member(cook, cell, ("cook", "cocinero"))
+    draft.member(cook, cell, say("cook"))
     story = Story(
         "fentanyl_production",
-        (
-            'José Ángel García López, alias "El Güero", identified as supplier to Culiacán labs',
-            'Identifican a José Ángel García López, alias "El Güero", como proveedor de '
-            "laboratorios en Culiacán",
-        ),
-        (
-            f'José Ángel García López, alias "El Güero", supplies precursor chemicals to '
-            f"laboratories of {cell.name} around Culiacán.",
-            f'José Ángel García López, alias "El Güero", abastece de precursores químicos a '
-            f"laboratorios de {cell.name} en la zona de Culiacán.",
-        ),
+        say("title"),
+        say("lead", cell=cell),
         [
-            (
-                f"One of them operates at {lab.label('en')}, where {draft.who(cook)} works as a "
-                "cook.",
-                f"Uno de ellos opera en {lab.label('es')}, donde {draft.who(cook)} trabaja como "
-                "cocinero.",
-            ),
-            (
-                "Deliveries are made at night in pickups without plates.",
-                "Las entregas se hacen de noche en camionetas sin placas.",
-            ),
+            say("one_lab", lab=lab, cook=cook),
+            say("night_deliveries"),
         ],
         guero.name,
-        (
-            "Human-source reporting and field surveillance",
-            "La información de fuentes humanas y la vigilancia en campo",
-        ),
+        say("basis"),
     )
     second = compose(world, draft, story, MarkingsIn(tlp="GREEN", rel_to=["USA", "MEX"]), True)
     # 3. FGR, AMBER, REL TO USA, MEX, shared with no one: DEA cannot see it.

@@ -18,11 +18,13 @@ from vinculo.demo.draft import Draft
 from vinculo.demo.profile import Profile
 from vinculo.demo.shapes import Bilingual
 from vinculo.demo.stories.base import Story, story_day
+from vinculo.demo.stories.texts import teller
 from vinculo.demo.wording import date_in_both, gendered, join_words, money_in_both
 from vinculo.demo.world import World, day_between
 
 
 def laundering_story(world: World, draft: Draft) -> Story:
+    say = teller(draft, "money", "laundering")
     rng = world.rng
     us_kind = rng.choice(["money", "produce", "logistics"])
     us_co = draft.mention_organisation(
@@ -37,7 +39,7 @@ def laundering_story(world: World, draft: Draft) -> Story:
         "Directorship",
         director=[signer.id],
         organization=[mx_co.id],
-        role=[draft.in_language(("legal representative", "apoderado legal"))],
+        role=[draft.in_language(say("legal_representative"))],
     )
     acc_us, acc_mx = world.account("us"), world.account("mx")
     draft.holds(us_co, acc_us)
@@ -62,83 +64,53 @@ def laundering_story(world: World, draft: Draft) -> Story:
         draft.holds(boss, acc_b)
         draft.payment(mx_co, boss, amount, "MXN", day, rng.choice(PAYMENT_PURPOSES), acc_mx, acc_b)
         mb = money_in_both(amount, "MXN")
-        more.append(
-            (
-                f"{mx_co.name} then paid {mb[0]} to {draft.who(boss)}, who has no declared "
-                "business relationship with the company.",
-                f"Posteriormente {mx_co.name} pagó {mb[1]} a {draft.who(boss)}, quien no tiene "
-                "relación comercial declarada con la empresa.",
-            )
-        )
+        more.append(say("then_paid_who_has", mx_co=mx_co, mb=mb, boss=boss))
     if rng.random() < 0.6:
         manager = draft.american("us_business", us_co.city if us_co.city in US_CITIES else None)
         draft.link(
             "Directorship",
             director=[manager.id],
             organization=[us_co.id],
-            role=[draft.in_language(("managing member", "socio administrador"))],
+            role=[draft.in_language(say("managing_member"))],
         )
         more.append(
-            (
-                f"{draft.who(manager)}, managing member of {us_co.name}, made most of the deposits "
-                "in person.",
-                f"{draft.who(manager)}, socio administrador de {us_co.name}, realizó personalmente "
-                "la mayoría de los depósitos.",
+            say(
+                "managing_member_made_most",
+                manager=manager,
+                us_co=us_co,
             )
         )
     more += [
-        (
-            f"{signer.name} is the sole authorised signatory on the Mexican account.",
-            f"{signer.name} es el único firmante autorizado de la cuenta mexicana.",
-        ),
-        (
-            f"The beneficiary reports no employees and its declared address is a residence in "
-            f"{mx_co.city}.",
-            f"La beneficiaria no reporta empleados y su domicilio fiscal es una casa habitación "
-            f"en {mx_co.city}.",
-        ),
-        (
-            "The pattern is consistent with trade-based laundering of drug proceeds.",
-            "El patrón es consistente con lavado de recursos del narcotráfico mediante "
-            "operaciones comerciales.",
-        ),
+        say("is_sole_authorised_signatory", signer=signer),
+        say("beneficiary_reports_no_employees", mx_co=mx_co),
+        say("pattern_is_consistent_with"),
     ]
     a, b = date_in_both(start), date_in_both(end)
     titles: list[Bilingual] = [
-        (
-            f"Structured deposits routed to {mx_co.name}",
-            f"Depósitos fraccionados canalizados a {mx_co.name}",
-        ),
-        (
-            f"Drug proceeds laundered through {us_co.name}",
-            f"Recursos de procedencia ilícita dispersados a través de {us_co.name}",
-        ),
-        (
-            f"Wire transfers between {us_co.name} and {mx_co.name} flagged",
-            f"Transferencias entre {us_co.name} y {mx_co.name} reportadas como inusuales",
-        ),
+        say("structured_deposits_routed", mx_co=mx_co),
+        say("drug_proceeds_laundered_through", us_co=us_co),
+        say("wire_transfers_between_flagged", us_co=us_co, mx_co=mx_co),
     ]
     return Story(
         "money_laundering",
         rng.choice(titles),
-        (
-            f"Between {a[0]} and {b[0]}, {deposits} cash deposits below the reporting threshold "
-            f"were made into an account of {us_co.name}, which wired a total of {m[0]} to "
-            f"{mx_co.name}.",
-            f"Entre el {a[1]} y el {b[1]} se realizaron {deposits} depósitos en efectivo por "
-            f"debajo del umbral de reporte en una cuenta de {us_co.name}, que transfirió en "
-            f"total {m[1]} a {mx_co.name}.",
+        say(
+            "between_cash_deposits_below",
+            a=a,
+            b=b,
+            deposits=deposits,
+            us_co=us_co,
+            money=m,
+            mx_co=mx_co,
         ),
         more,
         mx_co.name,
-        (
-            "Suspicious activity reports and account records",
-            "Los reportes de operaciones inusuales y los estados de cuenta",
-        ),
+        say("suspicious_activity_reports_account"),
     )
 
 
 def front_story(world: World, draft: Draft) -> Story:
+    say = teller(draft, "money", "front")
     rng = world.rng
     kind = rng.choice(["front", "front", "transport"])
     company = draft.mention_organisation(
@@ -154,7 +126,7 @@ def front_story(world: World, draft: Draft) -> Story:
         "Directorship",
         director=[director.id],
         organization=[company.id],
-        role=[draft.in_language(("sole administrator", "administrador único"))],
+        role=[draft.in_language(say("sole_administrator"))],
         startDate=company.props["incorporationDate"],
     )
     kin = rng.choice(FEMALE_RELATIVES if gendered(director, "m", "f") == "f" else MALE_RELATIVES)
@@ -165,70 +137,60 @@ def front_story(world: World, draft: Draft) -> Story:
     draft.link("Ownership", owner=[director.id], asset=[company.id], percentage=[share])
     inc = date_in_both(date.fromisoformat(company.props["incorporationDate"][0]))
     more: list[Bilingual] = [
-        (
-            f"{director.name} is the {kin[0]} of {draft.who(leader)}, a suspected member of "
-            f"{cell.name}.",
-            f"{director.name} es {kin[1]} de {draft.who(leader)}, presunto integrante de "
-            f"{cell.name}.",
+        say(
+            "is_suspected_member",
+            director=director,
+            kin=kin,
+            leader=leader,
+            cell=cell,
         ),
-        (
-            f"Registry records show {director.name} holds {share}% of the shares.",
-            f"El registro muestra que {director.name} posee el {share}% de las acciones.",
-        ),
-        (
-            "The director's declared income cannot account for the capital contributed.",
-            "Los ingresos declarados del administrador no justifican el capital aportado.",
-        ),
+        say("registry_records_show_holds", director=director, share=share),
+        say("director_declared_income_cannot"),
     ]
     if rng.random() < 0.6:
         truck = draft.mention_vehicle(world.vehicle("mx", rng.choice(["truck", "pickup", "suv"])))
         draft.link("Ownership", owner=[company.id], asset=[truck.id])
         more.append(
-            (
-                f"{company.name} owns {truck.label('en')}, which {leader.name} is regularly seen "
-                "driving.",
-                f"{company.name} es propietaria de {truck.label('es')}, que {leader.name} "
-                "conduce habitualmente.",
+            say(
+                "owns_which_is_regularly",
+                company=company,
+                truck=truck,
+                leader=leader,
             )
         )
     titles: list[Bilingual] = [
-        (
-            f"Nominee directors of {company.name} linked to {leader.name}",
-            f"Prestanombres de {company.name} vinculados con {leader.name}",
-        ),
-        (f"Corporate structure of {company.name}", f"Estructura societaria de {company.name}"),
+        say("nominee_directors_linked", company=company, leader=leader),
+        say("corporate_structure", company=company),
     ]
     return Story(
         "money_laundering",
         rng.choice(titles),
-        (
-            f"{company.name} was incorporated in {company.city} on {inc[0]} with "
-            f"{draft.who(director)} as sole administrator.",
-            f"{company.name} se constituyó en {company.city} el {inc[1]} con "
-            f"{draft.who(director)} como administrador único.",
+        say(
+            "was_incorporated_with_as",
+            company=company,
+            inc=inc,
+            director=director,
         ),
         more,
         leader.name,
-        (
-            "Corporate registry data and kinship analysis",
-            "Los datos del registro mercantil y el análisis de vínculos familiares",
-        ),
+        say("corporate_registry_data_kinship"),
     )
 
 
 def arms_story(world: World, draft: Draft) -> Story:
+    say = teller(draft, "money", "arms")
     rng = world.rng
     city = rng.choice(US_ARMS_CITIES)
     buyers = [draft.american("straw", city) for _ in range(rng.choice([1, 2, 2, 3]))]
     cell = draft.mention_organisation(rng.choice(world.cells))
     recipient = draft.narco()
-    draft.member(recipient, cell, ("weapons procurement", "encargado de adquirir armas"))
+    draft.member(recipient, cell, say("weapons_procurement"))
     for buyer in buyers:
         draft.link(
             "Associate",
             person=[buyer.id],
             associate=[recipient.id],
-            relationship=[draft.in_language(("straw purchaser for", "compra armas para"))],
+            relationship=[draft.in_language(say("straw_purchaser_for"))],
         )
     port = draft.mention_place(rng.choice(world.ports))
     start = story_day(world, date(2025, 1, 6), date(2026, 7, 31))
@@ -240,65 +202,50 @@ def arms_story(world: World, draft: Draft) -> Story:
     names_en = join_words([draft.who(x) for x in buyers], "en")
     names_es = join_words([draft.who(x) for x in buyers], "es")
     more: list[Bilingual] = [
-        (
-            f"Traces of rifles recovered in {recovered} returned to purchases by {buyers[0].name}.",
-            f"El rastreo de fusiles asegurados en {recovered} remite a compras de "
-            f"{buyers[0].name}.",
+        say(
+            "traces_rifles_recovered_returned",
+            recovered=recovered,
+            buyers=buyers,
         ),
-        (
-            f"{draft.who(recipient)} is believed to receive the firearms on behalf of {cell.name}.",
-            f"Se presume que {draft.who(recipient)} recibe las armas por cuenta de {cell.name}.",
-        ),
-        (
-            f"The buyers were paid about USD {fee} per rifle.",
-            f"A los compradores se les pagaban alrededor de {fee} dólares por fusil.",
-        ),
-        (
-            f"The firearms are believed to cross southbound at {port.label('en')}.",
-            f"Se cree que las armas cruzan hacia el sur por {port.label('es')}.",
-        ),
+        say("is_believed_receive_firearms", recipient=recipient, cell=cell),
+        say("buyers_were_paid_about", fee=fee),
+        say("firearms_are_believed_cross", port=port),
     ]
     titles: list[Bilingual] = [
-        (
-            f"Straw purchases of rifles in {city} linked to {cell.name}",
-            f"Compras de fusiles por prestanombres en {city} vinculadas con {cell.name}",
-        ),
-        (
-            f"Southbound firearms smuggling through {port.label('en')}",
-            f"Tráfico de armas hacia el sur por {port.label('es')}",
-        ),
+        say("straw_purchases_rifles_linked", city=city, cell=cell),
+        say("southbound_firearms_smuggling_through", port=port),
     ]
     fifty_en = f" and {fifties} .50-caliber rifles" if fifties else ""
     fifty_es = f" y {fifties} fusiles calibre .50" if fifties else ""
     return Story(
         "arms_trafficking",
         rng.choice(titles),
-        (
-            f"Between {a[0]} and {b[0]}, {names_en} bought {rifles} AR-type rifles{fifty_en} at "
-            f"licensed dealers in the {city} area.",
-            f"Entre el {a[1]} y el {b[1]}, {names_es} adquirieron {rifles} fusiles tipo "
-            f"AR{fifty_es} en armerías autorizadas del área de {city}.",
+        say(
+            "between_bought_ar_type",
+            a=a,
+            b=b,
+            names_en=names_en,
+            rifles=rifles,
+            fifty_en=fifty_en,
+            city=city,
+            names_es=names_es,
+            fifty_es=fifty_es,
         ),
         more,
         recipient.name,
-        ("Firearms trace results and purchase records", "El rastreo de armas y los registros"),
+        say("firearms_trace_results_purchase"),
     )
 
 
 def corruption_story(world: World, draft: Draft) -> Story:
+    say = teller(draft, "money", "corruption")
     rng = world.rng
     city = rng.choice([*MEXICAN_BORDER_TOWNS, "Culiacán", "Caborca", "Altar"])
     customs = rng.random() < 0.4
     if customs:
-        position = (
-            f"customs inspector in {city}",
-            f"verificador de la Agencia Nacional de Aduanas en {city}",
-        )
+        position = say("customs_inspector", city=city)
     else:
-        position = (
-            f"municipal police commander in {city}",
-            f"comandante de la Policía Municipal de {city}",
-        )
+        position = say("municipal_police_commander", city=city)
 
     def make() -> Profile:
         ent = world.mx_person("official", home=city, alias_p=0.1)
@@ -313,48 +260,37 @@ def corruption_story(world: World, draft: Draft) -> Story:
     monthly = rng.choice([20000, 30000, 50000, 80000, 120000, 250000])
     acc = world.account("mx")
     draft.holds(official, acc)
-    draft.payment(payer, official, monthly, "MXN", day, ("loan", "préstamo personal"), None, acc)
+    draft.payment(payer, official, monthly, "MXN", day, say("loan"), None, acc)
     m = money_in_both(monthly, "MXN")
     draft.link(
         "Associate",
         person=[official.id],
         associate=[payer.id],
-        relationship=[draft.in_language(("receives payments from", "recibe pagos de"))],
+        relationship=[draft.in_language(say("receives_payments_from"))],
     )
     more: list[Bilingual] = [
-        (
-            f"{draft.who(payer)}, of {cell.name}, is said to deliver {m[0]} a month.",
-            f"Se señala que {draft.who(payer)}, de {cell.name}, entrega {m[1]} mensuales.",
-        ),
-        (
-            "A transfer disguised as a personal loan was identified in the official's account.",
-            "Se identificó en la cuenta del servidor público una transferencia simulada como "
-            "préstamo personal.",
-        ),
-        (
-            "Informants report that patrols are withdrawn from the area when loads move.",
-            "Informantes refieren que los patrullajes se retiran de la zona cuando se mueven "
-            "cargamentos.",
-        ),
+        say("is_said_deliver_month", payer=payer, cell=cell, money=m),
+        say("transfer_disguised_as_personal"),
+        say("informants_report_that_patrols"),
     ]
     titles: list[Bilingual] = [
-        (f"Payments to a public official in {city}", f"Pagos a servidor público en {city}"),
-        (
-            f"{position[0].capitalize()} allegedly paid to let loads through",
-            f"Presuntos sobornos a {position[1]}",
+        say("payments_public_official", city=city),
+        say(
+            "allegedly_paid_let_loads",
+            position_capitalized=position[0].capitalize(),
+            position=position,
         ),
     ]
     return Story(
         "corruption",
         rng.choice(titles),
-        (
-            f"{draft.who(official)}, {position[0]}, is suspected of receiving regular payments "
-            "from "
-            f"{cell.name}.",
-            f"Se presume que {draft.who(official)}, {position[1]}, recibe pagos periódicos de "
-            f"{cell.name}.",
+        say(
+            "is_suspected_receiving_regular",
+            official=official,
+            position=position,
+            cell=cell,
         ),
         more,
         official.name,
-        ("Informant reporting and bank records", "La información de fuentes humanas y bancaria"),
+        say("informant_reporting_bank_records"),
     )

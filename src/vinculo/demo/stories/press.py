@@ -11,44 +11,37 @@ from vinculo.demo.catalogue import (
 from vinculo.demo.draft import Draft
 from vinculo.demo.shapes import Bilingual
 from vinculo.demo.stories.base import Story, story_day
+from vinculo.demo.stories.texts import teller
 from vinculo.demo.wording import date_in_both
 from vinculo.demo.world import World
 
 
 def press_story(world: World, draft: Draft) -> Story:
     """A public item (TLP:CLEAR): what the agency announced. Only names are public."""
+    say = teller(draft, "press", "press")
     rng = world.rng
     dt = date_in_both(story_day(world))
     who = PRESS_NAMES[draft.agency]
     more: list[Bilingual] = [
-        (
-            "The case is part of binational cooperation against synthetic drug trafficking.",
-            "El caso forma parte de la cooperación binacional contra el tráfico de drogas "
-            "sintéticas.",
-        ),
-        (
-            "Anyone charged is presumed innocent until proven guilty.",
-            "Toda persona imputada goza de la presunción de inocencia.",
-        ),
+        say("case_is_part_binational"),
+        say("anyone_charged_is_presumed"),
     ]
     if draft.agency == "ATF":
         accused = draft.american("straw", rng.choice(US_ARMS_CITIES), keys=["name"])
         rifles = rng.randint(12, 80)
         return Story(
             "arms_trafficking",
-            (
-                f"ATF announces charges against {accused.name} for straw purchases of firearms",
-                f"La ATF anuncia cargos contra {accused.name} por compra de armas para terceros",
-            ),
-            (
-                f"{who[0]} announced on {dt[0]} federal charges against {accused.name} for "
-                f"buying {rifles} rifles on behalf of a Mexican criminal organisation.",
-                f"{who[1]} anunció el {dt[1]} cargos federales contra {accused.name} por "
-                f"adquirir {rifles} fusiles por cuenta de una organización criminal mexicana.",
+            say("atf_announces_charges_against", accused=accused),
+            say(
+                "announced_federal_charges_against",
+                who=who,
+                date=dt,
+                accused=accused,
+                rifles=rifles,
             ),
             more,
             accused.name,
-            ("The public charging documents", "Los documentos públicos de la acusación"),
+            say("public_charging_documents"),
         )
     if draft.nation == "USA":
         if rng.random() < 0.5:
@@ -57,43 +50,41 @@ def press_story(world: World, draft: Draft) -> Story:
             accused = draft.narco(keys=["name"])
         port = draft.mention_place(rng.choice(world.ports))
         qty = rng.randint(20, 400)
-        title = (
-            f"{draft.agency} announces seizure of {qty} pounds of fentanyl at {port.label('en')}",
-            f"{draft.agency} anuncia el aseguramiento de {qty} libras de fentanilo en "
-            f"{port.label('es')}",
+        title = say(
+            "announces_seizure_pounds_fentanyl",
+            agency=draft.agency,
+            qty=qty,
+            port=port,
         )
-        lead = (
-            f"{who[0]} announced on {dt[0]} the seizure of {qty} pounds of fentanyl at "
-            f"{port.label('en')} and the arrest of {accused.name}.",
-            f"{who[1]} anunció el {dt[1]} el aseguramiento de {qty} libras de fentanilo en "
-            f"{port.label('es')} y la detención de {accused.name}.",
+        lead = say(
+            "announced_seizure_pounds_fentanyl",
+            who=who,
+            date=dt,
+            qty=qty,
+            port=port,
+            accused=accused,
         )
     elif draft.agency == "FGR":
         accused = draft.narco(keys=["name"])
-        title = (
-            f"FGR obtains order to stand trial against {accused.name}",
-            f"FGR obtiene vinculación a proceso contra {accused.name}",
-        )
-        lead = (
-            f"On {dt[0]}, {who[0]} obtained an order to stand trial against {accused.name} for "
-            "crimes against health.",
-            f"El {dt[1]}, {who[1]} obtuvo la vinculación a proceso de {accused.name} por "
-            "delitos contra la salud.",
-        )
+        title = say("fgr_obtains_order_stand", accused=accused)
+        lead = say("obtained_order_stand_trial", date=dt, who=who, accused=accused)
     else:
         town = rng.choice(LAB_TOWNS + MEXICAN_BORDER_TOWNS)
         accused = draft.narco(town, keys=["name"])
         kg = rng.randint(10, 900)
-        title = (
-            f"{draft.agency} reports arrest in {town} and seizure of {kg} kg of synthetic drugs",
-            f"{draft.agency} informa detención en {town} y aseguramiento de {kg} kg de drogas "
-            "sintéticas",
+        title = say(
+            "reports_arrest_seizure_kg",
+            agency=draft.agency,
+            town=town,
+            kg=kg,
         )
-        lead = (
-            f"{who[0]} reported on {dt[0]} the arrest of {accused.name} in {town} and the "
-            f"seizure of {kg} kg of synthetic drugs.",
-            f"{who[1]} informó el {dt[1]} la detención de {accused.name} en {town} y el "
-            f"aseguramiento de {kg} kg de drogas sintéticas.",
+        lead = say(
+            "reported_arrest_seizure_kg",
+            who=who,
+            date=dt,
+            accused=accused,
+            town=town,
+            kg=kg,
         )
     return Story(
         "drug_trafficking",
@@ -101,5 +92,5 @@ def press_story(world: World, draft: Draft) -> Story:
         lead,
         more,
         accused.name,
-        ("The public charging documents", "Los documentos públicos del proceso"),
+        say("public_charging_documents_2"),
     )
