@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.intel.ftm import fold
 from vinculo.intel.models import Entity, Report, StatementRow
+from vinculo.security.dialects import Dialect, PostgresDialect
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -25,8 +26,12 @@ def query_tokens(q: str) -> list[str]:
     return _TOKEN.findall(fold(q))[:12]
 
 
-class StoreBackend(ABC):
-    """Dialect hooks. Everything else in intel/ is plain SQLAlchemy shared by both."""
+class StoreBackend(Dialect, ABC):
+    """Dialect hooks. Everything else in intel/ is plain SQLAlchemy shared by both.
+
+    The driver-level answers (placeholders, row locks, stored times, streaming cursors) come
+    from `vinculo.security.dialects`, which the audit chain below intel uses too.
+    """
 
     @abstractmethod
     def insert(self, table: Any) -> Any:
@@ -73,11 +78,6 @@ _SQLITE_UPSERT = (
 )
 
 
-def _sqlite_time(value: datetime) -> str:
-    # The text SQLAlchemy's SQLite DateTime type writes and reads back.
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 class SQLiteBackend(StoreBackend):
     def insert(self, table: Any) -> Any:
         return sqlite.insert(table)
@@ -97,7 +97,7 @@ class SQLiteBackend(StoreBackend):
             for index in _STATEMENT_TIMES:
                 # The rows of one batch share their timestamps: convert each once.
                 when = value[index]
-                value[index] = stamps.get(when) or stamps.setdefault(when, _sqlite_time(when))
+                value[index] = stamps.get(when) or stamps.setdefault(when, self.stored_time(when))
             values.append(tuple(value))
         session.connection().exec_driver_sql(_SQLITE_UPSERT, values)
 
@@ -144,7 +144,7 @@ class SQLiteBackend(StoreBackend):
         )
 
 
-class PostgresBackend(StoreBackend):
+class PostgresBackend(StoreBackend, PostgresDialect):
     def insert(self, table: Any) -> Any:
         return postgresql.insert(table)
 

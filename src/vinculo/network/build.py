@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
+from vinculo.intel.backends import backend_for
 from vinculo.intel.ftm import Where, check_entity
 
 MENTION = "mention"
@@ -387,18 +388,15 @@ def store_records(
 def _scan(
     session: Session, visible: list[int], batch: int, mentions: dict[str, list[str]]
 ) -> Iterator[Record]:
-    connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    backend = backend_for(session)
     captions = sorted(caption_props())
     sql = (
         "SELECT entity_id, schema, prop, value, id, report_id, seq FROM statements "
-        f"WHERE marking_id IN ({', '.join([mark] * len(visible))}) "
+        f"WHERE marking_id IN ({backend.marks(len(visible))}) "
         "AND (prop_type IN ('id', 'entity', 'date') "
-        f"OR prop IN ({', '.join([mark] * len(captions))})) ORDER BY entity_id"
+        f"OR prop IN ({backend.marks(len(captions))})) ORDER BY entity_id"
     )
-    raw = connection.connection
-    named = connection.dialect.name == "postgresql"
-    cursor = raw.cursor(name="vinculo_network") if named else raw.cursor()
+    cursor = backend.streaming_cursor(session.connection().connection, "vinculo_network")
     current: str | None = None
     rows: list[tuple[Any, ...]] = []
     try:
