@@ -3,7 +3,7 @@
 Until issue 10, every screening request read the model file, built a Splink Linker (settings
 validation, sqlglot parsing, a DuckDB connection) and let compare_two_records generate its
 SQL again: about two thirds of the server's time per request. Now the engine is kept per
-model file and its SQL made once per DuckDB connection (resolve.engine._Screener).
+model file and its SQL made once per DuckDB connection (resolve.splink_backend.Screener).
 
 The peer is the same script on the code before that change: its src/ is taken from git
 (`--against`, by default the parent of the commit that brought the prepared screener) and

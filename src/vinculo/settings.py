@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "vinculo-demo-secret-change-me"
@@ -25,7 +26,7 @@ class PartnerConfig(BaseModel):
 class Settings(BaseSettings):
     """Everything a deployment may set, each from an environment variable `VINCULO_<NAME>`."""
 
-    model_config = SettingsConfigDict(env_prefix="VINCULO_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="VINCULO_", extra="forbid", populate_by_name=True)
 
     database_url: str = Field(
         default="",
@@ -75,17 +76,44 @@ class Settings(BaseSettings):
         default=False,
         description="Served over HTTPS (by a proxy): HSTS and Secure session cookies.",
     )
-    merge_threshold: float = Field(
-        default=0.95,
+    # Identity resolution's thresholds, each named for the path it governs: files
+    # (`vinculo resolve link` and `dedupe`) or the store (runs, the review queue, screening).
+    files_match_threshold: float = Field(
+        default=0.9,
         ge=0,
         le=1,
-        description="Identity resolution: pairs scoring at least this merge into one identity.",
+        description="Resolving files: pairs scoring at least this are matches (or --threshold).",
     )
-    review_threshold: float = Field(
+    files_review_threshold: float = Field(
         default=0.5,
         ge=0,
         le=1,
-        description="Identity resolution: pairs between this and the merge threshold await review.",
+        description="Resolving files: pairs from this up to the match threshold are uncertain.",
+    )
+    store_merge_threshold: float = Field(
+        default=0.95,
+        ge=0,
+        le=1,
+        # The name it had before the files' thresholds came in still works.
+        validation_alias=AliasChoices(
+            "store_merge_threshold", "VINCULO_STORE_MERGE_THRESHOLD", "VINCULO_MERGE_THRESHOLD"
+        ),
+        description="Resolving the store: pairs scoring at least this merge into one identity.",
+    )
+    store_review_threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        validation_alias=AliasChoices(
+            "store_review_threshold", "VINCULO_STORE_REVIEW_THRESHOLD", "VINCULO_REVIEW_THRESHOLD"
+        ),
+        description="Resolving the store: pairs from this up to the merge threshold await review.",
+    )
+    screening_threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Screening against the store: the lowest score shown when none is asked.",
     )
 
     node_name: str = Field(
@@ -140,3 +168,8 @@ class Settings(BaseSettings):
             problems.append("VINCULO_SECRET_KEY is the default; set a secret of your own.")
         # Message ids: translated by the caller (vinculo.web.startup).
         return problems
+
+
+def default_of(name: str) -> Any:
+    """A setting's default, for code that runs without a Settings (a library call, a test)."""
+    return Settings.model_fields[name].default

@@ -256,6 +256,6 @@ def test_screening_with_its_sql_made_once_scores_as_splink_does(
         got = list(pool.map(lambda p: engine.score_one(p, records, threshold=0.0), probes * 3))
     assert got == want * 3
     # A reused connection keeps none of the records it scored.
-    screener = engine._screeners.get_nowait()
+    screener = engine._backend.screeners.get_nowait()  # type: ignore[attr-defined]
     for name in (screener.PROBE, screener.CANDIDATES):
         assert screener._con.execute(f"SELECT count(*) FROM {name}").fetchone() == (0,)

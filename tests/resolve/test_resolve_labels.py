@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vinculo.i18n import gettext
-from vinculo.resolve.engine import COMPARISON_COLUMNS, build_comparisons
+from vinculo.resolve.comparisons import COMPARISON_COLUMNS, build_comparisons
 from vinculo.resolve.labels import LEVEL_LABELS
 from vinculo.resolve.views import FEATURE_LABELS
 

@@ -9,8 +9,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from vinculo.resolve.engine import Engine, local_spark
+from vinculo.resolve.engine import Engine
 from vinculo.resolve.records import from_entities
+from vinculo.resolve.splink_backend import local_spark
 from vinculo.resolve.synthetic import binational
 
 # One Spark session for the module: its tests stay on one pytest-xdist worker.

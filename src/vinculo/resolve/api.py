@@ -138,13 +138,14 @@ def match(
 ) -> MatchRead:
     """Screen one FtM entity: ranked candidates the account may see, with score and reasons."""
     entity = screening.query_entity(match_in.entity.model_dump(by_alias=True))
+    cut = settings.screening_threshold if match_in.threshold is None else match_in.threshold
     found, total = screening.screen(
         session=session,
         actor=actor,
         entity=entity,
         scorer=screen_scorer(data_dir=settings.data_dir),
         limit=match_in.limit,
-        threshold=match_in.threshold,
+        threshold=cut,
     )
     return MatchRead(
         results=[
@@ -153,11 +154,11 @@ def match(
                 schema_=c.entity.schema.name,
                 caption=c.entity.caption,
                 score=c.score,
-                match=c.score >= match_in.threshold,
+                match=c.score >= cut,
                 features=c.explanation,
             )
             for c in found
         ],
         total=total,
-        threshold=match_in.threshold,
+        threshold=cut,
     )

@@ -46,7 +46,7 @@ FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=T
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")]
 ThresholdOpt = Annotated[
     float | None,
-    typer.Option(help="Match threshold in [0, 1] (default: the engine's, 0.9).", min=0, max=1),
+    typer.Option(help="Match threshold in [0, 1] (VINCULO_FILES_MATCH_THRESHOLD).", min=0, max=1),
 ]
 ModelOpt = Annotated[
     Path | None,
@@ -95,18 +95,19 @@ class _Bar:
 
 
 def _engine(model: Path | None, backend: str, threshold: float | None, bar: _Bar) -> Any:
-    from vinculo.resolve.engine import MATCH_THRESHOLD, REVIEW_THRESHOLD, Engine
+    from vinculo.resolve.engine import Engine
 
     if backend not in ("duckdb", "spark"):
         raise InvalidInput(
             N_("unknown backend {value}: use duckdb or spark"), field="backend", value=backend
         )
-    cut = MATCH_THRESHOLD if threshold is None else threshold
+    settings = Settings()
+    cut = settings.files_match_threshold if threshold is None else threshold
     options: dict[str, Any] = {
         "backend": backend,
         "on_step": bar.step,
         "match_threshold": cut,
-        "review_threshold": min(REVIEW_THRESHOLD, cut),
+        "review_threshold": min(settings.files_review_threshold, cut),
     }
     if model is None:
         return Engine(**options)

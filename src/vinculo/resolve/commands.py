@@ -36,11 +36,12 @@ def resolve_run(
         typer.Option("--as", help="Resolve only what this account may read (default: all)."),
     ] = None,
     merge_threshold: Annotated[
-        float | None, typer.Option(help="Merge at or above this score (VINCULO_MERGE_THRESHOLD).")
+        float | None,
+        typer.Option(help="Merge at or above this score (VINCULO_STORE_MERGE_THRESHOLD)."),
     ] = None,
     review_threshold: Annotated[
         float | None,
-        typer.Option(help="Queue for review at or above this (VINCULO_REVIEW_THRESHOLD)."),
+        typer.Option(help="Queue for review at or above this (VINCULO_STORE_REVIEW_THRESHOLD)."),
     ] = None,
 ) -> None:
     """Resolve the stored people and organisations: merge the sure pairs, queue the rest."""
@@ -74,7 +75,10 @@ def resolve_run(
 def screen(
     file: Annotated[Path, typer.Argument(dir_okay=False, help="FtM JSON lines to screen.")],
     as_user: Annotated[str, typer.Option("--as", help="Screen against what this account sees.")],
-    threshold: Annotated[float, typer.Option(min=0, max=1, help="Lowest score shown.")] = 0.5,
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0, max=1, help="Lowest score shown (VINCULO_SCREENING_THRESHOLD)."),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=100, help="Candidates per entity.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on standard output.")] = False,
 ) -> None:
@@ -85,6 +89,7 @@ def screen(
 
     settings = Settings()
     locale = settings.default_locale
+    cut = settings.screening_threshold if threshold is None else threshold
     sessions = make_sessionmaker(make_engine(settings))
     try:
         queries = _read_queries(file)
@@ -102,7 +107,7 @@ def screen(
                     entity=entity,
                     scorer=scorer,
                     limit=limit,
-                    threshold=threshold,
+                    threshold=cut,
                 )
                 answers.append((entity, found, total))
     except VinculoError as error:
@@ -138,9 +143,7 @@ def screen(
             table.add_row(f"{c.score:.3f}", f"{c.entity.caption} ({c.entity.id})", best)
         out.print(table)
         if not found:
-            out.print(
-                gettext(locale, N_("No candidate at or above {threshold}."), threshold=threshold)
-            )
+            out.print(gettext(locale, N_("No candidate at or above {threshold}."), threshold=cut))
         elif total > len(found):
             out.print(gettext(locale, N_("{n} more not shown."), n=total - len(found)))
 

@@ -23,7 +23,7 @@ from followthemoney import model
 from vinculo.errors import InvalidInput, VinculoError
 from vinculo.i18n import N_, gettext
 from vinculo.intel.ftm import Where, check_entity
-from vinculo.resolve.engine import ID
+from vinculo.resolve.features import ID
 from vinculo.resolve.records import Features, Flag, features, raw_row
 
 # Schemata whose entities are resolved: people and organisations.

@@ -3,7 +3,7 @@
 The work is done per distinct value, not per record: a million records hold perhaps a
 hundred thousand distinct names, a few thousand surnames and birth dates, so each parse,
 phonetic key and identifier check runs once per distinct value and the results are mapped
-back onto the columns. The output is a pyarrow Table of `engine.FEATURES` (all text, null
+back onto the columns. The output is a pyarrow Table of `features.FEATURES` (all text, null
 when missing) plus, per record, the flags for what was kept as written but not trusted:
 an invalid CURP, RFC, SSN or phone number stays in the source data and in the flags, and
 never reaches the comparisons, so it can never count as strong evidence.
@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from vinculo.i18n import N_
-from vinculo.resolve.engine import FEATURES, ID
+from vinculo.resolve.features import FEATURES, ID
 from vinculo.resolve.identifiers import (
     curp_agrees,
     decode_curp,

@@ -98,7 +98,8 @@ class MatchIn(BaseModel):
 
     entity: EntityIn
     limit: int = Field(default=10, ge=1, le=100)
-    threshold: float = Field(default=0.5, ge=0, le=1)
+    # None: the deployment's `screening_threshold`.
+    threshold: float | None = Field(default=None, ge=0, le=1)
 
 
 class MatchResult(BaseModel):

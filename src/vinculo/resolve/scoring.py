@@ -23,7 +23,7 @@ from vinculo.resolve.records import from_entities
 from vinculo.resolve.screening import ScreenScorer
 from vinculo.resolve.service import RunSummary, ScoredPair, Scorer, labels, run
 from vinculo.security.markings import Actor
-from vinculo.settings import Settings
+from vinculo.settings import Settings, default_of
 
 MODEL_FILE = "resolve-model.json"
 # Records a store needs before a run retrains on them rather than using the stored model.
@@ -44,7 +44,7 @@ def screening_engine(data_dir: Path | None) -> Engine:
     """The engine screening uses, kept while its model file stays the same.
 
     Screening asks for it on every request; reading the model and preparing its SQL anew
-    each time cost more than the scoring itself (resolve.engine._Screener). Keyed by the
+    each time cost more than the scoring itself (resolve.splink_backend.Screener). Keyed by the
     file's path, size and modification time, so an operator's new model is used at once.
     """
     path = model_path(data_dir)
@@ -69,20 +69,21 @@ def pair_scorer(
     *,
     labels: Sequence[tuple[str, str, bool]] = (),
     data_dir: Path | None = None,
-    review_threshold: float = 0.5,
+    review_threshold: float | None = None,
 ) -> Scorer:
     """Scores every pair of the entities a run reads, at or above `review_threshold`."""
+    if review_threshold is None:
+        review_threshold = float(default_of("store_review_threshold"))
+    cut = review_threshold
 
     def score(entities: Sequence[StatementEntity]) -> list[ScoredPair]:
         if len(entities) < 2:
             return []
-        engine = engine_for(data_dir, review_threshold=review_threshold, match_threshold=1.0)
+        engine = engine_for(data_dir, review_threshold=cut, match_threshold=1.0)
         records = from_entities(_records(entities)).table
         if len(entities) >= RETRAIN_AT:
-            engine = Engine(review_threshold=review_threshold, match_threshold=1.0).train(
-                records, labels=labels
-            )
-        found = engine.dedupe(records, threshold=review_threshold)
+            engine = Engine(review_threshold=cut, match_threshold=1.0).train(records, labels=labels)
+        found = engine.dedupe(records, threshold=cut)
         return [
             ScoredPair(m.left_id, m.right_id, m.score, _explained(engine, m)) for m in found.matches
         ]
@@ -117,8 +118,8 @@ def run_resolution(
     review_threshold: float | None = None,
 ) -> RunSummary:
     """One resolution run with the deployment's model, thresholds and analysts' labels."""
-    merge = settings.merge_threshold if merge_threshold is None else merge_threshold
-    review = settings.review_threshold if review_threshold is None else review_threshold
+    merge = settings.store_merge_threshold if merge_threshold is None else merge_threshold
+    review = settings.store_review_threshold if review_threshold is None else review_threshold
     scorer = pair_scorer(
         labels=labels(session=session, actor=actor),
         data_dir=settings.data_dir,

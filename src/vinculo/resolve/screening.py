@@ -28,6 +28,7 @@ from vinculo.resolve.store import canonical_ids
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.policy import visible_marking_ids
+from vinculo.settings import default_of
 
 QUERY_ID = "query"
 # How many statements one token may bring in; a common surname matches thousands.
@@ -114,9 +115,14 @@ def screen(
     entity: StatementEntity,
     scorer: ScreenScorer,
     limit: int = 10,
-    threshold: float = 0.5,
+    threshold: float | None = None,
 ) -> tuple[list[Candidate], int]:
-    """Ranked candidates at or above `threshold` the actor may see, and how many there were."""
+    """Ranked candidates at or above `threshold` the actor may see, and how many there were.
+
+    The threshold defaults to the `screening_threshold` setting's default.
+    """
+    if threshold is None:
+        threshold = float(default_of("screening_threshold"))
     visible = visible_marking_ids(session=session, actor=actor)
     results: list[Candidate] = []
     total = 0

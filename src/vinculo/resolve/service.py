@@ -47,10 +47,7 @@ from vinculo.security.markings import Actor
 from vinculo.security.models import MarkingRow, utcnow
 from vinculo.security.policy import visible_marking_ids
 from vinculo.security.roles import Permission, require
-
-# Defaults for the store; the engine's own match threshold is the link/dedupe cut-off.
-MERGE_THRESHOLD = 0.95
-REVIEW_THRESHOLD = 0.5
+from vinculo.settings import default_of
 
 
 @dataclass(frozen=True)
@@ -106,14 +103,19 @@ def run(
     session: Session,
     actor: Actor | None,
     scorer: Scorer,
-    merge_threshold: float = MERGE_THRESHOLD,
-    review_threshold: float = REVIEW_THRESHOLD,
+    merge_threshold: float | None = None,
+    review_threshold: float | None = None,
 ) -> RunSummary:
     """Score the stored entities and record pairs; analyst decisions are never overwritten.
 
     With an actor, only what that actor may read is scored (and the run needs `resolve`);
-    without one it is the host operator's run over everything stored.
+    without one it is the host operator's run over everything stored. The thresholds default
+    to the store's settings (`store_merge_threshold`, `store_review_threshold`).
     """
+    if merge_threshold is None:
+        merge_threshold = float(default_of("store_merge_threshold"))
+    if review_threshold is None:
+        review_threshold = float(default_of("store_review_threshold"))
     if not 0 <= review_threshold <= merge_threshold <= 1:
         raise InvalidInput(
             N_("thresholds must satisfy 0 ≤ review ≤ merge ≤ 1"), field="merge_threshold"

@@ -34,7 +34,7 @@ OUTCOME_LABELS = {
     "partial": N_("partly agrees"),
     "unknown": N_("not known on both sides"),
 }
-# The engine's comparisons (resolve.engine COMPARISON_COLUMNS), as a reader calls them.
+# The engine's comparisons (resolve.comparisons COMPARISON_COLUMNS), as a reader calls them.
 FEATURE_LABELS = {
     "given_name": N_("Given names"),
     "surnames": N_("Surnames"),
