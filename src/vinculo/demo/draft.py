@@ -14,6 +14,9 @@ from vinculo.intel.schemas import EntityIn
 
 
 class Draft:
+    """One report in the making, by `author`, in `lang`: `props` holds what it asserts of each
+    entity id so far."""
+
     def __init__(self, world: World, author: UserSpec, lang: str) -> None:
         self.world = world
         self.rng = world.rng
@@ -24,7 +27,8 @@ class Draft:
         self.props: dict[str, dict[str, list[str]]] = {}
         self.schemas: dict[str, str] = {}
 
-    def put(self, ent: Profile, keys: Iterable[str]) -> Profile:
+    def assert_properties(self, ent: Profile, keys: Iterable[str]) -> Profile:
+        """Assert these properties of a profile in this report (and always its name)."""
         bucket = self.props.setdefault(ent.id, {})
         self.schemas[ent.id] = ent.schema
         for key in keys:
@@ -42,12 +46,12 @@ class Draft:
         values = ent.props.setdefault(key, [])
         if value not in values:
             values.append(value)
-        self.put(ent, [key])
+        self.assert_properties(ent, [key])
 
     def mention_person(self, ent: Profile, keys: Sequence[str] | None = None) -> Profile:
         """Mention a person: the name and a plausible subset of what this agency would know."""
         if keys is not None:
-            return self.put(ent, keys)
+            return self.assert_properties(ent, keys)
         if ent.id in self.props:
             return ent
         rng = self.rng
@@ -69,7 +73,7 @@ class Draft:
         if rng.random() < 0.25:
             chosen += ["taxNumber", "birthPlace"]
         chosen.append("position")
-        return self.put(ent, chosen)
+        return self.assert_properties(ent, chosen)
 
     def mention_organisation(self, ent: Profile) -> Profile:
         """Mention an organisation or company with part of its register data."""
@@ -87,14 +91,14 @@ class Draft:
         ):
             if rng.random() < chance:
                 chosen.append(key)
-        return self.put(ent, chosen)
+        return self.assert_properties(ent, chosen)
 
     def mention_place(self, ent: Profile) -> Profile:
         """Mention an address, port or site."""
-        return self.put(ent, list(ent.props))
+        return self.assert_properties(ent, list(ent.props))
 
     def mention_vehicle(self, ent: Profile) -> Profile:
-        return self.put(ent, list(ent.props))
+        return self.assert_properties(ent, list(ent.props))
 
     def who(self, ent: Profile) -> str:
         """How the text names a person: with the alias if this report asserts it."""
@@ -111,7 +115,7 @@ class Draft:
                     assert value in self.props, (schema, prop_name, value)
         clean = {k: v for k, v in props.items() if v}
         ent = self.world.new(schema, "rel", clean, schema)
-        return self.put(ent, list(clean))
+        return self.assert_properties(ent, list(clean))
 
     def in_language(self, pair: Bilingual) -> str:
         return pair[1] if self.lang == "es" else pair[0]
@@ -216,7 +220,7 @@ class Draft:
         return self.link("Payment", **props)
 
     def holds(self, holder: Profile, account: Profile) -> None:
-        self.put(account, list(account.props))
+        self.assert_properties(account, list(account.props))
         role = ("account holder", "titular de la cuenta")
         self.link("Ownership", owner=[holder.id], asset=[account.id], role=[self.in_language(role)])
 

@@ -144,7 +144,7 @@ def lab_story(world: World, draft: Draft) -> Story:
     for cook in cooks:
         draft.member(cook, cell, say("cook"))
         if rng.random() < 0.4:
-            draft.put(cook, [])
+            draft.assert_properties(cook, [])
             draft.props[cook.id].setdefault("addressEntity", []).append(site.id)
     boss = draft.narco(cell.city)
     draft.member(boss, cell, rng.choice(TRAFFICKER_ROLES[:2]))

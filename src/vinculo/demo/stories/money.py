@@ -116,7 +116,7 @@ def front_story(world: World, draft: Draft) -> Story:
     company = draft.mention_organisation(
         world.pick_or_new(kind, 0.25, lambda: world.mx_company(kind), draft.props)
     )
-    draft.put(company, ["incorporationDate"])
+    draft.assert_properties(company, ["incorporationDate"])
     home = company.city if company.city in MEXICAN_CITIES else None
     director = draft.business(home)
     leader = draft.narco(home)
