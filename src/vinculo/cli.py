@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -24,6 +24,9 @@ from vinculo.resolve.cli import resolve_app
 from vinculo.security.markings import Actor
 from vinculo.security.models import utcnow
 from vinculo.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(help="Vínculo: binational security-cooperation platform.", no_args_is_help=True)
 app.callback()(wire_hooks)  # every command: deletions run the purge hooks
@@ -69,7 +72,7 @@ def db_upgrade() -> None:
     err.print(gettext(settings.default_locale, N_("The database is up to date.")))
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, workers: int = 1) -> None:
     import uvicorn
 
     from vinculo.web.app import create_app
@@ -80,17 +83,40 @@ def _serve(settings: Settings) -> None:
     except CannotStart as error:
         err.print(f"[red]{error}[/red]", highlight=False)
         raise typer.Exit(code=1) from None
+    if workers > 1:
+        # Each process makes the app from the same VINCULO_* environment; one of them runs
+        # the publisher and the sync worker (vinculo.exchange.leader).
+        uvicorn.run(
+            "vinculo.cli:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_level="info",
+        )
+        return
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one `serve --workers` process."""
+    from vinculo.web.app import create_app
+
+    return create_app(_settings())
+
+
 @app.command()
-def serve() -> None:
+def serve(
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes; one of them publishes and syncs.")
+    ] = 1,
+) -> None:
     """Start the web server (pages and API)."""
     from vinculo.migrations.runner import upgrade
 
     settings = _settings()
     upgrade(make_engine(settings))
-    _serve(settings)
+    _serve(settings, workers)
 
 
 @app.command()

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.db import make_sessionmaker, transaction
 from vinculo.errors import AuthError, Forbidden, InvalidInput, NotFound, VinculoError
-from vinculo.exchange import service
+from vinculo.exchange import leader, service
 from vinculo.exchange.models import ExchangeCollection, ExchangeObject, StatusResource
 from vinculo.exchange.service import Query, Reader
 from vinculo.exchange.stix import MEDIA_TYPE
@@ -73,9 +73,12 @@ class Publisher:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     publisher = Publisher(app)
     app.state.publisher = publisher
-    publisher.thread.start()
+    # One process of the node publishes and syncs, however many serve (exchange/leader.py).
+    lease = leader.take(app.state.engine)
+    if lease.held:
+        publisher.thread.start()
     worker = None
-    if app.state.settings.exchange_sync and app.state.settings.partners:
+    if lease.held and app.state.settings.exchange_sync and app.state.settings.partners:
         from vinculo.exchange.sync import Worker
 
         worker = Worker(app.state.settings, make_sessionmaker(app.state.engine))
@@ -86,9 +89,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         publisher.stop.set()
         publisher.wake.set()
-        publisher.thread.join(timeout=5)
+        if publisher.thread.is_alive():
+            publisher.thread.join(timeout=5)
         if worker is not None:
             worker.close()
+        lease.release()
 
 
 router = APIRouter(prefix="/taxii2", tags=["taxii"], lifespan=lifespan)
