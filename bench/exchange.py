@@ -40,7 +40,7 @@ from _common import console, machine_line, pct, plain_verdict
 from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.exchange import service
 from vinculo.exchange.models import ReceivedObject
-from vinculo.exchange.sync import sync_partner
+from vinculo.exchange.worker import sync_partner
 from vinculo.intel.schemas import MarkingsIn
 from vinculo.intel.transfer import import_ftm
 from vinculo.migrations.runner import upgrade

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from vinculo.exchange.sync import split_envelope
+from vinculo.exchange.client import split_envelope
 
 OBJ = {
     "type": "identity",

@@ -29,7 +29,10 @@ from vinculo.exchange.stix import (
     node_identity,
     report_object,
 )
-from vinculo.exchange.sync import Rejected, _check_stix, _core, _plainly_valid
+from vinculo.exchange.validate import Rejected
+from vinculo.exchange.validate import check_stix as _check_stix
+from vinculo.exchange.validate import plainly_valid as _plainly_valid
+from vinculo.exchange.validate import stix_core as _core
 from vinculo.security.markings import Markings
 
 GREEN = Markings.create(tlp="GREEN", originator="DEA", rel_to=["USA", "MEX"])

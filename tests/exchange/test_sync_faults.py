@@ -23,9 +23,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import func, select, text
 
+from vinculo.exchange.client import PartnerDown
 from vinculo.exchange.models import QuarantinedObject, ReceivedObject, SyncCursor
 from vinculo.exchange.stix import Scope, StatementIn, entity_object
-from vinculo.exchange.sync import PartnerDown, Worker, backoff, sync_partner
+from vinculo.exchange.worker import Worker, backoff, sync_partner
 from vinculo.intel.ftm import statement_key
 from vinculo.security.markings import Markings
 from vinculo.settings import PartnerConfig

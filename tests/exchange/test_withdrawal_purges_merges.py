@@ -20,7 +20,7 @@ from sqlalchemy import select
 from test_sync_faults import Partner, StubServer, person, stub_app
 
 from vinculo.db import transaction
-from vinculo.exchange.sync import sync_partner
+from vinculo.exchange.worker import sync_partner
 from vinculo.resolve import service
 from vinculo.resolve.models import ResolutionEvidence, ResolutionPair
 from vinculo.resolve.store import merged_edges

@@ -59,7 +59,7 @@ from sqlalchemy import select
 
 from vinculo.db import transaction
 from vinculo.exchange import service as exchange
-from vinculo.exchange.sync import sync_partner
+from vinculo.exchange.worker import sync_partner
 from vinculo.security.models import Group, User, utcnow
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import create_user, ensure_group, issue_token, unlock

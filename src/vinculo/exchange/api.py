@@ -79,7 +79,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         publisher.thread.start()
     worker = None
     if lease.held and app.state.settings.exchange_sync and app.state.settings.partners:
-        from vinculo.exchange.sync import Worker
+        from vinculo.exchange.worker import Worker
 
         worker = Worker(app.state.settings, make_sessionmaker(app.state.engine))
         worker.start()
@@ -503,7 +503,7 @@ async def add_objects(
         collection = service.get_collection(session, reader, collection_id)
         if reader.partner is None or not collection.can_write:
             raise Forbidden(N_("this collection does not accept objects from you"))
-        from vinculo.exchange.sync import accept_envelope
+        from vinculo.exchange.ingest import accept_envelope
 
         status = accept_envelope(
             session=session,

@@ -126,7 +126,8 @@ def sync(
     limit: Annotated[int | None, typer.Option(help="Objects per page asked for.")] = None,
 ) -> None:
     """Pull partner nodes' collections into this node (resumes where it stopped)."""
-    from vinculo.exchange.sync import PartnerDown, backoff, sync_partner
+    from vinculo.exchange.client import PartnerDown
+    from vinculo.exchange.worker import backoff, sync_partner
 
     settings = _settings()
     sessions = make_sessionmaker(make_engine(settings))
