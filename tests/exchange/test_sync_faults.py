@@ -8,6 +8,7 @@ The partner is a small TAXII server written here (a fake we wrote, on real HTTP)
 from __future__ import annotations
 
 import json
+import multiprocessing
 import threading
 import time
 import uuid
@@ -26,7 +27,7 @@ from sqlalchemy import func, select, text
 from vinculo.exchange.client import PartnerDown
 from vinculo.exchange.models import QuarantinedObject, ReceivedObject, SyncCursor
 from vinculo.exchange.stix import Scope, StatementIn, entity_object
-from vinculo.exchange.worker import Worker, backoff, sync_partner
+from vinculo.exchange.worker import CHECK_ELSEWHERE, Checker, Worker, backoff, sync_partner
 from vinculo.intel.ftm import statement_key
 from vinculo.security.markings import Markings
 from vinculo.settings import PartnerConfig
@@ -315,3 +316,42 @@ def test_a_fact_under_two_markings_is_two_statements(receiver: Store) -> None:
     for row in stored:
         key = statement_key(row.dataset, "per-twice", "name", "Rosa Elena Vargas", row.signature)
         assert row.id == key
+
+
+def test_a_large_page_is_checked_in_a_process_that_stops_with_its_holder(tmp_path: Path) -> None:
+    """A page of many objects stix2 must check goes to the checker process while the last is
+    stored; the process lives as long as whoever holds it (one sync, or the worker) and no
+    longer, and what it decides is what the worker would have decided."""
+    partners = [PartnerConfig(name="us", nation="USA", account="node.us")]
+    partner = Partner()
+    count = CHECK_ELSEWHERE + 10
+    for index in range(count):
+        partner.add(person(f"per-big-{index}", f"Person {index}", x_note="checked by stix2"))
+    bad = person("per-big-bad", "Bad Stamp", x_note="checked by stix2")
+    bad["created"] = "2026-13-45T00:00:00.000Z"
+    partner.add(bad)
+    with (
+        node_store("sqlite", tmp_path, name="mx", nation="MEX", partners=partners) as store,
+        StubServer(stub_app(partner)) as server,
+    ):
+        checker = Checker()
+        try:
+            report = sync_partner(
+                sessions=store.sessions,
+                settings=store.settings,
+                config=_config(store, server),
+                checker=checker,
+            )
+            assert checker.started, "the page was checked in the checker process"
+        finally:
+            checker.close()
+        assert not checker.started and multiprocessing.active_children() == []
+        assert report.outcome.stored == count
+        assert _reasons(store) == {bad["id"]: "invalid"}
+        # Without a checker of its own, a sync starts one and stops it at its end.
+        partner.replay_from = ""
+        again = sync_partner(
+            sessions=store.sessions, settings=store.settings, config=_config(store, server)
+        )
+        assert (again.outcome.skipped, again.outcome.quarantined) == (count, 1)
+        assert multiprocessing.active_children() == []

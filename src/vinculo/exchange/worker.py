@@ -48,6 +48,10 @@ class Checker:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
     def check(self, objects: list[Any]) -> list[str | None]:
         with self._lock:
             if self._pool is None:
