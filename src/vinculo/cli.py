@@ -2,33 +2,103 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+import typer.main
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-from sqlalchemy.orm import Session
+from typer import _click
+from typer.core import TyperGroup
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.errors import VinculoError
-from vinculo.exchange import cli as exchange_cli
 from vinculo.hooks import wire_hooks
 from vinculo.i18n import N_, gettext
-from vinculo.network.cli import app as network_app
 from vinculo.resolve import commands as resolve_commands
-from vinculo.resolve.cli import resolve_app
-from vinculo.security.markings import Actor
-from vinculo.security.models import utcnow
 from vinculo.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from sqlalchemy.orm import Session
 
-app = typer.Typer(help="Vínculo: binational security-cooperation platform.", no_args_is_help=True)
+    from vinculo.security.markings import Actor
+
+
+class _Placeholder(TyperGroup):
+    """A domain's sub-app as `vinculo --help` lists it, before its module is imported.
+
+    Each `vinculo` process runs one command, so importing every domain's command line (and all
+    it imports) to start any of them is wasted: the placeholder carries the name and help, and
+    the real sub-app is imported when one of its commands runs or its tree is walked.
+    """
+
+    load_app: Callable[[], typer.Typer]  # set on the subclass made for each sub-app
+
+    @functools.cached_property
+    def loaded(self) -> TyperGroup:
+        group = typer.main.get_group(self.load_app())
+        group.name = self.name
+        return group
+
+    @property
+    def commands(self) -> MutableMapping[str, _click.Command]:
+        return self.loaded.commands
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, _click.Command]) -> None:
+        """TyperGroup's constructor sets the (empty) commands of the placeholder: ignored."""
+
+
+class _LazyRoot(TyperGroup):
+    """The root group: a placeholder is swapped for its sub-app when a command names it."""
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, _Placeholder):
+            command = command.loaded
+        return name, command, rest
+
+
+def _add_lazy(name: str, help_text: str, load_app: Callable[[], typer.Typer]) -> None:
+    """Register a sub-app imported only when used; help_text repeats its own help."""
+    attributes = {"load_app": staticmethod(load_app)}
+    placeholder = type(f"{name.title()}Placeholder", (_Placeholder,), attributes)
+    app.add_typer(typer.Typer(cls=placeholder), name=name, help=help_text)
+
+
+def _exchange_app() -> typer.Typer:
+    from vinculo.exchange.cli import app as exchange_app
+
+    return exchange_app
+
+
+def _network_app() -> typer.Typer:
+    from vinculo.network.cli import app as network_app
+
+    return network_app
+
+
+@functools.cache  # registers `resolve run` once per process
+def _resolve_app() -> typer.Typer:
+    from vinculo.resolve.cli import resolve_app
+
+    resolve_app.command("run")(resolve_commands.resolve_run)
+    return resolve_app
+
+
+app = typer.Typer(
+    cls=_LazyRoot,
+    help="Vínculo: binational security-cooperation platform.",
+    no_args_is_help=True,
+)
 app.callback()(wire_hooks)  # every command: deletions run the purge hooks
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
@@ -42,10 +112,15 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
-app.add_typer(exchange_cli.app, name="exchange")
-app.add_typer(network_app, name="network")
-app.add_typer(resolve_app, name="resolve")
-resolve_app.command("run")(resolve_commands.resolve_run)
+_add_lazy("exchange", "Binational exchange over STIX 2.1 / TAXII 2.1.", _exchange_app)
+_add_lazy(
+    "network",
+    "Network analysis of an FtM file, or of the store as an account sees it.",
+    _network_app,
+)
+_add_lazy(
+    "resolve", "Identity resolution: link and dedupe FtM files; resolve the store.", _resolve_app
+)
 app.command("screen")(resolve_commands.screen)
 
 err = Console(stderr=True)
@@ -267,6 +342,7 @@ def user_totp(username: str) -> None:
 @token_app.command("list")
 def token_list(username: str) -> None:
     """List an account's API tokens (never their secrets)."""
+    from vinculo.security.models import utcnow
     from vinculo.security.service import list_tokens
 
     settings = _settings()
@@ -336,6 +412,14 @@ def import_ftm_command(
     ] = False,
 ) -> None:
     """Import FtM entities (JSON lines) with one source and one set of markings for the file."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     from vinculo.intel.schemas import MarkingsIn
     from vinculo.intel.transfer import import_ftm
 
