@@ -20,7 +20,8 @@ import stix2
 from taxii2client.v21 import Server
 
 from vinculo.db import transaction
-from vinculo.exchange import service
+from vinculo.exchange import partners
+from vinculo.exchange import publish as publishing
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
 from vinculo.security.markings import Actor
@@ -70,7 +71,7 @@ def node_store(
 def bilateral(store: Store, partner: str = "mx", groups: tuple[str, ...] = ()) -> str:
     """A collection for the agreement (or a task force) with one partner; its id."""
     with transaction(store.sessions) as session:
-        collection = service.create_collection(
+        collection = partners.create_collection(
             session=session,
             settings=store.settings,
             alias=f"{partner}-{'-'.join(groups) or 'agreement'}",
@@ -146,12 +147,12 @@ def bilingual_report(world: World, author: str = "dea.agent1") -> str:
 
 def publish(store: Store) -> int:
     with transaction(store.sessions) as session:
-        return service.publish(session=session, settings=store.settings)
+        return publishing.publish(session=session, settings=store.settings)
 
 
 def partner_token(store: Store, partner: str = "mx") -> str:
     with transaction(store.sessions) as session:
-        _name, token = service.partner_account(
+        _name, token = partners.partner_account(
             session=session, settings=store.settings, name=partner
         )
         return token

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from vinculo.db import transaction
-from vinculo.exchange import service
+from vinculo.exchange import partners
+from vinculo.exchange import publish as publishing
 from vinculo.settings import PartnerConfig
 
 from conftest import BACKENDS, Store, make_store
@@ -34,7 +35,7 @@ def _race(store: Store, publishers: int = 4) -> list[BaseException]:
     """The server's publisher and `vinculo exchange publish` at once, on a store never
     published before."""
     with transaction(store.sessions) as session:
-        service.create_collection(
+        partners.create_collection(
             session=session,
             settings=store.settings,
             alias="agreement",
@@ -49,7 +50,7 @@ def _race(store: Store, publishers: int = 4) -> list[BaseException]:
         start.wait()
         try:
             with transaction(store.sessions) as session:
-                service.publish(session=session, settings=store.settings)
+                publishing.publish(session=session, settings=store.settings)
         except Exception as error:
             failures.append(error)
 

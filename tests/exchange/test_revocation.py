@@ -280,7 +280,7 @@ def test_a_hidden_newer_version_leaves_the_readable_one_last(
     may not see joined it) gets the first as "last" and "first" alike, exactly as "all"
     shows it: nothing tells them that a newer version exists."""
     from vinculo.exchange.models import ExchangeCollection
-    from vinculo.exchange.service import Query, Reader, read_objects
+    from vinculo.exchange.serve import Query, Reader, read_objects
 
     directory = tmp_path_factory.mktemp("hidden-version")
     with node_store(backend, directory, name="us", nation="USA", partners=[MX]) as store:
@@ -334,7 +334,7 @@ def test_a_purge_the_reader_may_not_see_changes_no_version_they_may(
     """A report that never crossed names an entity whose versions the Mexican analyst reads:
     its purge deletes none of those versions and writes none."""
     from vinculo.exchange.models import ExchangeCollection
-    from vinculo.exchange.service import Query, Reader, read_objects
+    from vinculo.exchange.serve import Query, Reader, read_objects
     from vinculo.intel.retention import purge
 
     directory = tmp_path_factory.mktemp("purge-unseen")

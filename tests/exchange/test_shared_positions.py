@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import delete, or_, select, update
 
 from vinculo.db import transaction
-from vinculo.exchange import service
 from vinculo.exchange.models import ExchangeObject, ExchangeState
+from vinculo.exchange.stored import SHARED
 from vinculo.security.markings import Actor
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user
@@ -181,4 +181,4 @@ def test_shared_objects_of_an_older_store_are_marked(tmp_path: Path) -> None:
 
 
 def or_shared() -> Any:
-    return or_(*(ExchangeObject.item_key.startswith(p) for p in service.SHARED))
+    return or_(*(ExchangeObject.item_key.startswith(p) for p in SHARED))

@@ -58,7 +58,8 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 
 from vinculo.db import transaction
-from vinculo.exchange import service as exchange
+from vinculo.exchange import partners as exchange
+from vinculo.exchange.publish import publish as publish_changes
 from vinculo.exchange.worker import sync_partner
 from vinculo.security.models import Group, User, utcnow
 from vinculo.security.schemas import UserCreate
@@ -236,7 +237,7 @@ class Node:
 
     def publish(self) -> None:
         with transaction(self.store.sessions) as session:
-            exchange.publish(session=session, settings=self.store.settings)
+            publish_changes(session=session, settings=self.store.settings)
 
     def sync(self) -> dict[str, Any]:
         """The Mexican node pulls every collection the U.S. node serves it."""

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vinculo import vocab
 from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.demo.scenario import BASE_DATE, build_scenario
-from vinculo.exchange.service import create_collection, partner_account
+from vinculo.exchange.partners import create_collection, partner_account
 from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.intel.service import create_report
 from vinculo.security.models import utcnow

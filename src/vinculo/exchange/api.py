@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from vinculo.db import make_sessionmaker, transaction
 from vinculo.errors import AuthError, Forbidden, InvalidInput, NotFound, VinculoError
-from vinculo.exchange import leader, service
+from vinculo.exchange import leader, serve
 from vinculo.exchange.models import ExchangeCollection, ExchangeObject, StatusResource
-from vinculo.exchange.service import Query, Reader
+from vinculo.exchange.publish import Publications, publish
+from vinculo.exchange.serve import Query, Reader
 from vinculo.exchange.stix import MEDIA_TYPE
 from vinculo.i18n import N_
 from vinculo.security.markings import Actor
@@ -46,6 +47,8 @@ class Publisher:
     def __init__(self, app: FastAPI) -> None:
         self.settings: Settings = app.state.settings
         self.sessions = make_sessionmaker(app.state.engine)
+        # Owned by this publisher, for the live streams of its app (exchange.stream).
+        self.publications = Publications()
         self.wake = threading.Event()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, name="vinculo-publisher", daemon=True)
@@ -62,9 +65,9 @@ class Publisher:
                 return
             try:
                 with transaction(self.sessions) as session:
-                    written = service.publish(session=session, settings=self.settings)
+                    written = publish(session=session, settings=self.settings)
                 if written:
-                    service.notify_published()
+                    self.publications.notify()
             except Exception:
                 time.sleep(0.5)
 
@@ -368,7 +371,7 @@ def get_collection(
     collection_id: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     def answer(reader: Reader) -> Response:
-        found = service.get_collection(session, reader, collection_id)
+        found = serve.get_collection(session=session, reader=reader, collection_id=collection_id)
         return taxii(_collection_json(found, _locale(request), reader.partner is not None))
 
     return guarded(request, session, settings, answer)
@@ -400,19 +403,19 @@ def _served(
     With `object_id` the page holds that object's versions (all of them for the versions
     endpoint), and an object the reader may not have answers as a missing one.
     """
-    collection = service.get_collection(session, reader, collection_id)
+    collection = serve.get_collection(session=session, reader=reader, collection_id=collection_id)
     versions = "all" if endpoint == "versions" else "last"
     q = query_of(request, settings, versions=versions)
     if object_id is not None:
         q.ids = [object_id]
     if endpoint == "versions":
         q.versions = ["all"]
-    rows, more = service.read_objects(
+    rows, more = serve.read_objects(
         session=session, settings=settings, reader=reader, collection=collection, q=q
     )
     if object_id is not None and not rows:
         raise NotFound(N_("no such object"), field="object_id")
-    service.record_serving(
+    serve.record_serving(
         session=session,
         settings=settings,
         reader=reader,
@@ -500,7 +503,9 @@ async def add_objects(
     body = await request.body()
 
     def answer(reader: Reader) -> Response:
-        collection = service.get_collection(session, reader, collection_id)
+        collection = serve.get_collection(
+            session=session, reader=reader, collection_id=collection_id
+        )
         if reader.partner is None or not collection.can_write:
             raise Forbidden(N_("this collection does not accept objects from you"))
         from vinculo.exchange.ingest import accept_envelope

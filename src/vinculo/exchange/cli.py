@@ -44,7 +44,7 @@ def collection_add(
     can_write: Annotated[bool, typer.Option(help="Partners may POST objects to it.")] = False,
 ) -> None:
     """Serve a collection (one agreement or task force) to partner nodes."""
-    from vinculo.exchange.service import create_collection
+    from vinculo.exchange.partners import create_collection
 
     settings = _settings()
     sessions = make_sessionmaker(make_engine(settings))
@@ -68,13 +68,13 @@ def collection_add(
 @collection_app.command("list")
 def collection_list() -> None:
     """List the collections this node serves."""
-    from vinculo.exchange.service import collections, count_written
+    from vinculo.exchange.partners import collections, count_written
 
     settings = _settings()
     sessions = make_sessionmaker(make_engine(settings))
     with transaction(sessions) as session:
-        for c in collections(session):
-            written = count_written(session, c.id)
+        for c in collections(session=session):
+            written = count_written(session=session, collection_id=c.id)
             print(f"{c.id}\t{c.alias}\t{c.partners}\t{c.groups or '-'}\t{written}")
 
 
@@ -84,7 +84,7 @@ def partner_token(
     days: Annotated[int, typer.Option(help="Days the token lives.")] = 365,
 ) -> None:
     """Give a partner node a token (scope exchange) to read its collections here."""
-    from vinculo.exchange.service import partner_account
+    from vinculo.exchange.partners import partner_account
 
     settings = _settings()
     sessions = make_sessionmaker(make_engine(settings))
@@ -110,7 +110,7 @@ def partner_token(
 def publish() -> None:
     """Publish what changed since the last run into the collections (the server does this
     by itself as things are filed)."""
-    from vinculo.exchange.service import publish as run
+    from vinculo.exchange.publish import publish as run
 
     settings = _settings()
     sessions = make_sessionmaker(make_engine(settings))

@@ -80,6 +80,22 @@ class ExchangeState(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class ExchangeChange(Base):
+    """An item the publisher must look at again: purged or withdrawn (through intel's one
+    door for deletion), or released by its originator. Its change feed, read and emptied
+    by each run; new and changed statements and reports it finds by their positions."""
+
+    __tablename__ = "exchange_changes"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(128))  # an entity's or a report's id
+    # Deleted (its statements purged or withdrawn), not only changed: the earlier versions
+    # that carried what was deleted go too.
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A report that was deleted, whose own versions give way to a revocation.
+    report: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class ReleaseRequest(Base):
     """Originator-controlled (ORCON) items of one source and one originating agency, waiting
     for, or given, release to a partner.

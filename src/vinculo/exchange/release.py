@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput, NotFound
+from vinculo.exchange.changes import note_changed
 from vinculo.exchange.models import ReleaseRequest
 from vinculo.i18n import N_
 from vinculo.intel.models import Report, StatementRow
@@ -109,6 +110,7 @@ def decide(
     row.reason = reason.strip()
     # The items the request names, and only they: the publisher looks at them again.
     ids = [str(i) for i in json.loads(row.items or "[]")]
+    note_changed(session=session, item_ids=ids)
     record(
         session=session,
         actor=actor,

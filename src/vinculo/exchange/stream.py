@@ -29,10 +29,11 @@ from sqlalchemy import func, select
 
 from vinculo.db import transaction
 from vinculo.errors import VinculoError
-from vinculo.exchange import service
+from vinculo.exchange import serve
 from vinculo.exchange.api import ROOT, TooManyStreams, _refused, reader_of
 from vinculo.exchange.models import ExchangeObject
-from vinculo.exchange.service import Reader
+from vinculo.exchange.serve import Reader
+from vinculo.exchange.stored import SHARED
 from vinculo.i18n import N_
 from vinculo.security.audit import record
 from vinculo.settings import Settings
@@ -152,14 +153,16 @@ def _new_events(
         mine: dict[str, list[Any]] = defaultdict(list)
         for row in rows:
             allowed = fresh.allowed_markings(session, settings, readable[row.collection_id])
-            if service.serves(fresh, row.item_key, row.marking_ids, allowed):
+            if serve.serves(fresh, row.item_key, row.marking_ids, allowed):
                 mine[row.collection_id].append(row)
         for collection_id, found in mine.items():
             allowed = fresh.allowed_markings(session, settings, readable[collection_id])
             # A copy of a shared object the reader had already (an earlier one it may
             # read) is no news to it.
-            shared = [r.stix_id for r in found if r.item_key.startswith(service.SHARED)]
-            first = service.first_copies(session, collection_id, shared, allowed)
+            shared = [r.stix_id for r in found if r.item_key.startswith(SHARED)]
+            first = serve.first_copies(
+                session=session, collection_id=collection_id, stix_ids=shared, allowed=allowed
+            )
             for row in found:
                 copies = first.get(row.stix_id)
                 if copies is None or row.seq in copies.values():
@@ -217,12 +220,13 @@ async def stream(request: Request) -> Response:
     async def events() -> AsyncIterator[str]:
         try:
             after = await anyio.to_thread.run_sync(_start, sessions, limiter=limiter)
-            seen = service.generation()
+            publications = request.app.state.publisher.publications
+            seen = publications.generation
             yield ": connected\n\n"
             beat = opened = polled = time.monotonic()
             while time.monotonic() - opened < LIFETIME and not await request.is_disconnected():
                 await anyio.sleep(TICK)
-                now, now_seen = time.monotonic(), service.generation()
+                now, now_seen = time.monotonic(), publications.generation
                 if now_seen == seen and now - polled < POLL:
                     continue
                 seen, polled = now_seen, now

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from vinculo.errors import VinculoError
 from vinculo.exchange import release
 from vinculo.exchange.models import QuarantinedObject, SyncCursor
-from vinculo.exchange.service import collections
+from vinculo.exchange.partners import collections
 from vinculo.security.roles import Permission, require
 from vinculo.web.deps import ApiActor, PageActor, SessionDep, SettingsDep, WriteActor
 from vinculo.web.templating import render
@@ -157,7 +157,7 @@ def exchange_page(
         "exchange/status.html",
         actor=actor,
         settings=settings,
-        collections=collections(session),
+        collections=collections(session=session),
         cursors=cursors,
         quarantine=quarantine,
     )
