@@ -57,28 +57,34 @@ SEARCH_TERMS = ["garcia", "lopez", "sonora", "tijuana", "transport", "hernandez"
 
 
 def serve_main(args: argparse.Namespace) -> None:
-    """Run the app as `vinculo serve` does (settings from VINCULO_* variables)."""
+    """Run the app as `vinculo serve [--workers N]` does (settings from VINCULO_* variables)."""
     import uvicorn
 
     from vinculo.settings import Settings
+
+    settings = Settings()
+    uvicorn.run(
+        "load:unaudited_app" if args.unaudited else "load:audited_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        log_level="warning",
+    )
+
+
+def audited_app() -> Any:
+    """The app of one server process, as served."""
+    from vinculo.settings import Settings
     from vinculo.web.app import create_app
 
-    if args.unaudited:
-        _switch_off_read_auditing()
-    settings = Settings()
-    if args.workers > 1:
-        uvicorn.run(
-            "vinculo.web.app:create_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=args.workers,
-            log_level="warning",
-        )
-    else:
-        uvicorn.run(
-            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
-        )
+    return create_app(Settings())
+
+
+def unaudited_app() -> Any:
+    """The peer's app: the same, with read auditing switched off in this process."""
+    _switch_off_read_auditing()
+    return audited_app()
 
 
 def _switch_off_read_auditing() -> None:
@@ -105,7 +111,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(url: str, directory: Path, *, unaudited: bool, workers: int) -> Iterator[str]:
+def server(
+    url: str, directory: Path, *, unaudited: bool, workers: int
+) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = os.environ | {
         "VINCULO_DATABASE_URL": url,
@@ -132,7 +140,7 @@ def server(url: str, directory: Path, *, unaudited: bool, workers: int) -> Itera
                 if time.monotonic() > deadline:
                     raise SystemExit("cannot run: the server did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         stop(process)
 
@@ -260,6 +268,7 @@ class Result:
     p50: float
     p95: float
     errors: dict[str, int]
+    cpu_ms: float  # server CPU per answer: what a loaded machine does not change much
 
     @property
     def rate(self) -> float:
@@ -269,23 +278,43 @@ class Result:
         errors = f", errors {self.errors}" if self.errors else ""
         return (
             f"{self.label:<34} {self.rate:7.1f} req/s  p50 {self.p50:7.1f} ms  "
-            f"p95 {self.p95:7.1f} ms  ({self.requests} answers{errors})"
+            f"p95 {self.p95:7.1f} ms  server CPU {self.cpu_ms:5.1f} ms/answer  "
+            f"({self.requests} answers{errors})"
         )
 
 
-def load(base: str, readers: int, seconds: float, warmup: float, label: str) -> Result:
+def server_cpu(pid: int) -> float:
+    """CPU seconds the server process and its children (workers) have used so far."""
+    import psutil
+
+    total = 0.0
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def load(base: str, pid: int, readers: int, seconds: float, warmup: float, label: str) -> Result:
     headers = sign_in(base)
     paths = read_paths(base, headers)
     if warmup:
         load_once(base, headers, paths, readers, warmup)
+    cpu = server_cpu(pid)
     tally, took = load_once(base, headers, paths, readers, seconds)
+    cpu = server_cpu(pid) - cpu
+    answers = len(tally.latencies)
     return Result(
         label,
-        len(tally.latencies),
+        answers,
         took,
         pct(tally.latencies, 50),
         pct(tally.latencies, 95),
         tally.errors,
+        cpu * 1000 / answers if answers else float("nan"),
     )
 
 
@@ -329,8 +358,8 @@ def run_backend(name: str, args: argparse.Namespace) -> list[str]:
         results: dict[bool, Result] = {}
         for unaudited in (False, True):
             label = f"{name}, {readers} readers, " + ("no read audit" if unaudited else "audited")
-            with server(url, directory, unaudited=unaudited, workers=args.workers) as base:
-                results[unaudited] = load(base, readers, args.seconds, args.warmup, label)
+            with server(url, directory, unaudited=unaudited, workers=args.workers) as (base, pid):
+                results[unaudited] = load(base, pid, readers, args.seconds, args.warmup, label)
             print(results[unaudited].line(), flush=True)
         lines = [results[False].line(), results[True].line(), verify_chain(url)]
     audited, peer = results[False], results[True]

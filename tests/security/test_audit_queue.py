@@ -1,4 +1,5 @@
-"""Reads' audit rows are committed in batches by one writer, before the read answers."""
+"""Reads' audit rows are durable before the read answers: on PostgreSQL committed in
+batches by one writer per process after the read commits, on SQLite in the read itself."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from vinculo.db import transaction
+from vinculo.errors import InvalidInput
 from vinculo.security.audit import AuditItem, AuditRow, record, verify
 from vinculo.security.group_commit import NotCommitted
 from vinculo.security.markings import Actor
@@ -75,8 +77,27 @@ def test_reads_and_writes_from_many_threads_make_one_verified_chain(store: Store
     assert (report.rows, report.problem) == (90 + 18, None)
 
 
+def test_the_first_appends_of_a_store_may_race(store: Store) -> None:
+    start = threading.Barrier(6)
+
+    def writer() -> None:
+        start.wait()
+        with transaction(store.sessions) as session:
+            record(session=session, actor=ANA, action="write", kind="report")
+
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with store.engine.connect() as connection:
+        assert (verify(connection).rows, verify(connection).problem) == (6, None)
+
+
 def test_a_row_that_cannot_be_stored_fails_its_read_only(store: Store) -> None:
-    with pytest.raises(NotCommitted), transaction(store.sessions) as session:
+    # PostgreSQL: the writer's commit fails, then the read; SQLite appends in the read itself.
+    failure = NotCommitted if store.backend == "postgresql" else InvalidInput
+    with pytest.raises(failure), transaction(store.sessions) as session:
         record(session=session, actor=ANA, action="search", kind="all", target="a\x00b")
     read(store, 3)
     assert count(store, action="search") == 0

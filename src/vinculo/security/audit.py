@@ -135,7 +135,10 @@ class _AppendSQL:
         mark = dialect.mark
         return cls(
             head="SELECT seq, hash FROM audit_head WHERE id = 1" + dialect.row_lock,
-            start=f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, {mark})",
+            start=(
+                f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, {mark}) "
+                "ON CONFLICT (id) DO NOTHING"
+            ),
             row=f"INSERT INTO audit_log ({_COLUMNS}) VALUES ({dialect.marks(12)})",
             move=f"UPDATE audit_head SET seq = {mark}, hash = {mark} WHERE id = 1",
             item=f"INSERT INTO audit_ids (item_id, seq) VALUES ({mark}, {mark})",
@@ -158,10 +161,11 @@ def append(connection: Connection, entries: Sequence[Entry]) -> list[int]:
     )
     head = connection.exec_driver_sql(sql.head).first()
     if head is None:
+        # The first append of a store: two may race to start the chain; one row wins and
+        # both then read it under the lock.
         connection.exec_driver_sql(sql.start, (GENESIS,))
-        head_seq, head_hash = 0, GENESIS
-    else:
-        head_seq, head_hash = int(head[0]), str(head[1])
+        head = connection.exec_driver_sql(sql.head).one()
+    head_seq, head_hash = int(head[0]), str(head[1])
     at = utcnow()
     stamp = canonical_time(at)
     when = dialect.stored_time(at)
@@ -203,12 +207,13 @@ def _queues(session: Session) -> Engine | None:
     """The engine whose writer takes this session's read rows, if one can.
 
     Not for a session bound to one connection (its transaction is not the writer's to see),
-    nor for an in-memory SQLite database (each connection has its own).
+    nor for an in-memory SQLite database (each connection has its own), nor where the
+    dialect says a read gains nothing by it (SQLite).
     """
     bind = session.get_bind()
     if not isinstance(bind, Engine) or bind.url.database in (None, "", ":memory:"):
         return None
-    return bind
+    return bind if dialect_named(bind.dialect.name).audit_reads_later else None
 
 
 def record(

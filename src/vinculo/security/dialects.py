@@ -20,6 +20,11 @@ class Dialect:
     name = "sqlite"
     mark = "?"  # the driver's parameter placeholder
     row_lock = ""  # SQLite transactions hold the write lock from BEGIN (vinculo.db)
+    # Whether reads' audit rows go to the process's audit writer after the read commits
+    # (security/audit.py). Not on SQLite: the read's transaction holds the write lock from
+    # its BEGIN whatever it appends, so a writer would only add a second turn at the lock
+    # (measured: p95 67 -> 241 ms, eight threads).
+    audit_reads_later = False
 
     def marks(self, count: int) -> str:
         """`count` placeholders, comma-separated."""
@@ -38,6 +43,7 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     mark = "%s"
     row_lock = " FOR UPDATE"
+    audit_reads_later = True
 
     def stored_time(self, at: datetime) -> Any:
         return at
