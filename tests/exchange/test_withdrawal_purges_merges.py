@@ -2,25 +2,29 @@
 partner withdrew is gone for every reader, on both backends.
 
 The Mexican node holds its own statement on a person and, from the U.S. partner, another
-statement on the same person (the same entity id). Resolution merges that person with a
-second one, by the engine and by an analyst's decision, each judged on both statements. The
-partner then withdraws its version of the person: the person stays (the node's own statement
-keeps it), but no reader may see a merge that rested on what was withdrawn.
+statement on the same person (the same entity id), citing the partner's report. Resolution
+merges that person with a second one, by the engine and by an analyst's decision, each judged
+on both statements. The partner then withdraws its version of the person, or the report: the
+person stays (the node's own statement keeps it), but no reader may see a merge that rested on
+what was withdrawn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from followthemoney.statement import StatementEntity
 from sqlalchemy import select
-from test_sync_faults import Partner, StubServer, person, stub_app
+from test_sync_faults import GREEN_BOTH, Partner, StubServer, person, stub_app
 
 from vinculo.db import transaction
+from vinculo.exchange.stix import ReportIn, Scope, report_object
 from vinculo.exchange.worker import sync_partner
+from vinculo.intel.models import Entity, StatementRow
 from vinculo.resolve import service
 from vinculo.resolve.models import ResolutionEvidence, ResolutionPair
 from vinculo.resolve.store import merged_edges
@@ -86,6 +90,16 @@ def _listed(store: Store, actor: Actor) -> set[tuple[str, str]]:
         return {(item.left_id, item.right_id) for item in page.items}
 
 
+def _cited(store: Store) -> set[str]:
+    """The entities of statements that cite the partner's report."""
+    with store.sessions() as session:
+        return set(
+            session.execute(
+                select(StatementRow.entity_id).where(StatementRow.report_id == "abcdef0123456789")
+            ).scalars()
+        )
+
+
 def _pull(store: Store, server: StubServer) -> Any:
     config = store.settings.partners[0].model_copy(
         update={"url": f"{server.url}/taxii2/vinculo/", "token": "t"}
@@ -93,7 +107,32 @@ def _pull(store: Store, server: StubServer) -> Any:
     return sync_partner(sessions=store.sessions, settings=store.settings, config=config)
 
 
-def test_a_withdrawn_version_takes_the_merges_judged_on_it(receiver: Store) -> None:
+def _report(entity: dict[str, Any]) -> dict[str, Any]:
+    """The partner's report that the entity's statements cite (test_sync_faults.person)."""
+    report = ReportIn(
+        id="abcdef0123456789",
+        title_en="Ledger seized in Nogales",
+        title_es="Libreta incautada en Nogales",
+        body_en="Names in the ledger.",
+        body_es="Nombres en la libreta.",
+        agency="DEA",
+        nation="USA",
+        reliability="B",
+        credibility=2,
+        predicate="drug_trafficking",
+        suspicion="Named in a seized ledger of a fentanyl cell.",
+        review_by="2027-06-01",
+        attest_no_protected_views=True,
+        created_at=datetime(2026, 5, 1, 12, 0, 0),
+        markings=GREEN_BOTH,
+    )
+    return report_object(Scope("us", "c1"), report, [entity["id"]])
+
+
+# What the partner withdraws: its version of the person, or the report its statements cite
+# (a withdrawn report takes the statements that cite it).
+@pytest.mark.parametrize("withdrawn", ["entity", "report"])
+def test_a_withdrawal_takes_the_merges_judged_on_it(receiver: Store, withdrawn: str) -> None:
     actors = _accounts(receiver)
     fgr = actors["fgr.mp1"]
     # The node's own statements: one on the person the partner also reports, two others.
@@ -107,9 +146,12 @@ def test_a_withdrawn_version_takes_the_merges_judged_on_it(receiver: Store) -> N
         )
     partner = Partner()
     theirs = person("per-both", "Walter Quinn Ortega")
+    report = _report(theirs)
+    partner.add(report)
     partner.add(theirs)
     with StubServer(stub_app(partner)) as server:
-        assert _pull(receiver, server).outcome.stored == 1
+        assert _pull(receiver, server).outcome.stored == 2
+        assert _cited(receiver) == {"per-both"}, "the partner's statements cite its report"
         for name in READERS:
             with transaction(receiver.sessions) as session:
                 service.run(session=session, actor=actors[name], scorer=_scorer)
@@ -128,8 +170,8 @@ def test_a_withdrawn_version_takes_the_merges_judged_on_it(receiver: Store) -> N
             )
         before = _merged(receiver, actors)
         assert before == {name: {ENGINE, DECIDED} for name in READERS}
-        # The partner withdraws its version of the person.
-        partner.add(dict(theirs, revoked=True, modified="2026-07-01T00:00:00.000Z"))
+        gone = theirs if withdrawn == "entity" else report
+        partner.add(dict(gone, revoked=True, modified="2026-07-01T00:00:00.000Z"))
         assert _pull(receiver, server).outcome.withdrawn == 1
     # The person stays, known from the node's own statement; no merge judged on the
     # partner's statement does, for any reader, in any list.
@@ -143,6 +185,10 @@ def test_a_withdrawn_version_takes_the_merges_judged_on_it(receiver: Store) -> N
             .where(ResolutionPair.left_id == "per-both")
         ).all()
     assert left == [], "no pair judged on the withdrawn statements is kept"
+    assert _cited(receiver) == set()
+    with receiver.sessions() as session:
+        kept = session.execute(select(Entity.id).where(Entity.id == "per-both")).scalar()
+    assert kept == "per-both", "the node's own statement keeps the person"
     # The next run judges what is left: the node's own statements, merged again on those.
     with transaction(receiver.sessions) as session:
         service.run(session=session, actor=actors["mx.analyst"], scorer=_scorer)
