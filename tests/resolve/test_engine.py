@@ -10,7 +10,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from vinculo.resolve.engine import Engine, FeatureContribution, Match, _matches
+from vinculo.resolve.engine import Engine
+from vinculo.resolve.pairs import FeatureContribution, Match
+from vinculo.resolve.pairs import matches as _matches
 from vinculo.resolve.records import from_entities, from_febrl, read_febrl
 from vinculo.resolve.synthetic import Binational, binational
 

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,6 +47,15 @@ from vinculo.resolve.features import (
     sample,
     varied,
 )
+from vinculo.resolve.pairs import (
+    Dedupe,
+    FeatureContribution,
+    Match,
+    apply_decisions,
+    connected_components,
+    contributions,
+    matches,
+)
 from vinculo.resolve.splink_backend import Backend, SplinkBackend, make_backend
 from vinculo.settings import default_of
 
@@ -56,7 +63,6 @@ if TYPE_CHECKING:
     from splink import Linker
     from splink.internals.splink_dataframe import SplinkDataFrame
 
-Outcome = Literal["agreed", "partial", "disagreed", "unknown"]
 Band = Literal["match", "uncertain", "non-match"]
 
 MODEL_FORMAT = "vinculo-resolve-model"
@@ -71,77 +77,11 @@ TRAIN_SAMPLE = 250_000
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class FeatureContribution:
-    """One comparison's part in a score: which level it fell in and how much that weighs."""
-
-    feature: str
-    level: str
-    outcome: Outcome
-    bayes_factor: float
-    weight: float  # log2 of the Bayes factor: the match-weight points it adds
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "feature": self.feature,
-            "level": self.level,
-            "outcome": self.outcome,
-            "bayes_factor": self.bayes_factor,
-            "weight": self.weight,
-        }
-
-
-@dataclass(frozen=True)
-class Match:
-    """Two records the model scored; `score` is Splink's match probability in [0, 1]."""
-
-    left_id: str
-    right_id: str
-    score: float
-    weight: float
-    levels: Mapping[str, int] = field(default_factory=dict)
-    factors: Mapping[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class Dedupe:
-    """Scored pairs (at or above the review threshold) and a cluster id for every record."""
-
-    pairs: pd.DataFrame
-    clusters: dict[str, str]
-    comparisons: tuple[str, ...] = ()
-
-    @property
-    def matches(self) -> list[Match]:
-        return _matches(self.pairs, self.comparisons)
-
-
 Step = Callable[[str], None]
 
 
 def _nothing(step: str) -> None:
     return None
-
-
-def _matches(pairs: pd.DataFrame, comparisons: Sequence[str]) -> list[Match]:
-    if pairs.empty:
-        return []
-    gammas = [f"gamma_{c}" for c in comparisons if f"gamma_{c}" in pairs.columns]
-    factors = [f"bf_{c}" for c in comparisons if f"bf_{c}" in pairs.columns]
-    out = []
-    for row in pairs.itertuples(index=False):
-        data = row._asdict()
-        out.append(
-            Match(
-                left_id=str(data["left_id"]),
-                right_id=str(data["right_id"]),
-                score=float(data["score"]),
-                weight=float(data["weight"]),
-                levels={g[6:]: int(data[g]) for g in gammas},
-                factors={f[3:]: float(data[f]) for f in factors},
-            )
-        )
-    return out
 
 
 class Engine:
@@ -411,7 +351,7 @@ class Engine:
             frame.loc[flip, ["left_id", "right_id"]] = frame.loc[
                 flip, ["right_id", "left_id"]
             ].to_numpy()
-        frame = _apply_decisions(frame, decisions)
+        frame = apply_decisions(frame, decisions)
         return frame[frame["score"] >= cut].sort_values("score", ascending=False, kind="stable")
 
     def link(
@@ -424,7 +364,7 @@ class Engine:
     ) -> list[Match]:
         """Pairs across the two sets scoring at or above the threshold (default: match)."""
         frame = self.link_frame(left, right, threshold=threshold, decisions=decisions)
-        return _matches(frame.reset_index(drop=True), self.comparisons)
+        return matches(frame.reset_index(drop=True), self.comparisons)
 
     def dedupe(
         self,
@@ -439,9 +379,9 @@ class Engine:
         linker = self._linker([table], "dedupe_only", settings)
         cut = self.match_threshold if threshold is None else threshold
         predictions = self._predict(linker, min(cut, self.review_threshold))
-        frame = _apply_decisions(self._frame(linker, predictions), decisions)
+        frame = apply_decisions(self._frame(linker, predictions), decisions)
         self.on_step("cluster")
-        clusters = _connected_components(table.column(ID).to_pylist(), frame[frame["score"] >= cut])
+        clusters = connected_components(table.column(ID).to_pylist(), frame[frame["score"] >= cut])
         return Dedupe(pairs=frame, clusters=clusters, comparisons=self.comparisons)
 
     def score_one(
@@ -466,7 +406,7 @@ class Engine:
         frame = frame[frame["score"] >= cut].sort_values("score", ascending=False, kind="stable")
         if limit is not None:
             frame = frame.head(limit)
-        return _matches(frame.reset_index(drop=True), self.comparisons)
+        return matches(frame.reset_index(drop=True), self.comparisons)
 
     def _screening_settings(self) -> dict[str, Any]:
         """Settings to score one record against many: the model's comparisons, no blocking."""
@@ -490,24 +430,7 @@ class Engine:
 
     def explain(self, match: Match) -> list[FeatureContribution]:
         """What each comparison contributed to a match, strongest evidence first."""
-        labels = self.levels()
-        out = []
-        for name, gamma in match.levels.items():
-            names = labels.get(name, [])
-            bayes = float(match.factors.get(name, 1.0))
-            if gamma < 0:
-                outcome: Outcome = "unknown"
-                label = "missing on one side"
-            elif gamma == 0:
-                outcome = "disagreed"
-                label = names[0] if names else ""
-            else:
-                outcome = "agreed" if gamma == len(names) - 1 else "partial"
-                label = names[gamma] if gamma < len(names) else ""
-            weight = math.log2(bayes) if bayes > 0 else -math.inf
-            out.append(FeatureContribution(name, label, outcome, bayes, weight))
-        out.sort(key=lambda c: -abs(c.weight) if math.isfinite(c.weight) else -1e9)
-        return out
+        return contributions(match, self.levels())
 
     def band(self, score: float) -> Band:
         if score >= self.match_threshold:
@@ -525,39 +448,3 @@ class Engine:
         tables = [as_table(left)] + ([as_table(right)] if right is not None else [])
         rules = prediction_rules(tables, present_in_all(tables), mixed_kinds(tables))
         return blocking_recall(tables, rules, truth)
-
-
-def _apply_decisions(
-    frame: pd.DataFrame, decisions: Iterable[tuple[str, str, bool]]
-) -> pd.DataFrame:
-    """Analysts' decisions override the model: confirmed pairs score 1, rejected ones 0."""
-    decided = {frozenset((a, b)): ok for a, b, ok in decisions}
-    if not decided or frame.empty:
-        return frame
-    keys = [frozenset(p) for p in zip(frame["left_id"], frame["right_id"], strict=True)]
-    verdict = pd.Series([decided.get(k) for k in keys], index=frame.index, dtype=object)
-    frame = frame.copy()
-    frame.loc[verdict == True, "score"] = 1.0  # noqa: E712
-    frame.loc[verdict == False, "score"] = 0.0  # noqa: E712
-    return frame
-
-
-def _connected_components(ids: list[Any], pairs: pd.DataFrame) -> dict[str, str]:
-    """Cluster id for every record: the smallest id of its connected component."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    for a, b in zip(pairs["left_id"].astype(str), pairs["right_id"].astype(str), strict=True):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            if rb < ra:
-                ra, rb = rb, ra
-            parent[rb] = ra
-    return {str(i): find(str(i)) for i in ids}

@@ -18,7 +18,8 @@ from pathlib import Path
 from followthemoney.statement import StatementEntity
 from sqlalchemy.orm import Session
 
-from vinculo.resolve.engine import DEFAULT_MODEL, Engine, Match
+from vinculo.resolve.engine import DEFAULT_MODEL, Engine
+from vinculo.resolve.pairs import Match
 from vinculo.resolve.records import from_entities
 from vinculo.resolve.screening import ScreenScorer
 from vinculo.resolve.service import RunSummary, ScoredPair, Scorer, labels, run
