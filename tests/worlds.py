@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from unittest import mock
+
+from argon2 import PasswordHasher
 
 from vinculo.db import transaction
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
@@ -90,9 +95,23 @@ class World:
     titles: dict[str, str] = field(default_factory=dict)
 
 
-def build_world(store: Store) -> World:
+@cache
+def cheap_demo_hash() -> str:
+    """An argon2 hash of the demo password at the smallest cost: signing in stays real (the
+    server verifies it) without a quarter of a second per account made and per sign-in."""
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("demo")
+
+
+def build_world(store: Store, *, real_password_cost: bool = False) -> World:
+    """The world; its accounts' passwords are hashed at the real cost only when a test times
+    sign-in (real_password_cost), as the leak tests' worlds are."""
     world = World(store)
-    with transaction(store.sessions) as session:
+    hashing: AbstractContextManager[object] = (
+        nullcontext()
+        if real_password_cost
+        else mock.patch("vinculo.security.service.hash_password", lambda _p: cheap_demo_hash())
+    )
+    with hashing, transaction(store.sessions) as session:
         ensure_group(
             session=session,
             code="tf-sonora",

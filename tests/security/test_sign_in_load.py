@@ -28,7 +28,7 @@ from worlds import World, build_world
 def unlimited(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
     """The small world; the sign-in limits are out of the way of a timing measurement."""
     for store in make_store(request.param, tmp_path, demo=True):
-        build_world(store)
+        build_world(store, real_password_cost=True)
         with LiveServer(store.settings) as server:
             yield server
 
@@ -41,7 +41,7 @@ def limited(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Wo
         for name in ("sign_in_limit_per_account", "sign_in_limit_per_client")
     }
     for store in make_store(request.param, tmp_path, demo=True, **defaults):
-        world = build_world(store)
+        world = build_world(store, real_password_cost=True)
         with LiveServer(store.settings) as server:
             yield world, server
 
@@ -127,7 +127,7 @@ def test_a_storm_of_bad_sign_ins_does_not_stall_other_users(
 def test_the_limit_on_a_name_answers_alike_whether_the_account_exists(tmp_path: Path) -> None:
     limits = {"sign_in_limit_per_account": 3, "sign_in_limit_per_client": 30}
     for store in make_store("sqlite", tmp_path, demo=True, **limits):
-        build_world(store)
+        build_world(store, real_password_cost=True)
         with LiveServer(store.settings) as server, httpx.Client(base_url=server.url) as client:
             last = {}
             for name in ("us.analyst", "no.such.analyst"):
