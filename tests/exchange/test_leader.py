@@ -14,7 +14,7 @@ import pytest
 from vinculo.db import make_engine
 from vinculo.exchange import leader
 
-from conftest import Store
+from conftest import LiveServer, Store
 
 # A process that takes the lease, says whether it got it, and holds it until killed.
 HOLDER = """
@@ -89,3 +89,21 @@ def test_of_two_processes_one_holds_and_a_successor_takes_over_at_once(store: St
     finally:
         finish(first)
         finish(second)
+
+
+def test_only_the_lease_holder_of_a_node_starts_the_publisher(store: Store) -> None:
+    def publishing(server: LiveServer) -> bool:
+        app = server.server.config.app
+        return bool(app.state.publisher.thread.is_alive())
+
+    other = make_engine(store.settings)
+    elsewhere = leader.take(other)  # another process of the node holds the lease
+    try:
+        with LiveServer(store.settings) as server:
+            assert not publishing(server)
+        elsewhere.release()
+        with LiveServer(store.settings) as server:
+            assert publishing(server)
+    finally:
+        elsewhere.release()
+        other.dispose()
