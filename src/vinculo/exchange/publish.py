@@ -32,8 +32,9 @@ from vinculo.settings import PartnerConfig, Settings
 
 class Publications:
     """How often an app's publisher has written something. The live streams of the app
-    compare it with what they last saw to learn that there is news. One per app
-    (`app.state.publications`), made with the app's lifespan and gone with it."""
+    compare it with what they last saw to learn that there is news. Held by the app's
+    publisher (`app.state.publisher.publications`), made and gone with the app's lifespan;
+    in a process that does not hold the node's lease it stays still, and streams poll."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
