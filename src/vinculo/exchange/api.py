@@ -5,8 +5,8 @@ token, and in demo mode anyone of the demo accounts over HTTP Basic."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -21,21 +21,19 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from vinculo.db import make_sessionmaker, transaction
-from vinculo.errors import AuthError, Forbidden, InvalidInput, NotFound, VinculoError
+from vinculo.errors import Forbidden, InvalidInput, NotFound, VinculoError
 from vinculo.exchange import leader, serve
 from vinculo.exchange.models import ExchangeCollection, ExchangeObject, StatusResource
 from vinculo.exchange.publish import Publications, publish
 from vinculo.exchange.serve import Query, Reader
 from vinculo.exchange.stix import MEDIA_TYPE
+from vinculo.exchange.stream import router as stream_router
+from vinculo.exchange.taxii_auth import ROOT, TAXII, reader_of, refused, taxii
 from vinculo.i18n import N_
-from vinculo.security.markings import Actor
-from vinculo.security.models import User
-from vinculo.security.service import actor_for, authenticate, token_for
 from vinculo.settings import Settings
 from vinculo.web.deps import SessionDep, SettingsDep
 
-TAXII = "application/taxii+json;version=2.1"
-ROOT = "vinculo"
+log = logging.getLogger("vinculo.exchange")
 
 
 # --- the publisher runs beside the server ------------------------------------------------------
@@ -68,7 +66,13 @@ class Publisher:
                     written = publish(session=session, settings=self.settings)
                 if written:
                     self.publications.notify()
-            except Exception:
+            except Exception:  # the next change or the next second tries again
+                if self.stop.is_set():
+                    return  # the server is stopping: its store may be gone already
+                log.exception(
+                    "publishing to the TAXII collections of node %s failed; trying again",
+                    self.settings.node_name,
+                )
                 time.sleep(0.5)
 
 
@@ -102,116 +106,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(prefix="/taxii2", tags=["taxii"], lifespan=lifespan)
 
 
-# --- sign-in ------------------------------------------------------------------------------------
-
-# (store, user name, password digest) -> (user id, until, the password hash then stored): a
-# changed password ends the cached sign-in at once.
-_basic_cache: dict[tuple[str, str, str], tuple[int, float, str]] = {}
-_BASIC_TTL = 60.0
-
-
-def _reader_for(user: User, settings: Settings, scopes: frozenset[str]) -> Reader:
-    partner = next((p for p in settings.partners if p.account == user.username), None)
-    if partner is not None:
-        if "exchange" not in scopes:
-            raise Forbidden(
-                N_("this token lacks the scope {scope}; ask for a token with it"),
-                field="scope",
-                scope="exchange",
-            )
-        actor = Actor(username=user.username, nation=partner.nation, user_id=user.id)
-        return Reader(actor=actor, partner=partner)
-    if "read" not in scopes:
-        raise Forbidden(
-            N_("this token lacks the scope {scope}; ask for a token with it"),
-            field="scope",
-            scope="read",
-        )
-    return Reader(actor=actor_for(user))
-
-
-def reader_of(request: Request, session: Session, settings: Settings) -> Reader:
-    """The reader behind the Authorization header: a bearer token, or Basic in demo mode."""
-    header = request.headers.get("authorization", "")
-    kind, _, credentials = header.partition(" ")
-    if kind.lower() == "bearer" and credentials.strip():
-        row = token_for(session=session, token=credentials.strip())
-        return _reader_for(row.user, settings, row.scope_set)
-    if kind.lower() == "basic" and settings.demo:
-        try:
-            username, _, password = base64.b64decode(credentials).decode().partition(":")
-        except ValueError:
-            raise AuthError(N_("wrong user name, password or code")) from None
-        # Keyed by the store too: one process may serve (or test) more than one.
-        digest = hashlib.sha256(password.encode()).hexdigest()
-        key = (settings.resolved_database_url, username, digest)
-        cached = _basic_cache.get(key)
-        user: User | None = None
-        if cached and cached[1] > time.monotonic():
-            user = session.get(User, cached[0])
-            if user is not None and user.password_hash != cached[2]:
-                user = None
-        if user is None or user.username != username or not user.active or user.locked:
-            user = authenticate(
-                session=session, settings=settings, username=username, password=password
-            )
-            _basic_cache[key] = (user.id, time.monotonic() + _BASIC_TTL, user.password_hash)
-        return _reader_for(user, settings, frozenset({"read", "exchange"}))
-    raise AuthError(N_("sign in first: send an OAuth2 bearer token"))
-
-
 # --- answers ------------------------------------------------------------------------------------
-
-
-class TooManyStreams(VinculoError):
-    """More live streams than this server allows a token, or in all (HTTP 429)."""
-
-
-def taxii(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        status_code=status,
-        media_type=TAXII,
-        headers=headers,
-    )
-
-
-def _status_of(exc: VinculoError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, AuthError):
-        return 401
-    if isinstance(exc, Forbidden):
-        return 403
-    if isinstance(exc, TooManyStreams):
-        return 429
-    return 400
-
-
-def _refused(request: Request, session: Session, exc: VinculoError) -> Response:
-    from vinculo.web.app import record_refusal
-
-    status = _status_of(exc)
-    session.rollback()
-    record_refusal(session, request, exc, status)
-    headers = {"WWW-Authenticate": 'Bearer, Basic realm="taxii"'} if status == 401 else None
-    if status == 429:
-        headers = {"Retry-After": "5"}
-    locale = "es" if request.headers.get("accept-language", "").startswith("es") else "en"
-    return taxii(
-        {
-            "title": {
-                401: "Unauthorized",
-                403: "Forbidden",
-                404: "Not Found",
-                429: "Too Many Requests",
-            }.get(status, "Bad Request"),
-            "description": exc.render(locale),
-            "http_status": str(status),
-        },
-        status,
-        headers,
-    )
 
 
 def guarded(
@@ -224,7 +119,7 @@ def guarded(
     try:
         return answer(reader_of(request, session, settings))
     except VinculoError as exc:
-        return _refused(request, session, exc)
+        return refused(request, session, exc)
 
 
 def _split(value: str | None) -> list[str]:
@@ -557,7 +452,4 @@ def iter_collection_ids(session: Session) -> Iterator[str]:
 
 __all__ = ["JSONResponse", "router"]
 
-
-from vinculo.exchange.stream import router as _stream_router  # noqa: E402 - needs the above
-
-router.include_router(_stream_router, prefix="")
+router.include_router(stream_router, prefix="")

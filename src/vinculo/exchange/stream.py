@@ -30,13 +30,14 @@ from sqlalchemy import func, select
 from vinculo.db import transaction
 from vinculo.errors import VinculoError
 from vinculo.exchange import serve
-from vinculo.exchange.api import ROOT, TooManyStreams, _refused, reader_of
 from vinculo.exchange.models import ExchangeObject
 from vinculo.exchange.serve import Reader
 from vinculo.exchange.stored import SHARED
+from vinculo.exchange.taxii_auth import ROOT, reader_of, refused
 from vinculo.i18n import N_
 from vinculo.security.audit import record
 from vinculo.settings import Settings
+from vinculo.web.errors import TooManyRequests
 
 router = APIRouter(tags=["taxii"])
 HEARTBEAT = 15.0
@@ -48,6 +49,10 @@ LIFETIME = 20.0
 # Threads the streams' database look-ups may hold at once, apart from the pool that serves
 # every other request.
 LOOKUP_THREADS = 4
+
+
+class TooManyStreams(TooManyRequests):
+    """More live streams than this server allows a token, or in all (HTTP 429)."""
 
 
 class _Slots:
@@ -130,7 +135,7 @@ def _new_events(
         try:
             fresh: Reader | None = reader_of(request, session, settings)
         except VinculoError as exc:
-            _refused(request, session, exc)  # its audit row commits with this transaction
+            refused(request, session, exc)  # its audit row commits with this transaction
             fresh = None
         if fresh is None:
             return after, None
@@ -196,7 +201,7 @@ async def stream(request: Request) -> Response:
                         reader.actor.username,
                     )
                 except VinculoError as exc:
-                    return _refused(request, session, exc)
+                    return refused(request, session, exc)
                 record(
                     session=session,
                     actor=reader.actor,

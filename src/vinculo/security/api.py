@@ -21,8 +21,8 @@ from vinculo.security.service import (
     unlock,
     user_read,
 )
-from vinculo.web.app import api_error_response, record_refusal_apart
 from vinculo.web.deps import ApiActor, SessionDep, SettingsDep, TokenActor, WriteActor
+from vinculo.web.errors import api_error_response, record_refusal_apart
 from vinculo.web.signin import check_rate, in_sign_in_pool, sign_in
 
 router = APIRouter(tags=["auth"])

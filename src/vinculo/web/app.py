@@ -9,120 +9,42 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from vinculo.db import make_engine, make_sessionmaker, transaction
-from vinculo.errors import (
-    AuthError,
-    Forbidden,
-    InvalidFields,
-    InvalidInput,
-    NotFound,
-    TooLarge,
-    VinculoError,
-)
+from vinculo.db import make_engine, make_sessionmaker
+from vinculo.errors import InvalidFields, InvalidInput, TooLarge, VinculoError
+from vinculo.exchange.api import router as taxii_router
+from vinculo.exchange.views import api as exchange_router
+from vinculo.exchange.views import pages as exchange_pages
 from vinculo.hooks import wire_hooks
-from vinculo.i18n import N_, pick_locale
-from vinculo.security import sessions
-from vinculo.security.audit import record
-from vinculo.security.service import actor_for
+from vinculo.i18n import N_
+from vinculo.intel.api import router as intel_router
+from vinculo.intel.retention_api import router as retention_router
+from vinculo.intel.views import router as intel_pages
+from vinculo.network.api import router as network_router
+from vinculo.network.views import router as network_pages
+from vinculo.resolve.api import router as resolve_router
+from vinculo.resolve.views import router as resolve_pages
+from vinculo.security.api import router as security_router
+from vinculo.security.trail_api import router as trail_router
+from vinculo.security.views import router as audit_pages
 from vinculo.settings import Settings
-from vinculo.web.deps import SESSION_KEY
-from vinculo.web.errors import CatchAll, http_error_response, unencodable_response
+from vinculo.web.errors import (
+    API_PREFIX,
+    CatchAll,
+    error_response,
+    http_error_response,
+    unencodable_response,
+)
 from vinculo.web.inputs import check_input
 from vinculo.web.limits import BodyLimit
+from vinculo.web.pages import router as pages_router
 from vinculo.web.security import SecurityHeaders, check_csrf
 from vinculo.web.startup import check_can_start
-
-API_PREFIX = "/api/v1"
-
-
-def _locale_of(request: Request) -> str:
-    chosen = request.query_params.get("lang")
-    if chosen in ("en", "es"):
-        return str(chosen)
-    return pick_locale(request.headers.get("accept-language"), "en")
-
-
-def record_refusal(
-    session: Session,
-    request: Request,
-    exc: VinculoError,
-    status: int,
-    extra: dict[str, object] | None = None,
-) -> None:
-    """The audit row of a refused request, in the given session's transaction."""
-    key = request.session.get(SESSION_KEY) if "session" in request.scope else None
-    user = sessions.user_of(session=session, key=key)
-    record(
-        session=session,
-        actor=actor_for(user) if user else None,
-        action="refused",
-        kind="request",
-        # The path as asked; a NUL in it (refused as input) cannot be stored either.
-        target=request.url.path[:200].replace("\x00", "\ufffd"),
-        outcome=str(status),
-        detail={
-            "method": request.method,
-            "error": exc.render("en"),
-            "field": exc.field,
-            "username": exc.params.get("username"),
-            "client": request.client.host if request.client else None,
-            **(extra or {}),
-        },
-    )
-
-
-def record_refusal_apart(
-    request: Request, exc: VinculoError, status: int, extra: dict[str, object] | None = None
-) -> None:
-    """An audit row for every refused request, in a transaction of its own.
-
-    The request's own transaction has been rolled back by now (nothing it tried is stored),
-    so the attempt is written separately.
-    """
-    with transaction(request.app.state.sessions) as session:
-        record_refusal(session, request, exc, status, extra)
-
-
-def api_error_response(
-    request: Request, exc: VinculoError, status: int, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    """The JSON body every refused API request answers with, in the reader's language."""
-    locale = _locale_of(request)
-    body: dict[str, object] = {"detail": exc.render(locale), "error": exc.to_dict(locale)}
-    errors = getattr(exc, "errors", None)
-    if errors:
-        body["errors"] = [e.to_dict(locale) for e in errors]
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _error_response(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, VinculoError)
-    status = 400
-    headers: dict[str, str] = {}
-    if isinstance(exc, NotFound):
-        status = 404
-    elif isinstance(exc, AuthError):
-        status = 401
-        headers["WWW-Authenticate"] = "Bearer"
-    elif isinstance(exc, Forbidden):
-        status = 403
-    elif isinstance(exc, TooLarge):
-        status = 413
-    elif isinstance(exc, InvalidInput):
-        status = 422
-    record_refusal_apart(request, exc, status)
-    if not request.url.path.startswith(API_PREFIX):
-        from vinculo.web.pages import error_page
-
-        return error_page(request, status, exc)
-    return api_error_response(request, exc, status, headers)
 
 
 def _validation_message(error: dict[str, object]) -> str:
@@ -148,7 +70,7 @@ def _request_validation_response(request: Request, exc: Exception) -> Response:
         location = [str(part) for part in error.get("loc", ())]
         field = ".".join(location[1:] if len(location) > 1 else location)
         errors.append(InvalidInput(_validation_message(error), field=field))
-    return _error_response(request, InvalidFields(errors))
+    return error_response(request, InvalidFields(errors))
 
 
 def _size(count: int) -> str:
@@ -163,7 +85,7 @@ def _too_large_response(request: Request, exc: Exception) -> Response:
     """The request body passed `max_upload_bytes` (web/limits.py stopped reading it): a 413
     in the reader's language, with an audit row, as every refusal."""
     limit = request.app.state.settings.max_upload_bytes
-    return _error_response(
+    return error_response(
         request,
         TooLarge(
             N_("the request is larger than the {limit} this server accepts"),
@@ -218,26 +140,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(CatchAll)
     # Added last, so it wraps the rest: every answer gets the headers, errors included.
     app.add_middleware(SecurityHeaders, behind_tls=settings.behind_tls)
-    app.add_exception_handler(VinculoError, _error_response)
+    app.add_exception_handler(VinculoError, error_response)
     app.add_exception_handler(HTTPException, http_error_response)
     app.add_exception_handler(UnicodeEncodeError, unencodable_response)
     app.add_exception_handler(RequestValidationError, _request_validation_response)
     app.add_exception_handler(413, _too_large_response)
-
-    from vinculo.exchange.api import router as taxii_router
-    from vinculo.exchange.views import api as exchange_router
-    from vinculo.exchange.views import pages as exchange_pages
-    from vinculo.intel.api import router as intel_router
-    from vinculo.intel.retention_api import router as retention_router
-    from vinculo.intel.views import router as intel_pages
-    from vinculo.network.api import router as network_router
-    from vinculo.network.views import router as network_pages
-    from vinculo.resolve.api import router as resolve_router
-    from vinculo.resolve.views import router as resolve_pages
-    from vinculo.security.api import router as security_router
-    from vinculo.security.trail_api import router as trail_router
-    from vinculo.security.views import router as audit_pages
-    from vinculo.web.pages import router as pages_router
 
     app.include_router(security_router, prefix=API_PREFIX)
     app.include_router(intel_router, prefix=API_PREFIX)

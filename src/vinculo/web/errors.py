@@ -1,10 +1,16 @@
-"""The answers no handler planned: an unexpected exception (500) and Starlette's own HTTP errors
-(unknown route, wrong method, a body that cannot be parsed).
+"""How a refused request is answered and put on record, with one map from refusal to status.
 
-Starlette answers an unexpected exception from its outermost middleware, outside every other,
-so that answer carried none of the security headers and left no audit row. `CatchAll` sits
-just inside `SecurityHeaders`: it answers the 500 itself, in the reader's language, records it
-on the audit chain, and logs the traceback for the operators.
+A refusal (a `VinculoError` a handler raised) answers JSON under the API prefix and a page
+elsewhere, in the reader's language, and leaves an audit row. The TAXII server answers in its
+own media type (exchange/taxii_auth.py) but takes its status from the same map and records
+the refusal here too.
+
+The answers no handler planned: an unexpected exception (500) and Starlette's own HTTP errors
+(unknown route, wrong method, a body that cannot be parsed). Starlette answers an unexpected
+exception from its outermost middleware, outside every other, so that answer carried none of
+the security headers and left no audit row. `CatchAll` sits just inside `SecurityHeaders`: it
+answers the 500 itself, in the reader's language, records it on the audit chain, and logs the
+traceback for the operators.
 """
 
 from __future__ import annotations
@@ -13,13 +19,29 @@ import logging
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vinculo.errors import InvalidInput, VinculoError
-from vinculo.i18n import N_
+from vinculo.db import transaction
+from vinculo.errors import (
+    AuthError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooLarge,
+    VinculoError,
+)
+from vinculo.i18n import N_, pick_locale
+from vinculo.security import sessions
+from vinculo.security.audit import record
+from vinculo.security.service import actor_for
+from vinculo.web.deps import SESSION_KEY
 from vinculo.web.inputs import LONE_SURROGATE
+from vinculo.web.pages import error_page
+
+API_PREFIX = "/api/v1"
 
 log = logging.getLogger("vinculo.web")
 
@@ -44,9 +66,103 @@ def server_error() -> ServerError:
     )
 
 
-def _audit(request: Request, exc: VinculoError, status: int, cause: str) -> None:
-    from vinculo.web.app import record_refusal_apart
+class TooManyRequests(VinculoError):
+    """More of something at once than this server allows (HTTP 429)."""
 
+
+# The status of each kind of refusal, the most specific first: (kind, web, TAXII). TAXII 2.1
+# answers any bad input 400, an oversized body too; the web tells them apart (413, 422).
+_STATUSES: tuple[tuple[type[VinculoError], int, int], ...] = (
+    (NotFound, 404, 404),
+    (AuthError, 401, 401),
+    (Forbidden, 403, 403),
+    (TooManyRequests, 429, 429),
+    (TooLarge, 413, 400),
+    (InvalidInput, 422, 400),
+)
+
+
+def status_of(exc: VinculoError, *, taxii: bool = False) -> int:
+    """The HTTP status a refusal answers with, on the web or (`taxii`) the TAXII server."""
+    for kind, web_status, taxii_status in _STATUSES:
+        if isinstance(exc, kind):
+            return taxii_status if taxii else web_status
+    return 400
+
+
+def locale_of(request: Request) -> str:
+    """The reader's language: `?lang=`, else the browser's Accept-Language."""
+    chosen = request.query_params.get("lang")
+    if chosen in ("en", "es"):
+        return str(chosen)
+    return pick_locale(request.headers.get("accept-language"), "en")
+
+
+def record_refusal(
+    session: Session,
+    request: Request,
+    exc: VinculoError,
+    status: int,
+    extra: dict[str, object] | None = None,
+) -> None:
+    """The audit row of a refused request, in the given session's transaction."""
+    key = request.session.get(SESSION_KEY) if "session" in request.scope else None
+    user = sessions.user_of(session=session, key=key)
+    record(
+        session=session,
+        actor=actor_for(user) if user else None,
+        action="refused",
+        kind="request",
+        # The path as asked; a NUL in it (refused as input) cannot be stored either.
+        target=request.url.path[:200].replace("\x00", "\ufffd"),
+        outcome=str(status),
+        detail={
+            "method": request.method,
+            "error": exc.render("en"),
+            "field": exc.field,
+            "username": exc.params.get("username"),
+            "client": request.client.host if request.client else None,
+            **(extra or {}),
+        },
+    )
+
+
+def record_refusal_apart(
+    request: Request, exc: VinculoError, status: int, extra: dict[str, object] | None = None
+) -> None:
+    """An audit row for every refused request, in a transaction of its own.
+
+    The request's own transaction has been rolled back by now (nothing it tried is stored),
+    so the attempt is written separately.
+    """
+    with transaction(request.app.state.sessions) as session:
+        record_refusal(session, request, exc, status, extra)
+
+
+def api_error_response(
+    request: Request, exc: VinculoError, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The JSON body every refused API request answers with, in the reader's language."""
+    locale = locale_of(request)
+    body: dict[str, object] = {"detail": exc.render(locale), "error": exc.to_dict(locale)}
+    errors = getattr(exc, "errors", None)
+    if errors:
+        body["errors"] = [e.to_dict(locale) for e in errors]
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def error_response(request: Request, exc: Exception) -> Response:
+    """A refusal a handler raised: on record, then JSON under the API prefix, a page elsewhere."""
+    assert isinstance(exc, VinculoError)
+    status = status_of(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    record_refusal_apart(request, exc, status)
+    if not request.url.path.startswith(API_PREFIX):
+        return error_page(request, status, exc)
+    return api_error_response(request, exc, status, headers)
+
+
+def _audit(request: Request, exc: VinculoError, status: int, cause: str) -> None:
     try:
         record_refusal_apart(request, exc, status, extra={"exception": cause})
     except Exception:  # the database may be the failure; answer anyway
@@ -54,13 +170,9 @@ def _audit(request: Request, exc: VinculoError, status: int, cause: str) -> None
 
 
 def _answer(request: Request, exc: VinculoError, status: int) -> Response:
-    from vinculo.web.app import API_PREFIX, api_error_response
-
     if request.url.path.startswith(API_PREFIX):
         return api_error_response(request, exc, status)
     try:
-        from vinculo.web.pages import error_page
-
         return error_page(request, status, exc)
     except Exception:  # the page itself may be what fails
         log.exception("the error page could not be drawn")
@@ -112,10 +224,8 @@ def http_error_response(request: Request, exc: Exception) -> Response:
 def unencodable_response(request: Request, exc: Exception) -> Response:
     """A lone surrogate that got past `check_input` (it cannot come from anywhere but input):
     bad input, not a failure of the server."""
-    from vinculo.web.app import _error_response
-
     if not (isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc.reason)):
         log.error("unexpected encoding error", exc_info=exc)
         _audit(request, server_error(), 500, type(exc).__name__)
         return _answer(request, server_error(), 500)
-    return _error_response(request, InvalidInput(LONE_SURROGATE))
+    return error_response(request, InvalidInput(LONE_SURROGATE))
