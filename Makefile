@@ -15,7 +15,8 @@
 #
 # Variables: PYTHON (default python3), PYTEST_ARGS (passed to pytest), DEMO_ARGS (passed to
 # `vinculo demo`), VENV (default .venv), VINCULO_TEST_POSTGRES_URL (set it to skip
-# scripts/ensure-postgres.sh and use that database), WORKERS (pytest-xdist workers, default 2).
+# scripts/ensure-postgres.sh and use that database), WORKERS (pytest-xdist workers, default 2),
+# WHEEL_CACHE (wheels built from source for make wheelhouse, default var/cache/wheels).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -215,16 +216,23 @@ lock: $(UV)
 
 # Every locked runtime wheel and Vínculo's own (front-end included) in one directory that
 # installs with `pip install --no-index` on a machine without network (docs/operations.md).
+# A wheel built here from a locked source archive is kept in WHEEL_CACHE and used again while
+# the lock, the Python and the system ICU stay the same (scripts/wheel-cache.py checks them and
+# the wheel's own hash); WHEEL_CACHE= turns that off.
 WHEELHOUSE ?= wheelhouse
+WHEEL_CACHE ?= var/cache/wheels
 wheelhouse: $(UV) assets
 	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
 	$(UV) export --frozen --quiet --no-dev --no-emit-project --format requirements-txt \
 		-o $(WHEELHOUSE)/requirements.txt
+	$(PYTHON) scripts/wheel-cache.py take $(WHEELHOUSE) "$(WHEEL_CACHE)"
 	@# pip wheel: the locked wheels as they are, and a wheel built here for a package that
 	@# publishes only its source (PyICU), so the closed machine needs no compiler.
 	@$(STEP) "gathering the locked wheels" "$(NO_NETWORK_HINT)" \
 		$(PYTHON) -m pip wheel --disable-pip-version-check -q --no-deps \
-			--require-hashes -r $(WHEELHOUSE)/requirements.txt -w $(WHEELHOUSE)
+			--require-hashes -r $(WHEELHOUSE)/fetch.txt -w $(WHEELHOUSE)
+	rm $(WHEELHOUSE)/fetch.txt
+	$(PYTHON) scripts/wheel-cache.py keep $(WHEELHOUSE) "$(WHEEL_CACHE)"
 	$(PYTHON) scripts/wheelhouse-hashes.py $(WHEELHOUSE)
 	@$(STEP) "building Vínculo's wheel" "See the error above." \
 		$(UV) build --quiet --wheel --out-dir $(WHEELHOUSE)

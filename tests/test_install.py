@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import signal
 import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -13,13 +17,24 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(REPO), *args],
-        capture_output=True,
+    """make in a process group of its own: on a timeout the whole group is killed, so that no
+    installer or compiler it started goes on using the machine after the test has failed."""
+    command = ["make", "--no-print-directory", "-C", str(REPO), *args]
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=env or dict(os.environ),
-        timeout=600,
-    )
+        start_new_session=True,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def offline(command: list[str]) -> list[str]:
@@ -124,3 +139,70 @@ def test_the_wheelhouse_installs_and_runs_with_no_network(tmp_path: Path) -> Non
     )
     assert seeded.returncode == 0, seeded.stderr[-3000:]
     assert "Resolution run:" in seeded.stderr
+
+
+def load_wheel_cache() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("wheel_cache", REPO / "scripts/wheel-cache.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def wheelhouse_with(path: Path, source_hash: str, wheel: bytes | None) -> Path:
+    """A wheelhouse as `make wheelhouse` leaves it after pip wheel: the lock's requirements,
+    and (when given) the wheel pip built from the one package locked as a source archive."""
+    path.mkdir()
+    (path / "requirements.txt").write_text(
+        "# exported by uv\n"
+        "built-here==2.17 ; sys_platform == 'linux' \\\n"
+        f"    --hash=sha256:{source_hash}\n"
+        "    # via something\n"
+        "as-published==1.0 \\\n"
+        f"    --hash=sha256:{'b' * 64}\n"
+    )
+    if wheel is not None:
+        (path / "built_here-2.17-cp311-cp311-linux_x86_64.whl").write_bytes(wheel)
+    return path
+
+
+def test_a_wheel_built_from_source_is_kept_and_used_only_while_it_matches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache_module = load_wheel_cache()
+    cache = tmp_path / "cache"
+    locked = "a" * 64
+    first = wheelhouse_with(tmp_path / "first", locked, b"compiled once")
+    cache_module.keep(first, cache)
+
+    again = wheelhouse_with(tmp_path / "again", locked, None)
+    cache_module.take(again, cache)
+    assert (again / "built_here-2.17-cp311-cp311-linux_x86_64.whl").read_bytes() == (
+        b"compiled once"
+    )
+    fetch = (again / "fetch.txt").read_text()
+    assert "built-here" not in fetch and "as-published==1.0" in fetch
+
+    # Another lock for the same version: the kept wheel is not that source's.
+    relocked = wheelhouse_with(tmp_path / "relocked", "c" * 64, None)
+    cache_module.take(relocked, cache)
+    assert not list(relocked.glob("*.whl"))
+    assert "built-here==2.17" in (relocked / "fetch.txt").read_text()
+
+    # A kept wheel changed on disk is thrown away, with a line saying so, and built again.
+    [kept] = cache.glob("*/built_here-2.17-*/*.whl")
+    kept.write_bytes(b"changed")
+    changed = wheelhouse_with(tmp_path / "changed", locked, None)
+    cache_module.take(changed, cache)
+    assert not list(changed.glob("*.whl"))
+    assert "built-here==2.17" in (changed / "fetch.txt").read_text()
+    assert "its SHA-256 differs" in capsys.readouterr().err
+    assert not kept.parent.exists()
+
+    # No cache named: everything is fetched, nothing is kept.
+    off = wheelhouse_with(tmp_path / "off", locked, b"compiled once")
+    cache_module.take(off, None)
+    cache_module.keep(off, None)
+    assert "built-here==2.17" in (off / "fetch.txt").read_text()
+    assert not list(cache.glob("*/built_here-*"))
