@@ -38,9 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import console, machine_line, pct, plain_verdict
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
-from vinculo.exchange import service
+from vinculo.exchange import partners
 from vinculo.exchange.models import ReceivedObject
+from vinculo.exchange.publish import publish
 from vinculo.exchange.worker import sync_partner
+from vinculo.hooks import wire_hooks
 from vinculo.intel.schemas import MarkingsIn
 from vinculo.intel.transfer import import_ftm
 from vinculo.migrations.runner import upgrade
@@ -109,7 +111,7 @@ def build_node(settings: Settings, users: list[tuple[str, str]], entities: int) 
                 markings_in=MarkingsIn(tlp="GREEN", rel_to=["USA", "MEX"]),
             )
         partner = settings.partners[0].name
-        collection = service.create_collection(
+        collection = partners.create_collection(
             session=session,
             settings=settings,
             alias=f"{partner}-agreement",
@@ -117,10 +119,10 @@ def build_node(settings: Settings, users: list[tuple[str, str]], entities: int) 
             title_es="Acuerdo",
             partners=[partner],
         )
-        _account, token = service.partner_account(session=session, settings=settings, name=partner)
+        _account, token = partners.partner_account(session=session, settings=settings, name=partner)
     started = time.perf_counter()
     with transaction(sessions) as session:
-        written = service.publish(session=session, settings=settings)
+        written = publish(session=session, settings=settings)
     published = time.perf_counter() - started
     engine.dispose()
     return {
@@ -277,6 +279,7 @@ def medallion_serving(
 
 def main() -> None:
     global SYNC_PAGE
+    wire_hooks()  # a pull that meets a withdrawal deletes through intel.deletion's door
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=30)
