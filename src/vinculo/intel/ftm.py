@@ -8,7 +8,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-import normality
 from followthemoney import model
 from followthemoney.dataset import Dataset
 from followthemoney.exc import InvalidData
@@ -17,6 +16,10 @@ from followthemoney.statement import BASE_ID, Statement, StatementEntity
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
 
+# Search folds with the rule resolution folds with (vinculo.text); named here too for intel's
+# and the exchange's importers.
+from vinculo.text import fold as fold
+
 # Property types whose values people search for: names, identifiers and ways to reach someone.
 SEARCHABLE_TYPES = frozenset({"name", "identifier", "email", "phone", "address", "iban"})
 
@@ -24,11 +27,6 @@ SEARCHABLE_TYPES = frozenset({"name", "identifier", "email", "phone", "address",
 @cache
 def dataset() -> Dataset:
     return Dataset.make({"name": "vinculo", "title": "Vínculo"})
-
-
-def fold(text: str) -> str:
-    """Lower-case ASCII with punctuation as spaces, so "García" and "garcia" are one word."""
-    return normality.normalize(text, lowercase=True, ascii=True) or ""
 
 
 @dataclass(frozen=True)

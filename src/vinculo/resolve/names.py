@@ -5,18 +5,17 @@ López"); particles stay with their surname ("de la Cruz", "del Río") and "y" m
 two ("Ortega y Gasset"). U.S. records distort it: the maternal surname dropped, glued
 ("Garcialopez") or hyphenated ("Garcia-Lopez"), the maternal surname taken as the last name,
 the second given name used alone, "Ma." for María, "LAST, FIRST" order. `parse_name` undoes
-what it can and says which part is which; everything it returns is folded (`fold`).
+what it can and says which part is which; everything it returns is folded (`vinculo.text.fold`,
+the rule search folds with too).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from normality import ascii_text
-
+from vinculo.text import fold
 from vinculo.vocab import name_vocabulary
 
 __all__ = [
@@ -27,53 +26,6 @@ __all__ = [
     "nicknames",
     "parse_name",
 ]
-
-# --- folding ------------------------------------------------------------------------------
-
-
-def _fold_table() -> dict[int, str]:
-    # Our own table rather than normality.normalize for every call: names are folded a
-    # million times per run and a str.translate over Latin script is ~10x faster than
-    # normality's per-string pipeline. Other scripts still go through normality.
-    table: dict[int, str] = {}
-    special = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "ı": "i", "þ": "th"}
-    for code in range(0x250):
-        char = chr(code)
-        lower = char.lower()
-        if lower in special:
-            table[code] = special[lower]
-            continue
-        decomposed = "".join(
-            c for c in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(c)
-        )
-        if decomposed.isascii() and decomposed.isalnum():
-            if decomposed != char:
-                table[code] = decomposed
-        elif char in "'`´":
-            # O'Brien, D'Angelo: the apostrophe joins, it does not separate.
-            table[code] = ""
-        elif not decomposed.isalnum():
-            table[code] = " "
-    for char in "\u2018\u2019\u02bc":
-        table[ord(char)] = ""
-    return table
-
-
-_FOLD = _fold_table()
-_SPACES = re.compile(r"\s+")
-
-
-def fold(text: str | None) -> str:
-    """Lower case, no accents, punctuation to spaces, one space between words ("Ñúñez" -> nunez)."""
-    if not text:
-        return ""
-    folded = text.translate(_FOLD)
-    if not folded.isascii():
-        folded = ascii_text(folded).translate(_FOLD)
-        if not folded.isascii():
-            folded = "".join(c if c.isascii() else " " for c in folded)
-    return " ".join(folded.split())
-
 
 # --- vocabulary ---------------------------------------------------------------------------
 

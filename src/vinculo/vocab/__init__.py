@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from vinculo.text import fold
+
 LOCALES = ("en", "es")
 
 
@@ -113,13 +115,6 @@ class NameVocabulary:
     given_leaning: frozenset[str]
 
 
-def _fold_name(text: str) -> str:
-    # Imported here: resolve.names imports this module for its lists.
-    from vinculo.resolve.names import fold
-
-    return fold(text)
-
-
 def _read_fast(name: str) -> Any:
     # The name lists are read by every process of a resolution run: libyaml when present.
     text = resources.files("vinculo.vocab").joinpath(f"{name}.yml").read_text("utf-8")
@@ -133,24 +128,24 @@ def name_vocabulary() -> NameVocabulary:
     table: dict[str, list[str]] = {}
     for section in ("spanish", "english"):
         for nickname, names in data[section].items():
-            entry = table.setdefault(_fold_name(str(nickname)), [])
+            entry = table.setdefault(fold(str(nickname)), [])
             for name in names:
-                folded = _fold_name(str(name))
+                folded = fold(str(name))
                 if folded not in entry:
                     entry.append(folded)
     cognates: dict[str, set[str]] = {}
     for english, spanish in data["cognates"]:
-        en, es = _fold_name(str(english)), _fold_name(str(spanish))
+        en, es = fold(str(english)), fold(str(spanish))
         cognates.setdefault(en, set()).add(es)
         cognates.setdefault(es, set()).add(en)
     lists = _read_fast("names")
     return NameVocabulary(
         nicknames=table,
         cognates={k: frozenset(v) for k, v in cognates.items()},
-        descriptive=frozenset(_fold_name(str(w)) for w in data["descriptive"]),
-        given=frozenset(_fold_name(str(w)) for w in lists["given"]),
-        surnames=frozenset(_fold_name(str(w)) for w in lists["surnames"]),
-        given_leaning=frozenset(_fold_name(str(w)) for w in lists["given_leaning"]),
+        descriptive=frozenset(fold(str(w)) for w in data["descriptive"]),
+        given=frozenset(fold(str(w)) for w in lists["given"]),
+        surnames=frozenset(fold(str(w)) for w in lists["surnames"]),
+        given_leaning=frozenset(fold(str(w)) for w in lists["given_leaning"]),
     )
 
 
