@@ -154,13 +154,16 @@ def keep(wheelhouse: Path, cache: Path | None) -> None:
     if cache is None:
         return
     _, requirements = read_requirements(wheelhouse / "requirements.txt")
-    by_name = {r.name: r for r in requirements}
+    # By name and version: one package may be locked at two versions for two Pythons.
+    by_release = {(r.name, r.version): r for r in requirements}
+    locked = set().union(*(r.hashes for r in requirements))
     environment = build_environment()
     home = environment_dir(cache, environment)
     for wheel in sorted(wheelhouse.glob("*.whl")):
         digest = sha256(wheel)
-        requirement = by_name.get(normalise(wheel.name.split("-")[0]))
-        if requirement is None or digest in requirement.hashes:
+        name, version = wheel.name.split("-")[:2]
+        requirement = by_release.get((normalise(name), version))
+        if requirement is None or digest in locked:
             continue  # Vínculo's own, or a wheel as the lock lists it: nothing was built
         entry = home / requirement.key
         if entry.is_dir():

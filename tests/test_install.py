@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -206,3 +207,21 @@ def test_a_wheel_built_from_source_is_kept_and_used_only_while_it_matches(
     cache_module.keep(off, None)
     assert "built-here==2.17" in (off / "fetch.txt").read_text()
     assert not list(cache.glob("*/built_here-*"))
+
+
+def test_a_wheel_the_lock_lists_is_not_kept_whichever_of_its_versions_it_is(
+    tmp_path: Path,
+) -> None:
+    cache_module = load_wheel_cache()
+    wheel = b"as published"
+    digest = hashlib.sha256(wheel).hexdigest()
+    wheelhouse = tmp_path / "wheelhouse"
+    wheelhouse.mkdir()
+    # One package at two versions for two Pythons, as uv exports numpy.
+    (wheelhouse / "requirements.txt").write_text(
+        f"numpy==2.4.6 ; python_full_version < '3.12' \\\n    --hash=sha256:{digest}\n"
+        f"numpy==2.5.5 ; python_full_version >= '3.12' \\\n    --hash=sha256:{'d' * 64}\n"
+    )
+    (wheelhouse / "numpy-2.4.6-cp311-cp311-manylinux_2_28_x86_64.whl").write_bytes(wheel)
+    cache_module.keep(wheelhouse, tmp_path / "cache")
+    assert not list((tmp_path / "cache").glob("*/*"))
