@@ -20,6 +20,7 @@ from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.errors import VinculoError
 from vinculo.hooks import wire_hooks
 from vinculo.i18n import N_, gettext
+from vinculo.logs import configure_logging
 from vinculo.resolve import commands as resolve_commands
 from vinculo.settings import Settings
 
@@ -99,7 +100,15 @@ app = typer.Typer(
     help="Vínculo: binational security-cooperation platform.",
     no_args_is_help=True,
 )
-app.callback()(wire_hooks)  # every command: deletions run the purge hooks
+
+
+@app.callback()
+def _start() -> None:
+    """Every command: logging set once, and deletions run the purge hooks."""
+    configure_logging()
+    wire_hooks()
+
+
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 import_app = typer.Typer(help="Import data.", no_args_is_help=True)

@@ -25,6 +25,7 @@ from vinculo.i18n import N_
 from vinculo.intel.api import router as intel_router
 from vinculo.intel.retention_api import router as retention_router
 from vinculo.intel.views import router as intel_pages
+from vinculo.logs import configure_logging
 from vinculo.network.api import router as network_router
 from vinculo.network.views import router as network_pages
 from vinculo.resolve.api import router as resolve_router
@@ -100,6 +101,7 @@ def static_dir() -> Path:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    configure_logging()
     wire_hooks()
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
