@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -59,10 +59,14 @@ def _refuse_nul(
     both backends answer alike: bad input, nothing stored.
     """
     for row in parameters if executemany else (parameters,):
-        values = row.values() if isinstance(row, Mapping) else row or ()
-        for value in values:
-            if isinstance(value, str) and "\x00" in value:
-                raise InvalidInput(N_("the text holds a NUL character (code 0), which is refused"))
+        refuse_nul(row.values() if isinstance(row, Mapping) else row or ())
+
+
+def refuse_nul(values: Iterable[Any]) -> None:
+    """Bad input if any text among `values` holds the NUL character."""
+    for value in values:
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput(N_("the text holds a NUL character (code 0), which is refused"))
 
 
 def make_engine(settings: Settings) -> Engine:

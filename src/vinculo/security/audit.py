@@ -16,7 +16,7 @@ from sqlalchemy import DateTime, Integer, String, Text, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
-from vinculo.db import Base
+from vinculo.db import Base, refuse_nul
 from vinculo.security.dialects import Dialect, dialect_named
 from vinculo.security.group_commit import GroupCommit
 from vinculo.security.markings import Actor
@@ -246,6 +246,10 @@ def record(
         items=tuple(dict.fromkeys(str(i)[:200] for i in ids if i)),
     )
     if action in QUEUED_ACTIONS and _queues(session) is not None:
+        # The row is written after the read's transaction, in a batch with other readers'
+        # rows: text the store refuses must be refused here, in the read (422 and its own
+        # refusal row, as when rows were written inline), not fail the batch.
+        refuse_nul((entry.target, entry.ids, entry.detail, *entry.items))
         session.info.setdefault(_PENDING, []).append(entry)
         return None
     return append(session.connection(), [entry])[0]
