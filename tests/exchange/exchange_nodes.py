@@ -25,6 +25,8 @@ from vinculo.exchange import publish as publishing
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
 from vinculo.security.markings import Actor
+from vinculo.security.schemas import UserCreate
+from vinculo.security.service import actor_for, create_user
 from vinculo.settings import PartnerConfig
 
 from conftest import Store, free_port, make_store
@@ -66,6 +68,25 @@ def node_store(
         yield store
     finally:
         stores.close()
+
+
+def fbi_agent_and_supervisor(store: Store) -> tuple[Actor, Actor]:
+    """An FBI analyst who files and a supervisor who may purge, on `store`."""
+    with transaction(store.sessions) as session:
+        agent, supervisor = (
+            actor_for(
+                create_user(
+                    session=session,
+                    user_in=UserCreate(username=name, password="demo", agency="FBI", roles=roles),
+                    demo_password=True,
+                )
+            )
+            for name, roles in (
+                ("fbi.agent1", ["analyst"]),
+                ("fbi.supervisor", ["supervisor", "analyst"]),
+            )
+        )
+    return agent, supervisor
 
 
 def bilateral(store: Store, partner: str = "mx", groups: tuple[str, ...] = ()) -> str:

@@ -15,12 +15,10 @@ from vinculo.exchange.changes import note_changed
 from vinculo.exchange.models import ExchangeChange, ExchangeObject
 from vinculo.intel import retention
 from vinculo.intel.models import Report
-from vinculo.security.schemas import UserCreate
-from vinculo.security.service import actor_for, create_user
 from vinculo.settings import PartnerConfig
 
 from conftest import BACKENDS, Store
-from exchange_nodes import bilateral, file_report, node_store, publish
+from exchange_nodes import bilateral, fbi_agent_and_supervisor, file_report, node_store, publish
 
 MX = PartnerConfig(name="mx", nation="MEX", account="node.mx")
 
@@ -34,22 +32,7 @@ def _feed(sessions: object) -> list[tuple[str, bool, bool]]:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_purge_is_noted_in_the_feed_and_published_from_it(backend: str, tmp_path: Path) -> None:
     with node_store(backend, tmp_path, name="us", nation="USA", partners=[MX]) as store:
-        with transaction(store.sessions) as session:
-            agent, supervisor = (
-                actor_for(
-                    create_user(
-                        session=session,
-                        user_in=UserCreate(
-                            username=name, password="demo", agency="FBI", roles=roles
-                        ),
-                        demo_password=True,
-                    )
-                )
-                for name, roles in (
-                    ("fbi.agent1", ["analyst"]),
-                    ("fbi.supervisor", ["supervisor", "analyst"]),
-                )
-            )
+        agent, supervisor = fbi_agent_and_supervisor(store)
         bilateral(store)
         report_id = file_report(store, agent, "Ledger seized at the crossing", entity_id="per-x")
         file_report(store, agent, "Second sighting of the courier", entity_id="per-x")
@@ -80,22 +63,7 @@ def test_a_release_is_published_from_the_feed_alone(backend: str, tmp_path: Path
     """Nothing in the statements' or reports' positions tells of an approval: the feed does.
     With the feed's rows taken away before the publish, the released item stays out."""
     with node_store(backend, tmp_path, name="us", nation="USA", partners=[MX]) as store:
-        with transaction(store.sessions) as session:
-            agent, supervisor = (
-                actor_for(
-                    create_user(
-                        session=session,
-                        user_in=UserCreate(
-                            username=name, password="demo", agency="FBI", roles=roles
-                        ),
-                        demo_password=True,
-                    )
-                )
-                for name, roles in (
-                    ("fbi.agent1", ["analyst"]),
-                    ("fbi.supervisor", ["supervisor", "analyst"]),
-                )
-            )
+        agent, supervisor = fbi_agent_and_supervisor(store)
         bilateral(store)
         file_report(store, agent, "Source-controlled wiretap", orcon=True, entity_id="per-o")
         publish(store)

@@ -15,12 +15,10 @@ from sqlalchemy import select
 from vinculo.db import transaction
 from vinculo.exchange.models import ExchangeObject
 from vinculo.intel import retention
-from vinculo.security.schemas import UserCreate
-from vinculo.security.service import actor_for, create_user
 from vinculo.settings import PartnerConfig
 
 from conftest import BACKENDS
-from exchange_nodes import bilateral, file_report, node_store, publish
+from exchange_nodes import bilateral, fbi_agent_and_supervisor, file_report, node_store, publish
 
 MX = PartnerConfig(name="mx", nation="MEX", account="node.mx")
 TITLE = "Stash house ledger found in Nogales"
@@ -31,22 +29,7 @@ KEPT = "Border crossing log kept on file"
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_purge_without_a_server_leaves_nothing_in_the_table(backend: str, tmp_path: Path) -> None:
     with node_store(backend, tmp_path, name="us", nation="USA", partners=[MX]) as store:
-        with transaction(store.sessions) as session:
-            agent, supervisor = (
-                actor_for(
-                    create_user(
-                        session=session,
-                        user_in=UserCreate(
-                            username=name, password="demo", agency="FBI", roles=roles
-                        ),
-                        demo_password=True,
-                    )
-                )
-                for name, roles in (
-                    ("fbi.agent1", ["analyst"]),
-                    ("fbi.supervisor", ["supervisor", "analyst"]),
-                )
-            )
+        agent, supervisor = fbi_agent_and_supervisor(store)
         bilateral(store)
         marked = dict(tlp="AMBER", shared_with=("DEA", "SEDENA"), entity_id="per-ledger")
         report_id = file_report(
