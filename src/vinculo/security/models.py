@@ -47,6 +47,8 @@ class User(Base):
     agency: Mapped[str] = mapped_column(String(16))
     roles: Mapped[str] = mapped_column(String(200), default="analyst")
     locale: Mapped[str] = mapped_column(String(5), default="en")
+    # IANA time zone dates and times are shown in (security/preferences.py: its nation's).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Sign-in hardening: consecutive failures, the lock they lead to, the TOTP second factor
@@ -100,6 +102,7 @@ class PageSession(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(200), nullable=True)
     user: Mapped[User] = relationship(lazy="joined")
 
 

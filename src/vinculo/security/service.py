@@ -30,6 +30,7 @@ from vinculo.security.passwords import (
     is_default_password,
     verify_password,
 )
+from vinculo.security.preferences import default_time_zone
 from vinculo.security.roles import Permission, allowed, require
 from vinculo.security.schemas import UserCreate, UserRead
 from vinculo.settings import Settings
@@ -110,6 +111,7 @@ def create_user(
         agency=user_in.agency,
         roles=",".join(user_in.roles),
         locale=user_in.locale if user_in.locale in ("en", "es") else "en",
+        time_zone=default_time_zone(vocab.agency_nation(user_in.agency)),
         groups=groups,
     )
     session.add(user)

@@ -1,0 +1,76 @@
+"""An account's preferences: its language and the time zone dates and times are shown in.
+
+Time zones are IANA names, checked against the zone database Python ships (`zoneinfo`, with
+the `tzdata` package where the system has none). A new account gets its nation's usual zone.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from vinculo.errors import InvalidInput
+from vinculo.i18n import N_
+
+LOCALES = ("en", "es")
+# A nation's usual zone: Mexico City for Mexican accounts (most of the country keeps its
+# time), New York for American ones (where most federal agencies sit); others UTC.
+NATION_TIME_ZONES = {"MEX": "America/Mexico_City", "USA": "America/New_York"}
+FALLBACK_TIME_ZONE = "UTC"
+# The zones of the two nations, offered first on the account page.
+COMMON_TIME_ZONES = (
+    "America/Mexico_City",
+    "America/Tijuana",
+    "America/Hermosillo",
+    "America/Chihuahua",
+    "America/Ciudad_Juarez",
+    "America/Monterrey",
+    "America/Matamoros",
+    "America/Mazatlan",
+    "America/Cancun",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "UTC",
+)
+
+
+def default_time_zone(nation: str | None) -> str:
+    return NATION_TIME_ZONES.get(nation or "", FALLBACK_TIME_ZONE)
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """Every zone name the zone database knows, the two nations' first."""
+    known = available_timezones() | {"UTC"}
+    common = [z for z in COMMON_TIME_ZONES if z in known]
+    rest = sorted(z for z in known if z not in common and "/" in z and not z.startswith("Etc/"))
+    return (*common, *rest)
+
+
+def check_time_zone(value: str) -> str:
+    """The zone named, or InvalidInput naming the field `time_zone`."""
+    name = value.strip()
+    if name not in time_zones():
+        raise InvalidInput(
+            N_("unknown time zone {value}; choose one from the list, such as America/Phoenix"),
+            field="time_zone",
+            value=name[:64],
+        )
+    ZoneInfo(name)  # present in the database, not only in its list
+    return name
+
+
+def check_locale(value: str) -> str:
+    if value not in LOCALES:
+        raise InvalidInput(
+            N_("unknown language {value}; choose English or Spanish"),
+            field="locale",
+            value=value[:8],
+        )
+    return value
