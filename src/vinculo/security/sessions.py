@@ -27,13 +27,27 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def start(*, session: Session, user: User) -> str:
-    """A new session for the account; its random key (for the cookie) is given once."""
+def start(*, session: Session, user: User, user_agent: str | None = None) -> str:
+    """A new session for the account; its random key (for the cookie) is given once.
+    `user_agent` (the browser's, shortened) tells the account's sessions apart."""
     key = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(PageSession(key_hash=_key_hash(key), user_id=user.id, created_at=now, seen_at=now))
+    session.add(
+        PageSession(
+            key_hash=_key_hash(key),
+            user_id=user.id,
+            created_at=now,
+            seen_at=now,
+            user_agent=(user_agent or "")[:200] or None,
+        )
+    )
     session.flush()
     return key
+
+
+def key_hash(key: object) -> str | None:
+    """The stored form of a cookie's key (to tell the caller's own session in a list)."""
+    return _key_hash(key) if isinstance(key, str) and key else None
 
 
 def _row(session: Session, key: object) -> PageSession | None:

@@ -103,7 +103,9 @@ def _start_session(request: Request, user: User) -> str:
     """A new server-side session; an earlier one in this browser ends."""
     with transaction(request.app.state.sessions) as session:
         sessions.end(session=session, key=request.session.get(SESSION_KEY))
-        return sessions.start(session=session, user=user)
+        return sessions.start(
+            session=session, user=user, user_agent=request.headers.get("user-agent")
+        )
 
 
 @router.post("/login", response_class=HTMLResponse)
