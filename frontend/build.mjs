@@ -12,6 +12,7 @@ const files = [
   ["node_modules/@picocss/pico/css/pico.min.css", "css/pico.min.css"],
   ["frontend/app.css", "css/app.css"],
   ["frontend/app.js", "js/app.js"],
+  ["frontend/workspace.css", "css/workspace.css"],
   ["frontend/graph.css", "css/graph.css"],
 ];
 

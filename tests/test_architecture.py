@@ -57,6 +57,9 @@ LAYERS: list[tuple[str, list[tuple[str, list[str]]]]] = [
         ],
     ),
     ("resolve", [("resolve", ["vinculo.resolve", "vinculo.resolve.*"])]),
+    # Notifications sit over intel (they point at reports and entities) and under the
+    # domains that send them (resolution's pairs, the exchange's release requests).
+    ("notify", [("notify", ["vinculo.notify", "vinculo.notify.*"])]),
     ("intel", [("intel", ["vinculo.intel", "vinculo.intel.*"])]),
     ("security", [("security", ["vinculo.security", "vinculo.security.*"])]),
     (

@@ -81,6 +81,12 @@ def _exchange_app() -> typer.Typer:
     return exchange_app
 
 
+def _notify_app() -> typer.Typer:
+    from vinculo.notify.cli import app as notify_app
+
+    return notify_app
+
+
 def _network_app() -> typer.Typer:
     from vinculo.network.cli import app as network_app
 
@@ -130,6 +136,7 @@ _add_lazy(
 _add_lazy(
     "resolve", "Identity resolution: link and dedupe FtM files; resolve the store.", _resolve_app
 )
+_add_lazy("notify", "Notifications: watchlist hits and shared items, e-mails.", _notify_app)
 app.command("screen")(resolve_commands.screen)
 
 err = Console(stderr=True)

@@ -1,4 +1,5 @@
-"""The purge hooks, wired in one place where the app is assembled.
+"""The purge hooks (and the notifications' item kinds), wired in one place where the app is
+assembled.
 
 Deleting statements (a purge, a partner's withdrawal) goes through intel.deletion, which
 runs these hooks so that what other domains derived from the statements goes with them.
@@ -21,3 +22,15 @@ def wire_hooks() -> None:
     from vinculo.resolve.store import forget_purged
 
     PURGE_HOOKS.wire([forget_purged, take_back_purged])
+    wire_item_kinds()
+
+
+def wire_item_kinds() -> None:
+    """Hand the notifications the kinds of item domains above them own (notify/items.py):
+    resolution's pairs and the exchange's release requests."""
+    from vinculo.exchange.notices import RELEASE
+    from vinculo.notify.items import KINDS
+    from vinculo.resolve.notices import PAIR
+
+    KINDS.register(PAIR)
+    KINDS.register(RELEASE)

@@ -152,6 +152,28 @@ class Settings(BaseSettings):
         ge=10,
         description="Network pages: the most nodes drawn; a larger graph asks for filters.",
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address people reach this server at: the links in e-mails.",
+    )
+    smtp_host: str = Field(
+        default="", description="Notifications by e-mail: the SMTP server; empty sends none."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="The SMTP server's port.")
+    smtp_from: str = Field(
+        default="vinculo@localhost", description="The sender of notification e-mails."
+    )
+    smtp_username: str = Field(default="", description="SMTP sign-in name; empty: none.")
+    smtp_password: str = Field(default="", description="SMTP password.")
+    smtp_starttls: bool = Field(
+        default=False, description="Ask the SMTP server for STARTTLS before anything is sent."
+    )
+    smtp_timeout_seconds: float = Field(
+        default=10, gt=0, description="Give up on the SMTP server after this many seconds."
+    )
+    mail_interval_seconds: float = Field(
+        default=5, gt=0, description="The mailer looks for e-mails to send this often."
+    )
 
     @property
     def resolved_database_url(self) -> str:

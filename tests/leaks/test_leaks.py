@@ -913,6 +913,60 @@ def page_audit(world: World, view: View, clients: Clients) -> None:
         assert_no_secret(view, answer, ids_too=False)
 
 
+@probe
+def api_workspace(world: World, view: View, clients: Clients) -> None:
+    """Notifications and the watchlist over the API: the account's own, of what it may see;
+    watching an entity it may not see answers as watching a missing one."""
+    listed = clients.api.get("/api/v1/notifications")
+    assert listed.status_code == 200, listed.text
+    assert_no_secret(view, listed)
+    assert listed.json()["unread"] == 0
+    watched = clients.api.get("/api/v1/watch")
+    assert watched.status_code == 200, watched.text
+    assert_no_secret(view, watched)
+    missing = clients.api.post(
+        "/api/v1/watch", json={"kind": "entity", "value": world.missing_entity}
+    )
+    assert missing.status_code == 404
+    hidden = _hidden_entity(world, view)
+    if hidden is not None:
+        answer = clients.api.post("/api/v1/watch", json={"kind": "entity", "value": hidden})
+        assert_like_missing(view, answer, hidden, missing, world.missing_entity)
+    made = clients.api.post("/api/v1/watch", json={"kind": "name", "value": world.prefix})
+    assert made.status_code == 201, made.text
+    assert clients.api.delete(f"/api/v1/watch/{made.json()['id']}").status_code == 204
+    assert clients.api.delete(f"/api/v1/watch/{made.json()['id']}").status_code == 404
+    read = clients.api.post("/api/v1/notifications/read", json={})
+    assert read.status_code == 200, read.text
+
+
+@probe
+def page_workspace(world: World, view: View, clients: Clients) -> None:
+    """The notifications and watchlist pages hold nothing hidden; the watch form refuses a
+    hidden entity as a missing one."""
+    for path in ("/notifications", "/watch"):
+        answer = clients.page.get(path)
+        assert answer.status_code == 200, path
+        assert_no_secret(view, answer)
+    form = {"csrf_token": clients.csrf, "kind": "entity"}
+    missing = clients.page.post("/watch", data=form | {"value": world.missing_entity})
+    assert missing.status_code == 404
+    hidden = _hidden_entity(world, view)
+    if hidden is not None:
+        answer = clients.page.post("/watch", data=form | {"value": hidden})
+        assert_like_missing(view, answer, hidden, missing, world.missing_entity)
+    gone = clients.page.post("/watch/999999/delete", data={"csrf_token": clients.csrf})
+    assert gone.status_code == 404
+    read = clients.page.post("/notifications/read", data={"csrf_token": clients.csrf})
+    assert read.status_code == 303
+    bad = clients.page.post(
+        "/notifications/settings",
+        data={"csrf_token": clients.csrf, "email": "not an address", "by_email": "on"},
+    )
+    assert bad.status_code == 422
+    assert_no_secret(view, bad)
+
+
 # --- writes that take an id: a hidden target answers as a missing one -------------------------
 
 
@@ -1333,6 +1387,8 @@ PROBE_ORDER = [
     page_search,
     page_form,
     page_audit,
+    api_workspace,
+    page_workspace,
     taxii_reads,
     exchange_releases,
     api_resolve,
@@ -1467,6 +1523,18 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/exchange/releases"): (READS, "exchange_releases"),
     ("POST", "/exchange/releases/{request_id}"): (WRITES, "exchange_releases"),
     ("GET", "/exchange"): (READS, "exchange_releases"),
+    # the workspace: notifications and the watchlist
+    ("GET", "/api/v1/notifications"): (READS, "api_workspace"),
+    ("POST", "/api/v1/notifications/read"): (WRITES, "api_workspace"),
+    ("GET", "/api/v1/watch"): (READS, "api_workspace"),
+    ("POST", "/api/v1/watch"): (WRITES, "api_workspace"),
+    ("DELETE", "/api/v1/watch/{watch_id}"): (WRITES, "api_workspace"),
+    ("GET", "/notifications"): (READS, "page_workspace"),
+    ("POST", "/notifications/read"): (WRITES, "page_workspace"),
+    ("POST", "/notifications/settings"): (WRITES, "page_workspace"),
+    ("GET", "/watch"): (READS, "page_workspace"),
+    ("POST", "/watch"): (WRITES, "page_workspace"),
+    ("POST", "/watch/{watch_id}/delete"): (WRITES, "page_workspace"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

@@ -54,8 +54,8 @@ def test_us_analyst_reads_the_usa_only_report(page: Page, browser_server: LiveSe
     shot(page, "02-home-us-analyst")
 
     page.click("header nav >> text=Search")
-    page.fill("input[name=q]", "fentanyl lab supplier phoenix")
-    page.click("form[role=search] button[type=submit]")
+    page.fill("main input[name=q]", "fentanyl lab supplier phoenix")
+    page.click("main form[role=search] button[type=submit]")
     shot(page, "03-search-us-analyst")
     page.click(f"a:text-is('{USA_ONLY_TITLE}')")
     expect(page.locator("h1")).to_have_text(USA_ONLY_TITLE)
@@ -106,8 +106,8 @@ def test_mx_analyst_cannot_find_or_open_it(
 
     for words in ["fentanyl lab supplier phoenix", "García"]:
         page.goto(browser_server.url + "/search")
-        page.fill("input[name=q]", words)
-        page.click("form[role=search] button[type=submit]")
+        page.fill("main input[name=q]", words)
+        page.click("main form[role=search] button[type=submit]")
         expect(page.locator("main")).not_to_contain_text(USA_ONLY_TITLE)
         assert page.locator(f"a[href='{usa_only_path}']").count() == 0
     shot(page, "08-search-mx-analyst")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from vinculo import vocab
 from vinculo.exchange.markings import crosses, definitions_for
 from vinculo.exchange.models import ExchangeCollection, ReleaseRequest
+from vinculo.exchange.notices import announce
 from vinculo.exchange.partners import audience_of
 from vinculo.exchange.parts import parse_part_key, part_id, part_key, part_object
 from vinculo.exchange.stix import (
@@ -70,6 +71,7 @@ def queue_releases(session: Session, pending: set[tuple[str, str, str, str]]) ->
         wanted[(dataset, partner, originator)].add(item)
     asked: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     waiting: dict[tuple[str, str, str], ReleaseRequest] = {}
+    made: list[ReleaseRequest] = []
     datasets = sorted({key[0] for key in wanted})
     for start in range(0, len(datasets), CHUNK):
         rows = session.execute(
@@ -92,7 +94,7 @@ def queue_releases(session: Session, pending: set[tuple[str, str, str, str]]) ->
             open_request.items = json.dumps(sorted(new | known))
             continue
         dataset, partner, originator = key
-        session.add(
+        made.append(
             ReleaseRequest(
                 dataset=dataset,
                 partner=partner,
@@ -100,7 +102,10 @@ def queue_releases(session: Session, pending: set[tuple[str, str, str, str]]) ->
                 items=json.dumps(sorted(new)),
             )
         )
+        session.add(made[-1])
     session.flush()
+    # The originating agency's supervisors are told (in the app, and by e-mail if asked).
+    announce(session, made)
 
 
 def statement_in(row: Any, markings: Markings) -> StatementIn:

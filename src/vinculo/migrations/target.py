@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import vinculo.exchange.models
 import vinculo.intel.models
+import vinculo.intel.translation
+import vinculo.notify.models
 import vinculo.resolve.models
 import vinculo.security.audit
 import vinculo.security.dissemination
@@ -13,6 +15,8 @@ from vinculo.db import Base
 MODULES = (
     vinculo.exchange.models,
     vinculo.intel.models,
+    vinculo.intel.translation,
+    vinculo.notify.models,
     vinculo.resolve.models,
     vinculo.security.audit,
     vinculo.security.dissemination,

@@ -28,6 +28,9 @@ from vinculo.intel.views import router as intel_pages
 from vinculo.logs import configure_logging
 from vinculo.network.api import router as network_router
 from vinculo.network.views import router as network_pages
+from vinculo.notify.api import router as notify_router
+from vinculo.notify.mail import Mailer
+from vinculo.notify.views import router as notify_pages
 from vinculo.resolve.api import router as resolve_router
 from vinculo.resolve.views import router as resolve_pages
 from vinculo.security.api import router as security_router
@@ -109,7 +112,13 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_can_start(settings=settings, sessions=sessions)
+        # Notification e-mails, when an SMTP server is set (notify/mail.py).
+        mailer = Mailer(sessions=sessions, settings=settings) if settings.smtp_host else None
+        if mailer is not None:
+            mailer.start()
         yield
+        if mailer is not None:
+            mailer.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -151,12 +160,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(security_router, prefix=API_PREFIX)
     app.include_router(intel_router, prefix=API_PREFIX)
     app.include_router(retention_router, prefix=API_PREFIX)
+    app.include_router(notify_router, prefix=API_PREFIX)
     app.include_router(trail_router, prefix=API_PREFIX)
     app.include_router(taxii_router)
     app.include_router(exchange_router, prefix=API_PREFIX)
     app.include_router(exchange_pages)
     app.include_router(pages_router)
     app.include_router(intel_pages)
+    app.include_router(notify_pages)
     app.include_router(network_router, prefix=API_PREFIX)
     app.include_router(network_pages)
     app.include_router(resolve_router, prefix=API_PREFIX)

@@ -33,6 +33,9 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler succeeds, else rolled back."""
     with transaction(request.app.state.sessions) as session:
+        # Kept for the page's own frame (the bell's count, web/templating.py), which reads
+        # in this transaction rather than opening a second one beside it.
+        request.state.session = session
         yield session
 
 

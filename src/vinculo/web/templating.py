@@ -45,6 +45,19 @@ def templates() -> Jinja2Templates:
     return found
 
 
+def unread(request: Request, actor: Actor) -> int | None:
+    """The bell's count: the reader's unread notifications of items they may see now, read
+    in the request's own transaction (none on a page drawn after it ended, an error's)."""
+    if not actor.signed_in or actor.user_id is None:
+        return None
+    session = getattr(request.state, "session", None)
+    if session is None or not session.in_transaction():
+        return None
+    from vinculo.notify.service import unread_count
+
+    return unread_count(session=session, actor=actor)
+
+
 def render(
     request: Request,
     name: str,
@@ -68,6 +81,7 @@ def render(
             "locale": locale,
             "other_locale": other,
             "switch_url": switch_url,
+            "unread": unread(request, actor),
             "csrf_token": csrf_token(request),
             "csrf_field": Markup(
                 f'<input type="hidden" name="{CSRF_FIELD}" value="{csrf_token(request)}">'

@@ -1,0 +1,77 @@
+"""REST routes for notifications and the watchlist: each reader's own, of items they may see."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from vinculo.notify import service, watch
+from vinculo.notify.schemas import (
+    NotificationList,
+    NotificationRead,
+    ReadIn,
+    ReadResult,
+    WatchCreate,
+    WatchList,
+    WatchRead,
+)
+from vinculo.web.deps import ApiActor, SessionDep, WriteActor
+
+router = APIRouter(tags=["notifications"])
+
+
+@router.get("/notifications", response_model=NotificationList)
+def notifications(session: SessionDep, actor: ApiActor) -> NotificationList:
+    """The newest notifications of items the reader may see now, and how many are unread."""
+    watch.scan(session=session, actor=actor)
+    items = service.list_notifications(session=session, actor=actor)
+    return NotificationList(
+        items=[
+            NotificationRead(
+                id=n.id,
+                kind=n.kind,
+                message=n.sentence,
+                item_kind=n.item.kind,
+                item_id=n.item.id,
+                link=n.link,
+                created_at=n.created_at,
+                read=n.read,
+            )
+            for n in items
+        ],
+        unread=service.unread_count(session=session, actor=actor),
+    )
+
+
+@router.post("/notifications/read", response_model=ReadResult)
+def mark_read(read_in: ReadIn, session: SessionDep, actor: WriteActor) -> ReadResult:
+    """Mark the reader's notifications read: those named, or all of them."""
+    return ReadResult(marked=service.mark_read(session=session, actor=actor, ids=read_in.ids))
+
+
+@router.get("/watch", response_model=WatchList)
+def watchlist(session: SessionDep, actor: ApiActor) -> WatchList:
+    """What the reader watches: entities, names, phones, searches."""
+    return WatchList(
+        items=[
+            WatchRead(id=w.id, kind=w.kind, value=w.value, link=w.link)
+            for w in watch.list_watches(session=session, actor=actor)
+        ]
+    )
+
+
+@router.post("/watch", response_model=WatchRead, status_code=201)
+def add_watch(watch_in: WatchCreate, session: SessionDep, actor: WriteActor) -> WatchRead:
+    """Watch an entity (its id), a name, a phone number or a search."""
+    row = watch.add_watch(session=session, actor=actor, kind=watch_in.kind, value=watch_in.value)
+    return WatchRead(
+        id=row.id,
+        kind=row.kind,
+        value=row.value,
+        link=watch.link_for(row.kind, row.value, row.norm),
+    )
+
+
+@router.delete("/watch/{watch_id}", status_code=204)
+def remove_watch(watch_id: int, session: SessionDep, actor: WriteActor) -> None:
+    """Stop watching; someone else's watch answers as a missing one."""
+    watch.remove_watch(session=session, actor=actor, watch_id=watch_id)

@@ -1,0 +1,47 @@
+"""Shapes of the notification API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class NotificationRead(BaseModel):
+    id: int
+    kind: str
+    message: str  # why, in the reader's language
+    item_kind: str
+    item_id: str
+    link: str
+    created_at: datetime
+    read: bool
+
+
+class NotificationList(BaseModel):
+    items: list[NotificationRead]
+    unread: int
+
+
+class ReadIn(BaseModel):
+    ids: list[int] | None = Field(default=None, max_length=1000)  # none: every one
+
+
+class ReadResult(BaseModel):
+    marked: int
+
+
+class WatchCreate(BaseModel):
+    kind: str = Field(max_length=16)
+    value: str = Field(min_length=1, max_length=500)
+
+
+class WatchRead(BaseModel):
+    id: int
+    kind: str
+    value: str
+    link: str
+
+
+class WatchList(BaseModel):
+    items: list[WatchRead]

@@ -1,0 +1,260 @@
+"""Notifications: made for a recipient who may see the item, shown only while they still may.
+
+`notify(session, recipient=..., kind=..., item=...)` is what other domains call. The
+recipient's right to see the item is asked three times: when the notification is made (one
+they may not see is not made at all), when its e-mail is sent (notify/mail.py) and whenever
+it is shown or counted, since rights may change in between. A count of unread
+notifications is a count of those the reader may see now.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from vinculo.errors import InvalidInput
+from vinculo.i18n import N_, gettext
+from vinculo.intel.models import Report, StatementRow
+from vinculo.notify.items import KINDS, Item
+from vinculo.notify.models import EMAIL_NONE, EMAIL_PENDING, Notification, NotifyState
+from vinculo.security.audit import record
+from vinculo.security.markings import Actor
+from vinculo.security.models import User, utcnow
+from vinculo.security.roles import Permission, allowed
+from vinculo.security.service import actor_for
+
+# Why someone is told: the kind of notification -> the sentence that says it (N_ message).
+# Later domains add theirs with `register_kind`.
+KIND_SENTENCES: dict[str, str] = {
+    "release_request": N_("A release request waits for your decision"),
+    "pair_assigned": N_("A pair of records was assigned to you"),
+    "watch_hit": N_("Something new matches your watchlist"),
+    "shared_with_me": N_("An item was shared with you"),
+}
+# The most notifications a list shows, and the most unread ones a count looks at.
+LIST_LIMIT = 50
+COUNT_LIMIT = 100
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def register_kind(name: str, sentence: str) -> None:
+    """A new kind of notification, with the sentence (an N_ message) that announces it."""
+    KIND_SENTENCES[name] = sentence
+
+
+def state_for(*, session: Session, user_id: int) -> NotifyState:
+    """The account's notification settings and places; made on first use, with the scan
+    starting from what is stored now (only what comes later is news)."""
+    state = session.get(NotifyState, user_id)
+    if state is None:
+        last_report = session.execute(select(func.max(Report.seq))).scalar() or 0
+        last_statement = session.execute(select(func.max(StatementRow.seq))).scalar() or 0
+        state = NotifyState(
+            user_id=user_id,
+            email="",
+            by_email=False,
+            last_visit_seq=last_report,
+            visit_seq=last_report,
+            visit_at=None,
+            scanned_report_seq=last_report,
+            scanned_statement_seq=last_statement,
+        )
+        session.add(state)
+        session.flush()
+    return state
+
+
+def _recipient(session: Session, recipient: User | int | str) -> User | None:
+    if isinstance(recipient, User):
+        return recipient
+    if isinstance(recipient, int):
+        return session.get(User, recipient)
+    return session.execute(select(User).where(User.username == recipient)).scalar_one_or_none()
+
+
+def notify(
+    session: Session, *, recipient: User | int | str, kind: str, item: Item
+) -> Notification | None:
+    """Tell `recipient` (an account, its id or user name) of `item`, for the reason `kind`.
+
+    Nothing is made when the recipient may not see the item, is disabled or unknown, or
+    already has the same notification unread. Returns the notification made, or None.
+    The e-mail, if the recipient asked for them, is sent after the transaction commits,
+    by the mailer (notify/mail.py), which asks again whether they may see the item.
+    """
+    if kind not in KIND_SENTENCES:
+        raise ValueError(f"unknown notification kind {kind!r}; register_kind it first")
+    user = _recipient(session, recipient)
+    if user is None or not user.active:
+        return None
+    actor = actor_for(user)
+    if item not in KINDS.visible(session, actor, [item]):
+        return None
+    already = session.execute(
+        select(Notification.id).where(
+            Notification.recipient_id == user.id,
+            Notification.kind == kind,
+            Notification.item_kind == item.kind,
+            Notification.item_id == item.id,
+            Notification.read_at.is_(None),
+        )
+    ).first()
+    if already is not None:
+        return None
+    state = state_for(session=session, user_id=user.id)
+    row = Notification(
+        recipient_id=user.id,
+        kind=kind,
+        item_kind=item.kind,
+        item_id=item.id,
+        created_at=utcnow(),
+        email_state=EMAIL_PENDING if state.by_email and state.email else EMAIL_NONE,
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session=session,
+        actor=None,
+        action="notify",
+        kind=item.kind,
+        target=item.id,
+        ids=[item.id],
+        detail={"recipient": user.username, "notification": kind, "id": row.id},
+    )
+    return row
+
+
+def notify_holders(
+    session: Session, *, agency: str, permission: Permission, kind: str, item: Item
+) -> list[Notification]:
+    """Tell every active account of `agency` whose roles allow `permission` (the supervisors
+    who may release its items, say), each only if they may see the item."""
+    users = session.execute(
+        select(User).where(User.agency == agency, User.active.is_(True)).order_by(User.id)
+    ).scalars()
+    made = []
+    for user in users:
+        if allowed(actor_for(user), permission):
+            row = notify(session, recipient=user, kind=kind, item=item)
+            if row is not None:
+                made.append(row)
+    return made
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    sentence: str
+    item: Item
+    item_label: str
+    link: str
+    created_at: datetime
+    read: bool
+
+
+def _shown(session: Session, actor: Actor, rows: list[Notification]) -> list[Notification]:
+    """The rows whose item the actor may see now."""
+    seen = KINDS.visible(session, actor, [Item(r.item_kind, r.item_id) for r in rows])
+    return [r for r in rows if Item(r.item_kind, r.item_id) in seen]
+
+
+def _view(row: Notification, locale: str) -> NotificationView:
+    kind = KINDS.get(row.item_kind)
+    assert kind is not None  # only rows of a registered kind are ever shown
+    return NotificationView(
+        id=row.id,
+        kind=row.kind,
+        sentence=gettext(locale, KIND_SENTENCES.get(row.kind, row.kind)),
+        item=Item(row.item_kind, row.item_id),
+        item_label=gettext(locale, kind.label, id=row.item_id),
+        link=kind.link(row.item_id),
+        created_at=row.created_at,
+        read=row.read_at is not None,
+    )
+
+
+def list_notifications(
+    *, session: Session, actor: Actor, limit: int = LIST_LIMIT
+) -> list[NotificationView]:
+    """The actor's newest notifications of items they may see now, newest first."""
+    if actor.user_id is None:
+        return []
+    rows = list(
+        session.execute(
+            select(Notification)
+            .where(Notification.recipient_id == actor.user_id)
+            .order_by(Notification.id.desc())
+            .limit(limit * 2)
+        ).scalars()
+    )
+    views = [_view(r, actor.locale) for r in _shown(session, actor, rows)[:limit]]
+    record(
+        session=session,
+        actor=actor,
+        action="list",
+        kind="notification",
+        ids=[v.item.id for v in views],
+    )
+    return views
+
+
+def unread_count(*, session: Session, actor: Actor) -> int:
+    """Unread notifications of items the actor may see now (at most COUNT_LIMIT counted)."""
+    if actor.user_id is None:
+        return 0
+    rows = list(
+        session.execute(
+            select(Notification)
+            .where(Notification.recipient_id == actor.user_id, Notification.read_at.is_(None))
+            .order_by(Notification.id.desc())
+            .limit(COUNT_LIMIT)
+        ).scalars()
+    )
+    return len(_shown(session, actor, rows))
+
+
+def mark_read(*, session: Session, actor: Actor, ids: list[int] | None = None) -> int:
+    """Mark the actor's notifications read (those named, or all); others' ids are ignored,
+    as missing ones are. Returns how many changed."""
+    if actor.user_id is None:
+        return 0
+    query = update(Notification).where(
+        Notification.recipient_id == actor.user_id, Notification.read_at.is_(None)
+    )
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    result = session.execute(query.values(read_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def set_email(*, session: Session, actor: Actor, email: str, by_email: bool) -> NotifyState:
+    """The address notifications are e-mailed to, and whether they are."""
+    if actor.user_id is None:
+        raise InvalidInput(N_("sign in first"), field="email")
+    email = email.strip()
+    if email and not EMAIL.match(email):
+        raise InvalidInput(N_("not a valid e-mail address"), field="email")
+    if by_email and not email:
+        raise InvalidInput(
+            N_("give an e-mail address to receive notifications by e-mail"), field="email"
+        )
+    state = state_for(session=session, user_id=actor.user_id)
+    state.email = email
+    state.by_email = by_email
+    record(
+        session=session,
+        actor=actor,
+        action="update",
+        kind="account",
+        target=actor.username,
+        detail={"notify_by_email": by_email},
+    )
+    return state

@@ -1,0 +1,177 @@
+"""Pages: the reader's notifications (the bell), their e-mail choice, their watchlist."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from vinculo.errors import InvalidFields, InvalidInput, NotFound, VinculoError
+from vinculo.intel.views import Show
+from vinculo.notify import service, watch
+from vinculo.notify.models import NotifyState
+from vinculo.security.markings import Actor
+from vinculo.web.deps import PageActor, SessionDep
+from vinculo.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _sign_in_first(request: Request) -> Response:
+    target = request.url.path + ("?" + request.url.query if request.url.query else "")
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+
+
+def _errors(error: VinculoError, locale: str) -> dict[str, list[str]]:
+    """The error's messages by the field they name, in the reader's language."""
+    if isinstance(error, InvalidFields):
+        return error.by_field(locale)
+    return {error.field or "": [error.detail(locale)]}
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notifications_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    if not actor.signed_in or actor.user_id is None:
+        return _sign_in_first(request)
+    return _notifications(request, session, actor)
+
+
+def _notifications(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    status_code: int = 200,
+    errors: dict[str, Any] | None = None,
+    form: dict[str, Any] | None = None,
+) -> Response:
+    assert actor.user_id is not None
+    watch.scan(session=session, actor=actor)
+    items = service.list_notifications(session=session, actor=actor)
+    state: NotifyState = service.state_for(session=session, user_id=actor.user_id)
+    return render(
+        request,
+        "notify/notifications.html",
+        actor=actor,
+        status_code=status_code,
+        show=Show(actor.locale),
+        items=items,
+        unread_here=sum(1 for n in items if not n.read),
+        form=form or {"email": state.email, "by_email": state.by_email},
+        errors=errors or {},
+        saved=request.query_params.get("saved") == "1",
+    )
+
+
+@router.post("/notifications/read")
+def mark_read_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    id: Annotated[int | None, Form()] = None,
+) -> Response:
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    service.mark_read(session=session, actor=actor, ids=None if id is None else [id])
+    return RedirectResponse("/notifications", status_code=303)
+
+
+@router.post("/notifications/settings", response_class=HTMLResponse)
+def settings_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    email: Annotated[str, Form(max_length=254)] = "",
+    by_email: Annotated[str, Form()] = "",
+) -> Response:
+    if not actor.signed_in or actor.user_id is None:
+        return _sign_in_first(request)
+    wanted = by_email == "on"
+    try:
+        with session.begin_nested():
+            service.set_email(session=session, actor=actor, email=email, by_email=wanted)
+    except InvalidInput as error:
+        return _notifications(
+            request,
+            session,
+            actor,
+            status_code=422,
+            errors=_errors(error, actor.locale),
+            form={"email": email, "by_email": wanted},
+        )
+    return RedirectResponse("/notifications?saved=1", status_code=303)
+
+
+@router.get("/watch", response_class=HTMLResponse)
+def watch_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    return _watch(request, session, actor)
+
+
+def _watch(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    status_code: int = 200,
+    errors: dict[str, Any] | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    return render(
+        request,
+        "notify/watch.html",
+        actor=actor,
+        status_code=status_code,
+        show=Show(actor.locale),
+        watches=watch.list_watches(session=session, actor=actor),
+        kinds=watch.WATCH_KINDS,
+        errors=errors or {},
+        form=form
+        or {
+            "kind": request.query_params.get("kind", "name"),
+            "value": request.query_params.get("value", ""),
+        },
+    )
+
+
+@router.post("/watch", response_class=HTMLResponse)
+def add_watch_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    kind: Annotated[str, Form(max_length=16)] = "",
+    value: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    try:
+        with session.begin_nested():
+            watch.add_watch(session=session, actor=actor, kind=kind, value=value)
+    except (InvalidInput, NotFound) as error:
+        # An entity id the reader may not see is refused as a missing one: the same 404.
+        return _watch(
+            request,
+            session,
+            actor,
+            status_code=422 if isinstance(error, InvalidInput) else 404,
+            errors=_errors(error, actor.locale),
+            form={"kind": kind, "value": value},
+        )
+    return RedirectResponse("/watch", status_code=303)
+
+
+@router.post("/watch/{watch_id}/delete")
+def remove_watch_page(
+    request: Request, watch_id: str, session: SessionDep, actor: PageActor
+) -> Response:
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    # Any text is taken (and answers as a missing watch), so that a visitor who is not
+    # signed in is sent to sign in whatever the path holds.
+    number = int(watch_id) if watch_id.isdigit() and len(watch_id) < 10 else 0
+    watch.remove_watch(session=session, actor=actor, watch_id=number)
+    return RedirectResponse("/watch", status_code=303)
