@@ -37,6 +37,7 @@ class Actor:
     roles: frozenset[str] = field(default_factory=frozenset)
     user_id: int | None = None
     locale: str = "en"
+    time_zone: str | None = None  # IANA name dates and times are shown in (None: nation's)
 
     @property
     def signed_in(self) -> bool:

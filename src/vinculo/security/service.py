@@ -50,6 +50,7 @@ def actor_for(user: User) -> Actor:
         roles=user.role_set,
         user_id=user.id,
         locale=user.locale,
+        time_zone=user.time_zone,
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput
@@ -28,7 +28,7 @@ from vinculo.pagination import decode_cursor, encode_cursor
 from vinculo.security.audit import AuditItem, AuditRow, record, sign_export
 from vinculo.security.dissemination import Dissemination
 from vinculo.security.markings import Actor
-from vinculo.security.models import utcnow
+from vinculo.security.models import User, utcnow
 from vinculo.security.roles import Permission, require
 from vinculo.security.schemas import AuditList, AuditRead, DisseminationList, DisseminationRead
 
@@ -225,6 +225,78 @@ def query_audit(
         },
     )
     return AuditList(items=items, next_cursor=encode_cursor(rows[-1].seq) if more else None)
+
+
+# --- for people reading the trail: names, days, the page before -------------------------------
+
+
+def account_names(*, session: Session, usernames: set[str]) -> dict[str, str]:
+    """username -> the account's display name, for the accounts a page of rows names."""
+    wanted = sorted(u for u in usernames if u)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(User.username, User.display_name).where(User.username.in_(wanted))
+    )
+    return {r.username: r.display_name for r in rows if r.display_name}
+
+
+def all_usernames(*, session: Session, actor: Actor) -> list[str]:
+    """Every account's name, for the filter's suggestions (auditors only)."""
+    require(actor, Permission.AUDIT)
+    return list(session.execute(select(User.username).order_by(User.username)).scalars())
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """How many matching rows one day holds, by action."""
+
+    start: datetime  # UTC, inclusive
+    end: datetime  # UTC, exclusive
+    total: int
+    by_action: dict[str, int]
+
+
+def summarise_days(
+    *, session: Session, actor: Actor, query: AuditQuery, days: list[tuple[datetime, datetime]]
+) -> list[DayCounts]:
+    """Rows per day and action for each (start, end) range in UTC; a reader's local days are
+    handed in, so a day is the reader's, not UTC's. One grouped count per day, on the index
+    of `at`; the page that shows it records the query (`query_audit`)."""
+    require(actor, Permission.AUDIT)
+    found = []
+    for start, end in days:
+        statement = (
+            query.select()
+            .where(AuditRow.at >= start, AuditRow.at < end)
+            .with_only_columns(AuditRow.action, func.count())
+            .group_by(AuditRow.action)
+        )
+        counts = {str(action): int(n) for action, n in session.execute(statement)}
+        found.append(DayCounts(start, end, sum(counts.values()), counts))
+    return found
+
+
+def newer_cursor(
+    *, session: Session, actor: Actor, query: AuditQuery, cursor: str | None, limit: int
+) -> str | None:
+    """The cursor of the page before the one `cursor` opens (None: that is the newest)."""
+    require(actor, Permission.AUDIT)
+    before = decode_cursor(cursor)
+    if before is None:
+        return None
+    newer = list(
+        session.execute(
+            query.select()
+            .where(AuditRow.seq >= before)
+            .with_only_columns(AuditRow.seq)
+            .order_by(AuditRow.seq)
+            .limit(limit + 1)
+        ).scalars()
+    )
+    if len(newer) <= limit:
+        return None  # the newest page: no cursor
+    return encode_cursor(newer[limit - 1] + 1)
 
 
 # --- signed export ---------------------------------------------------------------------------

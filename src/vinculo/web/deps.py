@@ -67,6 +67,7 @@ def _with_locale(actor: Actor, locale: str) -> Actor:
         roles=actor.roles,
         user_id=actor.user_id,
         locale=locale,
+        time_zone=actor.time_zone,
     )
 
 
