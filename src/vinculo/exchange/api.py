@@ -39,6 +39,10 @@ log = logging.getLogger("vinculo.exchange")
 # --- the publisher runs beside the server ------------------------------------------------------
 
 
+# How long the publisher lets commits gather after the first wakes it.
+BURST_SECONDS = 0.05
+
+
 class Publisher:
     """Publishes changes as soon as a request commits (and at least once a second)."""
 
@@ -58,6 +62,9 @@ class Publisher:
     def run(self) -> None:
         while not self.stop.is_set():
             self.wake.wait(1.0)
+            # Commits that come together (a burst of filings, every read's audit row on
+            # SQLite) are published in one run rather than a run each.
+            self.stop.wait(BURST_SECONDS)
             self.wake.clear()
             if self.stop.is_set():
                 return

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from vinculo.exchange.builder import Builder, queue_releases, shared_objects
 from vinculo.exchange.changes import consumed, pending
 from vinculo.exchange.models import (
+    ExchangeChange,
     ExchangeCollection,
     ExchangeObject,
     ExchangeState,
@@ -150,12 +151,7 @@ def _bare_revocations(session: Session) -> None:
 
 def _remember_node(session: Session, settings: Settings) -> None:
     """What the publisher needs of the settings, for a purge from the command line."""
-    node = {
-        "name": settings.node_name,
-        "nation": settings.node_nation,
-        "partners": [[p.name, p.nation] for p in settings.partners],
-    }
-    set_state(session, "node", json.dumps(node, sort_keys=True))
+    set_state(session, "node", _node_text(settings))
 
 
 def _remembered_node(session: Session) -> Settings | None:
@@ -201,8 +197,42 @@ def take_back(*, session: Session, report_id: str, entity_ids: Sequence[str]) ->
     return written
 
 
+def _node_text(settings: Settings) -> str:
+    node = {
+        "name": settings.node_name,
+        "nation": settings.node_nation,
+        "partners": [[p.name, p.nation] for p in settings.partners],
+    }
+    return json.dumps(node, sort_keys=True)
+
+
+def _nothing_new(session: Session, settings: Settings) -> bool:
+    """Whether a run would find nothing to do, read without the lock or a write: most
+    commits that wake the publisher (a read's audit row, a sign-in) change nothing it
+    publishes, and the full run's lock and bookkeeping cost a dozen round trips."""
+    state = {row.key: row.value for row in session.execute(select(ExchangeState)).scalars()}
+    if (
+        state.get("node") != _node_text(settings)
+        or state.get("revocations") != "bare"
+        or state.get("shared") != "marked"
+    ):
+        return False
+    found = session.execute(select(ExchangeCollection.id)).scalars().all()
+    if found and (state.get("parts") != "1" or any(not state.get(f"built:{c}") for c in found)):
+        return False
+    if session.execute(select(ExchangeChange.seq).limit(1)).first() is not None:
+        return False
+    max_s = session.execute(select(func.max(StatementRow.seq))).scalar() or 0
+    max_r = session.execute(select(func.max(Report.seq))).scalar() or 0
+    return max_s <= int(state.get("pos:statements") or 0) and max_r <= int(
+        state.get("pos:reports") or 0
+    )
+
+
 def publish(*, session: Session, settings: Settings) -> int:
     """Publish versions for everything changed since the last run; how many were written."""
+    if _nothing_new(session, settings):
+        return 0
     _lock(session)
     _remember_node(session, settings)
     _bare_revocations(session)
