@@ -28,6 +28,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.schemas import BaseSchema
 
 from vinculo.db import transaction
+from vinculo.exchange import stream
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import create_user, get_by_username, issue_token
 from vinculo.settings import Settings
@@ -66,7 +67,10 @@ def fuzzed(
                     ),
                     demo_password=True,
                 )
-        with LiveServer(store.settings) as server:
+        # A live stream that succeeds stays open for its whole lifetime (20 s): a short one
+        # runs the same code, and the fuzz is after answers, not waiting.
+        with pytest.MonkeyPatch.context() as patch, LiveServer(store.settings) as server:
+            patch.setattr(stream, "LIFETIME", 0.2)
             yield world, server
 
 
