@@ -715,6 +715,36 @@ def walk(client: httpx.Client, view: View, path: str, **params: Any) -> list[dic
         assert len(items) < 100
 
 
+# --- the workspace: the home's counts, notifications, watchlist, translations ----------------
+
+QUEUE = re.compile(r'data-queue="(\w+)">\s*<a href="[^"]*"><span class="queue-count">(\d+)</span>')
+
+
+def expected_queues(world: World, view: View) -> dict[str, int]:
+    """What the home counts for this account, from the oracle: reports due for review (a
+    supervisor's every visible one, anyone else's own), pairs waiting that it may see,
+    release requests (none: the world has no partner node), nothing new since a first visit,
+    no single-language report (the world's are in both), no notification."""
+    index = world.accounts.index(view.account)
+    supervisor = "supervisor" in view.actor.roles
+    due = (
+        view.report_ids(due_only=True)
+        if supervisor
+        else {i.id for i in world.reports() if i.spec.due and i.spec.author == index}
+    )
+    waiting = [p for p in view.pairs(world) if p.judgement in ("pending", "unsure")]
+    found = {
+        "due": len(due),
+        "pairs": len(waiting),
+        "new": 0,
+        "translations": 0,
+        "notifications": 0,
+    }
+    if supervisor:
+        found["releases"] = 0
+    return found
+
+
 # --- probes: each exercises some routes for one account ---------------------------------------
 
 Probe = Callable[[World, View, Clients], None]
@@ -840,6 +870,9 @@ def page_home(world: World, view: View, clients: Clients) -> None:
     shown = re.search(r"You may see (\d+) reports?\.", answer.text)
     assert shown and int(shown.group(1)) == len(view.report_ids()), view.account.username
     assert set(re.findall(r'href="/reports/([0-9a-f]{16})"', answer.text)) == view.report_ids()
+    # What needs the account: every count is of what it may see.
+    counts = {key: int(n) for key, n in QUEUE.findall(answer.text)}
+    assert counts == expected_queues(world, view), (view.account.username, counts)
 
 
 @probe
@@ -965,6 +998,36 @@ def page_workspace(world: World, view: View, clients: Clients) -> None:
     )
     assert bad.status_code == 422
     assert_no_secret(view, bad)
+
+
+@probe
+def page_translation(world: World, view: View, clients: Clients) -> None:
+    """The translation queue holds nothing hidden; adding a translation to a report the
+    account may not see answers as for a missing report (the world's reports are in both
+    languages: a visible one is refused, 422)."""
+    queue = clients.page.get("/translations")
+    assert queue.status_code == 200
+    assert_no_secret(view, queue)
+    data = {"csrf_token": clients.csrf, "title": "Título", "summary": "Resumen " * 5}
+    body = {"title": "Título", "summary": "Resumen " * 5}
+    missing = clients.page.get(f"/reports/{world.missing_report}/translation")
+    missing_post = clients.page.post(f"/reports/{world.missing_report}/translation", data=data)
+    missing_api = clients.api.post(f"/api/v1/reports/{world.missing_report}/translation", json=body)
+    assert missing.status_code == missing_post.status_code == missing_api.status_code == 404
+    visible = view.report_ids()
+    for report in world.reports():
+        form = clients.page.get(f"/reports/{report.id}/translation")
+        post = clients.page.post(f"/reports/{report.id}/translation", data=data)
+        api = clients.api.post(f"/api/v1/reports/{report.id}/translation", json=body)
+        if report.id in visible:
+            assert form.status_code == 200
+            assert post.status_code == api.status_code == 422, (post.text, api.text)
+            for answer in (form, post, api):
+                assert_no_secret(view, answer)
+        else:
+            assert_like_missing(view, form, report.id, missing, world.missing_report)
+            assert_like_missing(view, post, report.id, missing_post, world.missing_report)
+            assert_like_missing(view, api, report.id, missing_api, world.missing_report)
 
 
 # --- writes that take an id: a hidden target answers as a missing one -------------------------
@@ -1389,6 +1452,7 @@ PROBE_ORDER = [
     page_audit,
     api_workspace,
     page_workspace,
+    page_translation,
     taxii_reads,
     exchange_releases,
     api_resolve,
@@ -1535,6 +1599,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/watch"): (READS, "page_workspace"),
     ("POST", "/watch"): (WRITES, "page_workspace"),
     ("POST", "/watch/{watch_id}/delete"): (WRITES, "page_workspace"),
+    # the workspace: translations of single-language reports
+    ("GET", "/translations"): (READS, "page_translation"),
+    ("GET", "/reports/{report_id}/translation"): (READS, "page_translation"),
+    ("POST", "/reports/{report_id}/translation"): (WRITES, "page_translation"),
+    ("POST", "/api/v1/reports/{report_id}/translation"): (WRITES, "page_translation"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

@@ -47,7 +47,7 @@ def test_sign_in_page(page: Page, browser_server: LiveServer) -> None:
 
 def test_us_analyst_reads_the_usa_only_report(page: Page, browser_server: LiveServer) -> None:
     sign_in(page, browser_server, "us.analyst")
-    expect(page.locator("h1")).to_have_text("Newest reports")
+    expect(page.locator("h1")).to_have_text("Your workspace")
     expect(page.locator("tr.report-row").first).to_be_visible()
     assert page.locator("tr.report-row").count() == 25
     expect(page.locator("a[rel=next]")).to_have_text(re.compile("Older reports"))
@@ -82,11 +82,11 @@ def test_us_analyst_reads_the_usa_only_report(page: Page, browser_server: LiveSe
     shot(page, "05-report-us-analyst-es")
 
     page.click("header nav >> text=Inicio")
-    expect(page.locator("h1")).to_have_text("Informes más recientes")
+    expect(page.locator("h1")).to_have_text("Su espacio de trabajo")
     expect(page.locator(".report-count")).to_contain_text("Puede ver")
     shot(page, "06-home-us-analyst-es")
     page.click("a.lang-switch")
-    expect(page.locator("h1")).to_have_text("Newest reports")
+    expect(page.locator("h1")).to_have_text("Your workspace")
 
 
 def test_mx_analyst_cannot_find_or_open_it(
@@ -94,7 +94,7 @@ def test_mx_analyst_cannot_find_or_open_it(
 ) -> None:
     sign_in(page, browser_server, "mx.analyst")
     expect(page.locator("html")).to_have_attribute("lang", "es")  # the account's language
-    expect(page.locator("h1")).to_have_text("Informes más recientes")
+    expect(page.locator("h1")).to_have_text("Su espacio de trabajo")
     shot(page, "07-home-mx-analyst")
     while True:  # every page of the home list
         expect(page.locator("table.report-list")).not_to_contain_text(USA_ONLY_TITLE)

@@ -31,6 +31,7 @@ from vinculo.intel import service
 from vinculo.intel.models import Report
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.search import KINDS, search
+from vinculo.intel.translation import filed_in, translation_of
 from vinculo.resolve.store import members
 from vinculo.security.audit import record
 from vinculo.security.markings import TLP, Actor, Markings
@@ -178,32 +179,6 @@ def _url(path: str, **params: str | None) -> str:
     return path + ("?" + urlencode(kept) if kept else "")
 
 
-# --- home -----------------------------------------------------------------------------------
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(
-    request: Request, session: SessionDep, actor: PageActor, cursor: str | None = None
-) -> Response:
-    if not actor.signed_in:
-        return _sign_in_first(request)
-    # A bad cursor raises InvalidInput: the app's handler records it and shows the error page.
-    reports, next_cursor = service.list_reports(
-        session=session, actor=actor, cursor=cursor, limit=PAGE_SIZE
-    )
-    marks = markings_by_id(session=session, ids={r.marking_id for r in reports})
-    total = service.count_visible_reports(session=session, actor=actor)
-    return _page(
-        request,
-        "home.html",
-        actor=actor,
-        reports=[(r, marks[r.marking_id]) for r in reports],
-        total=total,
-        older_url=_url("/", cursor=next_cursor) if next_cursor else None,
-        first_page=cursor is None,
-    )
-
-
 # --- a report -------------------------------------------------------------------------------
 
 
@@ -268,6 +243,9 @@ def report_page(
         other=other,
         entities=entities,
         groups=groups,
+        # Filed in one language: said so, with its translation or the offer to add one.
+        filed_in=filed_in(report),
+        translation=translation_of(session=session, report=report),
     )
 
 

@@ -24,6 +24,8 @@ from vinculo.hooks import wire_hooks
 from vinculo.i18n import N_
 from vinculo.intel.api import router as intel_router
 from vinculo.intel.retention_api import router as retention_router
+from vinculo.intel.translation_api import pages as translation_pages
+from vinculo.intel.translation_api import router as translation_router
 from vinculo.intel.views import router as intel_pages
 from vinculo.logs import configure_logging
 from vinculo.network.api import router as network_router
@@ -160,6 +162,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(security_router, prefix=API_PREFIX)
     app.include_router(intel_router, prefix=API_PREFIX)
     app.include_router(retention_router, prefix=API_PREFIX)
+    app.include_router(translation_router, prefix=API_PREFIX)
     app.include_router(notify_router, prefix=API_PREFIX)
     app.include_router(trail_router, prefix=API_PREFIX)
     app.include_router(taxii_router)
@@ -167,6 +170,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(exchange_pages)
     app.include_router(pages_router)
     app.include_router(intel_pages)
+    app.include_router(translation_pages)
     app.include_router(notify_pages)
     app.include_router(network_router, prefix=API_PREFIX)
     app.include_router(network_pages)
