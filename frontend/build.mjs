@@ -14,6 +14,7 @@ const files = [
   ["frontend/app.js", "js/app.js"],
   ["frontend/workspace.css", "css/workspace.css"],
   ["frontend/graph.css", "css/graph.css"],
+  ["frontend/import.js", "js/import.js"],
 ];
 
 for (const dir of ["css", "js"]) {

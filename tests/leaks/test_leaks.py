@@ -1157,6 +1157,36 @@ def page_writes_onto_hidden_entity(world: World, view: View, clients: Clients) -
     assert_no_secret(view, refused)
 
 
+@probe
+def page_import(world: World, view: View, clients: Clients) -> None:
+    """The import page, and a file naming an entity the account may not see (same schema):
+    the form and its answer (counts, refused lines) hold nothing the account may not see."""
+    form = clients.page.get("/import")
+    assert form.status_code == 200
+    assert_no_secret(view, form)
+    entity_id = _hidden_entity(world, view)
+    if entity_id is None:
+        return
+    own = f"Own {world.marker('i' + view.account.username.split('.')[0])}"
+    line = json.dumps(
+        {"id": entity_id, "schema": _slot_schema(entity_id), "properties": {"name": [own]}}
+    )
+    bad = json.dumps({"id": entity_id, "schema": "Nothing", "properties": {}})
+    for lines, skip in (([line, bad], ""), ([line, bad], "1")):
+        answer = clients.page.post(
+            "/import",
+            data={
+                "csrf_token": clients.csrf,
+                "source": f"page-{view.account.username}",
+                "tlp": "RED",
+                "skip_bad": skip,
+            },
+            files={"file": ("own.jsonl", "\n".join(lines) + "\n")},
+        )
+        assert answer.status_code in (200, 403, 422), answer.text
+        assert_no_secret(view, answer, given=entity_id)
+
+
 # --- the network: graph, ego, paths, key players, changes, exports -----------------------------
 
 
@@ -1465,6 +1495,7 @@ PROBE_ORDER = [
     api_token_writes,
     api_writes_onto_hidden_entity,
     page_writes_onto_hidden_entity,
+    page_import,
 ]
 
 
@@ -1555,6 +1586,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("DELETE", "/api/v1/auth/tokens/{token_id}"): (WRITES, "api_token_writes"),
     ("POST", "/api/v1/accounts/{username}/unlock"): (WRITES, "api_token_writes"),
     ("POST", "/reports/new"): (WRITES, "page_writes_onto_hidden_entity"),
+    ("GET", "/import"): (READS, "page_import"),
+    ("POST", "/import"): (WRITES, "page_import"),
     ("POST", "/api/v1/resolve/pairs/{pair_id}/decision"): (WRITES, "resolve_writes_on_hidden"),
     ("POST", "/api/v1/resolve/entities/{entity_id}/split"): (WRITES, "resolve_writes_on_hidden"),
     ("POST", "/resolve/pairs/{pair_id}"): (WRITES, "resolve_writes_on_hidden"),

@@ -55,6 +55,12 @@ def _parse_line(raw: str, where: Where) -> Checked:
     return check_entity(data, where)
 
 
+def check_line(raw: str, where: Where) -> Checked:
+    """One line of an FtM JSON-lines file checked as the import checks it (InvalidInput
+    naming the line and field when it would be refused), without storing anything."""
+    return _parse_line(raw, where)
+
+
 def import_ftm(
     *,
     session: Session,

@@ -23,6 +23,7 @@ from vinculo.exchange.views import pages as exchange_pages
 from vinculo.hooks import wire_hooks
 from vinculo.i18n import N_
 from vinculo.intel.api import router as intel_router
+from vinculo.intel.import_views import router as import_pages
 from vinculo.intel.retention_api import router as retention_router
 from vinculo.intel.translation_api import pages as translation_pages
 from vinculo.intel.translation_api import router as translation_router
@@ -170,6 +171,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(exchange_pages)
     app.include_router(pages_router)
     app.include_router(intel_pages)
+    app.include_router(import_pages)
     app.include_router(translation_pages)
     app.include_router(notify_pages)
     app.include_router(network_router, prefix=API_PREFIX)
