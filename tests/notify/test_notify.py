@@ -136,6 +136,8 @@ def test_a_notification_is_hidden_and_uncounted_once_its_item_may_not_be_seen(
         assert notices.unread_count(session=session, actor=now) == 1
         shown = notices.list_notifications(session=session, actor=now)
         assert [n.item.id for n in shown] == [fresh_world.reports["shared"]]
+        # In the app the item is called by what the reader sees of it (its title).
+        assert shown[0].item_label == fresh_world.titles["shared"]
         # Another account's ids are not marked; the reader's own are.
         us = fresh_world.actors["us.analyst"]
         assert notices.mark_read(session=session, actor=us, ids=[shown[0].id]) == 0

@@ -30,6 +30,7 @@ def notifications(session: SessionDep, actor: ApiActor) -> NotificationList:
                 id=n.id,
                 kind=n.kind,
                 message=n.sentence,
+                label=n.item_label,
                 item_kind=n.item.kind,
                 item_id=n.item.id,
                 link=n.link,

@@ -17,11 +17,15 @@ from sqlalchemy.orm import Session
 
 from vinculo.i18n import N_
 from vinculo.intel.models import Report, StatementRow
+from vinculo.intel.service import captions
 from vinculo.security.markings import Actor
 from vinculo.security.policy import visible_marking_ids
 
 # (session, actor, ids) -> the ids among them the actor may see now.
 Visible = Callable[[Session, Actor, list[str]], set[str]]
+# (session, actor, ids) -> what the actor sees an item called (a report's title, an
+# entity's caption), built from what it may see; shown in the app, never e-mailed.
+Captions = Callable[[Session, Actor, list[str]], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class ItemKind:
     visible: Visible
     link: Callable[[str], str]  # the item's page, a path on this site
     label: str  # N_ message naming an item of this kind, with {id}
+    captions: Captions | None = None
 
 
 def _visible_reports(session: Session, actor: Actor, ids: list[str]) -> set[str]:
@@ -62,6 +67,24 @@ def _visible_entities(session: Session, actor: Actor, ids: list[str]) -> set[str
     return {row.entity_id for row in rows}
 
 
+def _report_titles(session: Session, actor: Actor, ids: list[str]) -> dict[str, str]:
+    visible = visible_marking_ids(session=session, actor=actor)
+    if not visible or not ids:
+        return {}
+    rows = session.execute(
+        select(Report).where(Report.id.in_(ids), Report.marking_id.in_(visible))
+    ).scalars()
+    return {r.id: r.title(actor.locale) for r in rows}
+
+
+def _entity_captions(session: Session, actor: Actor, ids: list[str]) -> dict[str, str]:
+    visible = visible_marking_ids(session=session, actor=actor)
+    if not visible or not ids:
+        return {}
+    found = captions(session=session, entity_ids=ids, visible=visible)
+    return {i: caption for i, (_schema, caption) in found.items() if caption}
+
+
 class Kinds:
     """The registry of item kinds."""
 
@@ -73,6 +96,19 @@ class Kinds:
 
     def get(self, name: str) -> ItemKind | None:
         return self._kinds.get(name)
+
+    def captions(self, session: Session, actor: Actor, items: Iterable[Item]) -> dict[Item, str]:
+        """What the actor sees each item called, where its kind can say (in the app only)."""
+        by_kind: dict[str, list[str]] = {}
+        for item in items:
+            by_kind.setdefault(item.kind, []).append(item.id)
+        found: dict[Item, str] = {}
+        for name, ids in by_kind.items():
+            kind = self._kinds.get(name)
+            if kind is not None and kind.captions is not None:
+                for i, text in kind.captions(session, actor, sorted(set(ids))).items():
+                    found[Item(name, i)] = text
+        return found
 
     def visible(self, session: Session, actor: Actor, items: Iterable[Item]) -> set[Item]:
         """The items the actor may see now, asked once per kind; none for the public."""
@@ -91,5 +127,13 @@ class Kinds:
 
 
 KINDS = Kinds()
-KINDS.register(ItemKind("report", _visible_reports, lambda i: f"/reports/{i}", N_("report {id}")))
-KINDS.register(ItemKind("entity", _visible_entities, lambda i: f"/entities/{i}", N_("entity {id}")))
+KINDS.register(
+    ItemKind(
+        "report", _visible_reports, lambda i: f"/reports/{i}", N_("report {id}"), _report_titles
+    )
+)
+KINDS.register(
+    ItemKind(
+        "entity", _visible_entities, lambda i: f"/entities/{i}", N_("entity {id}"), _entity_captions
+    )
+)

@@ -11,6 +11,7 @@ class NotificationRead(BaseModel):
     id: int
     kind: str
     message: str  # why, in the reader's language
+    label: str  # the item as the reader sees it called: a title, a caption, or its kind and id
     item_kind: str
     item_id: str
     link: str

@@ -166,7 +166,7 @@ def _shown(session: Session, actor: Actor, rows: list[Notification]) -> list[Not
     return [r for r in rows if Item(r.item_kind, r.item_id) in seen]
 
 
-def _view(row: Notification, locale: str) -> NotificationView:
+def _view(row: Notification, locale: str, caption: str | None = None) -> NotificationView:
     kind = KINDS.get(row.item_kind)
     assert kind is not None  # only rows of a registered kind are ever shown
     return NotificationView(
@@ -174,7 +174,7 @@ def _view(row: Notification, locale: str) -> NotificationView:
         kind=row.kind,
         sentence=gettext(locale, KIND_SENTENCES.get(row.kind, row.kind)),
         item=Item(row.item_kind, row.item_id),
-        item_label=gettext(locale, kind.label, id=row.item_id),
+        item_label=caption or gettext(locale, kind.label, id=row.item_id),
         link=kind.link(row.item_id),
         created_at=row.created_at,
         read=row.read_at is not None,
@@ -195,7 +195,9 @@ def list_notifications(
             .limit(limit * 2)
         ).scalars()
     )
-    views = [_view(r, actor.locale) for r in _shown(session, actor, rows)[:limit]]
+    shown = _shown(session, actor, rows)[:limit]
+    names = KINDS.captions(session, actor, [Item(r.item_kind, r.item_id) for r in shown])
+    views = [_view(r, actor.locale, names.get(Item(r.item_kind, r.item_id))) for r in shown]
     record(
         session=session,
         actor=actor,
