@@ -60,7 +60,7 @@ from vinculo.intel.transfer import import_ftm
 from vinculo.resolve import service as resolve_service
 from vinculo.resolve.models import ResolutionPair
 from vinculo.security.markings import TLP, Actor, Markings, can_see
-from vinculo.security.models import ApiToken, utcnow
+from vinculo.security.models import ApiToken, PageSession, utcnow
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group, issue_token
 from vinculo.settings import Settings
@@ -1465,6 +1465,61 @@ def exchange_releases(world: World, view: View, clients: Clients) -> None:
 # Reads first, then the writes: a refused write changes nothing but the audit trail, and the
 # statements an accepted one adds are TLP:RED for their author alone, so what the other
 # accounts may see stays as the oracle says.
+# --- account pages: one's own settings, tokens and sessions ----------------------------------
+
+
+def _like_missing_but_ids(
+    view: View, hidden: httpx.Response, missing: httpx.Response, ids: tuple[str, str]
+) -> None:
+    """assert_like_missing for small numeric ids: both ids are replaced in both answers (a
+    bare "1" is also in the viewport meta tag)."""
+    assert hidden.status_code == missing.status_code, (view.account.username, hidden.text)
+    strip = re.compile(r'name="csrf_token" value="[^"]+"')
+
+    def norm(text: str) -> str:
+        for i in ids:
+            text = re.sub(rf"\b{i}\b", "ID", text)
+        return strip.sub("", text)
+
+    assert norm(_text(hidden)) == norm(_text(missing)), view.account.username
+
+
+@probe
+def page_account(world: World, view: View, clients: Clients) -> None:
+    for path in ("/account", "/account/password", "/account/totp", "/account/tokens"):
+        answer = clients.page.get(path)
+        assert answer.status_code == 200, (path, answer.text)
+        assert_no_secret(view, answer)
+    sessions = clients.page.get("/account/sessions")
+    assert sessions.status_code == 200
+    assert_no_secret(view, sessions)
+
+
+@probe
+def page_account_writes(world: World, view: View, clients: Clients) -> None:
+    """Another account's token or page session answers as a missing one."""
+    me = view.account.user_id
+    with world.store.sessions() as session:
+        tokens = [t.id for t in session.query(ApiToken).filter(ApiToken.user_id != me)]
+        pages = [p.id for p in session.query(PageSession).filter(PageSession.user_id != me)]
+    form = {"csrf_token": clients.csrf}
+    offer = clients.page.post("/account/totp", data=form)
+    assert offer.status_code == 200, offer.text
+    assert_no_secret(view, offer)
+    made = clients.page.post("/account/tokens", data=form | {"scope": "read"})
+    assert made.status_code == 200, made.text
+    assert_no_secret(view, made)
+    for path, ids in (
+        ("/account/tokens/{}/revoke", tokens[:1]),
+        ("/account/sessions/{}/end", pages[:1]),
+    ):
+        missing = clients.page.post(path.format(999999), data=form)
+        assert missing.status_code == 404, missing.text
+        for other in ids:
+            answer = clients.page.post(path.format(other), data=form)
+            _like_missing_but_ids(view, answer, missing, (str(other), "999999"))
+
+
 PROBE_ORDER = [
     api_reports,
     api_report,
@@ -1495,6 +1550,8 @@ PROBE_ORDER = [
     api_token_writes,
     api_writes_onto_hidden_entity,
     page_writes_onto_hidden_entity,
+    page_account,
+    page_account_writes,
     page_import,
 ]
 
@@ -1637,6 +1694,22 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/reports/{report_id}/translation"): (READS, "page_translation"),
     ("POST", "/reports/{report_id}/translation"): (WRITES, "page_translation"),
     ("POST", "/api/v1/reports/{report_id}/translation"): (WRITES, "page_translation"),
+    # account pages: the account's own settings, tokens and sessions, never an item
+    ("GET", "/account"): (READS, "page_account"),
+    ("GET", "/account/password"): (READS, "page_account"),
+    ("GET", "/account/totp"): (READS, "page_account"),
+    ("GET", "/account/tokens"): (READS, "page_account"),
+    ("GET", "/account/sessions"): (READS, "page_account"),
+    ("POST", "/account/totp"): (WRITES, "page_account_writes"),
+    ("POST", "/account/tokens"): (WRITES, "page_account_writes"),
+    ("POST", "/account/tokens/{token_id}/revoke"): (WRITES, "page_account_writes"),
+    ("POST", "/account/sessions/{session_id}/end"): (WRITES, "page_account_writes"),
+    # Language, password, second factor and "sign out elsewhere" would change how the other
+    # probes sign in or read; tests/web/test_account_pages.py covers them.
+    ("POST", "/account"): (WRITES, None),
+    ("POST", "/account/password"): (WRITES, None),
+    ("POST", "/account/totp/confirm"): (WRITES, None),
+    ("POST", "/account/sessions/others"): (WRITES, None),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

@@ -17,6 +17,12 @@ LOCALES = ("en", "es")
 # time), New York for American ones (where most federal agencies sit); others UTC.
 NATION_TIME_ZONES = {"MEX": "America/Mexico_City", "USA": "America/New_York"}
 FALLBACK_TIME_ZONE = "UTC"
+# The regions of canonical zone names (the old aliases, "US/Arizona", "Canada/Mountain", are
+# left out of the list: each names a zone listed under its region).
+REGIONS = frozenset(
+    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe"}
+    | {"Indian", "Pacific"}
+)
 # The zones of the two nations, offered first on the account page.
 COMMON_TIME_ZONES = (
     "America/Mexico_City",
@@ -49,7 +55,7 @@ def time_zones() -> tuple[str, ...]:
     """Every zone name the zone database knows, the two nations' first."""
     known = available_timezones() | {"UTC"}
     common = [z for z in COMMON_TIME_ZONES if z in known]
-    rest = sorted(z for z in known if z not in common and "/" in z and not z.startswith("Etc/"))
+    rest = sorted(z for z in known if z not in common and z.split("/")[0] in REGIONS)
     return (*common, *rest)
 
 

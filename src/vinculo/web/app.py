@@ -36,6 +36,7 @@ from vinculo.notify.mail import Mailer
 from vinculo.notify.views import router as notify_pages
 from vinculo.resolve.api import router as resolve_router
 from vinculo.resolve.views import router as resolve_pages
+from vinculo.security.account_views import router as account_pages
 from vinculo.security.api import router as security_router
 from vinculo.security.trail_api import router as trail_router
 from vinculo.security.views import router as audit_pages
@@ -179,6 +180,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(resolve_router, prefix=API_PREFIX)
     app.include_router(resolve_pages)
     app.include_router(audit_pages)
+    app.include_router(account_pages)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
