@@ -91,11 +91,21 @@ def test_of_two_processes_one_holds_and_a_successor_takes_over_at_once(store: St
         finish(second)
 
 
-def test_only_the_lease_holder_of_a_node_starts_the_publisher(store: Store) -> None:
-    def publishing(server: LiveServer) -> bool:
-        app = server.server.config.app
-        return bool(app.state.publisher.thread.is_alive())
+def publishing(server: LiveServer) -> bool:
+    app = server.server.config.app
+    return bool(app.state.publisher.thread.is_alive())
 
+
+def publishing_within(server: LiveServer, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not publishing(server):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_only_the_lease_holder_of_a_node_starts_the_publisher(store: Store) -> None:
     other = make_engine(store.settings)
     elsewhere = leader.take(other)  # another process of the node holds the lease
     try:
@@ -107,3 +117,40 @@ def test_only_the_lease_holder_of_a_node_starts_the_publisher(store: Store) -> N
     finally:
         elsewhere.release()
         other.dispose()
+
+
+def test_a_server_without_the_lease_takes_over_when_the_holder_lets_go(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(leader, "RETRY_SECONDS", 0.2)
+    other = make_engine(store.settings)
+    elsewhere = leader.take(other)
+    try:
+        with LiveServer(store.settings) as server:
+            time.sleep(0.5)  # it has asked again, and been refused
+            assert not publishing(server)
+            elsewhere.release()
+            # Within the retry period (and a little), without a new process.
+            assert publishing_within(server, 0.2 + 2)
+        # A stopped server lets go too: the next one leads from its start.
+        with LiveServer(store.settings) as server:
+            assert publishing(server)
+    finally:
+        elsewhere.release()
+        other.dispose()
+
+
+@pytest.mark.slow
+def test_when_the_holder_is_killed_a_serving_process_takes_over(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(leader, "RETRY_SECONDS", 0.2)
+    process, said = holder(store.settings.resolved_database_url)
+    try:
+        assert said == "held"
+        with LiveServer(store.settings) as server:
+            assert not publishing(server)
+            finish(process)  # kill -9: the operating system or the database frees the lease
+            assert publishing_within(server, 0.2 + 5)
+    finally:
+        finish(process)

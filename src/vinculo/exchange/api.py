@@ -87,27 +87,32 @@ class Publisher:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     publisher = Publisher(app)
     app.state.publisher = publisher
-    # One process of the node publishes and syncs, however many serve (exchange/leader.py).
-    lease = leader.take(app.state.engine)
-    if lease.held:
-        publisher.thread.start()
-    worker = None
-    if lease.held and app.state.settings.exchange_sync and app.state.settings.partners:
-        from vinculo.exchange.worker import Worker
+    app.state.sync_worker = None
 
-        worker = Worker(app.state.settings, make_sessionmaker(app.state.engine))
-        worker.start()
-    app.state.sync_worker = worker
+    def lead() -> None:
+        publisher.thread.start()
+        if app.state.settings.exchange_sync and app.state.settings.partners:
+            from vinculo.exchange.worker import Worker
+
+            worker = Worker(app.state.settings, make_sessionmaker(app.state.engine))
+            worker.start()
+            app.state.sync_worker = worker
+
+    # One process of the node publishes and syncs, however many serve; the others ask for
+    # the lease again and again, and one of them takes over when it is free (exchange/leader.py).
+    campaign = leader.Campaign(app.state.engine, lead)
+    campaign.start()
     try:
         yield
     finally:
+        campaign.stop()
         publisher.stop.set()
         publisher.wake.set()
         if publisher.thread.is_alive():
             publisher.thread.join(timeout=5)
-        if worker is not None:
-            worker.close()
-        lease.release()
+        if app.state.sync_worker is not None:
+            app.state.sync_worker.close()
+        campaign.release()
 
 
 router = APIRouter(prefix="/taxii2", tags=["taxii"], lifespan=lifespan)

@@ -9,6 +9,10 @@ afterwards (uvicorn starts a new worker in place of a dead one) takes it:
 - PostgreSQL: a session-level advisory lock, keyed by the schema the store lives in (two
   stores in two schemas of one database are two nodes), held on a connection kept open;
 - SQLite: an exclusive `flock` on a file beside the database file.
+
+A process that did not get the lease keeps asking for it (`Campaign`, every
+`RETRY_SECONDS`), so when the holder dies or lets go, one of the processes still serving
+takes over within that time; it does not wait for a new process to be started.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +33,8 @@ log = logging.getLogger(__name__)
 
 # Salts the advisory lock key, so it does not meet another program's locks on the database.
 _LEASE = "vinculo.exchange.background"
+# How often a process without the lease asks for it again.
+RETRY_SECONDS = 5.0
 
 
 class Lease:
@@ -90,14 +98,83 @@ def _take_advisory(engine: Engine) -> Lease:
         connection.close()
         return Lease()
     log.info("process %s runs the background work (advisory lock %s)", os.getpid(), key)
-    return Lease(holder=_HeldConnection(connection))
+    return Lease(holder=_HeldConnection(connection, key))
 
 
 class _HeldConnection:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, key: int) -> None:
         self._connection = connection
+        self._key = key
 
     def close(self) -> None:
+        # Unlocked first: the server frees a closed connection's locks only once its backend
+        # has gone, a moment later, and another process asking then would be refused.
+        try:
+            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
+            self._connection.commit()
+        except Exception:  # the connection may be gone already, and its lock with it
+            log.warning("the background lease could not be given back; closing its connection")
         # Closed for good, not given back to the pool, where it would keep the lock.
         self._connection.invalidate()
         self._connection.close()
+
+
+class Campaign:
+    """Takes the node's lease as soon as it is free and then runs `lead` once.
+
+    `start` asks at once (a lone process leads from its start, as before); a process that
+    did not get the lease asks again every `retry_seconds` in a thread of its own, until it
+    gets it or `stop` is called. The holder keeps the lease until `release`: stop the work
+    `lead` started first, so two processes never run it at once.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        lead: Callable[[], None],
+        *,
+        retry_seconds: float | None = None,
+    ) -> None:
+        self._engine = engine
+        self._lead = lead
+        self._retry = RETRY_SECONDS if retry_seconds is None else retry_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.lease = Lease()
+
+    @property
+    def held(self) -> bool:
+        return self.lease.held
+
+    def start(self) -> None:
+        if self._try():
+            return
+        self._thread = threading.Thread(target=self._run, name="vinculo-lease", daemon=True)
+        self._thread.start()
+
+    def _try(self) -> bool:
+        try:
+            lease = take(self._engine)
+        except Exception:  # the store may be unreachable for a moment: ask again later
+            log.exception("asking for the background lease of process %s failed", os.getpid())
+            return False
+        if not lease.held:
+            return False
+        self.lease = lease
+        self._lead()
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._retry):
+            if self._try():
+                log.info("process %s took over the background work", os.getpid())
+                return
+
+    def stop(self) -> None:
+        """Ask no more; once this returns, `lead` is not running and will not start."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def release(self) -> None:
+        self.lease.release()
