@@ -49,3 +49,29 @@ await build({
   logLevel: "warning",
 });
 console.log(`build: frontend/graph.js (bundled) -> ${relative(root, bundle)}`);
+
+// The form helpers (marking preview, entity rows, busy forms), bundled the same way.
+const forms = join(out, "js", "forms.js");
+await build({
+  entryPoints: [join(root, "frontend", "forms.js")],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2020",
+  outfile: forms,
+  logLevel: "warning",
+});
+console.log(`build: frontend/forms.js (bundled) -> ${relative(root, forms)}`);
+
+// The theme switch's early script, the logo and the favicon, copied as they are.
+rmSync(join(out, "img"), { recursive: true, force: true });
+for (const [from, to] of [
+  ["frontend/theme.js", "js/theme.js"],
+  ["frontend/img/logo.svg", "img/logo.svg"],
+  ["frontend/img/favicon.svg", "img/favicon.svg"],
+]) {
+  const dest = join(out, to);
+  mkdirSync(dirname(dest), { recursive: true });
+  copyFileSync(join(root, from), dest);
+  console.log(`build: ${from} -> ${relative(root, dest)}`);
+}

@@ -56,6 +56,11 @@ function element(tag, attrs, text) {
   return node;
 }
 
+// A marking chip as the pages draw it (templates/_marking.html): the words, never colour alone.
+function markingChip(chip) {
+  return element("span", { class: `marking tlp-badge ${chip.tlp}`, title: chip.title }, chip.text);
+}
+
 function formatMetric(name, value) {
   if (value === undefined || value === null) return "–";
   return name === "degree" || name === "community" ? String(value) : Number(value).toFixed(4);
@@ -139,6 +144,7 @@ class NetworkView {
         schemaLabel: node.schema_label,
         community: node.community,
         members: node.members || [],
+        markings: node.markings || [],
         metrics: Object.fromEntries(METRICS.map((m) => [m, node[m] || 0])),
         size: 4,
         color: OTHER,
@@ -169,6 +175,7 @@ class NetworkView {
         if (!attrs.ids.includes(edge.id)) {
           attrs.ids.push(edge.id);
           attrs.kinds.add(edge.kind_label);
+          for (const chip of edge.markings || []) attrs.markings.set(chip.text, chip);
           attrs.weight += edge.weight;
         }
         continue;
@@ -176,6 +183,7 @@ class NetworkView {
       this.graph.addEdge(edge.source, edge.target, {
         ids: [edge.id],
         kinds: new Set([edge.kind_label]),
+        markings: new Map((edge.markings || []).map((chip) => [chip.text, chip])),
         weight: edge.weight,
         size: 1,
         color: EDGE,
@@ -289,6 +297,12 @@ class NetworkView {
     const a = this.graph.getNodeAttributes(node);
     this.panel.append(element("h2", {}, a.label));
     this.panel.append(element("p", { class: "schema-label" }, a.schemaLabel));
+    if (a.markings.length) {
+      const marked = element("p", { class: "marking-sources" });
+      marked.append(element("span", { class: "muted" }, s.marked || ""), " ");
+      for (const chip of a.markings) marked.append(markingChip(chip), " ");
+      this.panel.append(marked);
+    }
     if (a.members.length > 1) {
       this.panel.append(
         element("p", { class: "muted" }, (s.members || "").replace("{n}", a.members.length)),
@@ -329,17 +343,19 @@ class NetworkView {
     this.graph.forEachNeighbor(node, (other, o) => {
       const edge = this.graph.edge(node, other);
       const kinds = [...this.graph.getEdgeAttribute(edge, "kinds")].join(", ");
-      rows.push([o.label, other, kinds]);
+      const marks = [...(this.graph.getEdgeAttribute(edge, "markings") || new Map()).values()];
+      rows.push([o.label, other, kinds, marks]);
     });
     rows.sort((x, y) => x[0].localeCompare(y[0]));
-    for (const [label, other, kinds] of rows.slice(0, 40)) {
+    for (const [label, other, kinds, marks] of rows.slice(0, 40)) {
       const item = element("li");
       const link = element("a", { href: "#", "data-node": other }, label);
       link.addEventListener("click", (event) => {
         event.preventDefault();
         this.goTo(other);
       });
-      item.append(link, element("small", { class: "muted" }, ` · ${kinds}`));
+      item.append(link, element("small", { class: "muted" }, ` · ${kinds} `));
+      for (const chip of marks) item.append(markingChip(chip), " ");
       links.append(item);
     }
     if (rows.length) {
@@ -470,6 +486,8 @@ function start() {
   const data = readData(container.dataset.source || "graph-data");
   if (!data || !data.nodes) return;
   const view = new NetworkView(container, data);
+  for (const note of container.querySelectorAll(".graph-loading")) note.remove();
+  container.removeAttribute("aria-busy");
   // Tests (and a curious analyst's console) reach the renderer here.
   window.vinculoGraph = { view, renderer: view.renderer, graph: view.graph };
 }

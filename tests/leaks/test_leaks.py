@@ -934,6 +934,16 @@ def page_form(world: World, view: View, clients: Clients) -> None:
 
 
 @probe
+def page_suggest(world: World, view: View, clients: Clients) -> None:
+    """The report form's suggestions of existing entities: only those the account may see."""
+    answer = clients.page.get("/reports/new/suggest", params={"q": world.prefix})
+    assert answer.status_code == 200
+    assert_no_secret(view, answer)
+    found = {item["id"] for item in answer.json()["items"]}
+    assert found <= view.named_entity_ids(), view.account.username
+
+
+@probe
 def page_audit(world: World, view: View, clients: Clients) -> None:
     auditor = "auditor" in view.actor.roles
     for path in ("/audit", "/audit/export", "/audit/disseminations"):
@@ -1045,6 +1055,9 @@ def api_retention_writes(world: World, view: View, clients: Clients) -> None:
     )
     expected = 404 if "supervisor" in view.actor.roles else 403
     assert missing_post.status_code == missing_delete.status_code == expected
+    form = {"csrf_token": clients.csrf, "reason": reason}
+    missing_page = clients.page.post(f"/reports/{world.missing_report}/withdraw", data=form)
+    assert missing_page.status_code == expected
     for report in world.reports():
         if report.id in visible:
             continue
@@ -1052,6 +1065,8 @@ def api_retention_writes(world: World, view: View, clients: Clients) -> None:
         assert_like_missing(view, post, report.id, missing_post, world.missing_report)
         delete = clients.api.delete(f"/api/v1/reports/{report.id}", params={"reason": reason})
         assert_like_missing(view, delete, report.id, missing_delete, world.missing_report)
+        page = clients.page.post(f"/reports/{report.id}/withdraw", data=form)
+        assert_like_missing(view, page, report.id, missing_page, world.missing_report)
 
 
 @probe
@@ -1534,6 +1549,7 @@ PROBE_ORDER = [
     page_entity,
     page_search,
     page_form,
+    page_suggest,
     page_audit,
     api_workspace,
     page_workspace,
@@ -1619,6 +1635,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/entities/{entity_id}"): (READS, "page_entity"),
     ("GET", "/search"): (READS, "page_search"),
     ("GET", "/reports/new"): (READS, "page_form"),
+    ("GET", "/reports/new/suggest"): (READS, "page_suggest"),
     ("GET", "/audit"): (READS, "page_audit"),
     ("GET", "/audit/export"): (READS, "page_audit"),
     ("GET", "/audit/disseminations"): (READS, "page_audit"),
@@ -1640,6 +1657,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/v1/entities/import"): (WRITES, "api_writes_onto_hidden_entity"),
     ("POST", "/api/v1/reports/{report_id}/revalidate"): (WRITES, "api_retention_writes"),
     ("DELETE", "/api/v1/reports/{report_id}"): (WRITES, "api_retention_writes"),
+    ("POST", "/reports/{report_id}/withdraw"): (WRITES, "api_retention_writes"),
     ("DELETE", "/api/v1/auth/tokens/{token_id}"): (WRITES, "api_token_writes"),
     ("POST", "/api/v1/accounts/{username}/unlock"): (WRITES, "api_token_writes"),
     ("POST", "/reports/new"): (WRITES, "page_writes_onto_hidden_entity"),

@@ -263,9 +263,10 @@ def test_sql_and_html_in_every_form_field_are_kept_and_escaped(
         "tlp": "GREEN",
         "rel_to": ["USA", "MEX"],
         "recipients": "",
-        "entity_schema": ["Person", "Company"],
-        "entity_name": [f"Name {NASTY}", HTML],
-        "entity_extra": [f"notes={NASTY}", ""],
+        "e0.schema": "Person",
+        "e0.name": f"Name {NASTY}",
+        "e1.schema": "Company",
+        "e1.name": HTML,
     }
     with page_client(server, "us.analyst") as client:
         token = csrf_of(client, "/reports/new")

@@ -343,9 +343,12 @@ def good_form(**changes: str | list[str]) -> dict[str, str | list[str]]:
         "rel_to": ["USA", "MEX"],
         "groups": ["tf-sonora"],
         "recipients": "",
-        "entity_schema": ["Person", "Vehicle", "Person"],
-        "entity_name": ["Ramón Quintero Félix", "", ""],
-        "entity_extra": ["birthDate=1975-02-03\nnationality=mx", "", ""],
+        "e0.schema": "Person",
+        "e0.name": "Ramón Quintero Félix",
+        "e0.birthDate": "1975-02-03",
+        "e0.nationality": "mx",
+        "e1.schema": "Vehicle",
+        "e2.schema": "Person",
     }
     form.update(changes)
     return form
@@ -355,7 +358,7 @@ def test_a_good_filing_lands_on_its_report(filing_server: LiveServer) -> None:
     with page_client(filing_server, "us.analyst") as client:
         form = client.get("/reports/new")
         assert form.status_code == 200
-        assert form.text.count('name="entity_name"') >= 3
+        assert len(re.findall(r'name="e\d\.name"', form.text)) >= 3
         assert "Task Force Sonora" in form.text
         token = csrf_of(client, "/reports/new")
         response = client.post("/reports/new", data=good_form(csrf_token=token))
@@ -382,11 +385,8 @@ def test_a_bad_filing_comes_back_with_every_error_in_spanish(filing_server: Live
         reliability="",
         suspicion="corto",
         tlp="RED",
-        entity_extra=["birthDate=1975-02-03\nsin signo igual", "", ""],
-        entity_name=["Ramón Quintero Félix", "", "Persona Sin Datos"],
-        entity_schema=["Person", "Vehicle", "Person"],
+        **{"e0.phone": "sin número", "e2.name": "Persona Sin Datos", "e2.colorDeOjos": "verde"},
     )
-    typed["entity_extra"] = ["birthDate=1975-02-03\nsin signo igual", "", "colorDeOjos=verde"]
     with page_client(filing_server, "mx.analyst") as client:
         typed["csrf_token"] = csrf_of(client, "/reports/new")
         response = client.post("/reports/new", data=typed)
@@ -398,8 +398,8 @@ def test_a_bad_filing_comes_back_with_every_error_in_spanish(filing_server: Live
             "escriba la fecha de revisión como AAAA-MM-DD",
             "la confiabilidad de la fuente debe ser una letra de la A a la F",
             "exponga la sospecha razonable",
-            "escriba cada propiedad adicional en su propia línea como propiedad=valor",
-            "propiedad colorDeOjos desconocida para el esquema Person",
+            "sin número no es un número de teléfono: escríbalo con su código de país",
+            "colorDeOjos: este tipo de entidad no tiene ese campo",
         ]:
             assert message in page, message
         # Errors sit next to their fields.
@@ -409,7 +409,7 @@ def test_a_bad_filing_comes_back_with_every_error_in_spanish(filing_server: Live
         assert 'value="Mi título tecleado"' in page
         assert 'value="31/12/2020"' in page
         assert 'value="Persona Sin Datos"' in page
-        assert "sin signo igual" in page
+        assert 'value="sin número"' in page
         assert '<option value="RED" selected>' in page
         assert 'value="tf-sonora" checked' in page
         # Nothing was filed.

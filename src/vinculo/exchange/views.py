@@ -15,6 +15,9 @@ from vinculo.errors import VinculoError
 from vinculo.exchange import release
 from vinculo.exchange.models import QuarantinedObject, SyncCursor
 from vinculo.exchange.partners import collections
+from vinculo.intel.marks import dataset_markings, report_markings
+from vinculo.security.markings import Actor, Markings
+from vinculo.security.policy import visible_marking_ids
 from vinculo.security.roles import Permission, require
 from vinculo.web.deps import ApiActor, PageActor, SessionDep, SettingsDep, WriteActor
 from vinculo.web.templating import render
@@ -85,6 +88,24 @@ def _sign_in_first(request: Request) -> Response:
     return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
 
 
+def _marks(
+    session: SessionDep, actor: Actor, items: list[release.ReleaseItem]
+) -> dict[int, list[Markings]]:
+    """Each release item's markings, as the page shows them beside it: its report's, or
+    those of the imported statements it stands for."""
+    visible = visible_marking_ids(session=session, actor=actor)
+    reports = report_markings(
+        session=session, report_ids=[i.report_id for i in items if i.report_id], visible=visible
+    )
+    datasets = dataset_markings(
+        session=session, datasets=[i.dataset for i in items if not i.report_id], visible=visible
+    )
+    return {
+        i.id: [reports[i.report_id]] if i.report_id in reports else datasets.get(i.dataset, [])
+        for i in items
+    }
+
+
 @pages.get("/exchange/releases")
 def releases_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
@@ -92,7 +113,14 @@ def releases_page(request: Request, session: SessionDep, actor: PageActor) -> Re
     items = release.pending(session=session, actor=actor, include_decided=True)
     waiting = [i for i in items if i.state == "pending"]
     decided = [i for i in items if i.state != "pending"]
-    return render(request, "exchange/releases.html", actor=actor, waiting=waiting, decided=decided)
+    return render(
+        request,
+        "exchange/releases.html",
+        actor=actor,
+        waiting=waiting,
+        decided=decided,
+        marks=_marks(session, actor, items),
+    )
 
 
 @pages.post("/exchange/releases/{request_id}")
@@ -125,6 +153,7 @@ def releases_decide(
             actor=actor,
             waiting=[i for i in items if i.state == "pending"],
             decided=[i for i in items if i.state != "pending"],
+            marks=_marks(session, actor, items),
             problem=problem.render(actor.locale),
             problem_id=request_id,
             status_code=422,

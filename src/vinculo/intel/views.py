@@ -7,6 +7,8 @@ filter, the pages only lay it out.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -16,9 +18,10 @@ from urllib.parse import urlencode
 
 from babel import Locale
 from babel.dates import format_date
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from followthemoney import model
+from followthemoney.property import Property
 from followthemoney.statement import BASE_ID
 from followthemoney.util import i18n_path
 from pydantic import BaseModel, Field, ValidationError
@@ -27,7 +30,8 @@ from sqlalchemy import select
 from vinculo import vocab
 from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound, VinculoError
 from vinculo.i18n import N_, gettext
-from vinculo.intel import service
+from vinculo.intel import entity_form, retention, service
+from vinculo.intel.marks import entity_markings, narrowest_first, report_markings
 from vinculo.intel.models import Report
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.search import KINDS, search
@@ -38,15 +42,14 @@ from vinculo.security.markings import TLP, Actor, Markings
 from vinculo.security.models import Group, utcnow
 from vinculo.security.policy import markings_by_id, visible_marking_ids
 from vinculo.security.roles import Permission, allowed
+from vinculo.text import fold
 from vinculo.web.deps import PageActor, SessionDep
 from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
-# The schemas the report form offers; "name" is the property its name field fills.
-FORM_SCHEMAS = ("Person", "Company", "Organization", "Vehicle", "Address", "BankAccount")
-NAME_PROPERTY = {"Address": "full"}
+# Entity rows the report form always offers (intel/entity_form.py: their kinds and fields).
 FORM_ENTITY_ROWS = 3
 
 # followthemoney ships Spanish labels for its schemata and properties; these fill its gaps.
@@ -111,6 +114,44 @@ def value_label(prop_type: str, value: str, locale: str) -> str:
 def tlp_class(m: Markings) -> str:
     """The CSS class of a marking banner or badge: tlp-green, tlp-amber-strict …"""
     return "tlp-" + m.tlp.value.lower().replace("+", "-")
+
+
+def marking_words(m: Markings, sep: str = " · ") -> str:
+    """A marking in the words every page uses (templates/_marking.html says it the same way):
+    TLP level, REL TO nations, ORCON with its originator, need-to-know groups."""
+    parts = [f"TLP:{m.tlp.value}", f"REL TO {', '.join(sorted(m.rel_to))}"]
+    if m.orcon:
+        parts.append(f"ORCON ({m.originator})")
+    if m.groups:
+        parts.append(", ".join(sorted(m.groups)))
+    return sep.join(parts)
+
+
+def marking_description(m: Markings, locale: str) -> str:
+    """The marking spelled out in the reader's language (a chip's title)."""
+    nations = ", ".join(vocab.nations().label(n, locale) for n in sorted(m.rel_to))
+    text = vocab.load("tlp").label(m.tlp.value, locale) + ". "
+    text += gettext(locale, N_("Releasable to: {nations}"), nations=nations) + "."
+    if m.orcon:
+        agency = vocab.agencies().label(m.originator, locale)
+        text += " " + gettext(
+            locale,
+            N_("Originator controlled (ORCON): further release needs the approval of {agency}."),
+            agency=agency,
+        )
+    if m.groups:
+        groups = ", ".join(sorted(m.groups))
+        text += " " + gettext(locale, N_("Need to know: {groups}"), groups=groups) + "."
+    return text
+
+
+def marking_chip(m: Markings, locale: str) -> dict[str, str]:
+    """A marking chip as data, for scripts that draw it (the network graph's panel)."""
+    return {
+        "text": marking_words(m),
+        "tlp": tlp_class(m),
+        "title": marking_description(m, locale),
+    }
 
 
 @dataclass(frozen=True)
@@ -211,12 +252,20 @@ def _texts(report: Report, locale: str) -> tuple[Text, Text | None]:
 def new_report_form(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
         return _sign_in_first(request)
+    # Safe defaults: the analyst widens on purpose. TLP:AMBER (the agency and those it shares
+    # with), releasable to one's own nation only, no group.
     form = ReportForm(
         review_by=(utcnow().date() + timedelta(days=365)).isoformat(),
-        tlp=TLP.GREEN.value,
-        rel_to=sorted(vocab.nations().codes()),
+        tlp=TLP.AMBER.value,
+        rel_to=[own] if (own := _own_nation(actor)) else [],
     )
     return _form_page(request, session=session, actor=actor, form=form)
+
+
+def _own_nation(actor: Actor) -> str | None:
+    if actor.agency is None or actor.agency not in vocab.agencies():
+        return None
+    return vocab.agency_nation(actor.agency)
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
@@ -233,9 +282,14 @@ def report_page(
     entities = [(i, caps[i][0], caps[i][1]) for i in ids if i in caps]
     shown, other = _texts(report, actor.locale)
     groups = _group_names(session, markings.groups, actor.locale)
+    filed = request.session.get("filed") == report.id
+    if filed:
+        request.session.pop("filed", None)
     return _page(
         request,
         "report.html",
+        filed=filed,
+        may_withdraw=allowed(actor, Permission.RETENTION),
         actor=actor,
         report=report,
         markings=markings,
@@ -247,6 +301,22 @@ def report_page(
         filed_in=filed_in(report),
         translation=translation_of(session=session, report=report),
     )
+
+
+@router.post("/reports/{report_id}/withdraw", response_class=HTMLResponse)
+def withdraw_report(
+    request: Request,
+    report_id: str,
+    session: SessionDep,
+    actor: PageActor,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """A supervisor withdraws (purges) a report, with a reason: what the API's DELETE does.
+    Reports are not edited once filed; a correction is a new report."""
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    purged = retention.purge(session=session, actor=actor, report_id=report_id, reason=reason)
+    return _page(request, "withdrawn.html", actor=actor, purged=purged, reason=reason.strip())
 
 
 def _group_names(session: SessionDep, codes: frozenset[str], locale: str) -> list[str]:
@@ -321,6 +391,8 @@ def entity_page(
         lines=lines,
         relations=_relations(view, entity_id, actor.locale),
         same=[(str(o.entity.id), o.entity.caption) for o in same],
+        # An entity has no marking of its own: the page names those of what it shows.
+        entity_markings=narrowest_first(item.markings for item in statements),
     )
 
 
@@ -402,10 +474,23 @@ def search_page(
         kind = "all"
     results = None
     more_url = None
+    report_marks: dict[str, Markings] = {}
+    entity_marks: dict[str, list[Markings]] = {}
     if q.strip():
         results = search(session=session, actor=actor, q=q, kind=kind, cursor=cursor)
         if results.next_cursor:
             more_url = _url("/search", q=q, kind=kind, cursor=results.next_cursor)
+        visible = visible_marking_ids(session=session, actor=actor)
+        report_marks = report_markings(
+            session=session,
+            report_ids=[h.id for h in results.items if h.kind == "report"],
+            visible=visible,
+        )
+        entity_marks = entity_markings(
+            session=session,
+            entity_ids=[h.id for h in results.items if h.kind != "report"],
+            visible=visible,
+        )
     kinds = [
         ("all", gettext(actor.locale, N_("Reports and entities"))),
         ("reports", gettext(actor.locale, N_("Reports"))),
@@ -420,6 +505,8 @@ def search_page(
         kinds=kinds,
         results=results,
         more_url=more_url,
+        report_marks=report_marks,
+        entity_marks=entity_marks,
     )
 
 
@@ -445,35 +532,6 @@ class ReportForm(BaseModel):
     groups: list[str] = Field(default_factory=list)
     orcon: str = ""
     recipients: str = ""
-    entity_schema: list[str] = Field(default_factory=list)
-    entity_name: list[str] = Field(default_factory=list)
-    entity_extra: list[str] = Field(default_factory=list)
-
-
-@dataclass
-class EntityRow:
-    schema: str = "Person"
-    name: str = ""
-    extra: str = ""
-    errors: list[str] = field(default_factory=list)
-
-
-def _entity_rows(form: ReportForm) -> list[EntityRow]:
-    count = max(len(form.entity_schema), len(form.entity_name), len(form.entity_extra))
-    rows = []
-    for index in range(count):
-        rows.append(
-            EntityRow(
-                schema=_at(form.entity_schema, index) or "Person",
-                name=_at(form.entity_name, index),
-                extra=_at(form.entity_extra, index),
-            )
-        )
-    return rows
-
-
-def _at(items: list[str], index: int) -> str:
-    return items[index] if index < len(items) else ""
 
 
 def _split_list(text: str) -> list[str]:
@@ -486,10 +544,9 @@ class Parsed:
 
     report_in: ReportCreate | None
     errors: list[InvalidInput]
-    row_of_entity: list[int]
 
 
-def _parse(form: ReportForm, today: date) -> Parsed:
+def _parse(form: ReportForm, today: date, entities: list[EntityIn]) -> Parsed:
     errors: list[InvalidInput] = []
     review_by = today + timedelta(days=1)  # stands in while the typed date is refused
     try:
@@ -506,29 +563,6 @@ def _parse(form: ReportForm, today: date) -> Parsed:
         credibility = int(form.credibility.strip())
     except ValueError:
         credibility = 0  # the service names the field: a number from 1 to 6
-    entities: list[EntityIn] = []
-    row_of_entity: list[int] = []
-    for index, row in enumerate(_entity_rows(form)):
-        if not (row.name.strip() or row.extra.strip()):
-            continue
-        properties: dict[str, list[str]] = {}
-        if row.name.strip():
-            properties[NAME_PROPERTY.get(row.schema, "name")] = [row.name.strip()]
-        for line in row.extra.splitlines():
-            if not line.strip():
-                continue
-            prop, sep, value = line.partition("=")
-            if not sep or not prop.strip() or not value.strip():
-                errors.append(
-                    InvalidInput(
-                        N_("write each extra property on a line of its own as property=value"),
-                        field=f"entities[{len(entities)}].properties",
-                    )
-                )
-                continue
-            properties.setdefault(prop.strip(), []).append(value.strip())
-        entities.append(EntityIn(schema_=row.schema, properties=properties))
-        row_of_entity.append(index)
     try:
         report_in = ReportCreate(
             title_en=form.title_en,
@@ -555,8 +589,8 @@ def _parse(form: ReportForm, today: date) -> Parsed:
         for problem in error.errors():
             where = ".".join(str(part) for part in problem["loc"])
             errors.append(InvalidInput(N_("this value is not valid"), field=where))
-        return Parsed(None, errors, row_of_entity)
-    return Parsed(report_in, errors, row_of_entity)
+        return Parsed(None, errors)
+    return Parsed(report_in, errors)
 
 
 # Service error fields → the form field they are shown next to.
@@ -578,28 +612,66 @@ class FormErrors:
 
 
 def _place_errors(
-    errors: list[VinculoError], rows: list[EntityRow], row_of_entity: list[int], locale: str
+    errors: list[VinculoError], rows: list[entity_form.EntityRow], locale: str
 ) -> FormErrors:
+    """Each error next to its field: the report's fields by name, an entity's on its row (the
+    service names them entities[k].properties.p, k counting the filled rows)."""
     placed = FormErrors(count=len(errors))
     known = set(ReportForm.model_fields)
+    filled = [row for row in rows if not row.empty()]
     for error in errors:
         name = error.field or ""
-        text = error.detail(locale)
+        if re.fullmatch(r"e\d+\.\w+", name):
+            continue  # a row's own check: already on the row
         if name.startswith("entities["):
             index_text, _, rest = name[len("entities[") :].partition("]")
             index = int(index_text) if index_text.isdigit() else -1
-            if 0 <= index < len(row_of_entity) and row_of_entity[index] < len(rows):
-                where = rest.lstrip(".")
-                if where.startswith("properties."):
-                    text = f"{where.removeprefix('properties.')}: {text}"
-                rows[row_of_entity[index]].errors.append(text)
+            if 0 <= index < len(filled):
+                where = rest.lstrip(".").removeprefix("properties.") or "name"
+                moved = InvalidInput(error.message)
+                moved.params = error.params
+                filled[index].fail(where, moved)
                 continue
         name = _FIELD_OF.get(name, name)
         if name in known:
-            placed.by_field.setdefault(name, []).append(text)
+            placed.by_field.setdefault(name, []).append(error.detail(locale))
         else:
             placed.general.append(error.render(locale))
     return placed
+
+
+def _preview(form: ReportForm, actor: Actor) -> Markings | None:
+    """The markings the form would file under, as far as they hang together yet."""
+    if not actor.agency:
+        return None
+    try:
+        return Markings.create(
+            tlp=form.tlp or TLP.AMBER.value,
+            originator=actor.agency,
+            rel_to=form.rel_to,
+            orcon=bool(form.orcon),
+            groups=form.groups,
+            recipients=_split_list(form.recipients),
+            shared_with=form.shared_with,
+            author=actor.username,
+        )
+    except VinculoError:
+        return None
+
+
+def _choices(locale: str) -> Callable[[Property], list[tuple[str, str]]]:
+    """The options of a select field: countries by name in the reader's language, genders."""
+    territories = Locale.parse(locale).territories
+
+    def choices(prop: Property) -> list[tuple[str, str]]:
+        if prop.type.name == "gender":
+            return [(g, ftm_label(g, locale)) for g in ("male", "female", "other")]
+        names: dict[str, str] = getattr(prop.type, "names", {})  # FtM's CountryType
+        codes = [c for c in names if len(c) == 2]
+        found = [(c, str(territories.get(c.upper(), names[c]))) for c in codes]
+        return sorted(found, key=lambda pair: fold(pair[1]))
+
+    return choices
 
 
 def _form_page(
@@ -609,12 +681,20 @@ def _form_page(
     actor: Actor,
     form: ReportForm,
     errors: FormErrors | None = None,
-    rows: list[EntityRow] | None = None,
+    rows: list[entity_form.EntityRow] | None = None,
+    add_row: bool = False,
     status_code: int = 200,
 ) -> Response:
-    rows = list(rows if rows is not None else _entity_rows(form))
-    while len(rows) < FORM_ENTITY_ROWS or any(r.name or r.extra for r in rows[-1:]):
-        rows.append(EntityRow())  # at least three rows, and always an empty one to fill
+    rows = list(rows or [])
+    # At least three rows, always an empty one to fill, and one more when asked.
+    while len(rows) < entity_form.MAX_ROWS and (
+        len(rows) < FORM_ENTITY_ROWS or not rows[-1].empty()
+    ):
+        rows.append(entity_form.EntityRow(index=len(rows)))
+    if add_row and len(rows) < entity_form.MAX_ROWS:
+        rows.append(entity_form.EntityRow(index=len(rows)))
+    for index, row in enumerate(rows):
+        row.index = index
     my_groups = _group_names(session, actor.groups, actor.locale)
     return _page(
         request,
@@ -625,11 +705,54 @@ def _form_page(
         rows=rows,
         errors=errors or FormErrors(),
         my_groups=list(zip(sorted(actor.groups), my_groups, strict=True)),
-        schemas=[(s, schema_label(s, actor.locale)) for s in FORM_SCHEMAS],
+        schemas=[(s.name, schema_label(s.name, actor.locale)) for s in entity_form.schemata()],
+        fields=entity_form.fields_of,
+        input_kind=entity_form.input_kind,
+        choices=_choices(actor.locale),
+        own_nation=_own_nation(actor),
+        preview=_preview(form, actor),
         today=utcnow().date().isoformat(),
         may_file=bool(actor.agency),
         role_may_file=allowed(actor, Permission.FILE_REPORT),
     )
+
+
+async def _posted(request: Request) -> dict[str, str]:
+    """The posted form's single-valued fields (the entity rows' e<i>.<name> fields)."""
+    data = await request.form()
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+PostedForm = Annotated[dict[str, str], Depends(_posted)]
+
+
+def _row_entities(
+    session: SessionDep, actor: Actor, rows: list[entity_form.EntityRow]
+) -> list[EntityIn]:
+    """The filled rows as entities; a row's bad values stay on the row, by field."""
+    nation = _own_nation(actor)
+    out = []
+    for row in rows:
+        if row.empty():
+            continue
+        properties = entity_form.properties_of(row, nation)
+        entity_id = None
+        if row.existing:
+            # Adding to an existing entity: only one the analyst may see, and answered as
+            # missing otherwise (the same words for hidden and for absent).
+            try:
+                view = service.get_entity(session=session, actor=actor, entity_id=row.existing)
+            except NotFound:
+                row.fail(
+                    "existing",
+                    InvalidInput(N_("no such entity, or your account may not see it")),
+                )
+            else:
+                entity_id = row.existing
+                row.schema = view.entity.schema.name
+                row.existing_caption = view.entity.caption
+        out.append(EntityIn(id=entity_id, schema_=row.schema, properties=properties))
+    return out
 
 
 @router.post("/reports/new", response_class=HTMLResponse)
@@ -638,14 +761,26 @@ def file_report(
     session: SessionDep,
     actor: PageActor,
     form: Annotated[ReportForm, Form()],
+    posted: PostedForm,
 ) -> Response:
     if not actor.signed_in:
         return _sign_in_first(request)
-    parsed = _parse(form, utcnow().date())
+    rows = entity_form.read_rows(posted)
+    action = posted.get("action", "file")
+    if action in ("refresh", "add_row"):
+        # Not a filing: the form again with the fields of each row's kind (no script needed).
+        return _form_page(
+            request, session=session, actor=actor, form=form, rows=rows, add_row=action == "add_row"
+        )
+    typed = _row_entities(session, actor, rows)
+    parsed = _parse(form, utcnow().date(), typed)
     errors: list[VinculoError] = list(parsed.errors)
+    errors.extend(e for row in rows for e in row.errors)
     report = None
     status = 422
     if parsed.report_in is not None:
+        # Filed even when a field is wrong, so that every problem is named at once; a
+        # refused filing is rolled back below.
         try:
             report = service.create_report(session=session, actor=actor, report_in=parsed.report_in)
         except InvalidFields as error:
@@ -656,6 +791,8 @@ def file_report(
         except InvalidInput as error:
             errors.append(error)
     if report is not None and not errors:
+        # The report page confirms the filing once (the session remembers which report).
+        request.session["filed"] = report.id
         return RedirectResponse(f"/reports/{report.id}", status_code=303)
     # Nothing of a refused filing is kept, not even a marking set it would have used; only
     # the attempt itself goes on the audit chain.
@@ -669,8 +806,7 @@ def file_report(
         outcome=str(status),
         detail={"fields": sorted({e.field or "" for e in errors})},
     )
-    rows = _entity_rows(form)
-    placed = _place_errors(errors, rows, parsed.row_of_entity, actor.locale)
+    placed = _place_errors(errors, rows, actor.locale)
     return _form_page(
         request,
         session=session,
@@ -680,3 +816,28 @@ def file_report(
         rows=rows,
         status_code=status,
     )
+
+
+@router.get("/reports/new/suggest")
+def suggest_entities(
+    request: Request, session: SessionDep, actor: PageActor, q: str = "", schema: str = ""
+) -> Response:
+    """Existing entities the analyst may see whose names match what is typed in an entity
+    row (the report form's suggestions): searched, and audited, as the search page is."""
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    items: list[dict[str, str]] = []
+    if len(q.strip()) >= 3:
+        found = search(session=session, actor=actor, q=q, kind="entities", limit=8)
+        for hit in found.items:
+            if schema and hit.schema_ and hit.schema_ != schema:
+                continue
+            items.append(
+                {
+                    "id": hit.id,
+                    "caption": entity_caption(hit.title, hit.schema_ or "Thing", actor.locale),
+                    "schema": hit.schema_ or "Thing",
+                    "schema_label": schema_label(hit.schema_ or "Thing", actor.locale),
+                }
+            )
+    return JSONResponse({"items": items})

@@ -7,22 +7,26 @@ graph holds only what the reader may see, built by `vinculo.network.service`.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput, NotFound, VinculoError
 from vinculo.i18n import N_, gettext
-from vinculo.intel.views import Show, property_label, schema_label
+from vinculo.intel.marks import entity_markings, narrowest_first, report_markings
+from vinculo.intel.views import Show, marking_chip, property_label, schema_label
 from vinculo.network import export as exports
 from vinculo.network import service
 from vinculo.network.analysis import Analysis, analyze, seeded_igraph, to_igraph
 from vinculo.network.build import MENTION, Edge, Graph
 from vinculo.network.paths import MAX_HOPS, MAX_PATHS, Ambiguous
 from vinculo.network.service import Filters
-from vinculo.security.markings import Actor
+from vinculo.security.markings import Actor, Markings
+from vinculo.security.policy import visible_marking_ids
 from vinculo.web.deps import PageActor, SessionDep, SettingsDep
 from vinculo.web.templating import render
 
@@ -47,6 +51,8 @@ SCRIPT_STRINGS = {
     "expanded": N_("{n} new nodes added around it."),
     "failed": N_("Its links could not be loaded; try again."),
     "no_match": N_("No node by that name in this drawing."),
+    "marked": N_("Drawn from items marked:"),
+    "loading": N_("Drawing the network…"),
 }
 
 
@@ -100,8 +106,13 @@ def payload(
     center: str | None = None,
     removed: list[str] | None = None,
     highlight: list[str] | None = None,
+    marks: GraphMarks | None = None,
 ) -> dict[str, Any]:
     positions = _layout(graph) if not too_large else {}
+
+    def chips(found: list[Markings]) -> list[dict[str, str]]:
+        return [marking_chip(m, locale) for m in found]
+
     nodes = []
     for node in graph.nodes.values():
         item: dict[str, Any] = {
@@ -120,6 +131,8 @@ def payload(
                 pagerank=m.pagerank,
                 community=m.community,
             )
+        if marks is not None:
+            item["markings"] = chips(marks.nodes.get(node.id, []))
         x, y = positions.get(node.id, (0.0, 0.0))
         item.update(x=x, y=y)
         nodes.append(item)
@@ -136,6 +149,7 @@ def payload(
             "end": e.end,
             "weight": e.weight,
             "reports": list(e.reports),
+            "markings": chips(marks.edge(e)) if marks is not None else [],
         }
         for e in graph.edges
     ]
@@ -160,7 +174,47 @@ def payload(
     }
 
 
-def result_payload(result: service.GraphResult, locale: str) -> dict[str, Any]:
+@dataclass
+class GraphMarks:
+    """The markings a drawn graph draws on: per node (its records' visible statements), per
+    link (the entity asserting it, or the reports naming both ends), and in all."""
+
+    nodes: dict[str, list[Markings]]
+    entities: dict[str, list[Markings]]
+    reports: dict[str, Markings]
+
+    def edge(self, e: Edge) -> list[Markings]:
+        if e.via:
+            return self.entities.get(e.via, [])
+        return narrowest_first(self.reports[r] for r in e.reports if r in self.reports)
+
+    def every(self) -> list[Markings]:
+        found = [m for ms in self.nodes.values() for m in ms]
+        found += [m for ms in self.entities.values() for m in ms]
+        return narrowest_first([*found, *self.reports.values()])
+
+
+def graph_marks(*, session: Session, actor: Actor, graph: Graph) -> GraphMarks:
+    """A graph's nodes and links have no marking of their own: what they draw on, as far as
+    the reader may see it (the graph was built from the same visible statements)."""
+    visible = visible_marking_ids(session=session, actor=actor)
+    members = {node.id: node.members or (node.id,) for node in graph.nodes.values()}
+    ids = {i for found in members.values() for i in found}
+    ids |= {e.via for e in graph.edges if e.via}
+    by_entity = entity_markings(session=session, entity_ids=ids, visible=visible)
+    reports = report_markings(
+        session=session, report_ids={r for e in graph.edges for r in e.reports}, visible=visible
+    )
+    nodes = {
+        node_id: narrowest_first(m for i in found for m in by_entity.get(i, []))
+        for node_id, found in members.items()
+    }
+    return GraphMarks(nodes=nodes, entities=by_entity, reports=reports)
+
+
+def result_payload(
+    result: service.GraphResult, locale: str, marks: GraphMarks | None = None
+) -> dict[str, Any]:
     return payload(
         result.graph,
         result.analysis,
@@ -170,6 +224,7 @@ def result_payload(result: service.GraphResult, locale: str) -> dict[str, Any]:
         node_count=sum(result.schema_counts.values()),
         schema_counts=result.schema_counts,
         center=result.center,
+        marks=marks,
     )
 
 
@@ -271,7 +326,8 @@ def network_page(
             limit=settings.network_draw_limit,
             graph=whole,
         )
-    data = result_payload(result, locale)
+    marks = graph_marks(session=session, actor=actor, graph=result.graph)
+    data = result_payload(result, locale, marks)
     central = []
     if result.analysis is not None:
         for node_id in result.analysis.ranked()[:15]:
@@ -287,6 +343,7 @@ def network_page(
         data=data,
         result=result,
         central=central,
+        marks=marks,
         schema_choices=_choices(locale, available.schemata),
         link_choices=[(k, kind_label(k, locale), n) for k, n in available.links.items()],
         center=result.center,
@@ -324,7 +381,8 @@ def ego_json(
         filters=filters,
         limit=settings.network_draw_limit,
     )
-    return JSONResponse(result_payload(result, actor.locale))
+    marks = graph_marks(session=session, actor=actor, graph=result.graph)
+    return JSONResponse(result_payload(result, actor.locale, marks))
 
 
 @router.get("/network/path", response_class=HTMLResponse)
@@ -346,6 +404,7 @@ def path_page(
     candidates: list[tuple[str, str, str]] = []
     status = 200
     data = None
+    marks = None
     if source.strip() and target.strip():
         try:
             result = service.find_paths(
@@ -358,11 +417,13 @@ def path_page(
         except InvalidInput as problem:
             error, status = problem, 422
     if result is not None:
+        marks = graph_marks(session=session, actor=actor, graph=result.graph)
         data = payload(
             result.graph,
             analyze(result.graph, structure=False),
             locale,
             highlight=[result.source, result.target],
+            marks=marks,
         )
     through_choices = [
         (s, schema_label(s, locale))
@@ -393,6 +454,7 @@ def path_page(
         not_found=isinstance(error, NotFound),
         candidates=candidates,
         data=data,
+        marks=marks,
         kind_label=lambda kind: kind_label(kind, locale),
     )
 
@@ -426,8 +488,9 @@ def disrupt_page(
         limit=settings.network_draw_limit,
     )
     data = None
+    marks = graph_marks(session=session, actor=actor, graph=found.graph)
     if not found.too_large:
-        data = payload(found.graph, found.analysis, locale, removed=found.removed)
+        data = payload(found.graph, found.analysis, locale, removed=found.removed, marks=marks)
     candidate_choices = [
         (s, schema_label(s, locale)) for s in ("Person", "Company", "Organization", "BankAccount")
     ]
@@ -442,6 +505,7 @@ def disrupt_page(
         found=found,
         nodes=found.graph.nodes,
         data=data,
+        marks=marks,
         query=filter_query(filters),
     )
 
