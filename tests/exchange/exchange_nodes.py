@@ -8,11 +8,12 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 import requests
@@ -26,11 +27,12 @@ from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
 from vinculo.security.markings import Actor
 from vinculo.security.schemas import UserCreate
-from vinculo.security.service import actor_for, create_user
+from vinculo.security.service import actor_for, create_user, ensure_group
 from vinculo.settings import PartnerConfig
 
-from conftest import Store, free_port, make_store
-from worlds import World
+from conftest import LiveServer, Store, free_port, make_store
+from placeholders import Placeholders
+from worlds import World, cheap_demo_hash
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -70,23 +72,44 @@ def node_store(
         stores.close()
 
 
+def accounts(store: Store, specs: Iterable[Sequence[Any]]) -> dict[str, Actor]:
+    """Accounts on `store`, each (user name, agency, roles[, need-to-know groups]), the groups
+    made as needed; each account's actor. Their demo password is hashed at argon2's smallest
+    cost (signing in still checks it)."""
+    found = {}
+    with (
+        mock.patch("vinculo.security.service.hash_password", lambda _p: cheap_demo_hash()),
+        transaction(store.sessions) as session,
+    ):
+        for username, agency, roles, *rest in specs:
+            groups = list(rest[0]) if rest else []
+            for code in groups:
+                ensure_group(session=session, code=code, name_en=code, name_es=code)
+            user = create_user(
+                session=session,
+                user_in=UserCreate(
+                    username=username,
+                    password="demo",
+                    agency=agency,
+                    roles=list(roles),
+                    groups=groups,
+                ),
+                demo_password=True,
+            )
+            found[username] = actor_for(user)
+    return found
+
+
 def fbi_agent_and_supervisor(store: Store) -> tuple[Actor, Actor]:
     """An FBI analyst who files and a supervisor who may purge, on `store`."""
-    with transaction(store.sessions) as session:
-        agent, supervisor = (
-            actor_for(
-                create_user(
-                    session=session,
-                    user_in=UserCreate(username=name, password="demo", agency="FBI", roles=roles),
-                    demo_password=True,
-                )
-            )
-            for name, roles in (
-                ("fbi.agent1", ["analyst"]),
-                ("fbi.supervisor", ["supervisor", "analyst"]),
-            )
-        )
-    return agent, supervisor
+    found = accounts(
+        store,
+        [
+            ("fbi.agent1", "FBI", ["analyst"]),
+            ("fbi.supervisor", "FBI", ["supervisor", "analyst"]),
+        ],
+    )
+    return found["fbi.agent1"], found["fbi.supervisor"]
 
 
 def bilateral(store: Store, partner: str = "mx", groups: tuple[str, ...] = ()) -> str:
@@ -118,6 +141,7 @@ def file_report(
     entity_id: str = "per-0001",
     properties: dict[str, list[str]] | None = None,
     title_es: str = "",
+    schema: str = "Person",
 ) -> str:
     """File a report through the service, as the API does; its id."""
     with transaction(store.sessions) as session:
@@ -145,7 +169,7 @@ def file_report(
                 entities=[
                     EntityIn(
                         id=entity_id,
-                        schema="Person",
+                        schema=schema,
                         properties=properties or {"name": [f"Subject of {title}"]},
                     )
                 ],
@@ -190,6 +214,32 @@ def all_objects(url: str, token: str, collection_id: str, **filters: Any) -> lis
     for envelope in as_pages(collection.get_objects, per_request=7, **filters):
         found.extend(envelope.get("objects", []))
     return found
+
+
+def taxii_answers(store: Store, collection: str, username: str = "mx.analyst") -> list[str]:
+    """What a person is told of a collection, in order — every version, the newest and the
+    oldest, the manifest, each object and its versions, what came after each point — with
+    made values (ids, times, hashes) numbered in order of appearance."""
+    base = f"/taxii2/vinculo/collections/{collection}"
+    told: list[Any] = []
+    with (
+        LiveServer(store.settings) as server,
+        httpx.Client(base_url=server.url, auth=(username, "demo"), timeout=30) as api,
+    ):
+        every = api.get(f"{base}/objects/", params={"match[version]": "all"}).json()
+        told.append(every)
+        told.append(api.get(f"{base}/objects/").json())
+        told.append(api.get(f"{base}/objects/", params={"match[version]": "first"}).json())
+        told.append(api.get(f"{base}/manifest/").json())
+        for obj in every.get("objects", []):
+            told.append(api.get(f"{base}/objects/{obj['id']}/versions/").json())
+            told.append(api.get(f"{base}/objects/{obj['id']}/").json())
+        added = [e["date_added"] for e in api.get(f"{base}/manifest/").json().get("objects", [])]
+        for point in added:
+            told.append(api.get(f"{base}/objects/", params={"added_after": point}).json())
+            told.append(api.get(f"{base}/manifest/", params={"added_after": point}).json())
+    names = Placeholders()
+    return [names.text(json.dumps(answer, sort_keys=True)) for answer in told]
 
 
 def validate(objects: list[dict[str, Any]]) -> list[Any]:

@@ -21,12 +21,10 @@ from vinculo.intel.transfer import import_ftm
 from vinculo.migrations.runner import upgrade
 from vinculo.security.markings import Actor, Markings
 from vinculo.security.models import MarkingRow
-from vinculo.security.schemas import UserCreate
-from vinculo.security.service import actor_for, create_user
 from vinculo.settings import PartnerConfig
 
 from conftest import BACKENDS, Store, store_at
-from exchange_nodes import bilateral, node_store, publish
+from exchange_nodes import accounts, bilateral, node_store, publish
 
 MX = PartnerConfig(name="mx", nation="MEX", account="node.mx")
 SOURCE = "joint-wiretap-2026"
@@ -36,19 +34,6 @@ ACCOUNTS = [
     ("dea.supervisor", "DEA", ["supervisor", "analyst"]),
     ("fbi.supervisor", "FBI", ["supervisor", "analyst"]),
 ]
-
-
-def _accounts(store: Store) -> dict[str, Actor]:
-    found = {}
-    with transaction(store.sessions) as session:
-        for username, agency, roles in ACCOUNTS:
-            user = create_user(
-                session=session,
-                user_in=UserCreate(username=username, password="demo", agency=agency, roles=roles),
-                demo_password=True,
-            )
-            found[username] = actor_for(user)
-    return found
 
 
 def _import(store: Store, actor: Actor, entity_id: str, name: str) -> None:
@@ -90,7 +75,7 @@ def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 def test_a_release_covers_its_originators_items_only(node: Store) -> None:
-    actors = _accounts(node)
+    actors = accounts(node, ACCOUNTS)
     bilateral(node)
     _import(node, actors["dea.agent1"], "per-dea", "Anselmo Vidrio Cota")
     publish(node)

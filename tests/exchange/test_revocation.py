@@ -18,13 +18,10 @@ from sqlalchemy import select
 from vinculo.db import transaction
 from vinculo.exchange.models import ExchangeObject
 from vinculo.exchange.stix import REVOKED_NAME, agency_identity_id
-from vinculo.security.markings import Actor
-from vinculo.security.schemas import UserCreate
-from vinculo.security.service import actor_for, create_user
 from vinculo.settings import PartnerConfig
 
 from conftest import BACKENDS, LiveServer, Store
-from exchange_nodes import bilateral, file_report, node_store, publish, validate
+from exchange_nodes import accounts, bilateral, file_report, node_store, publish, validate
 
 MX = PartnerConfig(name="mx", nation="MEX", account="node.mx")
 TITLE = "Cartel courier ledger seized in El Paso"
@@ -47,19 +44,6 @@ class Purged:
     entity_stix: str
     # What a listener on the stream heard while the purge happened, per reader.
     heard: dict[str, list[dict[str, str]]]
-
-
-def _accounts(store: Store) -> dict[str, Actor]:
-    found = {}
-    with transaction(store.sessions) as session:
-        for username, agency, roles in ACCOUNTS:
-            user = create_user(
-                session=session,
-                user_in=UserCreate(username=username, password="demo", agency=agency, roles=roles),
-                demo_password=True,
-            )
-            found[username] = actor_for(user)
-    return found
 
 
 def _listen(url: str, username: str, heard: list[dict[str, str]], ready: threading.Event) -> None:
@@ -88,7 +72,7 @@ def purged(
 ) -> Iterator[Purged]:
     directory = tmp_path_factory.mktemp("purge")
     with node_store(request.param, directory, name="us", nation="USA", partners=[MX]) as store:
-        actors = _accounts(store)
+        actors = accounts(store, ACCOUNTS)
         collection = bilateral(store)
         # TLP:AMBER by the FBI, shared with the DEA and SEDENA: it crosses to Mexico's node,
         # the DEA analyst sees it, the FGR analyst does not.
@@ -230,7 +214,7 @@ def test_revocations_of_an_earlier_release_are_made_bare(
 
     directory = tmp_path_factory.mktemp("old-revocation")
     with node_store(backend, directory, name="us", nation="USA", partners=[MX]) as store:
-        actors = _accounts(store)
+        actors = accounts(store, ACCOUNTS)
         bilateral(store)
         file_report(store, actors["fbi.agent1"], TITLE, tlp="AMBER", shared_with=("DEA", "SEDENA"))
         publish(store)
@@ -284,7 +268,7 @@ def test_a_hidden_newer_version_leaves_the_readable_one_last(
 
     directory = tmp_path_factory.mktemp("hidden-version")
     with node_store(backend, directory, name="us", nation="USA", partners=[MX]) as store:
-        actors = _accounts(store)
+        actors = accounts(store, ACCOUNTS)
         collection_id = bilateral(store)
         file_report(store, actors["fbi.agent1"], "Border sighting", entity_id="per-both")
         publish(store)
@@ -339,7 +323,7 @@ def test_a_purge_the_reader_may_not_see_changes_no_version_they_may(
 
     directory = tmp_path_factory.mktemp("purge-unseen")
     with node_store(backend, directory, name="us", nation="USA", partners=[MX]) as store:
-        actors = _accounts(store)
+        actors = accounts(store, ACCOUNTS)
         collection_id = bilateral(store)
         fbi = actors["fbi.agent1"]
         file_report(

@@ -10,8 +10,6 @@ definition comes with the FGR analyst's own AMBER report, not with the hidden on
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,58 +21,28 @@ from sqlalchemy import delete, or_, select, update
 from vinculo.db import transaction
 from vinculo.exchange.models import ExchangeObject, ExchangeState
 from vinculo.exchange.stored import SHARED
-from vinculo.security.markings import Actor
-from vinculo.security.schemas import UserCreate
-from vinculo.security.service import actor_for, create_user
 from vinculo.settings import PartnerConfig
 
 from conftest import BACKENDS, LiveServer, Store
-from exchange_nodes import all_objects, bilateral, file_report, node_store, partner_token, publish
+from exchange_nodes import (
+    accounts,
+    all_objects,
+    bilateral,
+    file_report,
+    node_store,
+    partner_token,
+    publish,
+    taxii_answers,
+)
 
 MX = PartnerConfig(name="mx", nation="MEX", account="node.mx")
-ACCOUNTS = [("mx.peer", "SEDENA"), ("mx.analyst", "FGR")]
+ACCOUNTS = [("mx.peer", "SEDENA", ["analyst"]), ("mx.analyst", "FGR", ["analyst"])]
 HIDDEN = "SEDENA convoy sighting near Reynosa"
 VISIBLE = "FGR wiretap summary, Monterrey cell"
-TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-HEX = re.compile(r"\b[0-9a-f]{16,}\b")
-
-
-class Placeholders:
-    """Replaces made values by `<kind n>`, numbered in order of first appearance."""
-
-    def __init__(self) -> None:
-        self.seen: dict[tuple[str, str], str] = {}
-
-    def __call__(self, kind: str, value: str) -> str:
-        if (kind, value) not in self.seen:
-            count = sum(1 for k, _ in self.seen if k == kind)
-            self.seen[(kind, value)] = f"<{kind}{count}>"
-        return self.seen[(kind, value)]
-
-    def text(self, text: str) -> str:
-        text = UUID.sub(lambda m: self("U", m.group(0)), text)
-        text = TIMESTAMP.sub(lambda m: self("T", m.group(0)), text)
-        return HEX.sub(lambda m: self("H", m.group(0)), text)
-
-
-def _accounts(store: Store) -> dict[str, Actor]:
-    found = {}
-    with transaction(store.sessions) as session:
-        for username, agency in ACCOUNTS:
-            user = create_user(
-                session=session,
-                user_in=UserCreate(
-                    username=username, password="demo", agency=agency, roles=["analyst"]
-                ),
-                demo_password=True,
-            )
-            found[username] = actor_for(user)
-    return found
 
 
 def _world(store: Store, *, hidden: bool) -> str:
-    actors = _accounts(store)
+    actors = accounts(store, ACCOUNTS)
     collection = bilateral(store)
     publish(store)
     if hidden:
@@ -83,29 +51,6 @@ def _world(store: Store, *, hidden: bool) -> str:
     file_report(store, actors["mx.analyst"], VISIBLE, tlp="AMBER", entity_id="per-cell")
     publish(store)
     return collection
-
-
-def _answers(store: Store, collection: str) -> list[str]:
-    """What the FGR analyst is told, in order, with made values numbered."""
-    base = f"/taxii2/vinculo/collections/{collection}"
-    told: list[Any] = []
-    with (
-        LiveServer(store.settings) as server,
-        httpx.Client(base_url=server.url, auth=("mx.analyst", "demo"), timeout=30) as api,
-    ):
-        every = api.get(f"{base}/objects/", params={"match[version]": "all"}).json()
-        told.append(every)
-        told.append(api.get(f"{base}/objects/").json())
-        told.append(api.get(f"{base}/manifest/").json())
-        for obj in every.get("objects", []):
-            told.append(api.get(f"{base}/objects/{obj['id']}/versions/").json())
-            told.append(api.get(f"{base}/objects/{obj['id']}/").json())
-        added = [e["date_added"] for e in api.get(f"{base}/manifest/").json()["objects"]]
-        for point in added:
-            told.append(api.get(f"{base}/objects/", params={"added_after": point}).json())
-            told.append(api.get(f"{base}/manifest/", params={"added_after": point}).json())
-    names = Placeholders()
-    return [names.text(json.dumps(answer, sort_keys=True)) for answer in told]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -119,10 +64,10 @@ def two_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
 
 def test_a_hidden_item_moves_no_shared_object(two_stores: tuple[Store, Store]) -> None:
     with_hidden, without = two_stores
-    seen = _answers(with_hidden, _world(with_hidden, hidden=True))
+    seen = taxii_answers(with_hidden, _world(with_hidden, hidden=True))
     assert VISIBLE in seen[0] and HIDDEN not in "".join(seen)
     assert "TLP:AMBER" in seen[0]
-    assert seen == _answers(without, _world(without, hidden=False))
+    assert seen == taxii_answers(without, _world(without, hidden=False))
 
 
 def test_a_node_gets_each_shared_object_once(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import random
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -20,7 +20,6 @@ import stix2
 
 from vinculo.exchange.stix import (
     EXTENSION_ID,
-    ReportIn,
     Scope,
     StatementIn,
     agency_identity,
@@ -33,6 +32,8 @@ from vinculo.exchange.validate import Rejected
 from vinculo.exchange.validate import check_stix as _check_stix
 from vinculo.exchange.validate import plainly_valid as _plainly_valid
 from vinculo.exchange.validate import stix_core as _core
+from vinculo.intel.schemas import ReportRead
+from vinculo.intel.service import markings_read
 from vinculo.security.markings import Markings
 
 GREEN = Markings.create(tlp="GREEN", originator="DEA", rel_to=["USA", "MEX"])
@@ -69,7 +70,7 @@ def mapped(
 
 
 def mapping_objects() -> list[dict[str, Any]]:
-    report = ReportIn(
+    report = ReportRead(
         id="abcdef0123456789",
         title_en="Pill presses",
         title_es="Prensas",
@@ -81,10 +82,10 @@ def mapping_objects() -> list[dict[str, Any]]:
         credibility=2,
         predicate="drug_trafficking",
         suspicion="Payments.",
-        review_by="2027-06-01",
+        review_by=date(2027, 6, 1),
         attest_no_protected_views=True,
         created_at=datetime(2026, 5, 1, 12, 0, 0),
-        markings=GREEN,
+        markings=markings_read(GREEN),
     )
     return [
         mapped("per-1", "Person", [("name", "name", "Persona 1 Sintética", GREEN)]),
@@ -102,7 +103,7 @@ def mapping_objects() -> list[dict[str, Any]]:
         agency_identity("DEA", "Drug Enforcement Administration"),
         node_identity("us", "USA"),
         extension_definition("us"),
-        report_object(SCOPE, report, []),
+        report_object(SCOPE, report, GREEN, []),
     ]
 
 

@@ -13,17 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from vinculo.db import transaction
 from vinculo.exchange.models import ReceivedObject, ReleaseRequest
 from vinculo.security.audit import AuditRow
 from vinculo.security.markings import Actor
-from vinculo.security.schemas import UserCreate
-from vinculo.security.service import actor_for, create_user, ensure_group
 from vinculo.settings import PartnerConfig
 
 from conftest import BACKENDS, Store
 from exchange_nodes import (
     NodeProcess,
+    accounts,
     bilateral,
     file_report,
     node_env,
@@ -46,22 +44,6 @@ class Node:
     reports: dict[str, str] = field(default_factory=dict)
 
 
-def _accounts(store: Store, specs: list[tuple[str, str, list[str], list[str]]]) -> dict[str, Actor]:
-    found = {}
-    with transaction(store.sessions) as session:
-        ensure_group(session=session, code="tf-sonora", name_en="TF Sonora", name_es="FT Sonora")
-        for username, agency, roles, groups in specs:
-            user = create_user(
-                session=session,
-                user_in=UserCreate(
-                    username=username, password="demo", agency=agency, roles=roles, groups=groups
-                ),
-                demo_password=True,
-            )
-            found[username] = actor_for(user)
-    return found
-
-
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node]]:
     us_port, mx_port = ports()
@@ -73,7 +55,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node
         # The Mexican node on PostgreSQL when the run has it (SQLite alone in `make test-fast`).
         node_store(BACKENDS[-1], mx_dir, name="mx", nation="MEX", partners=[to_us]) as mx_store,
     ):
-        us_actors = _accounts(
+        us_actors = accounts(
             us_store,
             [
                 ("us.analyst", "DEA", ["analyst"], ["tf-sonora"]),
@@ -81,7 +63,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node
                 ("us.supervisor", "DEA", ["supervisor", "analyst"], []),
             ],
         )
-        mx_actors = _accounts(
+        mx_actors = accounts(
             mx_store,
             [
                 ("mx.analyst", "FGR", ["analyst"], ["tf-sonora"]),

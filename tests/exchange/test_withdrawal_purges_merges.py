@@ -12,7 +12,7 @@ what was withdrawn.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +22,19 @@ from sqlalchemy import select
 from test_sync_faults import GREEN_BOTH, Partner, StubServer, person, stub_app
 
 from vinculo.db import transaction
-from vinculo.exchange.stix import ReportIn, Scope, report_object
+from vinculo.exchange.stix import Scope, report_object
 from vinculo.exchange.worker import sync_partner
 from vinculo.intel.models import Entity, StatementRow
+from vinculo.intel.schemas import ReportRead
+from vinculo.intel.service import markings_read
 from vinculo.resolve import service
 from vinculo.resolve.models import ResolutionEvidence, ResolutionPair
 from vinculo.resolve.store import merged_edges
 from vinculo.security.markings import Actor
-from vinculo.security.schemas import UserCreate
-from vinculo.security.service import actor_for, create_user
 from vinculo.settings import PartnerConfig
 
 from conftest import BACKENDS, Store
-from exchange_nodes import file_report, node_store
+from exchange_nodes import accounts, file_report, node_store
 
 READERS = ("mx.analyst", "fgr.mp1")
 ENGINE = ("per-both", "per-local")  # the engine merges these
@@ -56,21 +56,6 @@ def receiver(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     partners = [PartnerConfig(name="us", nation="USA", account="node.us")]
     with node_store(request.param, tmp_path, name="mx", nation="MEX", partners=partners) as store:
         yield store
-
-
-def _accounts(store: Store) -> dict[str, Actor]:
-    found = {}
-    with transaction(store.sessions) as session:
-        for username in READERS:
-            user = create_user(
-                session=session,
-                user_in=UserCreate(
-                    username=username, password="demo", agency="FGR", roles=["analyst"]
-                ),
-                demo_password=True,
-            )
-            found[username] = actor_for(user)
-    return found
 
 
 def _merged(store: Store, actors: dict[str, Actor]) -> dict[str, set[tuple[str, str]]]:
@@ -109,7 +94,7 @@ def _pull(store: Store, server: StubServer) -> Any:
 
 def _report(entity: dict[str, Any]) -> dict[str, Any]:
     """The partner's report that the entity's statements cite (test_sync_faults.person)."""
-    report = ReportIn(
+    report = ReportRead(
         id="abcdef0123456789",
         title_en="Ledger seized in Nogales",
         title_es="Libreta incautada en Nogales",
@@ -121,19 +106,19 @@ def _report(entity: dict[str, Any]) -> dict[str, Any]:
         credibility=2,
         predicate="drug_trafficking",
         suspicion="Named in a seized ledger of a fentanyl cell.",
-        review_by="2027-06-01",
+        review_by=date(2027, 6, 1),
         attest_no_protected_views=True,
         created_at=datetime(2026, 5, 1, 12, 0, 0),
-        markings=GREEN_BOTH,
+        markings=markings_read(GREEN_BOTH),
     )
-    return report_object(Scope("us", "c1"), report, [entity["id"]])
+    return report_object(Scope("us", "c1"), report, GREEN_BOTH, [entity["id"]])
 
 
 # What the partner withdraws: its version of the person, or the report its statements cite
 # (a withdrawn report takes the statements that cite it).
 @pytest.mark.parametrize("withdrawn", ["entity", "report"])
 def test_a_withdrawal_takes_the_merges_judged_on_it(receiver: Store, withdrawn: str) -> None:
-    actors = _accounts(receiver)
+    actors = accounts(receiver, [(u, "FGR", ["analyst"]) for u in READERS])
     fgr = actors["fgr.mp1"]
     # The node's own statements: one on the person the partner also reports, two others.
     for entity_id, title in [

@@ -36,14 +36,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi.routing import iter_route_contexts
 from hypothesis import HealthCheck, event, given, seed, settings
 from hypothesis import strategies as st
@@ -68,6 +66,7 @@ from vinculo.web.app import create_app
 
 from conftest import BACKENDS, LiveServer, Store, make_store
 from worlds import World as ConftestWorld
+from worlds import cheap_demo_hash
 
 # --- the vocabulary the generator draws from -------------------------------------------------
 
@@ -320,13 +319,6 @@ class View:
         return found
 
 
-@cache
-def _cheap_demo_hash() -> str:
-    """An argon2 hash of the demo password with the smallest cost: sign-in stays real (the
-    server verifies it) without spending half a second per generated account."""
-    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("demo")
-
-
 def _link_properties(world_nonce: str, pair: tuple[int, int], role: str) -> dict[str, list[str]]:
     return {
         "subject": [f"ent-{world_nonce}-{pair[0]}"],
@@ -346,7 +338,7 @@ def build_world(store: Store, spec: WorldSpec) -> World:
         missing_entity=f"ent-{nonce}-missing",
     )
     with (
-        mock.patch("vinculo.security.service.hash_password", lambda _p: _cheap_demo_hash()),
+        mock.patch("vinculo.security.service.hash_password", lambda _p: cheap_demo_hash()),
         transaction(store.sessions) as session,
     ):
         for code in GROUPS:
@@ -1535,6 +1527,22 @@ def page_account_writes(world: World, view: View, clients: Clients) -> None:
             _like_missing_but_ids(view, answer, missing, (str(other), "999999"))
 
 
+@probe
+def page_report_pdf(world: World, view: View, clients: Clients) -> None:
+    """A report's PDF: its text is uncompressed, so what it holds is checked as a page's."""
+    missing = clients.page.get(f"/reports/{world.missing_report}/pdf")
+    assert missing.status_code == 404
+    visible = view.report_ids()
+    for report in world.reports():
+        answer = clients.page.get(f"/reports/{report.id}/pdf")
+        if report.id in visible:
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["content-type"] == "application/pdf"
+            assert_no_secret(view, answer)
+        else:
+            assert_like_missing(view, answer, report.id, missing, world.missing_report)
+
+
 PROBE_ORDER = [
     api_reports,
     api_report,
@@ -1546,6 +1554,7 @@ PROBE_ORDER = [
     api_audit,
     page_home,
     page_report,
+    page_report_pdf,
     page_entity,
     page_search,
     page_form,
@@ -1632,6 +1641,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     # pages: reads
     ("GET", "/"): (READS, "page_home"),
     ("GET", "/reports/{report_id}"): (READS, "page_report"),
+    ("GET", "/reports/{report_id}/pdf"): (READS, "page_report_pdf"),
     ("GET", "/entities/{entity_id}"): (READS, "page_entity"),
     ("GET", "/search"): (READS, "page_search"),
     ("GET", "/reports/new"): (READS, "page_form"),

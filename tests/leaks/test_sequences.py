@@ -26,7 +26,6 @@ backend.
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import json
@@ -37,15 +36,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 from unittest import mock
-from urllib.parse import unquote
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -67,6 +63,8 @@ from vinculo.security.service import create_user, ensure_group, issue_token, unl
 from vinculo.settings import PartnerConfig
 
 from conftest import BACKENDS, LiveServer, Store, make_store
+from placeholders import Placeholders
+from worlds import cheap_demo_hash
 
 SOAK = os.environ.get("VINCULO_SOAK") == "1"
 
@@ -113,75 +111,16 @@ BIRTHS = ["1980-02-03", "1980-03-02", "1975-11-30"]
 SOURCES = ["src-a", "src-b"]
 WORDS = ["fentanilo", "Nogales", "precursor"]
 HIDDEN_ONLY = "per-hidden"  # asserted only by hidden items: answers as missing throughout
+# An organisation items may assert, and the crime topic that makes it a `threat-actor` in
+# STIX: a report names it by type, which must come only from what the reader may read.
+ORG = "org-0"
+ORG_NAME = "Transportes del Norte"
+CRIME_TOPIC = "crime.traffick.drug"
 
 TAXII = "/taxii2/vinculo"
 
 
-@cache
-def _cheap_demo_hash() -> str:
-    """Argon2 with the smallest cost: sign-in stays real without half a second per account."""
-    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("demo")
-
-
 # --- comparing answers ---------------------------------------------------------------------------
-
-TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
-)
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-HEX = re.compile(r"\b[0-9a-f]{16,}\b")
-CURSOR = re.compile(r"((?:cursor|next)=)([A-Za-z0-9_%=-]+)")
-PAIR = re.compile(r"(/pairs/)(\d+)")
-CSRF = re.compile(r'(name="csrf_token" value=")[^"]+')
-# JSON keys whose values are made by the store (row numbers, cursors): placeholders too.
-MADE_KEYS = {"id", "pair_id", "seq", "request_id", "token_id", "status_id"}
-CURSOR_KEYS = {"next_cursor", "next"}
-
-
-class Placeholders:
-    """Replaces made values by `<kind n>`, numbered in order of first appearance."""
-
-    def __init__(self) -> None:
-        self.seen: dict[tuple[str, str], str] = {}
-
-    def cursor(self, value: str) -> str:
-        """A cursor is compared by what it decodes to: a position in it must not differ."""
-        try:
-            decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        except ValueError:
-            return self("C", value)
-        if not decoded.isprintable():
-            return self("C", value)
-        return f"cursor({self.text(decoded)})"
-
-    def __call__(self, kind: str, value: str) -> str:
-        key = (kind, value)
-        if key not in self.seen:
-            count = sum(1 for k, _ in self.seen if k == kind)
-            self.seen[key] = f"<{kind}{count}>"
-        return self.seen[key]
-
-    def text(self, text: str) -> str:
-        text = CSRF.sub(r"\1<csrf>", text)
-        text = CURSOR.sub(lambda m: m.group(1) + self.cursor(unquote(m.group(2))), text)
-        text = PAIR.sub(lambda m: m.group(1) + self("P", m.group(2)), text)
-        text = UUID.sub(lambda m: self("U", m.group(0)), text)
-        text = TIMESTAMP.sub(lambda m: self("T", m.group(0)), text)
-        return HEX.sub(lambda m: self("H", m.group(0)), text)
-
-    def json(self, value: Any, key: str = "") -> Any:
-        if isinstance(value, dict):
-            return {k: self.json(v, k) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.json(v, key) for v in value]
-        if key in CURSOR_KEYS and isinstance(value, str):
-            return self.cursor(value)
-        if key in MADE_KEYS and isinstance(value, int | str) and not isinstance(value, bool):
-            return self("K" if isinstance(value, int) else "C", str(value))
-        if isinstance(value, str):
-            return self.text(value)
-        return value
-
 
 SKIPPED_HEADERS = {"date", "content-length", "set-cookie", "server", "etag"}
 
@@ -304,6 +243,17 @@ def node(name: str, backend: str) -> Iterator[Node]:
         yield world
 
 
+def _new_token(world: Node, username: str) -> tuple[str, int]:
+    """A new bearer token of the account, as signing in to the API gives; its secret and id."""
+    with transaction(world.store.sessions) as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one()
+        secret, row = issue_token(
+            session=session, settings=world.store.settings, user=user, scopes=("read", "write")
+        )
+        session.flush()
+        return secret, row.id
+
+
 def _client(server: LiveServer, token: str) -> httpx.Client:
     return httpx.Client(
         base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {token}"}
@@ -316,7 +266,7 @@ def _accounts(
     """The accounts, groups and collections of a node; each account's bearer token."""
     tokens: dict[str, str] = {}
     with (
-        mock.patch("vinculo.security.service.hash_password", lambda _p: _cheap_demo_hash()),
+        mock.patch("vinculo.security.service.hash_password", lambda _p: cheap_demo_hash()),
         transaction(store.sessions) as session,
     ):
         for code in ("g-v", "g-h"):
@@ -369,6 +319,7 @@ class Item:
     link: bool
     source: int
     word: int
+    org: bool = False  # the item asserts ORG too
 
 
 items = st.builds(
@@ -381,6 +332,7 @@ items = st.builds(
     link=st.booleans(),
     source=st.integers(0, len(SOURCES) - 1),
     word=st.integers(0, len(WORDS) - 1),
+    org=st.booleans(),
 )
 
 
@@ -400,7 +352,26 @@ def _entities(item: Item, *, hidden: bool) -> list[dict[str, Any]]:
                 "properties": {"subject": [slots[0]], "object": [slots[1]], "role": ["socio"]},
             }
         )
+    if item.org:
+        found.append(_organisation(topic=False))
     return found
+
+
+def _organisation(*, topic: bool) -> dict[str, Any]:
+    properties = {"name": [ORG_NAME]} | ({"topics": [CRIME_TOPIC]} if topic else {})
+    return {"id": ORG, "schema": "Organization", "properties": properties}
+
+
+def _import(
+    world: Node, entities: list[dict[str, Any]], source: str, as_: tuple[str, dict[str, Any]]
+) -> httpx.Response:
+    author, markings = as_
+    lines = "\n".join(json.dumps(e) for e in entities)
+    return world.api[author].post(
+        "/api/v1/entities/import",
+        files={"file": ("items.jsonl", io.BytesIO(lines.encode()), "application/x-ndjson")},
+        data={"source": source, "markings": json.dumps(markings)},
+    )
 
 
 def _report(item: Item, markings: dict[str, Any], *, hidden: bool) -> dict[str, Any]:
@@ -430,12 +401,7 @@ def _file(
         if answer.status_code == 201:
             (world.hidden_reports if hidden else world.reports).append(answer.json()["id"])
         return answer
-    lines = "\n".join(json.dumps(e) for e in _entities(item, hidden=hidden))
-    return client.post(
-        "/api/v1/entities/import",
-        files={"file": ("items.jsonl", io.BytesIO(lines.encode()), "application/x-ndjson")},
-        data={"source": SOURCES[item.source], "markings": json.dumps(markings)},
-    )
+    return _import(world, _entities(item, hidden=hidden), SOURCES[item.source], (author, markings))
 
 
 # --- what the reader can get ------------------------------------------------------------------
@@ -711,6 +677,34 @@ class TwoWorlds(RuleBasedStateMachine):
 
         self.both(f"reader {'locked' if locked else 'unlocked'}", change)
 
+    @rule()
+    def reader_revokes_its_token(self) -> None:
+        """The reader takes a new token and revokes the one it reads with: the old one is
+        refused at once, the new one reads on (or is suspended alike while it is locked)."""
+
+        def revoke(world: Node) -> dict[str, Any]:
+            secret, token_id = _new_token(world, READER)
+            old = world.api[READER]
+            marks = Placeholders()
+            listed = old.get("/api/v1/auth/tokens")
+            live = listed.json() if listed.status_code == 200 else []
+            revoked = [
+                seen(old.delete(f"/api/v1/auth/tokens/{t['id']}"), marks)
+                for t in live
+                if t["revoked_at"] is None and t["id"] != token_id
+            ]
+            answer = {
+                "listed": seen(listed, marks),
+                "revoked": revoked,
+                "old": seen(old.get("/api/v1/me"), marks),
+            }
+            old.close()
+            world.api[READER] = self.stack.enter_context(_client(world.server, secret))
+            answer["new"] = seen(world.api[READER].get("/api/v1/me"), marks)
+            return answer
+
+        self.both("the reader revokes its token", revoke)
+
     # hidden actions: in `high` only
 
     @rule(item=items)
@@ -726,6 +720,28 @@ class TwoWorlds(RuleBasedStateMachine):
         self.hidden(
             f"file crossing {item}", lambda w: _file(w, item, hidden=True, as_=CROSSING_HIDDEN)
         )
+
+    @rule(source=st.integers(0, len(SOURCES) - 1))
+    def file_hidden_crime_topic(self, source: int) -> None:
+        """A crime topic the reader may not see, crossing to the Mexican node, on the
+        organisation visible reports assert: it makes the organisation a `threat-actor` for
+        the partner, and must change no reference in a report the reader reads."""
+        self.crossed = True
+        self.hidden(
+            f"file crossing crime topic on {ORG} from {SOURCES[source]}",
+            lambda w: _import(w, [_organisation(topic=True)], SOURCES[source], CROSSING_HIDDEN),
+        )
+
+    @rule()
+    def revoke_hidden_token(self) -> None:
+        """A U.S. analyst takes a token and revokes it."""
+
+        def revoke(world: Node) -> None:
+            secret, token_id = _new_token(world, "us.analyst")
+            with _client(world.server, secret) as client:
+                assert client.delete(f"/api/v1/auth/tokens/{token_id}").status_code == 200
+
+        self.hidden("a U.S. analyst revokes a token", revoke)
 
     @precondition(lambda self: self.filed[False])
     @rule(index=st.integers(0, 20), marking=st.integers(0, len(HIDDEN) - 1))
@@ -815,6 +831,68 @@ def test_a_hidden_statement_that_crosses_changes_no_persons_taxii_view() -> None
         machine.the_reader_sees_the_same()
     finally:
         machine.teardown()
+
+
+@pytest.mark.slow
+def test_a_hidden_crime_topic_that_crosses_changes_no_reference_in_a_persons_report() -> None:
+    """A report names the organisation it asserts by STIX type. A crime topic the reader may
+    not see, which crosses to the partner, makes it a `threat-actor` in what the partner is
+    served; the reader's report names what the reader may read of it, until a crime topic
+    they may read makes it a threat actor for them too."""
+    machine = _machine(BACKENDS[0])()
+    try:
+        machine.file_hidden_crime_topic(0)
+        machine.file_visible(Item("report", 0, (0,), (0, 1), None, False, 0, 0, org=True))
+        machine.the_reader_sees_the_same()
+        partner = httpx.Client(
+            base_url=machine.high.server.url,
+            timeout=60,
+            headers={"Authorization": f"Bearer {machine.high.partner_token}"},
+        )
+        with partner:
+            refs = _report_refs(partner)
+        assert refs == [["threat-actor", "identity"]], refs
+        assert _report_refs(machine.high.api[READER]) == [["identity", "identity"]]
+        machine.both(
+            "file a crime topic the reader may read",
+            lambda w: _import(w, [_organisation(topic=True)], SOURCES[0], VISIBLE[0]),
+        )
+        machine.the_reader_sees_the_same()
+        refs = _report_refs(machine.high.api[READER])
+        assert refs == [["threat-actor", "identity"]], refs
+    finally:
+        machine.teardown()
+
+
+@pytest.mark.slow
+def test_revoking_tokens_changes_nothing_but_the_revoked_token() -> None:
+    """The reader revokes the token it reads with, a U.S. analyst one of its own; the reader
+    reads on with its new token, and the old one is refused, in both worlds alike."""
+    machine = _machine(BACKENDS[0])()
+    try:
+        machine.file_visible(Item("report", 0, (0,), (0, 1), None, False, 0, 0))
+        machine.revoke_hidden_token()
+        machine.reader_revokes_its_token()
+        machine.the_reader_sees_the_same()
+        machine.reader_lock(True)
+        machine.reader_revokes_its_token()
+        machine.reader_lock(False)
+        machine.the_reader_sees_the_same()
+        assert machine.high.api[READER].get("/api/v1/reports").status_code == 200
+    finally:
+        machine.teardown()
+
+
+def _report_refs(client: httpx.Client) -> list[list[str]]:
+    """The types each report of the agreement's collection names its entities by, sorted."""
+    listed = client.get(f"{TAXII}/collections/").json()["collections"]
+    collection = next(c["id"] for c in listed if c["title"] == "Mexico and the United States")
+    objects = client.get(f"{TAXII}/collections/{collection}/objects/").json()["objects"]
+    return [
+        sorted((ref.partition("--")[0] for ref in o["object_refs"]), reverse=True)
+        for o in objects
+        if o["type"] == "report"
+    ]
 
 
 def test_placeholders_number_made_values_in_order_of_first_appearance() -> None:

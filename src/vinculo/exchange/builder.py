@@ -9,7 +9,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from followthemoney.statement import BASE_ID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,6 @@ from vinculo.exchange.notices import announce
 from vinculo.exchange.partners import audience_of
 from vinculo.exchange.parts import parse_part_key, part_id, part_key, part_object
 from vinculo.exchange.stix import (
-    ReportIn,
     Scope,
     StatementIn,
     agency_identity,
@@ -35,6 +33,7 @@ from vinculo.exchange.stix import (
 from vinculo.exchange.stored import CHUNK, VIA
 from vinculo.exchange.writer import Clock, Latest, Writer
 from vinculo.intel.models import Report, StatementRow
+from vinculo.intel.service import report_read
 from vinculo.security.markings import Markings
 from vinculo.settings import Settings
 
@@ -273,14 +272,11 @@ class Builder:
                 r.id: r
                 for r in self.session.execute(select(Report).where(Report.id.in_(part))).scalars()
             }
-            asserted: dict[str, list[str]] = defaultdict(list)
-            for row in self.session.execute(
-                select(StatementRow.report_id, StatementRow.entity_id)
-                .where(StatementRow.report_id.in_(part), StatementRow.prop == BASE_ID)
-                .order_by(StatementRow.seq)
-            ):
-                asserted[row.report_id].append(row.entity_id)
-            ref_of = self.types({e for v in asserted.values() for e in v})
+            read = {
+                r.id: report_read(session=self.session, report=r, markings=self.marks[r.marking_id])
+                for r in reports.values()
+            }
+            ref_of = self.types({e for r in read.values() for e in r.entity_ids})
             keys = [f"report:{r}" for r in part] + [f"lang:{r}" for r in part]
             latest = self.writer.latest(keys)
             for report_id in part:
@@ -294,28 +290,9 @@ class Builder:
                         if k in latest:
                             self.writer.revoke(k, latest[k])
                     continue
-                markings = self.marks[report.marking_id]
-                item = ReportIn(
-                    id=report.id,
-                    title_en=report.title_en,
-                    title_es=report.title_es,
-                    body_en=report.body_en,
-                    body_es=report.body_es,
-                    agency=report.agency,
-                    nation=report.nation,
-                    reliability=report.reliability,
-                    credibility=report.credibility,
-                    predicate=report.predicate,
-                    suspicion=report.suspicion,
-                    review_by=report.review_by.isoformat(),
-                    attest_no_protected_views=report.attest_no_protected_views,
-                    created_at=report.created_at,
-                    markings=markings,
-                )
-                refs = [
-                    ref_of[e] for e in dict.fromkeys(asserted.get(report_id, [])) if e in ref_of
-                ]
-                obj = report_object(self.scope, item, refs)
+                item = read[report_id]
+                refs = [ref_of[e] for e in dict.fromkeys(item.entity_ids) if e in ref_of]
+                obj = report_object(self.scope, item, self.marks[report.marking_id], refs)
                 shared = self.shared([report.marking_id], [report.agency])
                 modified = self.writer.put(key, obj, [report.marking_id], latest.get(key), shared)
                 lang = language_content(self.scope, item, obj)

@@ -11,6 +11,15 @@ the parts were written: each change of what they may read of it is a version, at
 the part that changed it was written; when nothing they may read is left, a bare
 revocation. Which versions a person gets, and where, depends only on parts they may read.
 Parts are never served as such, and partners are not served them.
+
+A report names the entities it asserts in `object_refs`, each by STIX type, and the stored
+report takes that type from every statement that crosses, hidden ones too. A person is
+served the report with each reference typed by what they may read of its entity now (an
+entity they may read nothing of left out, the report's agency when none is left), and a
+stored version that says nothing new to them once so named is no version of theirs (its
+language content neither); their versions are stamped from the versions they have, so
+which versions a person gets of a report, when, and what they say depend only on what they
+may read.
 """
 
 from __future__ import annotations
@@ -37,12 +46,15 @@ from vinculo.exchange.stix import (
     stix_type_for,
     timestamp,
 )
+from vinculo.exchange.stored import readable
 from vinculo.security.markings import Markings
 from vinculo.security.models import MarkingRow
 
 PART_TYPE = "part"
 PART_PREFIX = "part:"
 ENTITY_PREFIX = "entity:"
+REPORT_PREFIX = "report:"
+LANG_PREFIX = "lang:"
 CHUNK = 500
 
 
@@ -68,6 +80,17 @@ def part_ids_of(stix_ids: Iterable[str]) -> list[str]:
 
 def is_part(item_key: str) -> bool:
     return item_key.startswith(PART_PREFIX)
+
+
+def is_report(item_key: str) -> bool:
+    """A report or its language content: a person is served it as `Composer.reports`
+    composes it."""
+    return item_key.startswith((REPORT_PREFIX, LANG_PREFIX))
+
+
+def report_of(item_key: str) -> str:
+    """The Vínculo id of the report a report's or language content's item key names."""
+    return item_key.partition(":")[2]
 
 
 def for_partners_only(item_key: str) -> bool:
@@ -128,9 +151,10 @@ def _statements(payload: str, marking_id: int, markings: Markings) -> list[State
 
 @dataclass
 class Version:
-    """One version of an entity's object as composed for a reader."""
+    """One version of an object as composed for a reader: an entity, a report, a report's
+    language content."""
 
-    seq: int  # of the part row whose writing made it
+    seq: int  # of the stored row whose writing made it
     date_added: str
     stix_id: str
     stix_type: str
@@ -138,7 +162,7 @@ class Version:
     revoked: bool
     marking_ids: str
     payload: str
-    entity_id: str
+    item_key: str
 
     def row(self, collection_id: str) -> ExchangeObject:
         """As a stored version looks to the endpoints (never added to a session)."""
@@ -150,7 +174,7 @@ class Version:
             spec_version="2.1",
             modified=self.modified,
             date_added=self.date_added,
-            item_key=f"{ENTITY_PREFIX}{self.entity_id}",
+            item_key=self.item_key,
             marking_ids=self.marking_ids,
             content_hash="",
             revoked=self.revoked,
@@ -186,6 +210,7 @@ class Composer:
             rows = self.session.execute(
                 select(
                     ExchangeObject.seq,
+                    ExchangeObject.stix_id,
                     ExchangeObject.date_added,
                     ExchangeObject.item_key,
                     ExchangeObject.marking_ids,
@@ -216,11 +241,17 @@ class Composer:
 
     def ref_types(self, targets: set[str]) -> dict[str, str]:
         """The STIX id of each linked entity, by what the reader may read of it now."""
-        if not targets:
-            return {}
         uuids = {t: self.scope.entity_uuid(t) for t in targets}
+        found = self.types(set(uuids.values()))
+        return {e: found[u] for e, u in uuids.items() if u in found}
+
+    def types(self, uuids: set[str]) -> dict[str, str]:
+        """The STIX id of each entity, by its uuid, from what the reader may read of it now;
+        an entity of which they may read nothing has none."""
+        if not uuids:
+            return {}
         latest: dict[str, Any] = {}
-        for row in self._readable_parts(sorted(part_id(u) for u in uuids.values())):
+        for row in self._readable_parts(sorted(part_id(u) for u in uuids)):
             latest[row.item_key] = row
         props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         schemas: dict[str, str] = {}
@@ -228,14 +259,11 @@ class Composer:
             row = latest[key]
             if row.revoked:
                 continue
+            uuid = entity_uuid(row.stix_id)
             for s in self.statements(row):
-                schemas.setdefault(s.entity_id, s.schema)
-                props[s.entity_id][s.prop].append(s.value)
-        return {
-            e: f"{stix_type_for(schema, props[e])}--{uuids[e]}"
-            for e, schema in schemas.items()
-            if e in uuids
-        }
+                schemas.setdefault(uuid, s.schema)
+                props[uuid][s.prop].append(s.value)
+        return {u: f"{stix_type_for(schema, props[u])}--{u}" for u, schema in schemas.items()}
 
     def versions(self, entity_uuids: Iterable[str]) -> dict[str, list[Version]]:
         """Every version of each entity's object the reader may have, by STIX id, oldest
@@ -312,7 +340,125 @@ class Composer:
             revoked=bool(obj.get("revoked")),
             marking_ids=marking_ids,
             payload=_dump(obj),
-            entity_id=entity_id,
+            item_key=f"{ENTITY_PREFIX}{entity_id}",
+        )
+
+    def reports(self, report_ids: Iterable[str]) -> dict[str, list[Version]]:
+        """Every version of each report's objects (the report, its language content) the
+        reader may have, by STIX id, oldest first, its references typed by what the reader
+        may read of the entities they name (see the module's docstring)."""
+        ids = sorted(set(report_ids))
+        keys = [k for r in ids for k in (f"{REPORT_PREFIX}{r}", f"{LANG_PREFIX}{r}")]
+        rows: list[Any] = []
+        for start in range(0, len(keys), CHUNK):
+            rows.extend(
+                r
+                for r in self.session.execute(
+                    select(
+                        ExchangeObject.seq,
+                        ExchangeObject.date_added,
+                        ExchangeObject.item_key,
+                        ExchangeObject.stix_id,
+                        ExchangeObject.marking_ids,
+                        ExchangeObject.modified,
+                        ExchangeObject.revoked,
+                        ExchangeObject.payload,
+                    ).where(
+                        ExchangeObject.collection_id == self.collection_id,
+                        ExchangeObject.item_key.in_(keys[start : start + CHUNK]),
+                    )
+                )
+                if readable(r.marking_ids, self.allowed)
+            )
+        rows.sort(key=lambda r: r.seq)
+        objects = {r.seq: json.loads(r.payload) for r in rows}
+        uuids = {
+            entity_uuid(ref)
+            for r in rows
+            if r.item_key.startswith(REPORT_PREFIX) and not r.revoked
+            for ref in objects[r.seq].get("object_refs") or []
+        }
+        types = self.types(uuids)
+        by_key: dict[str, list[Any]] = defaultdict(list)
+        for r in rows:
+            by_key[r.item_key].append(r)
+        out: dict[str, list[Version]] = defaultdict(list)
+        for report_id in ids:
+            reports = by_key.get(f"{REPORT_PREFIX}{report_id}", [])
+            at = self._replay_report(reports, objects, types, out)
+            self._replay_language(by_key.get(f"{LANG_PREFIX}{report_id}", []), objects, at, out)
+        return out
+
+    def _replay_report(
+        self,
+        rows: list[Any],
+        objects: dict[int, dict[str, Any]],
+        types: dict[str, str],
+        out: dict[str, list[Version]],
+    ) -> dict[str, str]:
+        """The report's versions as the reader has them; the stamp each stored version that
+        is one of theirs has for them, by its stored stamp."""
+        at: dict[str, str] = {}
+        last: dict[str, Any] | None = None
+        last_hash = ""
+        for row in rows:
+            obj = dict(objects[row.seq])
+            if row.revoked:
+                if last is not None and last.get("revoked"):
+                    continue
+                obj["modified"] = _bump(row.modified, last["modified"] if last else None)
+            else:
+                refs = [types.get(entity_uuid(ref)) for ref in obj.get("object_refs") or []]
+                obj["object_refs"] = list(dict.fromkeys(r for r in refs if r)) or [
+                    obj["created_by_ref"]
+                ]
+                digest = content_hash(obj)
+                if last is not None and not last.get("revoked") and digest == last_hash:
+                    continue
+                obj["modified"] = _bump(obj["created"], last["modified"] if last else None)
+                at[row.modified] = obj["modified"]
+                last_hash = digest
+            out[obj["id"]].append(self._served(row, obj))
+            last = obj
+        return at
+
+    def _replay_language(
+        self,
+        rows: list[Any],
+        objects: dict[int, dict[str, Any]],
+        at: dict[str, str],
+        out: dict[str, list[Version]],
+    ) -> None:
+        """The language content's versions: one beside each version of the report the reader
+        has, stamped as it is; its revocation as stored."""
+        last: dict[str, Any] | None = None
+        for row in rows:
+            obj = dict(objects[row.seq])
+            if row.revoked:
+                if last is not None and last.get("revoked"):
+                    continue
+                obj["modified"] = _bump(row.modified, last["modified"] if last else None)
+            else:
+                modified = at.get(str(obj.get("object_modified")))
+                if modified is None:
+                    continue  # beside a stored version that is none of the reader's
+                obj["modified"] = obj["object_modified"] = modified
+                obj["created"] = min(obj["created"], modified)
+            out[obj["id"]].append(self._served(row, obj))
+            last = obj
+
+    @staticmethod
+    def _served(row: Any, obj: dict[str, Any]) -> Version:
+        return Version(
+            seq=row.seq,
+            date_added=row.date_added,
+            stix_id=obj["id"],
+            stix_type=obj["type"],
+            modified=obj["modified"],
+            revoked=bool(obj.get("revoked")),
+            marking_ids=row.marking_ids,
+            payload=_dump(obj),
+            item_key=row.item_key,
         )
 
 

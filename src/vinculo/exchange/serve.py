@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,10 +24,12 @@ from vinculo.exchange.parts import (
     entity_uuid,
     for_partners_only,
     is_part,
+    is_report,
     part_ids_of,
+    report_of,
 )
 from vinculo.exchange.stix import Scope
-from vinculo.exchange.stored import CHUNK, readable
+from vinculo.exchange.stored import CHUNK, SHARED, readable
 from vinculo.i18n import N_
 from vinculo.security.audit import record
 from vinculo.security.dissemination import Dissemination
@@ -169,14 +172,16 @@ def read_objects(
         if not rows:
             break
         mine = [r for r in rows if serves(reader, r.item_key, r.marking_ids, allowed)]
-        stored = [r for r in mine if not is_part(r.item_key)]
+        # A person's entities are composed from parts and their reports' references typed
+        # by what they may read (`parts`); the rest is served as stored.
+        composed = _composed_versions(session, settings, collection, mine, q, allowed, person)
+        stored = [r for r in mine if not (is_part(r.item_key) or r.seq in composed)]
         chosen = {
             r.seq for r in _readable_versions(session, collection, stored, q.versions, allowed)
         }
-        composed = _composed_versions(session, settings, collection, mine, q, allowed)
         for r in mine:
-            if is_part(r.item_key):
-                out.extend(v.row(collection.id) for v in composed.get(r.seq, []))
+            if r.seq in composed:
+                out.extend(v.row(collection.id) for v in composed[r.seq])
             elif r.seq in chosen:
                 out.append(r)
         after = rows[-1].date_added
@@ -228,29 +233,80 @@ def _composed_versions(
     rows: list[ExchangeObject],
     q: Query,
     allowed: set[int],
+    person: bool,
 ) -> dict[int, list[Version]]:
-    """Of the entities whose parts are among the rows, the versions asked for, composed
-    from the parts the person may read, by the seq of the part that made each."""
+    """For a person, of the entities whose parts and the reports whose versions are among
+    the rows, the versions asked for as composed for them (`parts.Composer`), by the seq of
+    the row that made each; every such row is a key, with no version when it makes none."""
+    if not person:
+        return {}
     parts = [r for r in rows if is_part(r.item_key)]
-    if not parts:
+    reports = [r for r in rows if is_report(r.item_key)]
+    if not parts and not reports:
         return {}
     composer = Composer(session, Scope(settings.node_name, collection.id), collection.id, allowed)
     found = composer.versions(entity_uuid(r.stix_id) for r in parts)
-    stamps = {v for v in q.versions if v not in ("last", "first")}
-    out: dict[int, list[Version]] = defaultdict(list)
+    found.update(composer.reports(report_of(r.item_key) for r in reports))
+    out: dict[int, list[Version]] = {r.seq: [] for r in [*parts, *reports]}
     for stix_id, versions in found.items():
         if (q.ids and stix_id not in q.ids) or not versions:
             continue
-        for v in versions:
-            if q.types and v.stix_type not in q.types:
-                continue
-            if (
-                "all" in q.versions
-                or v.modified in stamps
-                or ("last" in q.versions and v is versions[-1])
-                or ("first" in q.versions and v is versions[0])
-            ):
+        for v in chosen_versions(versions, q):
+            if v.seq in out:
                 out[v.seq].append(v)
+    return out
+
+
+def chosen_versions(versions: list[Version], q: Query) -> list[Version]:
+    """Of one object's versions as a reader has them, oldest first, those the query asks
+    for: all, the newest, the oldest, or by stamp; of the types asked for."""
+    stamps = {v for v in q.versions if v not in ("last", "first")}
+    return [
+        v
+        for v in versions
+        if (not q.types or v.stix_type in q.types)
+        and (
+            "all" in q.versions
+            or v.modified in stamps
+            or ("last" in q.versions and v is versions[-1])
+            or ("first" in q.versions and v is versions[0])
+        )
+    ]
+
+
+def news(
+    *,
+    session: Session,
+    settings: Settings,
+    reader: Reader,
+    collection: ExchangeCollection,
+    rows: Sequence[Any],
+) -> list[Any]:
+    """Of rows just written to a collection, those that are news to the reader: a row it is
+    served, other than a copy of a shared object it had already, and, for a person, a
+    report's version that is a version of theirs."""
+    allowed = reader.allowed_markings(session, settings, collection)
+    mine = [r for r in rows if serves(reader, r.item_key, r.marking_ids, allowed)]
+    shared = [r.stix_id for r in mine if r.item_key.startswith(SHARED)]
+    first = first_copies(
+        session=session, collection_id=collection.id, stix_ids=shared, allowed=allowed
+    )
+    made: set[int] = set()
+    reports = [r for r in mine if is_report(r.item_key)]
+    if reader.partner is None and reports:
+        composer = Composer(
+            session, Scope(settings.node_name, collection.id), collection.id, allowed
+        )
+        found = composer.reports(report_of(r.item_key) for r in reports)
+        made = {v.seq for versions in found.values() for v in versions}
+    out = []
+    for row in mine:
+        copies = first.get(row.stix_id)
+        if copies is not None and row.seq not in copies.values():
+            continue
+        if reader.partner is None and is_report(row.item_key) and row.seq not in made:
+            continue
+        out.append(row)
     return out
 
 

@@ -26,6 +26,7 @@ from followthemoney.statement import BASE_ID, Statement
 
 from vinculo.exchange.markings import NAMESPACE, marking_refs, markings_json
 from vinculo.intel.ftm import assemble
+from vinculo.intel.schemas import ReportRead
 from vinculo.security.markings import Markings
 
 SPEC = "2.1"
@@ -293,26 +294,11 @@ def entity_object(
     return obj
 
 
-@dataclass
-class ReportIn:
-    id: str
-    title_en: str
-    title_es: str
-    body_en: str
-    body_es: str
-    agency: str
-    nation: str
-    reliability: str
-    credibility: int
-    predicate: str
-    suspicion: str
-    review_by: str
-    attest_no_protected_views: bool
-    created_at: datetime
-    markings: Markings
-
-
-def report_object(scope: Scope, report: ReportIn, object_refs: list[str]) -> dict[str, Any]:
+def report_object(
+    scope: Scope, report: ReportRead, markings: Markings, object_refs: list[str]
+) -> dict[str, Any]:
+    """A report as intel reads it (`intel.service.report_read`), under its markings; it
+    names the given STIX ids, or its agency when there are none."""
     lang = "en" if report.title_en else "es"
     name = report.title_en or report.title_es
     description = report.body_en if lang == "en" else report.body_es
@@ -330,7 +316,7 @@ def report_object(scope: Scope, report: ReportIn, object_refs: list[str]) -> dic
         "labels": [report.predicate],
         "published": timestamp(report.created_at),
         "object_refs": object_refs or [agency_identity_id(report.agency)],
-        "object_marking_refs": marking_refs(report.markings),
+        "object_marking_refs": marking_refs(markings),
         "extensions": {
             EXTENSION_ID: {
                 "extension_type": "property-extension",
@@ -347,17 +333,19 @@ def report_object(scope: Scope, report: ReportIn, object_refs: list[str]) -> dic
                     "credibility": report.credibility,
                     "predicate": report.predicate,
                     "suspicion": report.suspicion,
-                    "review_by": report.review_by,
+                    "review_by": report.review_by.isoformat(),
                     "attest_no_protected_views": report.attest_no_protected_views,
                     "created_at": timestamp(report.created_at),
-                    "markings": markings_json(report.markings),
+                    "markings": markings_json(markings),
                 },
             }
         },
     }
 
 
-def language_content(scope: Scope, report: ReportIn, report_obj: dict[str, Any]) -> dict[str, Any]:
+def language_content(
+    scope: Scope, report: ReportRead, report_obj: dict[str, Any]
+) -> dict[str, Any]:
     """The report's text in its other language, if it has one; else an empty dict."""
     other = "es" if report_obj["lang"] == "en" else "en"
     title = report.title_es if other == "es" else report.title_en

@@ -32,7 +32,6 @@ from vinculo.errors import VinculoError
 from vinculo.exchange import serve
 from vinculo.exchange.models import ExchangeObject
 from vinculo.exchange.serve import Reader
-from vinculo.exchange.stored import SHARED
 from vinculo.exchange.taxii_auth import ROOT, reader_of, refused
 from vinculo.i18n import N_
 from vinculo.security.audit import record
@@ -155,23 +154,20 @@ def _new_events(
             .order_by(ExchangeObject.seq)
         ).all()
         newest: dict[str, str] = {}
-        mine: dict[str, list[Any]] = defaultdict(list)
+        by_collection: dict[str, list[Any]] = defaultdict(list)
         for row in rows:
-            allowed = fresh.allowed_markings(session, settings, readable[row.collection_id])
-            if serve.serves(fresh, row.item_key, row.marking_ids, allowed):
-                mine[row.collection_id].append(row)
-        for collection_id, found in mine.items():
-            allowed = fresh.allowed_markings(session, settings, readable[collection_id])
-            # A copy of a shared object the reader had already (an earlier one it may
-            # read) is no news to it.
-            shared = [r.stix_id for r in found if r.item_key.startswith(SHARED)]
-            first = serve.first_copies(
-                session=session, collection_id=collection_id, stix_ids=shared, allowed=allowed
-            )
-            for row in found:
-                copies = first.get(row.stix_id)
-                if copies is None or row.seq in copies.values():
-                    newest[collection_id] = max(newest.get(collection_id, ""), row.date_added)
+            by_collection[row.collection_id].append(row)
+        for collection_id, found in by_collection.items():
+            # A copy of a shared object the reader had already, or a stored version of a
+            # report that is no version of the person's, is no news to it.
+            for row in serve.news(
+                session=session,
+                settings=settings,
+                reader=fresh,
+                collection=readable[collection_id],
+                rows=found,
+            ):
+                newest[collection_id] = max(newest.get(collection_id, ""), row.date_added)
         last = rows[-1].seq if rows else after
     return last, [{"collection": c, "date_added": d} for c, d in newest.items()]
 
