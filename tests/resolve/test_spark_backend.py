@@ -31,7 +31,7 @@ def spark() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def sets() -> tuple[pa.Table, pa.Table, set[tuple[str, str]]]:
-    data = binational(400, 400, seed=6)
+    data = binational(250, 250, seed=6)
     return from_entities(data.left).table, from_entities(data.right).table, data.truth
 
 
