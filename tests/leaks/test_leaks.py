@@ -1527,6 +1527,22 @@ def page_account_writes(world: World, view: View, clients: Clients) -> None:
             _like_missing_but_ids(view, answer, missing, (str(other), "999999"))
 
 
+@probe
+def page_report_pdf(world: World, view: View, clients: Clients) -> None:
+    """A report's PDF: its text is uncompressed, so what it holds is checked as a page's."""
+    missing = clients.page.get(f"/reports/{world.missing_report}/pdf")
+    assert missing.status_code == 404
+    visible = view.report_ids()
+    for report in world.reports():
+        answer = clients.page.get(f"/reports/{report.id}/pdf")
+        if report.id in visible:
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["content-type"] == "application/pdf"
+            assert_no_secret(view, answer)
+        else:
+            assert_like_missing(view, answer, report.id, missing, world.missing_report)
+
+
 PROBE_ORDER = [
     api_reports,
     api_report,
@@ -1538,6 +1554,7 @@ PROBE_ORDER = [
     api_audit,
     page_home,
     page_report,
+    page_report_pdf,
     page_entity,
     page_search,
     page_form,
@@ -1624,6 +1641,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     # pages: reads
     ("GET", "/"): (READS, "page_home"),
     ("GET", "/reports/{report_id}"): (READS, "page_report"),
+    ("GET", "/reports/{report_id}/pdf"): (READS, "page_report_pdf"),
     ("GET", "/entities/{entity_id}"): (READS, "page_entity"),
     ("GET", "/search"): (READS, "page_search"),
     ("GET", "/reports/new"): (READS, "page_form"),

@@ -27,6 +27,7 @@ from vinculo.intel.import_views import router as import_pages
 from vinculo.intel.retention_api import router as retention_router
 from vinculo.intel.translation_api import pages as translation_pages
 from vinculo.intel.translation_api import router as translation_router
+from vinculo.intel.pdf_views import router as report_pdf_pages
 from vinculo.intel.views import router as intel_pages
 from vinculo.logs import configure_logging
 from vinculo.network.api import router as network_router
@@ -172,6 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(exchange_pages)
     app.include_router(pages_router)
     app.include_router(intel_pages)
+    app.include_router(report_pdf_pages)
     app.include_router(import_pages)
     app.include_router(translation_pages)
     app.include_router(notify_pages)
