@@ -246,3 +246,52 @@ def test_print_stylesheet_keeps_banners_and_drops_the_chrome(
     pdf = page.pdf(format="Letter")
     assert pdf.startswith(b"%PDF-")
     page.context.close()
+
+
+@pytest.mark.browser
+def test_light_dark_switch_is_remembered_per_browser(
+    browser: Browser, browser_server: LiveServer
+) -> None:
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
+    page = context.new_page()
+    sign_in(page, browser_server, "us.analyst")
+    html = page.locator("html")
+    button = page.locator("button.theme-toggle")
+    expect(button).to_have_text("Dark theme")
+    button.click()
+    expect(html).to_have_attribute("data-theme", "dark")
+    expect(button).to_have_text("Light theme")
+    page.reload()
+    expect(html).to_have_attribute("data-theme", "dark")  # remembered
+    page.goto(browser_server.url + _report_path(browser_server))
+    expect(html).to_have_attribute("data-theme", "dark")
+    page.screenshot(path=SHOTS / "desktop-report-dark.png", full_page=True)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(255, 255, 255)"
+    context.close()
+
+    # Another browser (a new profile) follows its own system setting.
+    dark_os = browser.new_context(viewport=PHONE, color_scheme="dark", locale="es-MX")
+    other = dark_os.new_page()
+    sign_in(other, browser_server, "mx.analyst")
+    assert other.locator("html").get_attribute("data-theme") is None
+    other.locator("button.menu-toggle").click()
+    expect(other.locator("button.theme-toggle")).to_have_text("Tema claro")
+    other.screenshot(path=SHOTS / "phone-home-dark-es.png", full_page=True)
+    dark_os.close()
+
+
+@pytest.mark.browser
+def test_favicon_and_logo(page: Page, browser_server: LiveServer) -> None:
+    page.goto(browser_server.url + "/login")
+    icon = page.locator("link[rel=icon]")
+    expect(icon).to_have_attribute("type", "image/svg+xml")
+    href = icon.get_attribute("href")
+    assert href
+    answer = httpx.get(browser_server.url + href, timeout=10)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in answer.text
+    logo = page.locator("header .brand img")
+    expect(logo).to_be_visible()
+    assert page.evaluate("document.querySelector('header .brand img').naturalWidth") > 0
