@@ -274,3 +274,38 @@ def test_the_release_queue_shows_each_items_marking(browser_server: LiveServer) 
     assert not rows or '<th scope="col">Marking</th>' in page
     for row in rows:
         assert " · REL TO " in html.unescape(row) and "ORCON" in row, row
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", ["desk", "phone"])
+def test_the_marked_pages_in_a_browser(
+    browser: Browser, browser_server: LiveServer, us: httpx.Client, size: str
+) -> None:
+    """Each page that shows markings, drawn at a desk and on a phone, for a person to look at:
+    its markings are on screen in words."""
+    found = us.get("/search", params={"q": USA_ONLY_TITLE, "kind": "reports"}).text
+    report = re.search(r'href="(/reports/[0-9a-f]+)">' + USA_ONLY_TITLE, found)
+    assert report
+    edges = graph_data(us.get("/network").text)["edges"]
+    assert isinstance(edges, list)
+    linked = next(e for e in edges if e["source"] != e["target"])
+    pages = {
+        "search": "/search?q=garcia",
+        "entity": "/entities/per-0001",
+        "report": report[1],
+        "network": "/network",
+        "path": f"/network/path?source={linked['source']}&target={linked['target']}",
+        "disrupt": "/network/disrupt?k=3",
+    }
+    page = _page(browser, size)
+    _sign_in(page, browser_server, "us.analyst", "/search")
+    for name, path in pages.items():
+        page.goto(browser_server.url + path)
+        expect(page.locator(".marking, .marking-banner").first).to_contain_text("REL TO")
+        if name in ("network", "path", "disrupt"):
+            expect(page.locator(".graph-loading")).to_have_count(0)  # the drawing replaced it
+        _shot(page, f"h1-{name}-{size}")
+    page.goto(browser_server.url + "/audit")
+    expect(page.locator("h1")).to_have_text("Not allowed for your account")
+    _shot(page, f"h1-403-{size}")
+    page.context.close()

@@ -21,10 +21,23 @@ from vinculo.security.policy import markings_by_id
 CHUNK = 500
 
 
+def words(m: Markings, sep: str = " · ") -> str:
+    """A marking in the words every page uses (templates/_marking.html says it the same way):
+    TLP level, REL TO nations, ORCON with its originator, need-to-know groups."""
+    parts = [f"TLP:{m.tlp.value}", f"REL TO {', '.join(sorted(m.rel_to))}"]
+    if m.orcon:
+        parts.append(f"ORCON ({m.originator})")
+    if m.groups:
+        parts.append(", ".join(sorted(m.groups)))
+    return sep.join(parts)
+
+
 def narrowest_first(found: Iterable[Markings]) -> list[Markings]:
-    """Distinct markings, the most restrictive first (then by their text, for a stable order)."""
-    unique = {m.signature(): m for m in found}
-    return sorted(unique.values(), key=lambda m: (-m.restrictiveness(), m.banner()))
+    """Markings that read differently, the most restrictive first (then by their words). Two
+    sets a reader cannot tell apart on a page (RED to other recipients, AMBER shared with
+    other agencies) are shown once."""
+    unique = {words(m): m for m in found}
+    return sorted(unique.values(), key=lambda m: (-m.restrictiveness(), words(m)))
 
 
 def entity_markings(

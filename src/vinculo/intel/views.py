@@ -31,7 +31,7 @@ from vinculo import vocab
 from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound, VinculoError
 from vinculo.i18n import N_, gettext
 from vinculo.intel import entity_form, retention, service
-from vinculo.intel.marks import entity_markings, narrowest_first, report_markings
+from vinculo.intel.marks import entity_markings, narrowest_first, report_markings, words
 from vinculo.intel.models import Report
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.search import KINDS, search
@@ -117,14 +117,8 @@ def tlp_class(m: Markings) -> str:
 
 
 def marking_words(m: Markings, sep: str = " · ") -> str:
-    """A marking in the words every page uses (templates/_marking.html says it the same way):
-    TLP level, REL TO nations, ORCON with its originator, need-to-know groups."""
-    parts = [f"TLP:{m.tlp.value}", f"REL TO {', '.join(sorted(m.rel_to))}"]
-    if m.orcon:
-        parts.append(f"ORCON ({m.originator})")
-    if m.groups:
-        parts.append(", ".join(sorted(m.groups)))
-    return sep.join(parts)
+    """A marking in the words every page uses (intel.marks.words)."""
+    return words(m, sep)
 
 
 def marking_description(m: Markings, locale: str) -> str:
