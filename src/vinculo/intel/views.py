@@ -44,7 +44,7 @@ from vinculo.security.policy import markings_by_id, visible_marking_ids
 from vinculo.security.roles import Permission, allowed
 from vinculo.text import fold
 from vinculo.web.deps import PageActor, SessionDep
-from vinculo.web.templating import render
+from vinculo.web.templating import ftm_value, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -103,12 +103,9 @@ def entity_caption(caption: str, schema_name: str, locale: str) -> str:
 
 
 def value_label(prop_type: str, value: str, locale: str) -> str:
-    """A statement value as a reader reads it: country names and genders in their language."""
-    if prop_type == "country":
-        return str(Locale.parse(locale).territories.get(value.upper(), value))
-    if prop_type == "gender":
-        return ftm_label(value, locale)
-    return value
+    """A statement value as a reader reads it: dates, numbers, countries, genders and
+    languages in their words (web.templating.ftm_value)."""
+    return ftm_value(value, prop_type, locale)
 
 
 def tlp_class(m: Markings) -> str:

@@ -78,6 +78,13 @@ FTM_GAPS = (
     N_("Cryptocurrency wallets"),
     N_("Director"),
     N_("Controller"),
+    N_("Start location"),
+    N_("End location"),
+    N_("Security"),
+    N_("Securities"),
+    N_("Territory"),
+    N_("Territories"),
+    N_("Social security number"),
     # values of the gender property
     N_("male"),
     N_("female"),
