@@ -1032,6 +1032,32 @@ def page_translation(world: World, view: View, clients: Clients) -> None:
             assert_like_missing(view, api, report.id, missing_api, world.missing_report)
 
 
+@probe
+def resolve_assign(world: World, view: View, clients: Clients) -> None:
+    """Assigning a pair the account may not see answers as assigning a missing one (API and
+    page); a visible one to no such colleague is refused naming the field, and notifies no
+    one (the other accounts, probed side by side, must see no notification)."""
+    body = {"username": "nobody.here"}
+    api_missing = clients.api.post(f"/api/v1/resolve/pairs/{MISSING_PAIR}/assign", json=body)
+    page_missing = clients.page.post(
+        f"/resolve/pairs/{MISSING_PAIR}/assign", data={**body, "csrf_token": clients.csrf}
+    )
+    assert api_missing.status_code == page_missing.status_code == 404
+    mine = view.pairs(world)
+    for pair in world.pairs:
+        api = clients.api.post(f"/api/v1/resolve/pairs/{pair.id}/assign", json=body)
+        page = clients.page.post(
+            f"/resolve/pairs/{pair.id}/assign", data={**body, "csrf_token": clients.csrf}
+        )
+        if pair in mine:
+            assert api.status_code == 422, api.text
+            assert page.status_code == 303
+            assert_no_secret(view, api)
+        else:
+            assert_pair_like_missing(view, api, pair.id, api_missing)
+            assert_pair_like_missing(view, page, pair.id, page_missing)
+
+
 # --- writes that take an id: a hidden target answers as a missing one -------------------------
 
 
@@ -1572,6 +1598,7 @@ PROBE_ORDER = [
     page_network,
     api_retention_writes,
     resolve_writes_on_hidden,
+    resolve_assign,
     api_token_writes,
     api_writes_onto_hidden_entity,
     page_writes_onto_hidden_entity,
@@ -1738,6 +1765,9 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/account/password"): (WRITES, None),
     ("POST", "/account/totp/confirm"): (WRITES, None),
     ("POST", "/account/sessions/others"): (WRITES, None),
+    # the workspace: asking a colleague to review a pair
+    ("POST", "/api/v1/resolve/pairs/{pair_id}/assign"): (WRITES, "resolve_assign"),
+    ("POST", "/resolve/pairs/{pair_id}/assign"): (WRITES, "resolve_assign"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

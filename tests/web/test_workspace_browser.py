@@ -172,3 +172,43 @@ def test_a_colleague_adds_a_translation(
     page.goto(server.url + f"/reports/{report}")
     expect(page.locator("#translation h2")).to_have_text("Filed in English only")
     page.context.close()
+
+
+def test_a_pair_is_assigned_from_its_page(
+    browser: Browser, small_server: tuple[World, LiveServer]
+) -> None:
+    from sqlalchemy import select
+
+    from vinculo.resolve import service as resolve_service
+    from vinculo.resolve.models import ResolutionPair
+
+    world, server = small_server
+
+    def score(entities: object) -> list[resolve_service.ScoredPair]:
+        ids = {str(e.id) for e in entities}  # type: ignore[attr-defined]
+        pair = ("per-0001", "per-fgr_amber_dea")
+        return [resolve_service.ScoredPair(*pair, 0.7, [])] if set(pair) <= ids else []
+
+    with transaction(world.store.sessions) as session:
+        resolve_service.run(session=session, actor=None, scorer=score)
+        pair_id = session.execute(select(ResolutionPair.id)).scalar_one()
+    for size in SIZES:
+        page = _page(browser, size)
+        sign_in(page, server, "us.analyst")
+        page.goto(server.url + f"/resolve/pairs/{pair_id}")
+        page.fill("#assign-username", "mx.analyst")
+        page.click("form.assign-form button[type=submit]")
+        expect(page.locator("main")).to_contain_text("that colleague may not see this pair")
+        page.fill("#assign-username", "dea.agent1")
+        page.click("form.assign-form button[type=submit]")
+        expect(page.locator("#assign .notice")).to_have_text("dea.agent1 was notified.")
+        shot(page, f"ws-29-pair-assigned-{size}")
+        page.context.close()
+    page = _page(browser, "laptop")
+    sign_in(page, server, "dea.agent1")
+    expect(page.locator(".bell-count")).to_have_text("1")
+    page.click("a.bell")
+    expect(page.locator("li.notification.unread")).to_contain_text(
+        "A pair of records was assigned to you"
+    )
+    page.context.close()

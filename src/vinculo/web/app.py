@@ -24,10 +24,10 @@ from vinculo.hooks import wire_hooks
 from vinculo.i18n import N_
 from vinculo.intel.api import router as intel_router
 from vinculo.intel.import_views import router as import_pages
+from vinculo.intel.pdf_views import router as report_pdf_pages
 from vinculo.intel.retention_api import router as retention_router
 from vinculo.intel.translation_api import pages as translation_pages
 from vinculo.intel.translation_api import router as translation_router
-from vinculo.intel.pdf_views import router as report_pdf_pages
 from vinculo.intel.views import router as intel_pages
 from vinculo.logs import configure_logging
 from vinculo.network.api import router as network_router
@@ -36,6 +36,8 @@ from vinculo.notify.api import router as notify_router
 from vinculo.notify.mail import Mailer
 from vinculo.notify.views import router as notify_pages
 from vinculo.resolve.api import router as resolve_router
+from vinculo.resolve.assign_api import pages as assign_pages
+from vinculo.resolve.assign_api import router as assign_router
 from vinculo.resolve.views import router as resolve_pages
 from vinculo.security.account_views import router as account_pages
 from vinculo.security.api import router as security_router
@@ -181,6 +183,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(network_pages)
     app.include_router(resolve_router, prefix=API_PREFIX)
     app.include_router(resolve_pages)
+    app.include_router(assign_router, prefix=API_PREFIX)
+    app.include_router(assign_pages)
     app.include_router(audit_pages)
     app.include_router(account_pages)
 
