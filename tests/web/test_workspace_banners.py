@@ -385,3 +385,26 @@ def test_a_supervisor_may_withdraw_a_report_just_filed(filing_server: LiveServer
         )
         assert refused.status_code == 403
         assert "only a supervisor may review, re-validate or purge reports" in refused.text
+
+
+@pytest.mark.browser
+def test_typing_a_name_suggests_an_existing_entity(
+    browser: Browser, filing_server: LiveServer
+) -> None:
+    with page_client(filing_server, "us.analyst") as client:
+        filed = client.post(
+            "/reports/new",
+            data=_report_form(client, "Driver seen", **{"e0.name": "Teodoro Almaraz Quiñones"}),
+        )
+        assert filed.status_code == 303
+    page = _page(browser, "phone", locale="es-MX")
+    _sign_in(page, filing_server, "us.analyst", "/reports/new?lang=es")
+    row = page.locator("fieldset.entity-row").first
+    row.locator("input[name='e0.name']").press_sequentially("Teodoro Alma", delay=20)
+    suggestion = row.locator("ul.entity-suggestions li").first
+    expect(suggestion).to_contain_text("Teodoro Almaraz Quiñones")
+    _shot(page, "h1-form-suggestion-phone-es")
+    suggestion.locator("button").click()
+    expect(row.locator(".entity-link")).to_contain_text("Se añade a una entidad existente")
+    assert row.locator("input[name='e0.existing']").input_value().startswith("ent-")
+    page.context.close()
