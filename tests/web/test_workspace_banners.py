@@ -304,6 +304,12 @@ def test_the_marked_pages_in_a_browser(
         expect(page.locator(".marking, .marking-banner").first).to_contain_text("REL TO")
         if name in ("network", "path", "disrupt"):
             expect(page.locator(".graph-loading")).to_have_count(0)  # the drawing replaced it
+        if name == "network":
+            # A node's details name the markings it draws on, and those of each link.
+            page.evaluate(f"window.vinculoGraph.view.select({json.dumps(linked['source'])})")
+            panel = page.locator("#graph-panel")
+            expect(panel.locator(".marking-sources .marking").first).to_contain_text("REL TO")
+            expect(panel.locator(".graph-links .marking").first).to_contain_text("REL TO")
         _shot(page, f"h1-{name}-{size}")
     page.goto(browser_server.url + "/audit")
     expect(page.locator("h1")).to_have_text("Not allowed for your account")
