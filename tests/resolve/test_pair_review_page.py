@@ -158,3 +158,13 @@ def test_the_pair_page_in_a_browser(
             expect(page.locator("tr.record-marking")).to_contain_text("REL TO USA")
             page.screenshot(path=SHOTS / f"h1-pair-{size}-{lang}.png", full_page=True)
             context.close()
+
+
+def test_the_queue_shows_each_records_marking(live: tuple[World, LiveServer, int]) -> None:
+    _world, server, pair_id = live
+    with page_client(server, "us.analyst") as client:
+        page = html.unescape(client.get("/resolve").text)
+    row = re.search(rf'<tr class="pair-row">(?:(?!</tr>).)*?/resolve/pairs/{pair_id}"', page, re.S)
+    assert row, "the pair is not in the queue"
+    text = row.group(0)
+    assert "TLP:GREEN · REL TO MEX, USA" in text and "TLP:GREEN · REL TO USA" in text

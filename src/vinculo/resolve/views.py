@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_, gettext
-from vinculo.intel.marks import narrowest_first
+from vinculo.intel.marks import entity_markings, narrowest_first
 from vinculo.intel.models import Report
 from vinculo.intel.service import visible_statements
 from vinculo.intel.views import Show, value_label
@@ -119,7 +119,15 @@ def queue_page(
     page = service.review_queue(
         session=session, actor=actor, judgements=service.LISTS[show], cursor=cursor
     )
-    return _page(request, "resolve/queue.html", actor, page=page, ran=ran, listing=show)
+    # Each record's markings: those of the statements of it the reader may see.
+    marks = entity_markings(
+        session=session,
+        entity_ids=[i for item in page.items for i in (item.left_id, item.right_id)],
+        visible=visible_marking_ids(session=session, actor=actor),
+    )
+    return _page(
+        request, "resolve/queue.html", actor, page=page, ran=ran, listing=show, marks=marks
+    )
 
 
 @router.post("/resolve/run", response_class=HTMLResponse)
