@@ -77,6 +77,8 @@ def test_a_report_pdf_has_its_banner_at_the_top_and_bottom_of_every_page(
 ) -> None:
     world, server, report_id = printing
     with closing(_client(server, "us.analyst")) as client:
+        page = client.get(f"/reports/{report_id}")
+        assert f'href="/reports/{report_id}/pdf"' in page.text  # offered on the report's page
         answer = client.get(f"/reports/{report_id}/pdf")
     assert answer.status_code == 200, answer.text[:300]
     assert answer.headers["content-type"] == "application/pdf"
