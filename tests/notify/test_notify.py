@@ -218,3 +218,24 @@ def test_no_smtp_server_no_email_and_a_bad_address_is_refused(fresh_world: World
     assert (
         send_pending(sessions=fresh_world.store.sessions, settings=fresh_world.store.settings) == 0
     )
+
+
+def test_notifications_are_numbered_per_reader(fresh_world: World) -> None:
+    """A reader's notifications are numbered 1, 2, 3 … whatever others were told in between
+    (a row id would count everyone's)."""
+    shared = Item("report", fresh_world.reports["shared"])
+    dea = Item("report", fresh_world.reports["fgr_amber_dea"])
+    with transaction(fresh_world.store.sessions) as session:
+        notify(session, recipient="mx.analyst", kind="watch_hit", item=shared)
+        for name in ("us.analyst", "dea.agent1"):
+            notify(session, recipient=name, kind="watch_hit", item=shared)
+            notify(session, recipient=name, kind="shared_with_me", item=dea)
+        notify(session, recipient="mx.analyst", kind="shared_with_me", item=dea)
+        mx = fresh_world.actors["mx.analyst"]
+        shown = notices.list_notifications(session=session, actor=mx)
+        assert [n.id for n in shown] == [2, 1]
+        assert notices.mark_read(session=session, actor=mx, ids=[1, 7]) == 1
+        assert [n.read for n in notices.list_notifications(session=session, actor=mx)] == [
+            False,
+            True,
+        ]

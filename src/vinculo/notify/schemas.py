@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 
 class NotificationRead(BaseModel):
-    id: int
+    id: int  # the reader's own numbering (1: their first notification), not a row id
     kind: str
     message: str  # why, in the reader's language
     label: str  # the item as the reader sees it called: a title, a caption, or its kind and id

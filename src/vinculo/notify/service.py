@@ -166,11 +166,26 @@ def _shown(session: Session, actor: Actor, rows: list[Notification]) -> list[Not
     return [r for r in rows if Item(r.item_kind, r.item_id) in seen]
 
 
-def _view(row: Notification, locale: str, caption: str | None = None) -> NotificationView:
+def _numbers(session: Session, recipient_id: int) -> list[int]:
+    """The recipient's notifications' row ids, oldest first: a notification is shown by its
+    place in this list (1, 2, 3 …), never its row id, which counts every account's
+    notifications and so would tell how many others were told of something in between."""
+    return list(
+        session.execute(
+            select(Notification.id)
+            .where(Notification.recipient_id == recipient_id)
+            .order_by(Notification.id)
+        ).scalars()
+    )
+
+
+def _view(
+    row: Notification, number: int, locale: str, caption: str | None = None
+) -> NotificationView:
     kind = KINDS.get(row.item_kind)
     assert kind is not None  # only rows of a registered kind are ever shown
     return NotificationView(
-        id=row.id,
+        id=number,
         kind=row.kind,
         sentence=gettext(locale, KIND_SENTENCES.get(row.kind, row.kind)),
         item=Item(row.item_kind, row.item_id),
@@ -197,7 +212,10 @@ def list_notifications(
     )
     shown = _shown(session, actor, rows)[:limit]
     names = KINDS.captions(session, actor, [Item(r.item_kind, r.item_id) for r in shown])
-    views = [_view(r, actor.locale, names.get(Item(r.item_kind, r.item_id))) for r in shown]
+    number = {row_id: place for place, row_id in enumerate(_numbers(session, actor.user_id), 1)}
+    views = [
+        _view(r, number[r.id], actor.locale, names.get(Item(r.item_kind, r.item_id))) for r in shown
+    ]
     record(
         session=session,
         actor=actor,
@@ -224,15 +242,17 @@ def unread_count(*, session: Session, actor: Actor) -> int:
 
 
 def mark_read(*, session: Session, actor: Actor, ids: list[int] | None = None) -> int:
-    """Mark the actor's notifications read (those named, or all); others' ids are ignored,
-    as missing ones are. Returns how many changed."""
+    """Mark the actor's notifications read: those named by their numbers (as lists show
+    them), or all; a number the actor has none for is ignored. Returns how many changed."""
     if actor.user_id is None:
         return 0
     query = update(Notification).where(
         Notification.recipient_id == actor.user_id, Notification.read_at.is_(None)
     )
     if ids is not None:
-        query = query.where(Notification.id.in_(ids))
+        rows = _numbers(session, actor.user_id)
+        chosen = [rows[n - 1] for n in set(ids) if 0 < n <= len(rows)]
+        query = query.where(Notification.id.in_(chosen))
     result = session.execute(query.values(read_at=utcnow()))
     return int(getattr(result, "rowcount", 0) or 0)
 
