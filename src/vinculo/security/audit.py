@@ -16,7 +16,7 @@ from sqlalchemy import DateTime, Integer, String, Text, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
-from vinculo.db import Base, refuse_nul
+from vinculo.db import Base, is_read_only, refuse_nul
 from vinculo.security.dialects import Dialect, dialect_named
 from vinculo.security.group_commit import GroupCommit
 from vinculo.security.markings import Actor
@@ -99,7 +99,9 @@ def link_hash(prev_hash: str, body: str) -> str:
 # Actions that only hand out what a reader asked for. Their rows are committed by the
 # process's one audit writer, in batches, once the read's own transaction has committed, and
 # the read waits for that commit before it answers: the head row is locked once per batch,
-# not for the length of every read. Every other row is appended in its caller's transaction.
+# not for the length of every read (on PostgreSQL every read's rows; on SQLite a read-only
+# unit of work's, which holds no write lock to append with). Every other row is appended
+# in its caller's transaction.
 QUEUED_ACTIONS = frozenset({"read", "list", "search", "audit_query"})
 _PENDING = "vinculo.audit.pending"
 _COMMITTED = "vinculo.audit.committed"
@@ -153,12 +155,14 @@ def append(connection: Connection, entries: Sequence[Entry]) -> list[int]:
 
     Returns their positions. Speaks to the driver directly: SQLAlchemy's statement building
     cost more than the row itself (bench/audit_chain.py). The head row is read under lock
-    (PostgreSQL's row lock; SQLite's write lock, which every transaction holds) and moved once.
+    (PostgreSQL's row lock; SQLite's write lock, which a read-only transaction takes here)
+    and moved once.
     """
     dialect = dialect_named(connection.dialect.name)
     sql = _APPEND_SQL.get(dialect.name) or _APPEND_SQL.setdefault(
         dialect.name, _AppendSQL.for_dialect(dialect)
     )
+    dialect.take_write_lock(connection)
     head = connection.exec_driver_sql(sql.head).first()
     if head is None:
         # The first append of a store: two may race to start the chain; one row wins and
@@ -208,12 +212,13 @@ def _queues(session: Session) -> Engine | None:
 
     Not for a session bound to one connection (its transaction is not the writer's to see),
     nor for an in-memory SQLite database (each connection has its own), nor where the
-    dialect says a read gains nothing by it (SQLite).
+    dialect says a read gains nothing by it (a SQLite transaction that writes anyway).
     """
     bind = session.get_bind()
     if not isinstance(bind, Engine) or bind.url.database in (None, "", ":memory:"):
         return None
-    return bind if dialect_named(bind.dialect.name).audit_reads_later else None
+    later = dialect_named(bind.dialect.name).audit_reads_later(is_read_only(session))
+    return bind if later else None
 
 
 def record(
@@ -253,6 +258,18 @@ def record(
         session.info.setdefault(_PENDING, []).append(entry)
         return None
     return append(session.connection(), [entry])[0]
+
+
+@event.listens_for(Session, "before_commit")
+def _append_where_locked(session: Session) -> None:
+    """A read-only unit of work whose own writes take the write lock at commit (a token's
+    last use) appends its reads' rows there too: one turn at the lock instead of two."""
+    if not session.info.get(_PENDING):
+        return
+    session.flush()
+    connection = session.connection()
+    if dialect_named(connection.dialect.name).holds_write_lock(connection):
+        append(connection, session.info.pop(_PENDING))
 
 
 @event.listens_for(Session, "after_commit")

@@ -13,18 +13,36 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from vinculo.db import holds_write_lock, take_write_lock
+
 
 class Dialect:
     """The SQLite answers; `PostgresDialect` overrides what differs."""
 
     name = "sqlite"
     mark = "?"  # the driver's parameter placeholder
-    row_lock = ""  # SQLite transactions hold the write lock from BEGIN (vinculo.db)
-    # Whether reads' audit rows go to the process's audit writer after the read commits
-    # (security/audit.py). Not on SQLite: the read's transaction holds the write lock from
-    # its BEGIN whatever it appends, so a writer would only add a second turn at the lock
-    # (measured: p95 67 -> 241 ms, eight threads).
-    audit_reads_later = False
+    row_lock = ""  # SQLite has no row locks: a writing transaction holds the write lock
+
+    def audit_reads_later(self, read_only: bool) -> bool:
+        """Whether reads' audit rows go to the process's audit writer after the read commits
+        (security/audit.py) rather than into the read's own transaction.
+
+        On SQLite only a read-only unit of work's: it reads a snapshot without the write lock
+        and must not take it to append. A writing transaction holds the lock from its BEGIN
+        whatever it appends, so a writer would only add a second turn at it (measured: p95
+        67 -> 241 ms, eight threads).
+        """
+        return read_only
+
+    def take_write_lock(self, connection: Connection) -> None:
+        """Before reading what is about to be written (the audit head): hold the write lock.
+        A read-only SQLite transaction takes it now (`vinculo.db.take_write_lock`)."""
+        take_write_lock(connection)
+
+    def holds_write_lock(self, connection: Connection) -> bool:
+        """Whether the open transaction could append now without a wait of its own: a
+        SQLite transaction that holds the write lock (it began writing, or came to write)."""
+        return holds_write_lock(connection)
 
     def marks(self, count: int) -> str:
         """`count` placeholders, comma-separated."""
@@ -43,7 +61,18 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     mark = "%s"
     row_lock = " FOR UPDATE"
-    audit_reads_later = True
+
+    def audit_reads_later(self, read_only: bool) -> bool:
+        # Every read's: the head row would otherwise stay locked until the read commits.
+        return True
+
+    def take_write_lock(self, connection: Connection) -> None:
+        pass  # the row lock of `row_lock` is enough
+
+    def holds_write_lock(self, connection: Connection) -> bool:
+        # Appending in the read's commit would hold the head row through that commit's
+        # flush to disk, one reader after another: the writer shares one flush among many.
+        return False
 
     def stored_time(self, at: datetime) -> Any:
         return at

@@ -30,9 +30,19 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+# Requests that only read (HTTP's safe methods): their unit of work is read-only (db.py).
+READING_METHODS = frozenset({"GET", "HEAD"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler succeeds, else rolled back."""
-    with transaction(request.app.state.sessions) as session:
+    """One transaction per request: committed when the handler succeeds, else rolled back.
+
+    A GET or HEAD runs read-only: on SQLite it reads beside other readers instead of
+    queueing for the write lock, and its reads' audit rows are appended just after it, before
+    the answer is sent (vinculo.db.transaction).
+    """
+    reading = request.method in READING_METHODS
+    with transaction(request.app.state.sessions, read_only=reading) as session:
         # Kept for the page's own frame (the bell's count, web/templating.py), which reads
         # in this transaction rather than opening a second one beside it.
         request.state.session = session
