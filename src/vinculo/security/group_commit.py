@@ -4,6 +4,10 @@ A thread hands over its items and waits until the transaction holding them has c
 so what it does next (send an answer) happens only once they are durable. Meanwhile other
 threads' items pile up and go into the next transaction together: a hundred waiting readers
 cost one lock of the audit head and one commit, not a hundred of each in a queue.
+
+If a batch's transaction fails, nothing of it is stored, and each hand-over in it is
+committed again in a transaction of its own: only the hand-over that brought the bad item
+(one read's rows) fails, the others are committed and their readers answered.
 """
 
 from __future__ import annotations
