@@ -14,7 +14,7 @@ from stdnum.mx import curp
 from vinculo import vocab
 from vinculo.demo import catalogue
 from vinculo.demo.scenario import build_scenario
-from vinculo.resolve.identifiers import decode_curp, make_curp
+from vinculo.resolve.identifiers import CURP_STATES, decode_curp, make_curp
 from vinculo.resolve.synthetic import _Maker
 
 STORIES = Path(str(resources.files("vinculo.demo"))) / "stories"
@@ -88,6 +88,15 @@ def test_every_demo_curp_is_valid_and_agrees_with_its_person(seed: int) -> None:
                     assert info.birth_date.isoformat() == props["birthDate"][0], value
                 checked += 1
     assert checked > 50
+
+
+def test_every_mexican_city_codes_its_own_state_in_a_curp() -> None:
+    """RENAPO's two letters, not only letters stdnum accepts (CL is Coahuila; Colima is CM)."""
+    assert {
+        name: CURP_STATES[city.curp_state]
+        for name, city in catalogue.MEXICAN_CITIES.items()
+        if CURP_STATES[city.curp_state] != city.state
+    } == {}
 
 
 def test_every_synthetic_curp_is_valid() -> None:

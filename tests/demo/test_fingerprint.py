@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from demo_fingerprint import scenario_fingerprint
 
-SCENARIO = "32bbac91c3a922c7618d7640d78d8347e916194c74bc837c042a2fa9a8c8fa85"
+SCENARIO = "8db23a7ebac0fcaa92cacec114a6120e99a4b8274712b20634e99069dcd4d67b"
 COUNTS = {"groups": 2, "users": 19, "reports": 184, "entities": 1657, "duplicates": 6}
 
 
