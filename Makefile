@@ -33,7 +33,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP_NPM := node_modules/.vinculo-npm-ci
 STATIC := src/vinculo/web/static
-ASSETS := $(STATIC)/css/pico.min.css $(STATIC)/css/app.css $(STATIC)/js/app.js $(STATIC)/css/graph.css $(STATIC)/js/graph.js $(STATIC)/js/import.js $(STATIC)/js/theme.js $(STATIC)/img/logo.svg $(STATIC)/img/favicon.svg
+ASSETS := $(STATIC)/css/pico.min.css $(STATIC)/css/app.css $(STATIC)/js/app.js $(STATIC)/css/graph.css $(STATIC)/js/graph.js $(STATIC)/js/import.js $(STATIC)/js/theme.js $(STATIC)/img/logo.svg $(STATIC)/img/favicon.svg $(STATIC)/js/axe.min.js
 LINT_PATHS := $(wildcard src tests bench)
 STEP := scripts/step
 

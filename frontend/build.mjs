@@ -15,6 +15,8 @@ const files = [
   ["frontend/workspace.css", "css/workspace.css"],
   ["frontend/graph.css", "css/graph.css"],
   ["frontend/import.js", "js/import.js"],
+  // axe-core, for the accessibility tests (tests/web/test_axe.py) to inject: same origin.
+  ["node_modules/axe-core/axe.min.js", "js/axe.min.js"],
 ];
 
 for (const dir of ["css", "js"]) {
