@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from vinculo.notify import service, watch
 from vinculo.notify.schemas import (
@@ -65,7 +67,7 @@ def add_watch(watch_in: WatchCreate, session: SessionDep, actor: WriteActor) -> 
     """Watch an entity (its id), a name, a phone number or a search."""
     row = watch.add_watch(session=session, actor=actor, kind=watch_in.kind, value=watch_in.value)
     return WatchRead(
-        id=row.id,
+        id=watch.watch_key(row),
         kind=row.kind,
         value=row.value,
         link=watch.link_for(row.kind, row.value, row.norm),
@@ -73,6 +75,8 @@ def add_watch(watch_in: WatchCreate, session: SessionDep, actor: WriteActor) -> 
 
 
 @router.delete("/watch/{watch_id}", status_code=204)
-def remove_watch(watch_id: int, session: SessionDep, actor: WriteActor) -> None:
+def remove_watch(
+    watch_id: Annotated[str, Path(max_length=64)], session: SessionDep, actor: WriteActor
+) -> None:
     """Stop watching; someone else's watch answers as a missing one."""
     watch.remove_watch(session=session, actor=actor, watch_id=watch_id)

@@ -38,7 +38,7 @@ class WatchCreate(BaseModel):
 
 
 class WatchRead(BaseModel):
-    id: int
+    id: str  # the watch's key, for DELETE /api/v1/watch/{id}
     kind: str
     value: str
     link: str

@@ -170,8 +170,6 @@ def remove_watch_page(
 ) -> Response:
     if not actor.signed_in:
         return _sign_in_first(request)
-    # Any text is taken (and answers as a missing watch), so that a visitor who is not
-    # signed in is sent to sign in whatever the path holds.
-    number = int(watch_id) if watch_id.isdigit() and len(watch_id) < 10 else 0
-    watch.remove_watch(session=session, actor=actor, watch_id=number)
+    # Any text is taken (and answers as a missing watch).
+    watch.remove_watch(session=session, actor=actor, watch_id=watch_id[:64])
     return RedirectResponse("/watch", status_code=303)

@@ -12,6 +12,7 @@ and reports whose markings share them with its agency.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import phonenumbers
@@ -41,7 +42,7 @@ SCAN_BATCH = 5000
 
 @dataclass(frozen=True)
 class WatchView:
-    id: int
+    id: str  # watch_key: the account's own name for it, no row id
     kind: str
     value: str
     link: str
@@ -115,12 +116,22 @@ def add_watch(*, session: Session, actor: Actor, kind: str, value: str) -> Watch
     return row
 
 
-def remove_watch(*, session: Session, actor: Actor, watch_id: int) -> None:
-    row = session.get(WatchItem, watch_id) if 0 < watch_id < 2**31 else None
-    if row is None or row.user_id != actor.user_id:
+def watch_key(row: WatchItem) -> str:
+    """How a watch is named in pages and the API: its kind and a digest of what it matches,
+    unique for its account. A row id would count every account's watches, and its gaps tell
+    how many others watched something in between."""
+    digest = hashlib.sha256(row.norm.encode("utf-8")).hexdigest()[:16]
+    return f"{row.kind}-{digest}"
+
+
+def remove_watch(*, session: Session, actor: Actor, watch_id: str) -> None:
+    """Stop watching; a key the account has no watch by answers as a missing watch."""
+    rows = session.execute(select(WatchItem).where(WatchItem.user_id == actor.user_id)).scalars()
+    row = next((r for r in rows if watch_key(r) == watch_id), None)
+    if row is None:
         raise NotFound(N_("no such watch"), field="id")
     session.delete(row)
-    record(session=session, actor=actor, action="unwatch", kind="watch", target=str(watch_id))
+    record(session=session, actor=actor, action="unwatch", kind="watch", target=str(row.id))
 
 
 def link_for(kind: str, value: str, norm: str) -> str:
@@ -144,7 +155,7 @@ def list_watches(*, session: Session, actor: Actor) -> list[WatchView]:
         session, actor, [Item("entity", r.norm) for r in rows if r.kind == "entity"]
     )
     return [
-        WatchView(r.id, r.kind, r.value, link_for(r.kind, r.value, r.norm))
+        WatchView(watch_key(r), r.kind, r.value, link_for(r.kind, r.value, r.norm))
         for r in rows
         if r.kind != "entity" or Item("entity", r.norm) in entities
     ]
