@@ -9,7 +9,7 @@ CURPs has no CURP comparison (and costs nothing for it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -81,235 +81,194 @@ def _custom(name: str, levels: list[Any], description: str) -> ComparisonCreator
     )
 
 
-def _exact_id(name: str, column: str, label: str, typo: bool) -> ComparisonCreator:
-    sql = _Sql("duckdb")
-    levels = [
-        _null(f"{column}_l IS NULL OR {column}_r IS NULL"),
-        _level(f"{column}_l = {column}_r", f"{label} agrees"),
-    ]
+def _comparison(
+    name: str,
+    column: str,
+    levels: Iterable[tuple[str, str]],
+    description: str,
+    *,
+    missing: str = "missing on one side",
+) -> ComparisonCreator:
+    """The one shape of every comparison: missing when `column` is null on either side, then
+    `levels` (SQL, label) from the closest agreement down, then everything else."""
+    return _custom(
+        name,
+        [
+            _null(f"{column}_l IS NULL OR {column}_r IS NULL", missing),
+            *(_level(sql, label) for sql, label in levels),
+            _else(),
+        ],
+        description,
+    )
+
+
+def _exact_id(name: str, column: str, label: str, *, typo: bool = False) -> ComparisonCreator:
+    """An identifier that agrees or not (or, with `typo`, is one edit away)."""
+    levels = [(f"{column}_l = {column}_r", f"{label} agrees")]
     if typo:
-        levels.append(
-            _level(sql.dl(f"{column}_l", f"{column}_r") + " <= 1", f"{label} one typo apart")
-        )
-    levels.append(_else())
-    return _custom(name, levels, label)
+        one_edit = f"damerau_levenshtein({column}_l, {column}_r) <= 1"
+        levels.append((one_edit, f"{label} one typo apart"))
+    return _comparison(name, column, levels, label)
+
+
+def _checked_id(name: str, label: str, stem: int) -> ComparisonCreator:
+    """A Mexican identifier kept only when valid (CURP, RFC): it agrees, or agrees but for
+    the homoclave after its first `stem` characters."""
+    levels = [
+        (f"{name}_l = {name}_r", f"{label} agrees"),
+        (
+            f"substr({name}_l, 1, {stem}) = substr({name}_r, 1, {stem})",
+            f"{label} agrees but for the homoclave",
+        ),
+    ]
+    description = f"{label} (valid ones only)"
+    return _comparison(name, name, levels, description, missing="missing or invalid on one side")
 
 
 def build_comparisons(active: Iterable[str], dialect: str = "duckdb") -> list[ComparisonCreator]:
     """The comparisons for the named features, in a fixed order, for a SQL dialect."""
     sql = _Sql(dialect)
     jw, dl = sql.jw, sql.dl
-    wanted = set(active)
-    made: list[ComparisonCreator] = []
     shared_key = " OR ".join(
         f"instr(gks_{a}, concat('|', gk{k}_{b}, '|')) > 0"
         for a, b in (("l", "r"), ("r", "l"))
         for k in (1, 2, 3)
     )
-    if "given_name" in wanted:
-        made.append(
-            _custom(
-                "given_name",
-                [
-                    _null("g1_l IS NULL OR g1_r IS NULL"),
-                    _level(
-                        "g1_l = g1_r AND coalesce(g2_l, '') = coalesce(g2_r, '')",
-                        "all given names agree",
-                    ),
-                    _level("g1_l = g1_r", "first given name agrees"),
-                    _level(shared_key, "a given name or its nickname agrees"),
-                    _level(jw("g1_l", "g1_r") + " >= 0.92", "first given names alike (JW ≥ 0.92)"),
-                    _level(
-                        "(length(g1_l) = 1 OR length(g1_r) = 1) "
-                        "AND substr(g1_l, 1, 1) = substr(g1_r, 1, 1)",
-                        "initial agrees",
-                    ),
-                    _level(jw("g1_l", "g1_r") + " >= 0.8", "first given names similar (JW ≥ 0.8)"),
-                    _level(
-                        f"{jw('g1_l', 'sp_r')} >= 0.92 OR {jw('sp_l', 'g1_r')} >= 0.92",
-                        "given name and surname swapped",
-                    ),
-                    _else(),
-                ],
-                "Given names, with nicknames and initials",
-            )
-        )
-    if "surnames" in wanted:
-        made.append(
-            _custom(
-                "surnames",
-                [
-                    _null("sp_l IS NULL OR sp_r IS NULL"),
-                    _level("sp_l = sp_r AND sm_l = sm_r", "both surnames agree"),
-                    _level(
-                        "sp_l = sp_r AND (sm_l IS NULL OR sm_r IS NULL)",
-                        "paternal surname agrees, maternal missing on one side",
-                    ),
-                    _level("sp_l = sp_r", "paternal surname agrees, maternal differs"),
-                    _level(
-                        "sg_l = sg_r OR sp_l = sm_r OR sm_l = sp_r",
-                        "surnames rearranged: maternal as last name, glued or hyphenated",
-                    ),
-                    _level(
-                        "sp_ph_l = sp_ph_r OR sp_ph_l = sm_ph_r OR sm_ph_l = sp_ph_r",
-                        "a surname sounds alike",
-                    ),
-                    _level(
-                        f"{jw('sp_l', 'sp_r')} >= 0.92 OR {jw('sg_l', 'sg_r')} >= 0.92",
-                        "paternal surnames alike (JW ≥ 0.92)",
-                    ),
-                    _level(jw("sp_l", "sp_r") + " >= 0.8", "paternal surnames similar (JW ≥ 0.8)"),
-                    _level(
-                        f"{jw('g1_l', 'sp_r')} >= 0.92 OR {jw('sp_l', 'g1_r')} >= 0.92",
-                        "given name and surname swapped",
-                    ),
-                    _else(),
-                ],
-                "Paternal and maternal surnames, with the U.S. rearrangements",
-            )
-        )
-    if "birth_date" in wanted:
-        year_l = "cast(substr(dob_l, 1, 4) AS INT)"
-        year_r = "cast(substr(dob_r, 1, 4) AS INT)"
-        made.append(
-            _custom(
-                "birth_date",
-                [
-                    _null("dob_l IS NULL OR dob_r IS NULL"),
-                    _level("dob_l = dob_r", "birth date agrees"),
-                    _level("dob_l = dob_alt_r OR dob_alt_l = dob_r", "day and month swapped"),
-                    _level(
-                        "substr(dob_l, 6, 5) = substr(dob_r, 6, 5) "
-                        f"AND abs({year_l} - {year_r}) = 1",
-                        "year off by one",
-                    ),
-                    _level(dl("dob_l", "dob_r") + " <= 1", "one digit differs"),
-                    _level("substr(dob_l, 1, 7) = substr(dob_r, 1, 7)", "year and month agree"),
-                    _level(f"abs({year_l} - {year_r}) <= 2", "within two years"),
-                    _else(),
-                ],
-                "Birth date: exact, day/month swap, year off by one, partial",
-            )
-        )
-    if "curp" in wanted:
-        made.append(
-            _custom(
-                "curp",
-                [
-                    _null("curp_l IS NULL OR curp_r IS NULL", "missing or invalid on one side"),
-                    _level("curp_l = curp_r", "CURP agrees"),
-                    _level(
-                        "substr(curp_l, 1, 16) = substr(curp_r, 1, 16)",
-                        "CURP agrees but for the homoclave",
-                    ),
-                    _else(),
-                ],
-                "CURP (valid ones only)",
-            )
-        )
-    if "rfc" in wanted:
-        made.append(
-            _custom(
-                "rfc",
-                [
-                    _null("rfc_l IS NULL OR rfc_r IS NULL", "missing or invalid on one side"),
-                    _level("rfc_l = rfc_r", "RFC agrees"),
-                    _level(
-                        "substr(rfc_l, 1, 10) = substr(rfc_r, 1, 10)",
-                        "RFC agrees but for the homoclave",
-                    ),
-                    _else(),
-                ],
-                "RFC (valid ones only)",
-            )
-        )
-    if "ssn" in wanted:
-        made.append(_exact_id("ssn", "ssn", "SSN", typo=True))
-    if "passport" in wanted:
-        made.append(_exact_id("passport", "passport", "passport number", typo=False))
-    if "id_number" in wanted:
-        made.append(
-            _custom(
-                "id_number",
-                [
-                    _null("idn_l IS NULL OR idn_r IS NULL"),
-                    _level("idn_l = idn_r", "identity number agrees"),
-                    _level(dl("idn_l", "idn_r") + " <= 1", "identity number one typo apart"),
-                    _level(dl("idn_l", "idn_r") + " <= 2", "identity number two typos apart"),
-                    _else(),
-                ],
-                "Other identity numbers",
-            )
-        )
-    if "phone" in wanted:
-        made.append(
-            _custom(
-                "phone",
-                [
-                    _null("ph1_l IS NULL OR ph1_r IS NULL"),
-                    _level(
-                        "ph1_l = ph1_r OR ph1_l = ph2_r OR ph2_l = ph1_r OR ph2_l = ph2_r",
-                        "a phone number agrees",
-                    ),
-                    _level(
-                        "substr(ph1_l, length(ph1_l) - 6, 7) = substr(ph1_r, length(ph1_r) - 6, 7)",
-                        "last seven digits agree",
-                    ),
-                    _else(),
-                ],
-                "Phone numbers (E.164)",
-            )
-        )
-    if "email" in wanted:
-        made.append(_exact_id("email", "email", "e-mail", typo=False))
-    if "sex" in wanted:
-        made.append(_exact_id("sex", "sex", "sex", typo=False))
-    if "nationality" in wanted:
-        made.append(_exact_id("nationality", "nat", "nationality", typo=False))
-    if "street" in wanted:
-        made.append(
-            _custom(
-                "street",
-                [
-                    _null("street_l IS NULL OR street_r IS NULL"),
-                    _level("street_l = street_r AND stno_l = stno_r", "street and number agree"),
-                    _level(
-                        jw("street_l", "street_r") + " >= 0.9 AND stno_l = stno_r",
-                        "street alike, number agrees",
-                    ),
-                    _level("street_l = street_r", "street agrees"),
-                    _level(jw("street_l", "street_r") + " >= 0.9", "street alike"),
-                    _else(),
-                ],
-                "Street address",
-            )
-        )
-    if "postcode" in wanted:
-        made.append(
-            _custom(
-                "postcode",
-                [
-                    _null("postcode_l IS NULL OR postcode_r IS NULL"),
-                    _level("postcode_l = postcode_r", "postcode agrees"),
-                    _level(dl("postcode_l", "postcode_r") + " <= 1", "postcode one typo apart"),
-                    _else(),
-                ],
-                "Postcode",
-            )
-        )
-    if "city" in wanted:
-        made.append(
-            _custom(
-                "city",
-                [
-                    _null("city_l IS NULL OR city_r IS NULL"),
-                    _level("city_l = city_r", "city agrees"),
-                    _level(jw("city_l", "city_r") + " >= 0.9", "city alike"),
-                    _else(),
-                ],
-                "City",
-            )
-        )
-    if "plate" in wanted:
-        made.append(_exact_id("plate", "plate", "licence plate", typo=False))
-    return made
+    swapped = f"{jw('g1_l', 'sp_r')} >= 0.92 OR {jw('sp_l', 'g1_r')} >= 0.92"
+    year_l = "cast(substr(dob_l, 1, 4) AS INT)"
+    year_r = "cast(substr(dob_r, 1, 4) AS INT)"
+    last_seven = "substr({0}, length({0}) - 6, 7)"
+    makers: dict[str, Callable[[], ComparisonCreator]] = {
+        "given_name": lambda: _comparison(
+            "given_name",
+            "g1",
+            [
+                (
+                    "g1_l = g1_r AND coalesce(g2_l, '') = coalesce(g2_r, '')",
+                    "all given names agree",
+                ),
+                ("g1_l = g1_r", "first given name agrees"),
+                (shared_key, "a given name or its nickname agrees"),
+                (jw("g1_l", "g1_r") + " >= 0.92", "first given names alike (JW ≥ 0.92)"),
+                (
+                    "(length(g1_l) = 1 OR length(g1_r) = 1) "
+                    "AND substr(g1_l, 1, 1) = substr(g1_r, 1, 1)",
+                    "initial agrees",
+                ),
+                (jw("g1_l", "g1_r") + " >= 0.8", "first given names similar (JW ≥ 0.8)"),
+                (swapped, "given name and surname swapped"),
+            ],
+            "Given names, with nicknames and initials",
+        ),
+        "surnames": lambda: _comparison(
+            "surnames",
+            "sp",
+            [
+                ("sp_l = sp_r AND sm_l = sm_r", "both surnames agree"),
+                (
+                    "sp_l = sp_r AND (sm_l IS NULL OR sm_r IS NULL)",
+                    "paternal surname agrees, maternal missing on one side",
+                ),
+                ("sp_l = sp_r", "paternal surname agrees, maternal differs"),
+                (
+                    "sg_l = sg_r OR sp_l = sm_r OR sm_l = sp_r",
+                    "surnames rearranged: maternal as last name, glued or hyphenated",
+                ),
+                (
+                    "sp_ph_l = sp_ph_r OR sp_ph_l = sm_ph_r OR sm_ph_l = sp_ph_r",
+                    "a surname sounds alike",
+                ),
+                (
+                    f"{jw('sp_l', 'sp_r')} >= 0.92 OR {jw('sg_l', 'sg_r')} >= 0.92",
+                    "paternal surnames alike (JW ≥ 0.92)",
+                ),
+                (jw("sp_l", "sp_r") + " >= 0.8", "paternal surnames similar (JW ≥ 0.8)"),
+                (swapped, "given name and surname swapped"),
+            ],
+            "Paternal and maternal surnames, with the U.S. rearrangements",
+        ),
+        "birth_date": lambda: _comparison(
+            "birth_date",
+            "dob",
+            [
+                ("dob_l = dob_r", "birth date agrees"),
+                ("dob_l = dob_alt_r OR dob_alt_l = dob_r", "day and month swapped"),
+                (
+                    f"substr(dob_l, 6, 5) = substr(dob_r, 6, 5) AND abs({year_l} - {year_r}) = 1",
+                    "year off by one",
+                ),
+                (dl("dob_l", "dob_r") + " <= 1", "one digit differs"),
+                ("substr(dob_l, 1, 7) = substr(dob_r, 1, 7)", "year and month agree"),
+                (f"abs({year_l} - {year_r}) <= 2", "within two years"),
+            ],
+            "Birth date: exact, day/month swap, year off by one, partial",
+        ),
+        "curp": lambda: _checked_id("curp", "CURP", 16),
+        "rfc": lambda: _checked_id("rfc", "RFC", 10),
+        "ssn": lambda: _exact_id("ssn", "ssn", "SSN", typo=True),
+        "passport": lambda: _exact_id("passport", "passport", "passport number"),
+        "id_number": lambda: _comparison(
+            "id_number",
+            "idn",
+            [
+                ("idn_l = idn_r", "identity number agrees"),
+                (dl("idn_l", "idn_r") + " <= 1", "identity number one typo apart"),
+                (dl("idn_l", "idn_r") + " <= 2", "identity number two typos apart"),
+            ],
+            "Other identity numbers",
+        ),
+        "phone": lambda: _comparison(
+            "phone",
+            "ph1",
+            [
+                (
+                    "ph1_l = ph1_r OR ph1_l = ph2_r OR ph2_l = ph1_r OR ph2_l = ph2_r",
+                    "a phone number agrees",
+                ),
+                (
+                    f"{last_seven.format('ph1_l')} = {last_seven.format('ph1_r')}",
+                    "last seven digits agree",
+                ),
+            ],
+            "Phone numbers (E.164)",
+        ),
+        "email": lambda: _exact_id("email", "email", "e-mail"),
+        "sex": lambda: _exact_id("sex", "sex", "sex"),
+        "nationality": lambda: _exact_id("nationality", "nat", "nationality"),
+        "street": lambda: _comparison(
+            "street",
+            "street",
+            [
+                ("street_l = street_r AND stno_l = stno_r", "street and number agree"),
+                (
+                    jw("street_l", "street_r") + " >= 0.9 AND stno_l = stno_r",
+                    "street alike, number agrees",
+                ),
+                ("street_l = street_r", "street agrees"),
+                (jw("street_l", "street_r") + " >= 0.9", "street alike"),
+            ],
+            "Street address",
+        ),
+        "postcode": lambda: _comparison(
+            "postcode",
+            "postcode",
+            [
+                ("postcode_l = postcode_r", "postcode agrees"),
+                (dl("postcode_l", "postcode_r") + " <= 1", "postcode one typo apart"),
+            ],
+            "Postcode",
+        ),
+        "city": lambda: _comparison(
+            "city",
+            "city",
+            [
+                ("city_l = city_r", "city agrees"),
+                (jw("city_l", "city_r") + " >= 0.9", "city alike"),
+            ],
+            "City",
+        ),
+        "plate": lambda: _exact_id("plate", "plate", "licence plate"),
+    }
+    assert list(makers) == list(COMPARISON_COLUMNS)
+    wanted = set(active)
+    return [make() for name, make in makers.items() if name in wanted]
