@@ -10,25 +10,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.progress import Progress
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from vinculo import vocab
 from vinculo.db import make_engine, make_sessionmaker, transaction
-from vinculo.demo.scenario import BASE_DATE, build_scenario
+from vinculo.demo.seed import seed_demo
 from vinculo.exchange.partners import create_collection, partner_account
-from vinculo.intel.models import Entity, Report, StatementRow
-from vinculo.intel.service import create_report
-from vinculo.security.models import utcnow
-from vinculo.security.passwords import DEMO_PASSWORD
-from vinculo.security.schemas import UserCreate
-from vinculo.security.service import actor_for, create_user, ensure_group
 from vinculo.settings import PartnerConfig, Settings
 
 
@@ -42,66 +31,6 @@ class NodeSpec:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-
-def seed_node(
-    *,
-    sessions: sessionmaker[Session],
-    nation: str,
-    seed: int = 2026,
-    console: Console | None = None,
-) -> dict[str, int]:
-    """The demo scenario's groups, the accounts of one nation's agencies and the reports they
-    filed (a RED report keeps only the recipients who have an account on this node)."""
-    scenario = build_scenario(seed)
-    shift = max(timedelta(0), utcnow().date() - BASE_DATE)
-    with transaction(sessions) as session:
-        for group in scenario.groups:
-            ensure_group(
-                session=session, code=group.code, name_en=group.name_en, name_es=group.name_es
-            )
-        users = {}
-        for spec in scenario.users:
-            if vocab.agency_nation(spec.agency) != nation:
-                continue
-            users[spec.username] = create_user(
-                session=session,
-                user_in=UserCreate(
-                    username=spec.username,
-                    display_name=spec.display_name,
-                    password=DEMO_PASSWORD,
-                    agency=spec.agency,
-                    roles=list(spec.roles),
-                    groups=list(spec.groups),
-                    locale=spec.locale,
-                ),
-                demo_password=True,
-            )
-        mine = [r for r in scenario.reports if r.author in users]
-        with Progress(console=console or Console(stderr=True), transient=True) as progress:
-            task = progress.add_task(f"demo {nation}", total=len(mine))
-            for item in mine:
-                markings = item.report.markings
-                recipients = [r for r in markings.recipients if r in users]
-                report_in = item.report.model_copy(
-                    update={
-                        "review_by": item.report.review_by + shift,
-                        "markings": markings.model_copy(update={"recipients": recipients}),
-                    }
-                )
-                create_report(
-                    session=session, actor=actor_for(users[item.author]), report_in=report_in
-                )
-                progress.advance(task)
-
-        def count(table: type[Report] | type[Entity] | type[StatementRow]) -> int:
-            return int(session.execute(select(func.count()).select_from(table)).scalar_one())
-
-        return {
-            "reports": count(Report),
-            "entities": count(Entity),
-            "statements": count(StatementRow),
-        }
 
 
 def _reset(settings: Settings) -> None:
@@ -141,7 +70,7 @@ def prepare(
         engine = make_engine(settings)
         upgrade(engine)
         sessions = make_sessionmaker(engine)
-        counts = seed_node(sessions=sessions, nation=node.nation, console=console)
+        counts = seed_demo(sessions=sessions, nation=node.nation, console=console)
         console.print(
             f"{node.name} ({node.nation}): {counts['reports']} reports, "
             f"{counts['entities']} entities, {counts['statements']} statements"

@@ -9,20 +9,30 @@ from rich.progress import Progress
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from vinculo import vocab
 from vinculo.db import transaction
 from vinculo.demo.scenario import BASE_DATE, build_scenario
 from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.intel.service import create_report
-from vinculo.security.models import utcnow
+from vinculo.security.models import User, utcnow
 from vinculo.security.passwords import DEMO_PASSWORD
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group, get_by_username
 
 
 def seed_demo(
-    *, sessions: sessionmaker[Session], seed: int = 2026, console: Console | None = None
+    *,
+    sessions: sessionmaker[Session],
+    seed: int = 2026,
+    console: Console | None = None,
+    nation: str | None = None,
 ) -> dict[str, int]:
-    """Seed groups, demo accounts (password `demo`) and reports, in one transaction."""
+    """Seed groups, demo accounts (password `demo`) and reports, in one transaction.
+
+    With `nation` (a node of `vinculo demo --nodes 2`), only the accounts of that nation's
+    agencies and the reports they filed; a RED report keeps only the recipients who have an
+    account on this node.
+    """
     scenario = build_scenario(seed)
     # Review-by dates must lie ahead (28 CFR 23.20); the scenario is dated, the demo runs later.
     shift = max(timedelta(0), utcnow().date() - BASE_DATE)
@@ -32,9 +42,11 @@ def seed_demo(
                 session=session, code=group.code, name_en=group.name_en, name_es=group.name_es
             )
         # Hashing is deliberately slow (argon2); one hash serves every demo account.
-        users = {}
+        users: dict[str, User] = {}
         for spec in scenario.users:
-            user = create_user(
+            if nation is not None and vocab.agency_nation(spec.agency) != nation:
+                continue
+            users[spec.username] = create_user(
                 session=session,
                 user_in=UserCreate(
                     username=spec.username,
@@ -47,17 +59,23 @@ def seed_demo(
                 ),
                 demo_password=True,
             )
-            users[spec.username] = user
+        reports = scenario.reports
+        if nation is not None:
+            reports = [r for r in reports if r.author in users]
+        label = "demo" if nation is None else f"demo {nation}"
         with Progress(console=console or Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("demo", total=len(scenario.reports))
-            for item in scenario.reports:
+            task = progress.add_task(label, total=len(reports))
+            for item in reports:
                 author = users.get(item.author) or get_by_username(
                     session=session, username=item.author
                 )
                 assert author is not None, item.author
-                report_in = item.report.model_copy(
-                    update={"review_by": item.report.review_by + shift}
-                )
+                update: dict[str, object] = {"review_by": item.report.review_by + shift}
+                if nation is not None:
+                    markings = item.report.markings
+                    recipients = [r for r in markings.recipients if r in users]
+                    update["markings"] = markings.model_copy(update={"recipients": recipients})
+                report_in = item.report.model_copy(update=update)
                 create_report(session=session, actor=actor_for(author), report_in=report_in)
                 progress.advance(task)
         return {
