@@ -242,11 +242,15 @@ def test_print_stylesheet_keeps_banners_and_drops_the_chrome(
     # Fixed: the browser repeats them at the top and the bottom of every printed page.
     positions = banners.evaluate_all("els => els.map(e => getComputedStyle(e).position)")
     assert positions == ["fixed", "fixed"]
+    # Each sheet's part of the page keeps room for them (no text under a banner).
+    clone = page.evaluate("getComputedStyle(document.querySelector('main')).boxDecorationBreak")
+    assert clone == "clone"
     tops = banners.evaluate_all("els => els.map(e => e.getBoundingClientRect().top)")
     assert tops[0] == 0 and tops[1] > 500
     page.screenshot(path=SHOTS / "print-report.png", full_page=True)
     pdf = page.pdf(format="Letter")
     assert pdf.startswith(b"%PDF-")
+    (SHOTS / "print-report.pdf").write_bytes(pdf)  # what the browser prints, to look at
     page.context.close()
 
 
