@@ -5,10 +5,8 @@ search index, entities left empty), each with its audit row and the chain intact
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -23,6 +21,7 @@ from vinculo.security.audit import AuditRow, verify
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import create_user
 
+from command_line import run_vinculo
 from conftest import LiveServer, Store
 from worlds import World
 
@@ -361,20 +360,13 @@ def test_an_analyst_cannot_purge(server: LiveServer, fresh_world: World) -> None
 
 def vinculo(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
     environment = {
-        **os.environ,
         "VINCULO_DATABASE_URL": store.settings.resolved_database_url,
         "VINCULO_DATA_DIR": str(store.settings.data_dir),
         "VINCULO_SECRET_KEY": store.settings.secret_key,
         "VINCULO_DEMO": "true",
         "COLUMNS": "200",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "vinculo", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+    return run_vinculo(*args, env=environment)
 
 
 def test_retention_run_lists_revalidates_and_purges(server: LiveServer, fresh_world: World) -> None:

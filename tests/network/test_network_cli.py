@@ -1,16 +1,17 @@
-"""`vinculo network …` on an FtM file, run as a user runs it: a real process."""
+"""`vinculo network …` on an FtM file, run as a user runs it (the command line app, in the
+test process: tests/command_line.py)."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import networkx as nx
 import pytest
+
+from command_line import run_vinculo
 
 ENTITIES = [
     {"id": "p1", "schema": "Person", "properties": {"name": ["Ana Ruiz"]}},
@@ -29,14 +30,8 @@ ENTITIES = [
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VINCULO_SECRET_KEY": "cli-test"}
-    return subprocess.run(
-        [sys.executable, "-m", "vinculo", "network", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    env = {"VINCULO_SECRET_KEY": "cli-test"}
+    return run_vinculo("network", *args, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +35,7 @@ from vinculo.security.policy import marking_id_for
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group
 
+from command_line import run_vinculo
 from conftest import BACKENDS, LiveServer, Store, make_store
 
 ACCOUNTS = [
@@ -526,15 +525,9 @@ def test_reads_are_audited_with_the_ids_returned(world: World, server: LiveServe
 
 
 def cli(world: World, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VINCULO_DATABASE_URL": world.store.settings.resolved_database_url}
+    env = {"VINCULO_DATABASE_URL": world.store.settings.resolved_database_url}
     env["VINCULO_DATA_DIR"] = str(world.store.settings.data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "vinculo", "network", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-    )
+    return run_vinculo("network", *args, env=env)
 
 
 @pytest.mark.parametrize("username", ["us.analyst", "mx.analyst"])

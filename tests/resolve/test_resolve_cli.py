@@ -1,27 +1,27 @@
-"""`vinculo resolve link` and `vinculo resolve dedupe`, run as a user runs them (a real process)."""
+"""`vinculo resolve link` and `vinculo resolve dedupe`, run as a user runs them (the
+command line app, in the test process: tests/command_line.py)."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from vinculo.resolve.synthetic import binational, entities_jsonl
 
-VINCULO = [sys.executable, "-m", "vinculo"]
+from command_line import run_vinculo
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "VINCULO_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
-    environment.pop("VINCULO_DATABASE_URL", None)
-    return subprocess.run(
-        [*VINCULO, "resolve", *args], capture_output=True, text=True, env=environment, timeout=300
-    )
+    environment = {
+        "VINCULO_DATA_DIR": str(tmp_path),
+        "COLUMNS": "200",
+        "VINCULO_DATABASE_URL": None,
+    }
+    return run_vinculo("resolve", *args, env=environment)
 
 
 def rows(path: Path) -> list[list[str]]:

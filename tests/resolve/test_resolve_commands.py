@@ -1,30 +1,25 @@
-"""`vinculo resolve run` and `vinculo screen`, run as a user runs them: real processes on a
-real SQLite file, the real engine."""
+"""`vinculo resolve run` and `vinculo screen`, run as a user runs them: the command line app
+(in the test process: tests/command_line.py) on a real SQLite file, the real engine."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-VINCULO = [sys.executable, "-m", "vinculo"]
+from command_line import run_vinculo
 
 
 def run(home: Path, *args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
     environment = {
-        **os.environ,
         "VINCULO_DATA_DIR": str(home),
         "VINCULO_SECRET_KEY": "cli-test-secret",
         "VINCULO_DEFAULT_LOCALE": lang,
+        "VINCULO_DATABASE_URL": None,
     }
-    environment.pop("VINCULO_DATABASE_URL", None)
-    return subprocess.run(
-        [*VINCULO, *args], capture_output=True, text=True, env=environment, timeout=300
-    )
+    return run_vinculo(*args, env=environment)
 
 
 def lines(path: Path, *entities: dict[str, object]) -> Path:

@@ -5,10 +5,8 @@ content of a report or a statement."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -28,6 +26,7 @@ from vinculo.security.service import create_user
 from vinculo.security.trail import verify_export
 from vinculo.settings import Settings
 
+from command_line import run_vinculo
 from conftest import LiveServer, Store
 from worlds import REPORTS, World
 
@@ -210,17 +209,10 @@ def test_export_signature_verifies_and_fails_after_one_byte(
 
 def run_cli(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
     environment = {
-        **os.environ,
         "VINCULO_DATABASE_URL": store.settings.resolved_database_url,
         "VINCULO_SECRET_KEY": store.settings.secret_key,
     }
-    return subprocess.run(
-        [sys.executable, "-m", "vinculo", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+    return run_vinculo(*args, env=environment)
 
 
 def test_queries_and_exports_leave_audit_rows(auditor: httpx.Client, world: World) -> None:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +26,7 @@ from vinculo.security.passwords import DEMO_PASSWORD
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import authenticate, create_user, enrol_totp
 
+from command_line import run_vinculo
 from conftest import BACKENDS, LiveServer, Store, make_store
 
 PASSWORD = "Nopal-azul-7391"
@@ -61,18 +60,11 @@ def user_row(store: Store, username: str) -> User:
 def cli(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
     """The `vinculo` command as an operator runs it, against this store's database."""
     environment = {
-        **os.environ,
         "VINCULO_DATABASE_URL": store.settings.database_url,
         "VINCULO_SECRET_KEY": store.settings.secret_key,
         "VINCULO_DATA_DIR": str(store.settings.data_dir),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "vinculo", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+    return run_vinculo(*args, env=environment)
 
 
 # --- a deployment outside demo mode ----------------------------------------------------------
