@@ -84,8 +84,16 @@ ZONE_ID = re.compile(
 )
 # Account names and ids (mx.analyst, per-0001, tf-sonora) are names, not words.
 IDENTIFIER = re.compile(r"(?<![\w.\-])[a-z0-9_]+(?:[.\-][a-z0-9_]+)+(?![\w\-]|\.\w)")
+# A legal citation or a standard's version keeps its numbers: 28 CFR 23.20(b), TAXII 2.1.
+CITATION = re.compile(
+    r"\b\d+ CFR [\d.]+(?:\([a-z0-9]+\))*|\b(?:TAXII|STIX|TLP|WCAG|FtM) \d+(?:\.\d+)*"
+)
+# A browser's product tokens (Mozilla/5.0, AppleWebKit/537.36), as a session list shows them.
+PRODUCT = re.compile(r"\b[A-Za-z][\w\-]*/\d[\w.]*")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-RAW_AMOUNT = re.compile(r"(?<![\d.,])\d{4,}\.\d{1,2}(?![.,]?\d)")
+# A decimal point where Spanish writes a comma: 204500.00, 0.4, 0.0123 (not 6.000, which is
+# six thousand in Spanish).
+RAW_AMOUNT = re.compile(r"(?<![\d.,])\d+\.(?:\d{1,2}|\d{4,})(?![.,]?\d)")
 CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 SPANISH_TWO_LETTERS = {
@@ -234,7 +242,7 @@ class Finding:
 def problems_in(text: str, *, words_only: bool = False) -> list[str]:
     """What in `text` is not Spanish: English words, raw dates, amounts and codes."""
     found: list[str] = []
-    text = ZONE_ID.sub(" ", text)
+    text = PRODUCT.sub(" ", CITATION.sub(" ", ZONE_ID.sub(" ", text)))
     words = IDENTIFIER.sub(" ", text)
     english = english_only()
     for word in sorted(_words(words)):

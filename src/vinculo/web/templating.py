@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time, get_timezone_location
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -259,6 +259,15 @@ def _number(context: Context, value: object, decimals: int | None = None) -> str
 
 
 @pass_context
+def _percent(context: Context, value: object) -> str:
+    """A share (0.45) as a percentage in the reader's words: "45 %", "45%"."""
+    try:
+        return format_percent(float(str(value)), locale=_locale(context))
+    except ValueError:
+        return str(value)
+
+
+@pass_context
 def _money(context: Context, value: object, currency: str | None = None) -> str:
     return "" if value is None else format_money(value, currency, _locale(context))
 
@@ -312,6 +321,7 @@ def templates() -> Jinja2Templates:
         clock=_clock,
         number=_number,
         money=_money,
+        percent=_percent,
         ftm_value=_ftm_value,
         schema_label=_schema_label,
         prop_label=_prop_label,
