@@ -180,7 +180,9 @@ def eigenvector(indexed: Indexed) -> list[float]:
         return values
     # copy_and_delete keeps the vertices in their order, so scores line up with `members`.
     sub = g.induced_subgraph(members, implementation="copy_and_delete")
-    scores = sub.eigenvector_centrality(weights=None)
+    # ARPACK starts from a random vector: seeded, the last bits depend on this graph alone.
+    with seeded_igraph():
+        scores = sub.eigenvector_centrality(weights=None)
     for vertex, score in zip(members, scores, strict=True):
         values[vertex] = float(score) if score > 1e-12 else 0.0
     return values

@@ -356,7 +356,7 @@ def _mention_edges(mentions: Mapping[str, Sequence[str]], id_map: Mapping[str, s
             pairs[pair] += 1
             reports[pair].append(report_id)
     return [
-        Edge(a, b, MENTION, None, False, weight=float(n), reports=tuple(sorted(reports[(a, b)])))
+        Edge(a, b, MENTION, None, False, weight=float(n), reports=tuple(reports[(a, b)]))
         for (a, b), n in sorted(pairs.items())
     ]
 
@@ -399,6 +399,7 @@ def _scan(
     cursor = backend.streaming_cursor(session.connection().connection, "vinculo_network")
     current: str | None = None
     rows: list[tuple[Any, ...]] = []
+    first_seq: dict[str, int] = {}
     try:
         cursor.execute(sql, (*visible, *captions))
         while True:
@@ -408,6 +409,7 @@ def _scan(
             for row in chunk:
                 if row[5] is not None and row[2] == "id":
                     mentions[row[5]].append(row[0])
+                    first_seq[row[5]] = min(row[6], first_seq.get(row[5], row[6]))
                 if row[0] == current:
                     rows.append(row)
                     continue
@@ -418,6 +420,10 @@ def _scan(
             yield _record(rows)
     finally:
         cursor.close()
+    # Reports in the order they were stored, not by id: ids are drawn at random, so an
+    # order by id would differ between two stores holding the same reports.
+    for report_id in sorted(mentions, key=first_seq.__getitem__):
+        mentions[report_id] = mentions.pop(report_id)
 
 
 @cache
