@@ -217,7 +217,7 @@ def test_entity_page_as_us_analyst(demo_server: LiveServer, usa_only: UsaOnly) -
     with page_client(demo_server, "us.analyst") as client:
         page = text_of(client.get("/entities/per-0001"))
     assert "José Ángel García López" in page
-    assert "1984-07-19" in page
+    assert "Jul 19, 1984" in page  # the birth date, as the reader writes dates
     assert f'href="/reports/{usa_only.report_id}"' in page
     assert "TLP:GREEN · REL TO USA" in page
     assert "Relationships" in page
@@ -373,7 +373,7 @@ def test_a_good_filing_lands_on_its_report(filing_server: LiveServer) -> None:
         person = re.search(r'href="(/entities/[^"]+)">Ramón Quintero Félix<', page)
         assert person is not None
         profile = text_of(client.get(person.group(1)))
-        assert "1975-02-03" in profile and "Mexico" in profile
+        assert "Feb 3, 1975" in profile and "Mexico" in profile
     with page_client(filing_server, "mx.analyst") as client:
         assert "Casa de seguridad en Calle Pino" in text_of(client.get("/"))
 

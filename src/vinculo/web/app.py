@@ -23,6 +23,7 @@ from vinculo.exchange.views import pages as exchange_pages
 from vinculo.hooks import wire_hooks
 from vinculo.i18n import N_
 from vinculo.intel.api import router as intel_router
+from vinculo.intel.form_views import router as report_form_pages
 from vinculo.intel.import_views import router as import_pages
 from vinculo.intel.pdf_views import router as report_pdf_pages
 from vinculo.intel.retention_api import router as retention_router
@@ -174,6 +175,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(exchange_router, prefix=API_PREFIX)
     app.include_router(exchange_pages)
     app.include_router(pages_router)
+    # Before the report pages: /reports/{report_id} would take /reports/new for an id.
+    app.include_router(report_form_pages)
     app.include_router(intel_pages)
     app.include_router(report_pdf_pages)
     app.include_router(import_pages)
