@@ -130,10 +130,18 @@ _VOLATILE = [
 ]
 
 
+_REPORT_LINK = re.compile(r"/reports/([0-9a-f]{8,})")
+
+
 def _stable(text: str) -> str:
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)
-    return text
+    # Report ids are drawn at random in each store: numbered in order of first appearance,
+    # so the same report still reads as the same one.
+    numbers: dict[str, int] = {}
+    return _REPORT_LINK.sub(
+        lambda m: f"/reports/<{numbers.setdefault(m.group(1), len(numbers))}>", text
+    )
 
 
 def _seen(url: str, pair_ids: list[int], reader: str = READER) -> dict[str, Any]:
