@@ -147,7 +147,7 @@ def test_bad_review_date_comes_back_in_spanish(page: Page, browser_server: LiveS
     page.select_option("select[name=predicate]", "extortion")
     page.fill("textarea[name=suspicion]", "Cobros de piso documentados en tres negocios.")
     page.fill("input[name=review_by]", "2020-01-01")
-    page.click("form.report-form button[type=submit]")
+    page.click("form.report-form button.file-report")
     error = page.locator("#review_by-error")
     expect(error).to_have_text("la fecha de revisión debe ser futura")
     expect(page.locator("input[name=review_by]")).to_have_attribute("aria-invalid", "true")

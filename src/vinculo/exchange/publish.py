@@ -288,13 +288,16 @@ def publish(*, session: Session, settings: Settings) -> int:
                 if all_entities is None:
                     all_entities = _local_entity_ids(session)
                 entities = entities | set(all_entities)
+            # The node's own objects first, in the first run whatever it holds: were they
+            # written after the items of that run, their place would tell whether the
+            # first run came before or after the first filing (a matter of timing).
+            builder.statics()
             # Reports first, so a partner pulling mid-way meets a report before its entities.
             builder.reports(sorted(reports), received)
             builder.entities(sorted(entities))
             # A purged report's versions went with its revocation; the earlier versions of
             # the entities it named that carry its statements go too.
             builder.prune(purged, purged_reports)
-            builder.statics()
             builder.writer.flush()
             written += builder.writer.written
             queue_releases(session, builder.pending)

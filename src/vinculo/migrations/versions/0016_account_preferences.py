@@ -38,7 +38,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("page_sessions", schema=None) as batch_op:
-        batch_op.drop_column("user_agent")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("time_zone")
+    # ALTER TABLE … DROP COLUMN on both databases (SQLite has it since 3.35): a batch
+    # operation would copy and drop `users`, which the rows of other tables refer to.
+    op.execute("ALTER TABLE page_sessions DROP COLUMN user_agent")
+    op.execute("ALTER TABLE users DROP COLUMN time_zone")
