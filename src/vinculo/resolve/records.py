@@ -41,6 +41,11 @@ from vinculo.resolve.phonetic import phonetic_key
 from vinculo.vocab import name_vocabulary
 
 # The raw columns: FtM property names, one value per cell ("phone2" holds a second phone).
+# A variant's id is its entity's id, this mark, and its number; FtM ids never hold the mark.
+VARIANT_MARK = "\x1f"
+# Names of one entity scored each on its own; a rare entity with more keeps its first (sorted).
+MAX_NAME_VARIANTS = 8
+
 RAW_COLUMNS: tuple[str, ...] = (
     ID,
     "schema",
@@ -611,14 +616,16 @@ def _curp_matches(curp: str, out: Mapping[str, Any], i: int) -> bool:
 
 
 def raw_row(entity: Mapping[str, Any]) -> dict[str, str | None]:
-    """One FtM entity dict as a raw row: the first value of each property we use."""
+    """One FtM entity dict as a raw row: the first value (sorted) of each property we use."""
     props: Mapping[str, Any] = entity.get("properties") or {}
 
     def first(prop: str, index: int = 0) -> str | None:
         values = props.get(prop) or []
         if isinstance(values, str):
             values = [values]
-        values = [v for v in values if isinstance(v, str) and v.strip()]
+        # FtM keeps a property's values as a set: sorted, the row is the same for the same
+        # values whatever order they were stored or read in.
+        values = sorted(v for v in values if isinstance(v, str) and v.strip())
         return values[index] if len(values) > index else None
 
     row: dict[str, str | None] = {c: first(c) for c in RAW_COLUMNS if c not in (ID, "schema")}
@@ -633,6 +640,39 @@ def raw_row(entity: Mapping[str, Any]) -> dict[str, str | None]:
 def from_entities(entities: Iterable[Mapping[str, Any]]) -> Features:
     """Feature records for FtM entity dicts (Person, Organization, Company …)."""
     return features([raw_row(e) for e in entities])
+
+
+def name_variants(entity: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The entity once per full name it carries, each with that one name.
+
+    A record holds one name, but a person filed under two ("Juana Pérez Soto" by one source,
+    "Ana López Ruiz" by another) must match a query on either: each variant is scored and
+    the best kept (`variant_entity` maps a variant's id back), as yente compares every name
+    of a pair. Aliases stay out: a nickname such as "El Flaco" is shared by many people, and
+    scored as a full name it would merge them.
+    """
+    props: Mapping[str, Any] = entity.get("properties") or {}
+    values = props.get("name") or []
+    if isinstance(values, str):
+        values = [values]
+    names = sorted({v for v in values if isinstance(v, str) and v.strip()})[:MAX_NAME_VARIANTS]
+    base = str(entity.get("id"))
+    if len(names) < 2:
+        return [{**entity, "id": f"{base}{VARIANT_MARK}0"}]
+    return [
+        {**entity, "id": f"{base}{VARIANT_MARK}{n}", "properties": {**props, "name": [name]}}
+        for n, name in enumerate(names)
+    ]
+
+
+def variant_entity(variant_id: str) -> str:
+    """The id of the entity a `name_variants` record came from."""
+    return variant_id.rpartition(VARIANT_MARK)[0] or variant_id
+
+
+def from_entity_variants(entities: Iterable[Mapping[str, Any]]) -> Features:
+    """Feature records for FtM entity dicts, one per name variant (`name_variants`)."""
+    return features([raw_row(v) for e in entities for v in name_variants(e)])
 
 
 def read_febrl(path: Path) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.resolve.engine import DEFAULT_MODEL, Engine
 from vinculo.resolve.pairs import Match
-from vinculo.resolve.records import from_entities
+from vinculo.resolve.records import from_entities, from_entity_variants, variant_entity
 from vinculo.resolve.screening import ScreenScorer
 from vinculo.resolve.service import RunSummary, ScoredPair, Scorer, labels, run
 from vinculo.security.markings import Actor
@@ -66,6 +66,18 @@ def _explained(engine: Engine, match: Match) -> list[dict[str, object]]:
     return [c.as_dict() for c in engine.explain(match)]
 
 
+def _best_per_entity_pair(found: Sequence[Match]) -> dict[tuple[str, str], Match]:
+    """The best-scoring name variants of each pair of entities; an entity's own are dropped."""
+    best: dict[tuple[str, str], Match] = {}
+    for m in found:
+        left, right = sorted((variant_entity(m.left_id), variant_entity(m.right_id)))
+        if left == right:
+            continue
+        if (left, right) not in best or m.score > best[(left, right)].score:
+            best[(left, right)] = m
+    return best
+
+
 def pair_scorer(
     *,
     labels: Sequence[tuple[str, str, bool]] = (),
@@ -81,12 +93,15 @@ def pair_scorer(
         if len(entities) < 2:
             return []
         engine = engine_for(data_dir, review_threshold=cut, match_threshold=1.0)
-        records = from_entities(_records(entities)).table
+        dicts = _records(entities)
         if len(entities) >= RETRAIN_AT:
+            records = from_entities(dicts).table
             engine = Engine(review_threshold=cut, match_threshold=1.0).train(records, labels=labels)
-        found = engine.dedupe(records, threshold=cut)
+        found = engine.dedupe(from_entity_variants(dicts).table, threshold=cut)
+        best = _best_per_entity_pair(found.matches)
         return [
-            ScoredPair(m.left_id, m.right_id, m.score, _explained(engine, m)) for m in found.matches
+            ScoredPair(left, right, m.score, _explained(engine, m))
+            for (left, right), m in sorted(best.items())
         ]
 
     return score
@@ -99,12 +114,17 @@ def screen_scorer(*, data_dir: Path | None = None) -> ScreenScorer:
         if not candidates:
             return []
         engine = screening_engine(data_dir)
-        probe = from_entities([query.to_dict()]).table.to_pylist()[0]
-        table = from_entities(_records(candidates)).table
-        found = engine.score_one(probe, table, threshold=0.0)
-        # Splink's compare_two_records puts the probe on the left of every pair.
+        table = from_entity_variants(_records(candidates)).table
+        best: dict[str, Match] = {}
+        for probe in from_entity_variants([query.to_dict()]).table.to_pylist():
+            # Splink's compare_two_records puts the probe on the left of every pair.
+            for m in engine.score_one(probe, table, threshold=0.0):
+                entity_id = variant_entity(m.right_id)
+                if entity_id not in best or m.score > best[entity_id].score:
+                    best[entity_id] = m
         return [
-            ScoredPair(str(query.id), m.right_id, m.score, _explained(engine, m)) for m in found
+            ScoredPair(str(query.id), entity_id, m.score, _explained(engine, m))
+            for entity_id, m in sorted(best.items())
         ]
 
     return score
