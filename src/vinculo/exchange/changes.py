@@ -23,6 +23,12 @@ def note_changed(*, session: Session, item_ids: Iterable[str]) -> None:
         session.execute(insert(ExchangeChange), rows)
 
 
+def note_reseen(session: Session, entity_ids: list[str]) -> None:
+    """Entities asserted again (an intel.reseen hook): a statement seen again moved its
+    `last_seen` in place, where the publisher's positions do not show it."""
+    note_changed(session=session, item_ids=entity_ids)
+
+
 def note_deleted(*, session: Session, purged: Purged) -> None:
     """What one deletion took (a purge hook): the report, if any, and every entity that lost
     a statement; their earlier versions that carried it go too."""

@@ -21,6 +21,7 @@ from vinculo.i18n import N_
 from vinculo.intel.backends import backend_for
 from vinculo.intel.ftm import Where, assemble, check_entity, fold, statement_rows
 from vinculo.intel.models import Report, StatementRow
+from vinculo.intel.reseen import RESEEN_HOOKS, stored_entity_ids
 from vinculo.intel.schemas import (
     EntityList,
     EntitySummary,
@@ -259,10 +260,15 @@ def store_entities(
             )
         )
     backend = backend_for(session)
+    # Read before the entities are written: those stored already may have statements seen
+    # again, which the publisher must be told of (intel.reseen).
+    again = stored_entity_ids(session=session, entity_ids=[e[0] for e in entities])
     backend.insert_entities(
         session, [{"id": e[0], "schema": e[1], "created_at": seen} for e in entities]
     )
     backend.upsert_statements(session, rows)
+    if again:
+        RESEEN_HOOKS.run(session, again)
     return len(rows)
 
 
