@@ -3,6 +3,9 @@
 //  - the report form shows, as the analyst chooses, the banner the report will carry;
 //  - changing an entity row's kind shows that kind's fields (the form's own refresh button);
 //  - typing a name suggests existing entities the analyst may see (/reports/new/suggest);
+//  - CURP, RFC and phone fields are checked as typed, by the server's own check
+//    (/reports/new/check: python-stdnum and phonenumbers, the same code filing runs, so the
+//    page and the filing cannot disagree); filing checks them again;
 //  - a form marked data-busy shows that it is working once submitted (the network pages).
 
 const SEP = " // ";
@@ -133,6 +136,101 @@ function suggestions(row, schema) {
   });
 }
 
+// How long typing pauses before a value is checked, and the least a value must hold before a
+// check while typing is worth its answer (on leaving the field every value is checked).
+const CHECK_PAUSE_MS = 350;
+const COMPLETE = {
+  idNumber: (v) => v.replace(/[\s.-]/g, "").length >= 18,
+  taxNumber: (v) => v.replace(/[\s.-]/g, "").length >= 12,
+};
+const REGION_FIELDS = ["country", "nationality", "jurisdiction"];
+
+function fieldChecks(form) {
+  const url = form.dataset.check;
+  const token = form.querySelector("input[name=csrf_token]")?.value || "";
+  if (!url) return;
+  for (const row of form.querySelectorAll(".entity-row")) {
+    const inputs = [...row.querySelectorAll("input[data-check-field]")];
+    for (const input of inputs) watchField(form, row, input, url, token);
+    // A phone without its country code is read in the row's country: check it again.
+    for (const name of REGION_FIELDS) {
+      const select = row.querySelector(`select[name="e${row.dataset.row}.${name}"]`);
+      select?.addEventListener("change", () => {
+        for (const input of inputs) {
+          if (input.type === "tel" && input.value.trim()) input.dispatchEvent(new Event("blur"));
+        }
+      });
+    }
+  }
+}
+
+function watchField(form, row, input, url, token) {
+  const note = document.getElementById(`${input.name}-check`);
+  if (!note) return;
+  let timer = null;
+  let asked = null;
+  let pending = 0;
+  const show = (valid, message) => {
+    // The server's error from the last filing is outdated once the value is checked again.
+    document.getElementById(`${input.name}-error`)?.remove();
+    note.textContent = message;
+    note.classList.toggle("field-error", !valid);
+    note.classList.toggle("field-ok", valid && Boolean(message));
+    if (valid) {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    } else {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", note.id);
+    }
+  };
+  const check = async () => {
+    const value = input.value;
+    if (!value.trim()) {
+      asked = value;
+      show(true, "");
+      return;
+    }
+    const params = new URLSearchParams({
+      schema: row.querySelector("select.entity-schema")?.value || "",
+      field: input.dataset.checkField,
+      value,
+    });
+    for (const name of REGION_FIELDS) {
+      const select = row.querySelector(`select[name="e${row.dataset.row}.${name}"]`);
+      if (select) params.set(name, select.value);
+    }
+    const key = params.toString();
+    if (key === asked) return;
+    asked = key;
+    const mine = ++pending;
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRF-Token": token },
+        body: params,
+      });
+      if (!response.ok || response.redirected) return;
+      const answer = await response.json();
+      // Only the answer to the latest question counts; an older one may arrive after it.
+      if (mine === pending) show(answer.valid, answer.message);
+    } catch (error) {
+      asked = null; // the filing checks it anyway; try again on the next change
+    }
+  };
+  input.addEventListener("blur", () => {
+    clearTimeout(timer);
+    check();
+  });
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const complete = COMPLETE[input.dataset.checkField];
+    const worth = input.getAttribute("aria-invalid") === "true" || (complete ? complete(input.value) : input.value.replace(/\D/g, "").length >= 10);
+    if (worth || !input.value.trim()) timer = setTimeout(check, CHECK_PAUSE_MS);
+  });
+}
+
 function busyForms() {
   for (const form of document.querySelectorAll("form[data-busy]")) {
     form.addEventListener("submit", (event) => {
@@ -148,6 +246,7 @@ function start() {
   if (form) {
     markingPreview(form);
     entityRows(form);
+    fieldChecks(form);
   }
   busyForms();
 }

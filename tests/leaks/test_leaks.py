@@ -933,6 +933,13 @@ def page_suggest(world: World, view: View, clients: Clients) -> None:
     assert_no_secret(view, answer)
     found = {item["id"] for item in answer.json()["items"]}
     assert found <= view.named_entity_ids(), view.account.username
+    # A field checked as typed reads nothing stored: its answer is the value's alone.
+    checked = clients.page.post(
+        "/reports/new/check",
+        data={"csrf_token": clients.csrf, "schema": "Person", "field": "idNumber", "value": "x1"},
+    )
+    assert checked.status_code == 200
+    assert (checked.json()["valid"], checked.json()["value"]) == (True, "x1")
 
 
 @probe
@@ -1673,6 +1680,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/search"): (READS, "page_search"),
     ("GET", "/reports/new"): (READS, "page_form"),
     ("GET", "/reports/new/suggest"): (READS, "page_suggest"),
+    ("POST", "/reports/new/check"): (READS, "page_suggest"),
     ("GET", "/audit"): (READS, "page_audit"),
     ("GET", "/audit/export"): (READS, "page_audit"),
     ("GET", "/audit/disseminations"): (READS, "page_audit"),

@@ -181,9 +181,11 @@ def read_rows(data: Mapping[str, str]) -> list[EntityRow]:
     return [rows[i] for i in sorted(rows)]
 
 
-def _region(row: EntityRow, nation: str | None) -> str | None:
+def _region(values: Mapping[str, str], nation: str | None) -> str | None:
+    """The region a phone written without its country code is read in: the row's own
+    country, nationality or jurisdiction, else the analyst's nation."""
     for prop in ("country", "nationality", "jurisdiction"):
-        code = row.values.get(prop, "").strip().upper()
+        code = values.get(prop, "").strip().upper()
         if len(code) == 2:
             return code
     return _REGION.get(nation or "")
@@ -216,6 +218,18 @@ def clean_value(prop: Property, raw: str, region: str | None) -> str:
     return str(cleaned)
 
 
+def check_one(
+    schema_name: str, prop_name: str, raw: str, row_values: Mapping[str, str], nation: str | None
+) -> str:
+    """One field's value as filing would store it, or the InvalidInput filing would raise:
+    the same check, asked while the analyst types (form_views' /reports/new/check).
+    `row_values` are the row's other fields, which say how a phone number is read."""
+    prop = next((p for p in fields_of(schema_name) if p.name == prop_name), None)
+    if prop is None:
+        raise InvalidInput(E_NOT_OF_KIND)
+    return clean_value(prop, raw, _region(row_values, nation))
+
+
 def _curp(compact: str) -> str:
     try:
         return str(stdnum_curp.validate(compact))
@@ -240,7 +254,7 @@ def properties_of(row: EntityRow, nation: str | None) -> dict[str, list[str]]:
             row.fail("name", InvalidInput(E_NOT_OF_KIND))
         else:
             props[name_prop] = [row.name.strip()]
-    region = _region(row, nation)
+    region = _region(row.values, nation)
     offered = {p.name: p for p in fields_of(schema.name)}
     for name, raw in row.values.items():
         if not raw.strip():

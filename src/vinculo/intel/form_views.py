@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from vinculo import vocab
 from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound, VinculoError
-from vinculo.i18n import N_
+from vinculo.i18n import N_, gettext
 from vinculo.intel import entity_form, service
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.search import search
@@ -44,6 +44,7 @@ router = APIRouter(include_in_schema=False)
 
 # Entity rows the report form always offers (intel/entity_form.py: their kinds and fields).
 FORM_ENTITY_ROWS = 3
+STORED_AS = N_("will be stored as {value}")
 
 
 @router.get("/reports/new", response_class=HTMLResponse)
@@ -394,3 +395,31 @@ def suggest_entities(
                 }
             )
     return JSONResponse({"items": items})
+
+
+@router.post("/reports/new/check")
+def check_entity_field(
+    request: Request,
+    actor: PageActor,
+    schema_name: Annotated[str, Form(alias="schema")] = "Person",
+    field: Annotated[str, Form()] = "",
+    value: Annotated[str, Form()] = "",
+    country: Annotated[str, Form()] = "",
+    nationality: Annotated[str, Form()] = "",
+    jurisdiction: Annotated[str, Form()] = "",
+) -> Response:
+    """One entity field checked as it is typed (CURP, RFC, phone …), by the very check that
+    filing makes (entity_form.check_one), so the page and the filing never disagree; the
+    message is in the reader's language. A POST, so that identifiers stay out of URLs and
+    access logs. It reads nothing stored."""
+    if not actor.signed_in:
+        return _sign_in_first(request)
+    if not value.strip():
+        return JSONResponse({"valid": True, "value": "", "message": ""})
+    row = {"country": country, "nationality": nationality, "jurisdiction": jurisdiction}
+    try:
+        cleaned = entity_form.check_one(schema_name, field, value, row, _own_nation(actor))
+    except InvalidInput as error:
+        return JSONResponse({"valid": False, "value": "", "message": error.detail(actor.locale)})
+    message = gettext(actor.locale, STORED_AS, value=cleaned)
+    return JSONResponse({"valid": True, "value": cleaned, "message": message})
