@@ -1213,6 +1213,7 @@ def page_import(world: World, view: View, clients: Clients) -> None:
     )
     bad = json.dumps({"id": entity_id, "schema": "Nothing", "properties": {}})
     for lines, skip in (([line, bad], ""), ([line, bad], "1")):
+        key = secrets.token_hex(16)
         answer = clients.page.post(
             "/import",
             data={
@@ -1220,11 +1221,17 @@ def page_import(world: World, view: View, clients: Clients) -> None:
                 "source": f"page-{view.account.username}",
                 "tlp": "RED",
                 "skip_bad": skip,
+                "progress_key": key,
             },
             files={"file": ("own.jsonl", "\n".join(lines) + "\n")},
         )
         assert answer.status_code in (200, 403, 422), answer.text
         assert_no_secret(view, answer, given=entity_id)
+        # The upload's progress: this session's own counts, nothing of what was in the store.
+        progress = clients.page.get(f"/import/progress/{key}")
+        assert progress.status_code == 200
+        assert progress.json()["phase"] == "done" and progress.json()["total_lines"] == 2
+        assert_no_secret(view, progress, given=entity_id)
 
 
 # --- the network: graph, ego, paths, key players, changes, exports -----------------------------
@@ -1708,6 +1715,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/reports/new"): (WRITES, "page_writes_onto_hidden_entity"),
     ("GET", "/import"): (READS, "page_import"),
     ("POST", "/import"): (WRITES, "page_import"),
+    ("GET", "/import/progress/{key}"): (READS, "page_import"),
     ("POST", "/api/v1/resolve/pairs/{pair_id}/decision"): (WRITES, "resolve_writes_on_hidden"),
     ("POST", "/api/v1/resolve/entities/{entity_id}/split"): (WRITES, "resolve_writes_on_hidden"),
     ("POST", "/resolve/pairs/{pair_id}"): (WRITES, "resolve_writes_on_hidden"),

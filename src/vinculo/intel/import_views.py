@@ -8,18 +8,20 @@ through `transfer.import_ftm`, in the request's one transaction. So a file is st
 or not at all, as the API's import: with a refused line nothing is stored, unless the
 analyst asked to store the good lines and leave the bad ones out — and even then a failure
 while storing rolls all of it back. The page shows the upload's progress in the browser
-(frontend/import.js) and the counts when it is done.
+(frontend/import.js), then the server's own (web/progress.py): the form carries a random key,
+both passes report their lines under it, and the page polls `/import/progress/{key}` until
+the answer comes, with the counts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from followthemoney import model, registry
 
 from vinculo import vocab
@@ -33,13 +35,17 @@ from vinculo.security.audit import record
 from vinculo.security.markings import TLP, Actor, Markings
 from vinculo.security.models import Group
 from vinculo.security.roles import Permission, allowed
-from vinculo.web.deps import PageActor, SessionDep
+from vinculo.web.deps import SESSION_KEY, PageActor, SessionDep
+from vinculo.web.progress import board_of, new_key
 from vinculo.web.templating import ftm_label, prop_label, render
 
 router = APIRouter(include_in_schema=False)
 
 SHOWN_REJECTS = 200  # refused lines listed on the page; the count says how many in all
 EXCERPT = 120  # characters of a refused line shown beside it
+PROGRESS_EVERY = 200  # lines between two reports of progress (each takes a lock)
+
+Counter = Callable[[int, int], None]  # (lines read, bytes read) so far
 
 
 @dataclass
@@ -52,6 +58,8 @@ class ImportForm:
     groups: list[str] = field(default_factory=list)
     orcon: bool = False
     skip_bad: bool = False
+    # Names this upload's progress (web/progress.py); a new one for every form drawn.
+    progress_key: str = field(default_factory=new_key)
 
 
 @dataclass(frozen=True)
@@ -129,19 +137,29 @@ def _reject(error: VinculoError, raw: str, locale: str, line: int | None) -> Rej
     )
 
 
-def _lines(handle: BinaryIO) -> Iterator[str]:
-    """The file's lines as text, from the start (UnicodeDecodeError at a line not UTF-8)."""
+def _lines(handle: BinaryIO, counter: Counter | None = None) -> Iterator[str]:
+    """The file's lines as text, from the start (UnicodeDecodeError at a line not UTF-8),
+    telling `counter` how far the reading has got every PROGRESS_EVERY lines and at the end."""
     handle.seek(0)
+    number = read = 0
     for chunk in handle:
+        number += 1
+        read += len(chunk)
+        if counter is not None and number % PROGRESS_EVERY == 0:
+            counter(number, read)
         yield chunk.decode("utf-8")
+    if counter is not None:
+        counter(number, read)
 
 
-def check_file(handle: BinaryIO, file_name: str, locale: str) -> Outcome:
+def check_file(
+    handle: BinaryIO, file_name: str, locale: str, counter: Counter | None = None
+) -> Outcome:
     """Every line checked as the import checks it; nothing stored."""
     outcome = Outcome(file_name=file_name)
     number = 0
     try:
-        for number, raw in enumerate(_lines(handle), start=1):
+        for number, raw in enumerate(_lines(handle, counter), start=1):
             outcome.lines = number
             if not raw.strip():
                 continue
@@ -239,6 +257,7 @@ def import_file(
     groups: Annotated[list[str] | None, Form()] = None,
     orcon: Annotated[str, Form()] = "",
     skip_bad: Annotated[str, Form()] = "",
+    progress_key: Annotated[str, Form()] = "",
 ) -> Response:
     if not actor.signed_in:
         return _sign_in_first(request)
@@ -261,53 +280,37 @@ def import_file(
             errors=[("file", problem)],
             status_code=422,
         )
-    file_name = upload_name(file.filename)
-    source_name = form.source or file_name
-    outcome = check_file(file.file, file_name, locale)
-    status = 200
-    if outcome.rejected and not form.skip_bad:
-        status = 422  # nothing stored: the page lists every refused line
-    else:
-        try:
-            outcome.summary = import_ftm(
-                session=session,
-                actor=actor,
-                lines=_lines(file.file),
-                file_name=file_name,
-                source=source_name,
-                markings_in=_markings_in(form, actor),
-                skip_bad=True,
+    board = board_of(request.app.state)
+    key = progress_key.strip()
+    tracked = board.start(
+        key, str(request.session.get(SESSION_KEY) or ""), total_bytes=_size_of(file.file)
+    )
+
+    def counter(phase: str) -> Counter | None:
+        if not tracked:
+            return None
+        if phase == "checking":  # the first pass counts every line: the second's total
+            return lambda lines, read: board.update(
+                key, phase=phase, lines=lines, bytes=read, total_lines=lines
             )
-            outcome.stored = True
-        except (InvalidInput, Forbidden) as error:
-            # Refused while storing (the markings, or a line the store refuses): nothing of
-            # the file is kept; only the attempt goes on the audit chain.
-            session.rollback()
-            status = 403 if isinstance(error, Forbidden) else 422
-            record(
-                session=session,
-                actor=actor,
-                action="refused",
-                kind="import",
-                target=source_name[:200],
-                outcome=str(status),
-                detail={"file": file_name, "field": error.field},
-            )
-            if error.line is None:
-                field_name = (error.field or "").removeprefix("markings.")
-                return _page(
-                    request,
-                    session=session,
-                    actor=actor,
-                    form=form,
-                    errors=[(field_name, error.detail(locale))],
-                    status_code=status,
-                )
-            outcome.rejected += 1
-            outcome.rejects.insert(0, _reject(error, "", locale, error.line))
-        except UnicodeDecodeError:
-            session.rollback()
-            status = 422
+        return lambda lines, read: board.update(key, phase=phase, lines=lines, bytes=read)
+
+    try:
+        outcome, status, refused = _check_and_store(
+            session=session, actor=actor, form=form, file=file, counter=counter
+        )
+    finally:
+        if tracked:
+            board.update(key, phase="done")
+    if refused is not None:
+        return _page(
+            request,
+            session=session,
+            actor=actor,
+            form=form,
+            errors=[refused],
+            status_code=status,
+        )
     return _page(
         request,
         session=session,
@@ -316,3 +319,74 @@ def import_file(
         outcome=outcome,
         status_code=status,
     )
+
+
+def _check_and_store(
+    *,
+    session: SessionDep,
+    actor: Actor,
+    form: ImportForm,
+    file: UploadFile,
+    counter: Callable[[str], Counter | None],
+) -> tuple[Outcome, int, tuple[str, str] | None]:
+    """Both passes over the file: the outcome, the answer's status, and the form field a
+    refusal of the whole file belongs to (with its message), if it was refused so."""
+    locale = actor.locale
+    file_name = upload_name(file.filename or "")
+    source_name = form.source or file_name
+    outcome = check_file(file.file, file_name, locale, counter("checking"))
+    status = 200
+    if outcome.rejected and not form.skip_bad:
+        return outcome, 422, None  # nothing stored: the page lists every refused line
+    try:
+        outcome.summary = import_ftm(
+            session=session,
+            actor=actor,
+            lines=_lines(file.file, counter("storing")),
+            file_name=file_name,
+            source=source_name,
+            markings_in=_markings_in(form, actor),
+            skip_bad=True,
+        )
+        outcome.stored = True
+    except (InvalidInput, Forbidden) as error:
+        # Refused while storing (the markings, or a line the store refuses): nothing of
+        # the file is kept; only the attempt goes on the audit chain.
+        session.rollback()
+        status = 403 if isinstance(error, Forbidden) else 422
+        record(
+            session=session,
+            actor=actor,
+            action="refused",
+            kind="import",
+            target=source_name[:200],
+            outcome=str(status),
+            detail={"file": file_name, "field": error.field},
+        )
+        if error.line is None:
+            field_name = (error.field or "").removeprefix("markings.")
+            return outcome, status, (field_name, error.detail(locale))
+        outcome.rejected += 1
+        outcome.rejects.insert(0, _reject(error, "", locale, error.line))
+    except UnicodeDecodeError:
+        session.rollback()
+        status = 422
+    return outcome, status, None
+
+
+def _size_of(handle: BinaryIO) -> int:
+    handle.seek(0, 2)
+    size = handle.tell()
+    handle.seek(0)
+    return size
+
+
+@router.get("/import/progress/{key}")
+async def import_progress(request: Request, key: str) -> Response:
+    """How far this session's import under `key` has got: its phase, lines and bytes. It
+    reads no database (an import on SQLite holds the write lock this would wait for); a key
+    of another session answers as a missing one."""
+    found = board_of(request.app.state).read(key, str(request.session.get(SESSION_KEY) or ""))
+    if found is None:
+        return JSONResponse({"phase": "unknown"}, status_code=404)
+    return JSONResponse(found, headers={"Cache-Control": "no-store"})
