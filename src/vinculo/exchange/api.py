@@ -20,11 +20,11 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from vinculo.db import make_sessionmaker, transaction
+from vinculo.db import is_read_only, make_sessionmaker, transaction
 from vinculo.errors import Forbidden, InvalidInput, NotFound, VinculoError
 from vinculo.exchange import leader, serve
 from vinculo.exchange.models import ExchangeCollection, ExchangeObject, StatusResource
-from vinculo.exchange.publish import Publications, publish
+from vinculo.exchange.publish import Publications, nothing_new, publish
 from vinculo.exchange.serve import Query, Reader
 from vinculo.exchange.stix import MEDIA_TYPE
 from vinculo.exchange.stream import router as stream_router
@@ -56,8 +56,10 @@ class Publisher:
         self.thread = threading.Thread(target=self.run, name="vinculo-publisher", daemon=True)
         event.listen(app.state.sessions, "after_commit", self._woken)
 
-    def _woken(self, _session: Session) -> None:
-        self.wake.set()
+    def _woken(self, session: Session) -> None:
+        # A read-only unit of work (every GET) writes nothing the publisher publishes.
+        if not is_read_only(session):
+            self.wake.set()
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -69,6 +71,12 @@ class Publisher:
             if self.stop.is_set():
                 return
             try:
+                # Looked at first without the write lock (SQLite takes it at BEGIN of a
+                # writing transaction): most commits are reads' audit rows.
+                with transaction(self.sessions, read_only=True) as session:
+                    idle = nothing_new(session, self.settings)
+                if idle:
+                    continue
                 with transaction(self.sessions) as session:
                     written = publish(session=session, settings=self.settings)
                 if written:

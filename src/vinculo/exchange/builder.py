@@ -33,7 +33,7 @@ from vinculo.exchange.stix import (
 from vinculo.exchange.stored import CHUNK, VIA
 from vinculo.exchange.writer import Clock, Latest, Writer
 from vinculo.intel.models import Report, StatementRow
-from vinculo.intel.service import report_read
+from vinculo.intel.service import report_read, reports_entity_ids
 from vinculo.security.markings import Markings
 from vinculo.settings import Settings
 
@@ -272,8 +272,14 @@ class Builder:
                 r.id: r
                 for r in self.session.execute(select(Report).where(Report.id.in_(part))).scalars()
             }
+            named = reports_entity_ids(session=self.session, report_ids=list(reports))
             read = {
-                r.id: report_read(session=self.session, report=r, markings=self.marks[r.marking_id])
+                r.id: report_read(
+                    session=self.session,
+                    report=r,
+                    markings=self.marks[r.marking_id],
+                    entity_ids=named[r.id],
+                )
                 for r in reports.values()
             }
             ref_of = self.types({e for r in read.values() for e in r.entity_ids})

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Sequence
 
 from followthemoney.statement import BASE_ID
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -206,10 +206,11 @@ def _node_text(settings: Settings) -> str:
     return json.dumps(node, sort_keys=True)
 
 
-def _nothing_new(session: Session, settings: Settings) -> bool:
+def nothing_new(session: Session, settings: Settings) -> bool:
     """Whether a run would find nothing to do, read without the lock or a write: most
     commits that wake the publisher (a read's audit row, a sign-in) change nothing it
-    publishes, and the full run's lock and bookkeeping cost a dozen round trips."""
+    publishes, and the full run's lock and bookkeeping cost a dozen round trips. Two
+    queries: the publisher's state, and the rest in one statement."""
     state = {row.key: row.value for row in session.execute(select(ExchangeState)).scalars()}
     if (
         state.get("node") != _node_text(settings)
@@ -217,21 +218,38 @@ def _nothing_new(session: Session, settings: Settings) -> bool:
         or state.get("shared") != "marked"
     ):
         return False
-    found = session.execute(select(ExchangeCollection.id)).scalars().all()
-    if found and (state.get("parts") != "1" or any(not state.get(f"built:{c}") for c in found)):
+    unbuilt = (
+        select(func.count())
+        .select_from(ExchangeCollection)
+        .where(
+            ~select(ExchangeState.key)
+            .where(ExchangeState.key == literal("built:") + ExchangeCollection.id)
+            .exists()
+        )
+        .scalar_subquery()
+    )
+    found = session.execute(
+        select(
+            select(func.count()).select_from(ExchangeCollection).scalar_subquery(),
+            unbuilt,
+            select(ExchangeChange.seq).limit(1).scalar_subquery(),
+            select(func.max(StatementRow.seq)).scalar_subquery(),
+            select(func.max(Report.seq)).scalar_subquery(),
+        )
+    ).one()
+    collections_, unbuilt_, change, max_s, max_r = found
+    if collections_ and (state.get("parts") != "1" or unbuilt_):
         return False
-    if session.execute(select(ExchangeChange.seq).limit(1)).first() is not None:
+    if change is not None:
         return False
-    max_s = session.execute(select(func.max(StatementRow.seq))).scalar() or 0
-    max_r = session.execute(select(func.max(Report.seq))).scalar() or 0
-    return max_s <= int(state.get("pos:statements") or 0) and max_r <= int(
+    return (max_s or 0) <= int(state.get("pos:statements") or 0) and (max_r or 0) <= int(
         state.get("pos:reports") or 0
     )
 
 
 def publish(*, session: Session, settings: Settings) -> int:
     """Publish versions for everything changed since the last run; how many were written."""
-    if _nothing_new(session, settings):
+    if nothing_new(session, settings):
         return 0
     _lock(session)
     _remember_node(session, settings)

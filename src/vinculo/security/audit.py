@@ -7,7 +7,7 @@ import hmac
 import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -105,6 +105,7 @@ def link_hash(prev_hash: str, body: str) -> str:
 QUEUED_ACTIONS = frozenset({"read", "list", "search", "audit_query"})
 _PENDING = "vinculo.audit.pending"
 _COMMITTED = "vinculo.audit.committed"
+_TOKEN_USED = "vinculo.audit.token_used"
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,9 @@ class Entry:
     detail: str
     outcome: str
     items: tuple[str, ...]
+    # The API token the read came with and when: its `last_used_at` is moved in the batch
+    # that stores the row, so the read's own transaction writes nothing (security.service).
+    token: tuple[int, datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class _AppendSQL:
     row: str
     move: str
     item: str
+    token: str
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> _AppendSQL:
@@ -144,6 +149,7 @@ class _AppendSQL:
             row=f"INSERT INTO audit_log ({_COLUMNS}) VALUES ({dialect.marks(12)})",
             move=f"UPDATE audit_head SET seq = {mark}, hash = {mark} WHERE id = 1",
             item=f"INSERT INTO audit_ids (item_id, seq) VALUES ({mark}, {mark})",
+            token=f"UPDATE api_tokens SET last_used_at = {mark} WHERE id = {mark}",
         )
 
 
@@ -187,6 +193,9 @@ def append(connection: Connection, entries: Sequence[Entry]) -> list[int]:
     connection.exec_driver_sql(sql.move, (head_seq, head_hash))
     if items:
         connection.exec_driver_sql(sql.item, items)
+    used = [(dialect.stored_time(e.token[1]), e.token[0]) for e in entries if e.token]
+    if used:
+        connection.exec_driver_sql(sql.token, used)
     return [row[0] for row in rows]
 
 
@@ -260,10 +269,39 @@ def record(
     return append(session.connection(), [entry])[0]
 
 
+def note_token_use(session: Session, token_id: int, at: datetime) -> None:
+    """Remember that the unit of work's request came with this API token (`token_for`).
+
+    Its `last_used_at` is written with the read's audit row, in the audit writer's batch,
+    when the row goes there: a read that wrote it itself took SQLite's write lock, and on
+    PostgreSQL a flush to disk of its own, for every request. Otherwise it is written in
+    the unit of work's own commit.
+    """
+    session.info[_TOKEN_USED] = (token_id, at)
+
+
+def _write_token_use(session: Session) -> None:
+    used: tuple[int, datetime] | None = session.info.pop(_TOKEN_USED, None)
+    if used is None:
+        return
+    pending: list[Entry] | None = session.info.get(_PENDING)
+    if pending:
+        pending[-1] = replace(pending[-1], token=used)
+        return
+    connection = session.connection()
+    dialect = dialect_named(connection.dialect.name)
+    connection.exec_driver_sql(
+        f"UPDATE api_tokens SET last_used_at = {dialect.mark} WHERE id = {dialect.mark}",
+        (dialect.stored_time(used[1]), used[0]),
+    )
+
+
 @event.listens_for(Session, "before_commit")
 def _append_where_locked(session: Session) -> None:
-    """A read-only unit of work whose own writes take the write lock at commit (a token's
-    last use) appends its reads' rows there too: one turn at the lock instead of two."""
+    """A unit of work whose own writes take the write lock at commit appends its reads'
+    rows there too: one turn at the lock instead of two. The request's token use goes with
+    them (`note_token_use`)."""
+    _write_token_use(session)
     if not session.info.get(_PENDING):
         return
     session.flush()
@@ -281,6 +319,7 @@ def _committed(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_TOKEN_USED, None)
 
 
 @event.listens_for(Session, "after_transaction_end")

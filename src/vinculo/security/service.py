@@ -19,7 +19,7 @@ from vinculo.db import transaction
 from vinculo.errors import AuthError, InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.security import sessions as page_sessions
-from vinculo.security.audit import record
+from vinculo.security.audit import note_token_use, record
 from vinculo.security.markings import Actor
 from vinculo.security.models import ApiToken, Group, User, utcnow
 from vinculo.security.passwords import (
@@ -495,7 +495,7 @@ def token_for(*, session: Session, token: str) -> ApiToken:
             username=owner,
             token_id=token_id,
         )
-    row.last_used_at = now
+    note_token_use(session, row.id, now)
     return row
 
 
