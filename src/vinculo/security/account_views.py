@@ -6,6 +6,7 @@ or session answers as a missing one. Every change is audited by the service it c
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -14,7 +15,9 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import segno
-from babel.dates import format_datetime, get_timezone_name
+from babel import Locale
+from babel.core import get_global
+from babel.dates import format_datetime, get_timezone_location, get_timezone_name
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -25,8 +28,9 @@ from vinculo.security import account as service
 from vinculo.security import sessions as page_sessions
 from vinculo.security.markings import Actor
 from vinculo.security.models import ApiToken, User, utcnow
-from vinculo.security.preferences import time_zones
+from vinculo.security.preferences import COMMON_TIME_ZONES, time_zones
 from vinculo.security.service import issue_token, list_tokens, parse_scopes, revoke_token
+from vinculo.text import fold
 from vinculo.web.deps import SESSION_KEY, PageActor, SessionDep, SettingsDep
 from vinculo.web.security import csrf_token
 from vinculo.web.templating import render
@@ -57,13 +61,48 @@ SCOPE_LABELS = {
 
 @cache
 def zone_label(name: str, locale: str) -> str:
-    """A zone as people read it, "America/Phoenix — Mountain Time (Phoenix)", in the
-    reader's language (Babel's CLDR names)."""
+    """A zone as people read it in their language, by Babel's CLDR names: its city and
+    country, then the time kept there ("Ciudad de México, México — hora central",
+    "Phoenix, United States — Mountain Time"); "UTC — Coordinated Universal Time"."""
     try:
-        label = get_timezone_name(ZoneInfo(name), width="long", locale=locale)
+        cldr = Locale.parse(locale)
+        if name == "UTC":
+            return f"UTC — {cldr.time_zones['Etc/UTC']['long']['standard']}"
+        zone = ZoneInfo(name)
+        city = get_timezone_location(zone, locale=cldr, return_city=True)
+        kept = get_timezone_name(zone, width="long", zone_variant="generic", locale=cldr)
     except (LookupError, ValueError):
         return name
-    return f"{name} — {label}" if label and label != name else name
+    canonical = get_global("zone_aliases").get(name, name)
+    territory = get_global("zone_territories").get(canonical, "")
+    country = cldr.territories.get(territory) if territory != "001" else None
+    place = f"{city}, {country}" if country and country != city else str(city)
+    return f"{place} — {kept}"
+
+
+@cache
+def zone_choices(locale: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The time-zone choice in the reader's language: the two nations' zones first, in their
+    fixed order, then every other by its label. The values stay IANA names."""
+    names = time_zones()
+    labels = {name: zone_label(name, locale) for name in names}
+    aliases = get_global("zone_aliases")
+    # Two zones reading alike: an old name beside the zone it now names (America/Ensenada,
+    # America/Tijuana) unless two current ones do. Only those named twice carry their name.
+    current = Counter(label for name, label in labels.items() if name not in aliases)
+    every = Counter(labels.values())
+
+    def shown_as(name: str, label: str) -> str:
+        named = current[label] > 1 or (name in aliases and every[label] > 1)
+        return f"{label} ({name})" if named else label
+
+    shown = {name: shown_as(name, label) for name, label in labels.items()}
+    common = tuple((n, shown[n]) for n in names if n in COMMON_TIME_ZONES)
+    rest = sorted(
+        ((n, shown[n]) for n in names if n not in COMMON_TIME_ZONES),
+        key=lambda pair: (fold(pair[1]), pair[0]),
+    )
+    return common, tuple(rest)
 
 
 @dataclass(frozen=True)
@@ -166,7 +205,7 @@ def _profile(
         status_code=status_code,
         error=error,
         form=values,
-        zones=[(z, show.zone_label(z)) for z in time_zones()],
+        zones=zone_choices(actor.locale),
         now=show.moment(utcnow()),
     )
 
