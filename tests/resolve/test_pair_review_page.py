@@ -113,7 +113,7 @@ def test_the_pair_page_says_what_each_record_holds(live: tuple[World, LiveServer
     assert "TLP:GREEN · REL TO MEX, USA" in marking and "TLP:GREEN · REL TO USA" in marking
     # In Spanish too.
     assert "falta en ambos registros" in spanish and "leído de la CURP" in spanish
-    assert "Los pares con una puntuación de al menos 0.95" in spanish
+    assert "Los pares con una puntuación de al menos 0,95" in spanish
 
 
 def test_a_decision_is_confirmed_with_the_next_pair(live: tuple[World, LiveServer, int]) -> None:
@@ -168,3 +168,35 @@ def test_the_queue_shows_each_records_marking(live: tuple[World, LiveServer, int
     assert row, "the pair is not in the queue"
     text = row.group(0)
     assert "TLP:GREEN · REL TO MEX, USA" in text and "TLP:GREEN · REL TO USA" in text
+
+
+@pytest.mark.browser
+def test_the_pair_pages_numbers_follow_the_locale(
+    browser: Browser, live: tuple[World, LiveServer, int], backend: str
+) -> None:
+    """The score, the thresholds and each weight through the number filter: a decimal comma
+    in Spanish, a point in English, the sign of a weight kept."""
+    if backend != "sqlite":
+        pytest.skip("the page is the same on both backends; drawn once")
+    _world, server, pair_id = live
+    expected = {
+        "en": ("Score 0.800", "at least 0.95", "+1.00", "+0.00"),
+        "es": ("Puntuación 0,800", "al menos 0,95", "+1,00", "+0,00"),
+    }
+    for lang, (score, threshold, agreed, unknown) in expected.items():
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        page.goto(f"{server.url}/login?next=/resolve/pairs/{pair_id}%3Flang%3D{lang}")
+        page.fill("input[name=username]", "us.analyst")
+        page.fill("input[name=password]", "demo")
+        page.click("form button[type=submit]")
+        expect(page.locator("hgroup p")).to_contain_text(score)
+        expect(page.locator("p.thresholds")).to_contain_text(threshold)
+        expect(page.locator("p.thresholds")).to_contain_text(score.split()[-1])
+        weights = page.locator("table.feature-table td.num").all_inner_texts()
+        assert agreed in weights and unknown in weights, weights
+        wrong = "." if lang == "es" else ","
+        assert not [w for w in weights if wrong in w], weights
+        page.locator("table.feature-table").scroll_into_view_if_needed()
+        page.screenshot(path=SHOTS / f"pair-numbers-{lang}.png", full_page=True)
+        context.close()

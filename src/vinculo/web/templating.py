@@ -177,7 +177,11 @@ def partial_date(text: str, locale: str) -> str:
     return year
 
 
-def format_number(value: object, locale: str, *, decimals: int | None = None) -> str:
+def format_number(
+    value: object, locale: str, *, decimals: int | None = None, signed: bool = False
+) -> str:
+    """A number in the reader's words; `signed` writes the sign of a positive one too (a
+    weight for or against: "+1.00", "-0,50")."""
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
@@ -187,6 +191,8 @@ def format_number(value: object, locale: str, *, decimals: int | None = None) ->
     if decimals is None:
         decimals = 0 if number == number.to_integral_value() else 2
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
     return format_decimal(number, format=pattern, locale=locale)
 
 
@@ -254,8 +260,12 @@ def _clock(context: Context, value: datetime | None) -> str:
 
 
 @pass_context
-def _number(context: Context, value: object, decimals: int | None = None) -> str:
-    return "" if value is None else format_number(value, _locale(context), decimals=decimals)
+def _number(
+    context: Context, value: object, decimals: int | None = None, signed: bool = False
+) -> str:
+    if value is None:
+        return ""
+    return format_number(value, _locale(context), decimals=decimals, signed=signed)
 
 
 @pass_context
