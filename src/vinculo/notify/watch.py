@@ -7,7 +7,8 @@ word of them is a word of a new name statement (a name) or of a new report or st
 same number however it was written. The scan reads only what is new since it last ran for
 the account and only what the account may see, and each hit goes through `notify`, which
 asks again. It also tells the account of new reports shared with it: RED reports naming it,
-and reports whose markings share them with its agency.
+reports whose markings share them with its agency, and reports marked for a need-to-know
+group it belongs to.
 """
 
 from __future__ import annotations
@@ -228,7 +229,15 @@ def scan(*, session: Session, actor: Actor) -> int:
             if any(_words(w.norm) <= words for w in searches):
                 hits.append(("watch_hit", Item("report", report.id)))
             m = marks[report.marking_id]
-            named = actor.username in m.recipients or (actor.agency or "") in m.shared_with
+            # Shared with me: named as a recipient (RED), or shared with my agency, or marked
+            # for a need-to-know group I belong to. Only reports the account may see reach
+            # here, and `notify` asks again: a member a marking keeps out (REL TO, TLP) is
+            # told nothing.
+            named = (
+                actor.username in m.recipients
+                or (actor.agency or "") in m.shared_with
+                or not m.groups.isdisjoint(actor.groups)
+            )
             if named and report.author_id != actor.user_id:
                 hits.append(("shared_with_me", Item("report", report.id)))
     state.scanned_report_seq = max(top, after)
