@@ -763,7 +763,14 @@ class TwoWorlds(RuleBasedStateMachine):
 
     @rule()
     def resolve_as_us(self) -> None:
-        self.hidden("resolution run", lambda w: w.api["us.analyst"].post("/api/v1/resolve/run"))
+        """A U.S. analyst runs resolution, in both worlds: a pair judged on exactly what the
+        reader sees of it is the reader's view too, whoever ran it (resolve/store.py
+        `visible_pairs_clause`), as a report another analyst files where the reader may see
+        it is. What the hidden items add must not reach the reader: pairs judged on wider
+        views, and the run's counts, which only the U.S. analyst is told (not compared)."""
+        self.steps.append("resolution run by a U.S. analyst")
+        for world in (self.low, self.high):
+            world.api["us.analyst"].post("/api/v1/resolve/run")
 
     @rule(index=st.integers(0, 5), judgement=st.sampled_from(("match", "no_match")))
     def decide_as_us(self, index: int, judgement: str) -> None:
