@@ -70,14 +70,18 @@ def zone_label(name: str, locale: str) -> str:
             return f"UTC — {cldr.time_zones['Etc/UTC']['long']['standard']}"
         zone = ZoneInfo(name)
         city = get_timezone_location(zone, locale=cldr, return_city=True)
+        fallback = get_timezone_location(zone, locale=cldr)  # "United States (Honolulu) Time"
         kept = get_timezone_name(zone, width="long", zone_variant="generic", locale=cldr)
+        if kept == fallback:  # no name for the time kept all year: its standard time's
+            kept = get_timezone_name(zone, width="long", zone_variant="standard", locale=cldr)
     except (LookupError, ValueError):
         return name
     canonical = get_global("zone_aliases").get(name, name)
     territory = get_global("zone_territories").get(canonical, "")
     country = cldr.territories.get(territory) if territory != "001" else None
     place = f"{city}, {country}" if country and country != city else str(city)
-    return f"{place} — {kept}"
+    # Where CLDR names the time by the place alone, the place says it all.
+    return place if kept == fallback else f"{place} — {kept}"
 
 
 @cache
