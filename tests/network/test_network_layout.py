@@ -8,6 +8,7 @@ import igraph as ig
 
 from vinculo.network.analysis import eigenvector, to_igraph
 from vinculo.network.build import Edge, Graph, Node
+from vinculo.network import views
 from vinculo.network.views import _layout
 
 
@@ -34,7 +35,20 @@ def test_the_same_graph_is_drawn_the_same_whatever_else_drew_random_numbers() ->
     random.seed(12345)
     ig.Graph.Erdos_Renyi(n=30, p=0.2).layout_fruchterman_reingold()
     random.random()
+    views._layouts.clear()  # drawn again, not taken from the kept layouts
     assert _layout(_ring(7)) == first
+
+
+def test_a_graph_drawn_lately_is_not_drawn_again_and_another_shape_is() -> None:
+    views._layouts.clear()
+    first = _layout(_ring(9))
+    assert _layout(_ring(9)) is first
+    wider = _ring(9)
+    wider.edges.append(Edge(source="e0", target="e4", kind="UnknownLink", via=None, directed=False))
+    assert _layout(wider) != first
+    for n in range(10, 10 + views.LAYOUTS_KEPT):
+        _layout(_ring(n))
+    assert len(views._layouts) == views.LAYOUTS_KEPT and _layout(_ring(9)) is not first
 
 
 def _star(n: int) -> Graph:

@@ -7,6 +7,9 @@ graph holds only what the reader may see, built by `vinculo.network.service`.
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -75,6 +78,15 @@ def edge_id(edge: Edge) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
+# Layouts of graphs drawn lately, by the graph's shape: the network pages draw the same
+# graph again and again (a reload, going back, another view of it), and the layout was over
+# half of their time (bench/pages.py). A layout is a function of the node order and the
+# links alone (seeded), so whose request made it cannot show in another's.
+LAYOUTS_KEPT = 32
+_layouts: OrderedDict[str, dict[str, tuple[float, float]]] = OrderedDict()
+_layouts_lock = threading.Lock()
+
+
 def _layout(graph: Graph) -> dict[str, tuple[float, float]]:
     """Positions from igraph's Fruchterman–Reingold, started from a circle and seeded: the
     same graph is drawn the same way whatever the process did before."""
@@ -84,14 +96,26 @@ def _layout(graph: Graph) -> dict[str, tuple[float, float]]:
         return {}
     if n == 1:
         return {indexed.ids[0]: (0.0, 0.0)}
+    shape = hashlib.sha256(
+        json.dumps([indexed.ids, indexed.g.get_edgelist()], separators=(",", ":")).encode()
+    ).hexdigest()
+    with _layouts_lock:
+        if shape in _layouts:
+            _layouts.move_to_end(shape)
+            return _layouts[shape]
     steps = 500 if n <= 600 else max(120, 300_000 // n)
     with seeded_igraph():
         coords = indexed.g.layout_fruchterman_reingold(
             seed=indexed.g.layout_circle().coords, niter=steps
         ).coords
-    return {
+    found = {
         node_id: (float(coords[i][0]), float(coords[i][1])) for i, node_id in enumerate(indexed.ids)
     }
+    with _layouts_lock:
+        _layouts[shape] = found
+        while len(_layouts) > LAYOUTS_KEPT:
+            _layouts.popitem(last=False)
+    return found
 
 
 def payload(
