@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -45,13 +45,19 @@ def _fail(message: str, where: Where, field: str, **params: object) -> InvalidIn
 
 
 def check_entity(
-    data: Mapping[str, Any], where: Where, *, make_id: str | None = None
+    data: Mapping[str, Any],
+    where: Where,
+    *,
+    make_id: str | None = None,
+    skip: Callable[[InvalidInput, str], None] | None = None,
 ) -> tuple[str, str, list[tuple[str, str, str, str | None]]]:
     """Validate one FtM entity dict; returns (id, schema, [(prop, type, value, original)]).
 
     Raises InvalidInput naming the field for an unknown schema or property or a bad value.
     followthemoney's own `add` drops a value it cannot clean without a word; an import must
-    say which value it refused, so each value is cleaned and checked here.
+    say which value it refused, so each value is cleaned and checked here. With `skip`, a
+    value that cannot be read or is too long is handed to it (the error and the value) and
+    left out instead: resolution on files goes on past a dirty value, the import does not.
     """
     if not isinstance(data, Mapping):
         raise _fail(N_("an entity must be a JSON object"), where, "entity")
@@ -88,24 +94,31 @@ def check_entity(
             if not raw.strip():
                 continue
             cleaned = prop.type.clean(raw, proxy=None)
+            problem = None
             if cleaned is None:
-                raise _fail(
+                problem = _fail(
                     N_("{value} is not a valid {type}"),
                     where,
                     field,
                     value=raw,
                     type=prop.type.name,
                 )
-            if len(cleaned) > prop.type.max_length:
+            elif len(cleaned) > prop.type.max_length:
                 # followthemoney's own bound for the type; a longer value also overflowed
                 # PostgreSQL's full-text index (a 500).
-                raise _fail(
+                problem = _fail(
                     N_("a {type} may be at most {n} characters long"),
                     where,
                     field,
                     type=prop.type.name,
                     n=prop.type.max_length,
                 )
+            if problem is not None:
+                if skip is None:
+                    raise problem
+                skip(problem, raw)
+                continue
+            assert cleaned is not None
             values.append((prop.name, prop.type.name, cleaned, raw if cleaned != raw else None))
     return entity_id, schema.name, values
 

@@ -6,6 +6,10 @@
 The engine is trained on the files themselves (EM) when they are large enough to learn from,
 otherwise the model that ships with Vínculo is used; `--model` loads a saved one and
 `--save-model` keeps what was trained. Nothing is written when a file is refused.
+
+Dirty records (an impossible date, a record with no name, an unreadable value) do not stop a
+run: they are counted per kind on the console and written one a line, with file, line and
+field, to `OUT.warnings.jsonl` beside the CSV. `--strict` stops at the first instead.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from vinculo.errors import InvalidInput, VinculoError
-from vinculo.i18n import N_, gettext, pick_locale
+from vinculo.i18n import N_, gettext, ngettext, pick_locale
 from vinculo.settings import Settings
 
 resolve_app = typer.Typer(
@@ -59,6 +64,13 @@ BackendOpt = Annotated[
     str, typer.Option(help="Where Splink runs: duckdb (in process) or spark (local mode).")
 ]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Language of messages: en or es.")]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Stop at the first impossible date, record with no name or unreadable value.",
+    ),
+]
 
 
 def _locale(lang: str | None) -> str:
@@ -132,15 +144,35 @@ def _ready(engine: Any, tables: list[Any]) -> None:
     engine._model = shipped._model
 
 
-def _warn(loaded: list[Any], locale: str) -> None:
+def _warn(loaded: list[Any], out: Path, locale: str) -> None:
+    """Every warning to OUT.warnings.jsonl (empty when there were none: no stale file stays
+    beside a new CSV), and how many of each kind on the console."""
+    from vinculo.resolve.files import warnings_path, write_warnings
+
+    path = warnings_path(out)
+    total = write_warnings(path, loaded, locale)
+    if not total:
+        return
+    counts: dict[str, int] = {}
     for item in loaded:
-        for warning in item.warnings[:20]:
-            err.print(f"[yellow]{warning.render(locale)}[/yellow]", highlight=False)
-        if len(item.warnings) > 20:
-            err.print(
-                gettext(locale, N_("… and {n} more warnings"), n=len(item.warnings) - 20),
-                style="yellow",
-            )
+        for warning in item.warnings:
+            label = gettext(locale, warning.label)
+            counts[label] = counts.get(label, 0) + 1
+    # The heading is printed on its own: as the table's title it would wrap the path.
+    heading = ngettext(
+        locale,
+        "{n} warning: the run went on (each is in {path})",
+        "{n} warnings: the run went on (each is in {path})",
+        total,
+        path=path,
+    )
+    err.print(heading, style="yellow", highlight=False, soft_wrap=True)
+    table = Table()
+    table.add_column(gettext(locale, N_("Warning")))
+    table.add_column(gettext(locale, N_("Count")), justify="right")
+    for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        table.add_row(label, str(n))
+    err.print(table)
 
 
 def _save(engine: Any, save_model: Path | None) -> None:
@@ -158,6 +190,7 @@ def link_command(
     save_model: SaveOpt = None,
     backend: BackendOpt = "duckdb",
     lang: LangOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Pairs of the same person or organisation across two FtM files: left_id,right_id,score."""
     from vinculo.resolve.files import load
@@ -165,7 +198,7 @@ def link_command(
     locale = _locale(lang)
     try:
         with _Bar(locale, total=10) as bar:
-            loaded = [load(left), load(right)]
+            loaded = [load(left, strict=strict), load(right, strict=strict)]
             bar.step("features")
             tables = [item.features().table for item in loaded]
             engine = _engine(model, backend, threshold, bar)
@@ -176,7 +209,6 @@ def link_command(
                 (a, b, f"{float(s):.6f}")
                 for a, b, s in zip(frame["left_id"], frame["right_id"], frame["score"], strict=True)
             ]
-        _warn(loaded, locale)
     except VinculoError as error:
         err.print(f"[red]{error.render(locale)}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
@@ -184,6 +216,7 @@ def link_command(
         writer = csv.writer(handle)
         writer.writerow(("left_id", "right_id", "score"))
         writer.writerows(rows)
+    _warn(loaded, out, locale)
     _save(engine, save_model)
     err.print(
         gettext(
@@ -205,6 +238,7 @@ def dedupe_command(
     save_model: SaveOpt = None,
     backend: BackendOpt = "duckdb",
     lang: LangOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Clusters of records of the same person or organisation in one FtM file."""
     from vinculo.resolve.files import load
@@ -212,7 +246,7 @@ def dedupe_command(
     locale = _locale(lang)
     try:
         with _Bar(locale, total=10) as bar:
-            loaded = load(file)
+            loaded = load(file, strict=strict)
             bar.step("features")
             table = loaded.features().table
             engine = _engine(model, backend, threshold, bar)
@@ -220,7 +254,6 @@ def dedupe_command(
             result = engine.dedupe(table)
             bar.step("write")
             ids = table.column("unique_id").to_pylist()
-        _warn([loaded], locale)
     except VinculoError as error:
         err.print(f"[red]{error.render(locale)}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
@@ -228,6 +261,7 @@ def dedupe_command(
         writer = csv.writer(handle)
         writer.writerow(("entity_id", "cluster_id"))
         writer.writerows((i, result.clusters[str(i)]) for i in ids)
+    _warn([loaded], out, locale)
     _save(engine, save_model)
     clusters = len(set(result.clusters.values()))
     err.print(
