@@ -16,6 +16,7 @@ from vinculo.resolve.identifiers import (
     curp_name_code,
     decode_curp,
     decode_rfc,
+    national_digits,
     normalise_passport,
     normalise_phone,
     normalise_plate,
@@ -23,6 +24,8 @@ from vinculo.resolve.identifiers import (
     normalise_ssn,
     parse_birth_date,
     phone_candidates,
+    phone_digits,
+    raw_phone_digits,
     rfc_agrees,
 )
 from vinculo.resolve.names import parse_name
@@ -286,6 +289,51 @@ def test_an_ambiguous_number_has_both_readings() -> None:
 @pytest.mark.parametrize("junk", ["", None, "n/a", "12345", "000 000 0000", "+99 123", "1" * 20])
 def test_phone_junk_is_none(junk: str | None) -> None:
     assert normalise_phone(junk) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "region"),
+    [
+        ("(656) 555-0142", "US"),
+        ("6565550142", "MX"),
+        ("65 6555 0142", "MX"),
+        ("+52 656 555 0142", None),
+        ("+52 1 656 555 0142", "US"),
+        ("044 656 555 0142", None),
+        ("011 52 1 656 555 0142", "US"),
+        ("+1 656 555 0142", "MX"),
+    ],
+)
+def test_one_line_has_the_same_national_digits_whatever_the_country(
+    written: str, region: str | None
+) -> None:
+    assert phone_digits(written, region=region) == "6565550142"
+
+
+def test_different_national_digits_stay_different() -> None:
+    us = phone_digits("(915) 532-0142", region="US")
+    mx = phone_digits("65 6555 0142", region="MX")
+    assert us == "9155320142" and mx == "6565550142"
+    assert normalise_phone("(915) 532-0142", region="US") == "+19155320142"
+
+
+def test_national_digits_of_other_countries_come_from_phonenumbers() -> None:
+    # Italy keeps the leading zero of its national number; Spain has nine digits.
+    assert national_digits("+390612345678") == "0612345678"
+    assert phone_digits("+34 912 345 678") == "912345678"
+
+
+def test_a_number_phonenumbers_refuses_keeps_its_digits() -> None:
+    # 099 is no area code anywhere in the NANP or Mexico.
+    assert normalise_phone("(099) 555-0142", region="US") is None
+    assert phone_digits("(099) 555-0142", region="US") == "0995550142"
+    assert raw_phone_digits("1 (099) 555-0142") == "0995550142"
+    assert raw_phone_digits("555 0142") == "5550142"
+
+
+@pytest.mark.parametrize("junk", ["", None, "n/a", "12345", "000 000 0000", "+99 123", "1" * 20])
+def test_phone_digits_of_junk_is_none(junk: str | None) -> None:
+    assert phone_digits(junk) is None
 
 
 # --- SSN, passports, plates ---------------------------------------------------------------

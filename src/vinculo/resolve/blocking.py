@@ -1,40 +1,67 @@
 """Blocking: which pairs of records the model scores at all.
 
 A pair is scored when any rule holds (and, when people and organisations are mixed, the kind
-agrees). Each rule names the feature columns it needs; rules on empty columns are dropped, and
-a rule is kept only while the pairs it proposes, counted from key groups before it runs, fit a
-budget per record: on small sets every rule runs, on a million records the broad ones give
-way. Blocking recall is measured on the bench sets (bench/er.py, `blocking_recall`).
+agrees). A prediction rule runs only when every column it reads has values on the side it
+reads it from (`l.` the left, `r.` the right), and is kept only while the pairs it proposes,
+counted from key groups before it runs, fit a budget per record: on small sets every rule
+runs, on a million records the broad ones give way. Blocking recall is measured on the bench
+sets (bench/er.py, `blocking_recall`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from vinculo.resolve.features import ID
+from vinculo.resolve.features import present as features_present
 
 # A rule: its SQL over l and r, and the feature columns it needs.
 Rule = tuple[str, tuple[str, ...]]
 
 # Candidate pairs: a pair is scored when any rule holds (the kind always has to agree).
-# Each rule names the columns it needs; rules on empty columns are dropped.
+# Each rule names the columns it needs (EM and deterministic rules are chosen by them; a
+# prediction rule by the columns each side has). Every pair sharing a phone, an identifier,
+# or a birth date and a surname is proposed while its rule fits the budget.
 BLOCKING_RULES: tuple[Rule, ...] = (
     ("l.curp = r.curp", ("curp",)),
     ("l.ssn = r.ssn", ("ssn",)),
     ("l.passport = r.passport", ("passport",)),
     ("l.idn = r.idn", ("idn",)),
     ("l.rfc = r.rfc", ("rfc",)),
+    # The same number kept in another field: an SSN or a passport number as idNumber.
+    ("l.idn = r.ssn", ("idn", "ssn")),
+    ("l.ssn = r.idn", ("idn", "ssn")),
+    ("l.idn = r.passport", ("idn", "passport")),
+    ("l.passport = r.idn", ("idn", "passport")),
+    # Phones are national digits (records.py), so a U.S. and a Mexican reading agree; either
+    # of a record's two phones may be the one the other record kept.
     ("l.ph1 = r.ph1", ("ph1",)),
+    ("l.ph1 = r.ph2", ("ph1", "ph2")),
+    ("l.ph2 = r.ph1", ("ph1", "ph2")),
+    ("l.ph2 = r.ph2", ("ph2",)),
     ("l.email = r.email", ("email",)),
     ("l.plate = r.plate", ("plate",)),
     ("l.sp_ph = r.sp_ph and l.by = r.by and l.gc = r.gc", ("sp_ph", "by", "gc")),
     ("l.gc = r.gc and l.dob = r.dob", ("gc", "dob")),
     ("l.sp_ph = r.sp_ph and l.dob = r.dob", ("sp_ph", "dob")),
     ("l.sp_ph = r.sp_ph and l.dob = r.dob_alt", ("sp_ph", "dob_alt")),
+    ("l.sp_ph = r.sp_ph and l.dob_alt = r.dob", ("sp_ph", "dob_alt")),
+    # The birth date and either surname, whatever the given names (in another order, a
+    # middle name used as the first): the maternal kept as the last name, or both glued.
+    ("l.sm_ph = r.sm_ph and l.dob = r.dob", ("sm_ph", "dob")),
+    ("l.sp_ph = r.sm_ph and l.dob = r.dob", ("sp_ph", "sm_ph", "dob")),
+    ("l.sm_ph = r.sp_ph and l.dob = r.dob", ("sp_ph", "sm_ph", "dob")),
+    ("l.sg = r.sg and l.dob = r.dob", ("sg", "dob")),
+    # The birth date and a surname one typo apart, or glued to the next (Godínez and
+    # "godinezaguayo"): the first three letters; or the second given name used as the first.
+    ("l.dob = r.dob and substr(l.sg, 1, 3) = substr(r.sg, 1, 3)", ("dob", "sg")),
+    ("l.g2 = r.g1 and l.dob = r.dob", ("g2", "g1", "dob")),
+    ("l.g1 = r.g2 and l.dob = r.dob", ("g2", "g1", "dob")),
     ("l.sp = r.sp and l.g1 = r.g1", ("sp", "g1")),
     # U.S. records that kept the maternal surname as the last name, or the two glued.
     ("l.sm_ph = r.sp_ph and l.by = r.by", ("sm_ph", "sp_ph", "by")),
@@ -55,6 +82,11 @@ BLOCKING_RULES: tuple[Rule, ...] = (
         "l.sp_ph = r.sp_ph and substr(l.dob, 6, 5) = substr(r.dob, 6, 5) "
         "and substr(l.g1, 1, 1) = substr(r.g1, 1, 1)",
         ("sp_ph", "dob", "g1"),
+    ),
+    # The year off by one and the given name not alike (a nickname): surname, day and month.
+    (
+        "l.sp_ph = r.sp_ph and substr(l.dob, 6, 5) = substr(r.dob, 6, 5)",
+        ("sp_ph", "dob"),
     ),
     # Given name and surname written the other way round.
     ("l.g1 = r.sp and l.sp = r.g1", ("g1", "sp")),
@@ -91,6 +123,7 @@ DETERMINISTIC_RULES: tuple[Rule, ...] = (
 )
 
 log = logging.getLogger(__name__)
+_COLUMN = re.compile(r"\b([lr])\.(\w+)")
 
 
 def _sides(rule: str) -> tuple[list[str], list[str]]:
@@ -145,20 +178,20 @@ def count_pairs(tables: list[pa.Table], rule: str, con: Any = None) -> int:
     return found
 
 
-def budgeted(
-    tables: list[pa.Table],
-    rules: Sequence[Rule],
-    present: set[str],
-    per_record: int,
-) -> list[str]:
+def budgeted(tables: list[pa.Table], rules: Sequence[Rule], per_record: int) -> list[str]:
+    """The rules that can propose a pair here and whose pairs fit the budget per record."""
     import duckdb
 
     budget = max(PAIRS_FLOOR, per_record * sum(t.num_rows for t in tables))
     kept = []
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
-    for sql, needs in rules:
-        if not set(needs) <= present:
+    sides = {"l": features_present(tables[0]), "r": features_present(tables[-1])}
+    for sql, _needs in rules:
+        # A column is needed on the side the rule reads it from, not on both: "l.ph1 = r.ph2"
+        # runs when only the right has second phones, and a U.S. set without maternal
+        # surnames still meets a Mexican one's by "l.sm_ph = r.sp_ph".
+        if not all(column in sides[side] for side, column in _COLUMN.findall(sql)):
             continue
         pairs = count_pairs(tables, sql, con)
         if pairs <= budget:
@@ -184,8 +217,12 @@ def with_kinds(chosen: list[str], kinds: bool) -> list[str]:
 
 
 def prediction_rules(tables: list[pa.Table], present: set[str], kinds: bool) -> list[str]:
-    """The blocking rules a prediction runs on these tables, within the pair budget."""
-    rules = budgeted(tables, BLOCKING_RULES, present, PAIRS_PER_RECORD)
+    """The blocking rules a prediction runs on these tables, within the pair budget.
+
+    Which rules can run is decided per side by `budgeted`, not by `present` (the columns
+    every side has), so a rule reading a column one side lacks is kept.
+    """
+    rules = budgeted(tables, BLOCKING_RULES, PAIRS_PER_RECORD)
     return with_kinds(rules, kinds)
 
 
@@ -194,9 +231,7 @@ def em_rules(tables: list[pa.Table], present: set[str], kinds: bool) -> list[str
     chosen = []
     for alternatives in EM_RULES:
         for sql, needs in alternatives:
-            if set(needs) <= present and budgeted(
-                tables, [(sql, needs)], present, EM_PAIRS_PER_RECORD
-            ):
+            if set(needs) <= present and budgeted(tables, [(sql, needs)], EM_PAIRS_PER_RECORD):
                 chosen.append(sql)
                 break
     return with_kinds(chosen, kinds)

@@ -36,7 +36,7 @@ FEATURES: tuple[str, ...] = (
     "ssn",
     "passport",
     "idn",  # any other identity number
-    "ph1",  # phones in E.164
+    "ph1",  # phones as national digits ("6565550142" for +52 and +1 readings alike)
     "ph2",
     "email",
     "sex",

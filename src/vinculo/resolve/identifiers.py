@@ -2,9 +2,10 @@
 
 CURP and RFC are validated with python-stdnum and decoded; a CURP is checked against the
 record's own name, birth date and sex. Phones become E.164 through phonenumbers, after
-undoing Mexico's retired dialling forms. SSN, passport and plate numbers are put in one
-form. Nothing here raises on junk: an invalid value comes back kept as written, marked
-invalid, with an error message id (English, translated through vinculo.i18n).
+undoing Mexico's retired dialling forms, and are compared on their national digits
+(`phone_digits`), whatever country each side read them in. SSN, passport and plate numbers
+are put in one form. Nothing here raises on junk: an invalid value comes back kept as
+written, marked invalid, with an error message id (English, translated through vinculo.i18n).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "decode_curp",
     "decode_rfc",
     "make_curp",
+    "national_digits",
     "normalise_passport",
     "normalise_phone",
     "normalise_plate",
@@ -41,6 +43,8 @@ __all__ = [
     "normalise_ssn",
     "parse_birth_date",
     "phone_candidates",
+    "phone_digits",
+    "raw_phone_digits",
     "rfc_agrees",
 ]
 
@@ -565,6 +569,48 @@ def normalise_phone(value: str | None, *, region: str | None = None) -> str | No
     """The number in E.164 ("+525512345678"), the likeliest reading; None for junk."""
     found = phone_candidates(value, region=region)
     return found[0] if found else None
+
+
+@lru_cache(maxsize=4096)
+def national_digits(e164: str) -> str:
+    """The national significant number of an E.164 number: "+526565550142" -> "6565550142"."""
+    # +1 and +52 numbers are ten national digits; the rest asks phonenumbers, which knows
+    # the countries whose national number keeps a leading zero (Italy).
+    if e164.startswith("+1") and len(e164) == 12:
+        return e164[2:]
+    if e164.startswith("+52") and len(e164) == 13:
+        return e164[3:]
+    return phonenumbers.national_significant_number(phonenumbers.parse(e164, None))
+
+
+def phone_digits(value: str | None, *, region: str | None = None) -> str | None:
+    """The digits two records of one line share, whatever country each was read in.
+
+    The same ten digits are written "(656) 555-0142" on a U.S. record and "65 6555 0142" or
+    "+52 1 656 555 0142" on a Mexican one: read as +1 and +52 they would never agree, so
+    phones are compared on the national significant number. A number phonenumbers does
+    not accept as valid (an area code it does not know) keeps its last ten digits, the
+    national number of a NANP or Mexican number in every dialling form; a shorter one
+    (7 to 9 digits, a local number) its digits; junk gives None.
+    """
+    e164 = normalise_phone(value, region=region)
+    if e164:
+        return national_digits(e164)
+    return raw_phone_digits(value)
+
+
+def raw_phone_digits(value: str | None) -> str | None:
+    """The digits of a phone phonenumbers does not accept: the last ten, or 7 to 9 as written."""
+    if not value:
+        return None
+    text = re.split(r"(?i)\s*(?:ext\.?|extension|x|#)\s*\d+\s*$", value.strip())[0]
+    if re.search(r"[^0-9\s\-.()+/]", text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    # One digit over and over ("000 000 0000") is a form's placeholder, not a line.
+    if len(digits) > 17 or len(digits) < 7 or len(set(digits)) == 1:
+        return None
+    return digits[-10:]
 
 
 # --- SSN, passports, plates ---------------------------------------------------------------

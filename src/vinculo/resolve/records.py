@@ -5,8 +5,10 @@ hundred thousand distinct names, a few thousand surnames and birth dates, so eac
 phonetic key and identifier check runs once per distinct value and the results are mapped
 back onto the columns. The output is a pyarrow Table of `features.FEATURES` (all text, null
 when missing) plus, per record, the flags for what was kept as written but not trusted:
-an invalid CURP, RFC, SSN or phone number stays in the source data and in the flags, and
-never reaches the comparisons, so it can never count as strong evidence.
+an invalid CURP, RFC or SSN stays in the source data and in the flags, and never reaches
+the comparisons, so it can never count as strong evidence. Phones are compared on their
+national digits (`identifiers.phone_digits`), so a Mexican and a U.S. record of one line
+agree; a number phonenumbers does not accept is flagged and still compared on its digits.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from vinculo.resolve.identifiers import (
     curp_agrees,
     decode_curp,
     decode_rfc,
+    national_digits,
     normalise_passport,
     normalise_phone,
     normalise_plate,
     normalise_sex,
     normalise_ssn,
     parse_birth_date,
+    raw_phone_digits,
 )
 from vinculo.resolve.names import PARTICLES, fold, given_name_keys, nicknames, parse_name
 from vinculo.resolve.phonetic import phonetic_key
@@ -562,7 +566,8 @@ def features(rows: Any) -> Features:
         lambda vc: normalise_plate(vc[0], vc[1]) if vc and vc[0] else None,
     )
 
-    # Phones, read with the record's country when the number has no prefix.
+    # Phones, read with the record's country when the number has no prefix, and kept as
+    # their national digits: the country a number was read in differs across the border.
     for column, target in (("phone", "ph1"), ("phone2", "ph2")):
         values = _column(frame, column)
         phones = _map(
@@ -571,7 +576,14 @@ def features(rows: Any) -> Features:
         )
         for i in _rows(_has(values) & ~_has(phones)):
             flag(i, column, values[i], N_("not a valid phone number"))
-        out[target] = phones
+        out[target] = np.where(
+            _has(phones),
+            _map(phones, lambda e164: national_digits(e164) if e164 else None),
+            _map(values, lambda v: raw_phone_digits(v) if v else None),
+        )
+    # A second phone alone is the record's phone: the comparison's missing level looks at ph1.
+    for i in _rows(~_has(out["ph1"]) & _has(out["ph2"])):
+        out["ph1"][i], out["ph2"][i] = out["ph2"][i], None
     out["email"] = _map(_column(frame, "email"), lambda v: v.strip().lower() or None if v else None)
     out["nat"] = _map(_column(frame, "nationality"), lambda v: fold(v)[:2] or None if v else None)
     out["country"] = countries
