@@ -28,7 +28,10 @@ else:
     result = CliRunner().invoke(app, ["audit", "verify"])
 print(",".join(f"{h.__module__}.{h.__name__}" for h in PURGE_HOOKS.hooks))
 """
-WIRED = "vinculo.resolve.store.forget_purged,vinculo.exchange.purge.take_back_purged"
+WIRED = (
+    "vinculo.resolve.store.forget_purged,vinculo.exchange.purge.take_back_purged,"
+    "vinculo.notify.service.keep_places_within_store"
+)
 
 
 @pytest.mark.parametrize("entry", ["web", "cli"])

@@ -16,15 +16,17 @@ from vinculo.intel.reseen import RESEEN_HOOKS
 
 def wire_hooks() -> None:
     """Hand intel.deletion the hooks, in the order they run: resolution's pairs judged on a
-    deleted statement first, then the exchange's published versions that carried it; and
-    intel.reseen the exchange's note of entities asserted again."""
+    deleted statement first, then the exchange's published versions that carried it, then
+    the notifications' places, kept within what is left; and intel.reseen the exchange's
+    note of entities asserted again."""
     # Imported here: the command line wires the hooks before it knows which command runs,
     # and loading the exchange and resolution on every start would slow all of them.
     from vinculo.exchange.changes import note_reseen
     from vinculo.exchange.purge import take_back_purged
+    from vinculo.notify.service import keep_places_within_store
     from vinculo.resolve.store import forget_purged
 
-    PURGE_HOOKS.wire([forget_purged, take_back_purged])
+    PURGE_HOOKS.wire([forget_purged, take_back_purged, keep_places_within_store])
     RESEEN_HOOKS.wire([note_reseen])
     wire_item_kinds()
 

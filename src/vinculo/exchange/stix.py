@@ -210,7 +210,11 @@ def entity_object(
     those of its widest statement; fields and statements marked otherwise get granular
     markings of their own.
     """
-    rows = sorted(statements, key=lambda s: (s.prop != BASE_ID, s.prop, s.value, s.dataset))
+    # The same value from two reports: the older first. Their datasets name the reports by
+    # random ids, whose order told nothing and differed from store to store.
+    rows = sorted(
+        statements, key=lambda s: (s.prop != BASE_ID, s.prop, s.value, s.first_seen, s.dataset)
+    )
     entity = assemble(
         [
             Statement(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_, gettext
+from vinculo.intel.deletion import Purged
 from vinculo.intel.models import Report, StatementRow
 from vinculo.notify.items import KINDS, Item
 from vinculo.notify.models import EMAIL_NONE, EMAIL_PENDING, Notification, NotifyState
@@ -66,6 +67,23 @@ def state_for(*, session: Session, user_id: int) -> NotifyState:
         session.add(state)
         session.flush()
     return state
+
+
+def keep_places_within_store(session: Session, _purged: Purged) -> None:
+    """A purge hook: no account's places (what the scan has read, where its visit began)
+    may lie past the newest report and statement left. SQLite numbers a new row one past
+    the highest left, so a place set at a purged row would pass over the next rows filed:
+    a watch hit or a report new since the last visit missed, and missed only when the
+    purged row was one the reader may not see (docs/security.md, the machine's findings)."""
+    top_report = session.execute(select(func.max(Report.seq))).scalar() or 0
+    top_statement = session.execute(select(func.max(StatementRow.seq))).scalar() or 0
+    for column, top in (
+        (NotifyState.last_visit_seq, top_report),
+        (NotifyState.visit_seq, top_report),
+        (NotifyState.scanned_report_seq, top_report),
+        (NotifyState.scanned_statement_seq, top_statement),
+    ):
+        session.execute(update(NotifyState).where(column > top).values({column: top}))
 
 
 def _recipient(session: Session, recipient: User | int | str) -> User | None:
