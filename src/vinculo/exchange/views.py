@@ -4,7 +4,6 @@ quarantine). Only supervisors decide releases, and only their own agency's."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,7 +18,7 @@ from vinculo.intel.marks import dataset_markings, report_markings
 from vinculo.security.markings import Actor, Markings
 from vinculo.security.policy import visible_marking_ids
 from vinculo.security.roles import Permission, require
-from vinculo.web.deps import ApiActor, PageActor, SessionDep, SettingsDep, WriteActor
+from vinculo.web.deps import ApiActor, PageActor, SessionDep, SettingsDep, WriteActor, sign_in_first
 from vinculo.web.templating import render
 
 api = APIRouter(prefix="/exchange", tags=["exchange"])
@@ -84,10 +83,6 @@ def decide_release(
     return _read(next(i for i in items if i.id == row.id))
 
 
-def _sign_in_first(request: Request) -> Response:
-    return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
-
-
 def _marks(
     session: SessionDep, actor: Actor, items: list[release.ReleaseItem]
 ) -> dict[int, list[Markings]]:
@@ -109,7 +104,7 @@ def _marks(
 @pages.get("/exchange/releases")
 def releases_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     items = release.pending(session=session, actor=actor, include_decided=True)
     waiting = [i for i in items if i.state == "pending"]
     decided = [i for i in items if i.state != "pending"]
@@ -133,7 +128,7 @@ def releases_decide(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     try:
         release.decide(
             session=session,
@@ -168,7 +163,7 @@ def exchange_page(
     """This node, its partners, the collections it serves, where each pull stands and what
     was quarantined (ids, reasons and counts only: no content)."""
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     require(actor, Permission.RELEASE)
     cursors = list(session.execute(select(SyncCursor).order_by(SyncCursor.partner)).scalars())
     quarantine: list[Any] = list(

@@ -28,7 +28,6 @@ from vinculo.intel.search import search
 from vinculo.intel.views import (
     _group_names,
     _page,
-    _sign_in_first,
     entity_caption,
     ftm_label,
     schema_label,
@@ -38,7 +37,7 @@ from vinculo.security.markings import TLP, Actor, Markings
 from vinculo.security.models import utcnow
 from vinculo.security.roles import Permission, allowed
 from vinculo.text import fold
-from vinculo.web.deps import PageActor, SessionDep
+from vinculo.web.deps import PageActor, SessionDep, sign_in_first
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,7 +49,7 @@ STORED_AS = N_("will be stored as {value}")
 @router.get("/reports/new", response_class=HTMLResponse)
 def new_report_form(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     # Safe defaults: the analyst widens on purpose. TLP:AMBER (the agency and those it shares
     # with), releasable to one's own nation only, no group.
     form = ReportForm(
@@ -318,7 +317,7 @@ def file_report(
     posted: PostedForm,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     rows = entity_form.read_rows(posted)
     action = posted.get("action", "file")
     if action in ("refresh", "add_row"):
@@ -379,7 +378,7 @@ def suggest_entities(
     """Existing entities the analyst may see whose names match what is typed in an entity
     row (the report form's suggestions): searched, and audited, as the search page is."""
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     items: list[dict[str, str]] = []
     if len(q.strip()) >= 3:
         found = search(session=session, actor=actor, q=q, kind="entities", limit=8)
@@ -413,7 +412,7 @@ def check_entity_field(
     message is in the reader's language. A POST, so that identifiers stay out of URLs and
     access logs. It reads nothing stored."""
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     if not value.strip():
         return JSONResponse({"valid": True, "value": "", "message": ""})
     row = {"country": country, "nationality": nationality, "jurisdiction": jurisdiction}

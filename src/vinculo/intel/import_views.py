@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from followthemoney import model, registry
 
 from vinculo import vocab
@@ -35,7 +35,7 @@ from vinculo.security.audit import record
 from vinculo.security.markings import TLP, Actor, Markings
 from vinculo.security.models import Group
 from vinculo.security.roles import Permission, allowed
-from vinculo.web.deps import SESSION_KEY, PageActor, SessionDep
+from vinculo.web.deps import SESSION_KEY, PageActor, SessionDep, sign_in_first
 from vinculo.web.progress import board_of, new_key
 from vinculo.web.templating import ftm_label, prop_label, render
 
@@ -234,14 +234,10 @@ def _page(
     )
 
 
-def _sign_in_first(request: Request) -> Response:
-    return RedirectResponse("/login?next=%2Fimport", status_code=303)
-
-
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     return _page(request, session=session, actor=actor, form=ImportForm())
 
 
@@ -260,7 +256,7 @@ def import_file(
     progress_key: Annotated[str, Form()] = "",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     locale = actor.locale
     form = ImportForm(
         source=source.strip(),

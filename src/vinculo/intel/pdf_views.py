@@ -5,10 +5,8 @@ see answers exactly as a missing one does."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from vinculo import vocab
 from vinculo.i18n import N_, gettext
@@ -18,7 +16,7 @@ from vinculo.intel.views import Show, _group_names, _texts
 from vinculo.security.markings import Actor, Markings
 from vinculo.security.models import utcnow
 from vinculo.security.policy import markings_by_id, visible_marking_ids
-from vinculo.web.deps import PageActor, SessionDep
+from vinculo.web.deps import PageActor, SessionDep, sign_in_first
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,10 +29,6 @@ def banner_words(m: Markings) -> str:
     if m.groups:
         words += f" // {', '.join(sorted(m.groups))}"
     return words
-
-
-def _sign_in_first(request: Request) -> Response:
-    return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
 
 
 def _dissemination(markings: Markings, groups: list[str], locale: str) -> str:
@@ -76,7 +70,7 @@ def _dissemination(markings: Markings, groups: list[str], locale: str) -> str:
 @router.get("/reports/{report_id}/pdf")
 def report_pdf(request: Request, report_id: str, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     report = service.get_report(session=session, actor=actor, report_id=report_id)
     markings = markings_by_id(session=session, ids={report.marking_id})[report.marking_id]
     visible = visible_marking_ids(session=session, actor=actor)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,7 +14,7 @@ from vinculo.intel import service, translation
 from vinculo.intel.views import Show
 from vinculo.security.markings import Actor
 from vinculo.security.policy import markings_by_id
-from vinculo.web.deps import PageActor, SessionDep, WriteActor
+from vinculo.web.deps import PageActor, SessionDep, WriteActor, sign_in_first
 from vinculo.web.templating import render
 
 router = APIRouter(tags=["reports"])
@@ -58,15 +57,10 @@ def add_translation(
     )
 
 
-def _sign_in_first(request: Request) -> Response:
-    target = request.url.path + ("?" + request.url.query if request.url.query else "")
-    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
-
-
 @pages.get("/translations", response_class=HTMLResponse)
 def queue_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     reports, total = translation.queue(session=session, actor=actor)
     marks = markings_by_id(session=session, ids={r.marking_id for r in reports})
     return render(
@@ -111,7 +105,7 @@ def _form(
 @pages.get("/reports/{report_id}/translation", response_class=HTMLResponse)
 def form_page(request: Request, report_id: str, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     return _form(request, session, actor, report_id)
 
 
@@ -125,7 +119,7 @@ def add_page(
     summary: Annotated[str, Form(max_length=translation.SUMMARY_MAX * 2)] = "",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     try:
         with session.begin_nested():
             translation.add_translation(

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from babel.dates import format_date
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from followthemoney import model
 from followthemoney.statement import BASE_ID
 from followthemoney.util import i18n_path
@@ -35,7 +35,7 @@ from vinculo.security.markings import Actor, Markings
 from vinculo.security.models import Group
 from vinculo.security.policy import markings_by_id, visible_marking_ids
 from vinculo.security.roles import Permission, allowed
-from vinculo.web.deps import PageActor, SessionDep
+from vinculo.web.deps import PageActor, SessionDep, sign_in_first
 from vinculo.web.templating import ftm_value, render
 
 router = APIRouter(include_in_schema=False)
@@ -189,13 +189,6 @@ def _page(
     )
 
 
-def _sign_in_first(request: Request) -> Response:
-    target = request.url.path
-    if request.url.query:
-        target += "?" + request.url.query
-    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
-
-
 def _url(path: str, **params: str | None) -> str:
     kept = {k: v for k, v in params.items() if v}
     return path + ("?" + urlencode(kept) if kept else "")
@@ -234,7 +227,7 @@ def report_page(
     request: Request, report_id: str, session: SessionDep, actor: PageActor
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     report = service.get_report(session=session, actor=actor, report_id=report_id)
     markings = markings_by_id(session=session, ids={report.marking_id})[report.marking_id]
     visible = visible_marking_ids(session=session, actor=actor)
@@ -275,7 +268,7 @@ def withdraw_report(
     """A supervisor withdraws (purges) a report, with a reason: what the API's DELETE does.
     Reports are not edited once filed; a correction is a new report."""
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     purged = retention.purge(session=session, actor=actor, report_id=report_id, reason=reason)
     return _page(request, "withdrawn.html", actor=actor, purged=purged, reason=reason.strip())
 
@@ -308,7 +301,7 @@ def entity_page(
     request: Request, entity_id: str, session: SessionDep, actor: PageActor
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     view = service.get_entity(session=session, actor=actor, entity_id=entity_id)
     schema_name = view.entity.schema.name
     # A resolved identity shows the statements of every record merged into it, as far as the
@@ -430,7 +423,7 @@ def search_page(
     cursor: str | None = None,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     if kind not in KINDS:
         kind = "all"
     results = None

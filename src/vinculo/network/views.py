@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput, NotFound, VinculoError
@@ -30,7 +30,7 @@ from vinculo.network.paths import MAX_HOPS, MAX_PATHS, Ambiguous
 from vinculo.network.service import Filters
 from vinculo.security.markings import Actor, Markings
 from vinculo.security.policy import visible_marking_ids
-from vinculo.web.deps import PageActor, SessionDep, SettingsDep
+from vinculo.web.deps import PageActor, SessionDep, SettingsDep, sign_in_first
 from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -291,11 +291,6 @@ SchemaQ = Annotated[list[str] | None, Query()]
 LinkQ = Annotated[list[str] | None, Query()]
 
 
-def _sign_in_first(request: Request) -> Response:
-    target = request.url.path + ("?" + request.url.query if request.url.query else "")
-    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
-
-
 def _page(
     request: Request, name: str, *, actor: Actor, status_code: int = 200, **context: Any
 ) -> Response:
@@ -327,7 +322,7 @@ def network_page(
     hops: Annotated[int, Query(ge=1, le=MAX_HOPS)] = 1,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     filters = filters_from(schema, link, date_from, date_to, dated_only, no_mentions)
     locale = actor.locale
     whole = service.load(session=session, actor=actor)
@@ -395,7 +390,7 @@ def ego_json(
 ) -> Response:
     """The neighbourhood of a node, for the graph script's "expand" (page session)."""
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     filters = filters_from(schema, link, date_from, date_to, dated_only, no_mentions)
     result = service.ego_network(
         session=session,
@@ -420,7 +415,7 @@ def path_page(
     through: Annotated[list[str] | None, Query()] = None,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     locale = actor.locale
     chosen = [t for t in (through or []) if t]
     result = None
@@ -499,7 +494,7 @@ def disrupt_page(
     no_mentions: str | None = None,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     locale = actor.locale
     filters = filters_from(schema, link, date_from, date_to, dated_only, no_mentions)
     chosen = [c for c in (candidate or []) if c]
@@ -548,7 +543,7 @@ def export_download(
     no_mentions: str | None = None,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     filters = filters_from(schema, link, date_from, date_to, dated_only, no_mentions)
     data, _graph = service.export(session=session, actor=actor, fmt=format, filters=filters)
     return download(data, format)

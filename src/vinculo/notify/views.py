@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,15 +13,10 @@ from vinculo.intel.views import Show
 from vinculo.notify import service, watch
 from vinculo.notify.models import NotifyState
 from vinculo.security.markings import Actor
-from vinculo.web.deps import PageActor, SessionDep
+from vinculo.web.deps import PageActor, SessionDep, sign_in_first
 from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _sign_in_first(request: Request) -> Response:
-    target = request.url.path + ("?" + request.url.query if request.url.query else "")
-    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
 
 
 def _errors(error: VinculoError, locale: str) -> dict[str, list[str]]:
@@ -35,7 +29,7 @@ def _errors(error: VinculoError, locale: str) -> dict[str, list[str]]:
 @router.get("/notifications", response_class=HTMLResponse)
 def notifications_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in or actor.user_id is None:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     return _notifications(request, session, actor)
 
 
@@ -74,7 +68,7 @@ def mark_read_page(
     id: Annotated[int | None, Form()] = None,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     service.mark_read(session=session, actor=actor, ids=None if id is None else [id])
     return RedirectResponse("/notifications", status_code=303)
 
@@ -88,7 +82,7 @@ def settings_page(
     by_email: Annotated[str, Form()] = "",
 ) -> Response:
     if not actor.signed_in or actor.user_id is None:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     wanted = by_email == "on"
     try:
         with session.begin_nested():
@@ -108,7 +102,7 @@ def settings_page(
 @router.get("/watch", response_class=HTMLResponse)
 def watch_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     return _watch(request, session, actor)
 
 
@@ -147,7 +141,7 @@ def add_watch_page(
     value: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     try:
         with session.begin_nested():
             watch.add_watch(session=session, actor=actor, kind=kind, value=value)
@@ -169,7 +163,7 @@ def remove_watch_page(
     request: Request, watch_id: str, session: SessionDep, actor: PageActor
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     # Any text is taken (and answers as a missing watch).
     watch.remove_watch(session=session, actor=actor, watch_id=watch_id[:64])
     return RedirectResponse("/watch", status_code=303)

@@ -26,7 +26,7 @@ from vinculo.resolve.scoring import run_resolution
 from vinculo.security.markings import Actor, Markings
 from vinculo.security.policy import markings_by_id, visible_marking_ids
 from vinculo.settings import Settings
-from vinculo.web.deps import PageActor, SessionDep, SettingsDep
+from vinculo.web.deps import PageActor, SessionDep, SettingsDep, sign_in_first
 from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -79,11 +79,6 @@ FEATURE_LABELS = {
 }
 
 
-def _sign_in_first(request: Request) -> Response:
-    target = request.url.path + ("?" + request.url.query if request.url.query else "")
-    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
-
-
 def _page(
     request: Request, name: str, actor: Actor, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -115,7 +110,7 @@ def queue_page(
     show: Literal["queue", "merged", "rejected"] = "queue",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     page = service.review_queue(
         session=session, actor=actor, judgements=service.LISTS[show], cursor=cursor
     )
@@ -135,7 +130,7 @@ def run_page(
     request: Request, session: SessionDep, actor: PageActor, settings: SettingsDep
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     summary = run_resolution(session=session, actor=actor, settings=settings)
     ran = f"{summary.entities}.{summary.merged}.{summary.queued}.{summary.kept}"
     return RedirectResponse("/resolve?" + urlencode({"ran": ran}), status_code=303)
@@ -327,7 +322,7 @@ def pair_page(
     error: str | None = None,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     view = service.get_pair(session=session, actor=actor, pair_id=pair_id)
     decided = request.session.pop("decided", None) == pair_id
     return _page(
@@ -351,7 +346,7 @@ def decide_page(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     try:
         service.decide(
             session=session, actor=actor, pair_id=pair_id, judgement=judgement, reason=reason
@@ -381,6 +376,6 @@ def split_page(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     service.split(session=session, actor=actor, entity_id=entity_id, reason=reason)
     return RedirectResponse(f"/entities/{entity_id}", status_code=303)

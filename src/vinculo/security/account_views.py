@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import segno
@@ -31,7 +30,7 @@ from vinculo.security.models import ApiToken, User, utcnow
 from vinculo.security.preferences import COMMON_TIME_ZONES, time_zones
 from vinculo.security.service import issue_token, list_tokens, parse_scopes, revoke_token
 from vinculo.text import fold
-from vinculo.web.deps import SESSION_KEY, PageActor, SessionDep, SettingsDep
+from vinculo.web.deps import SESSION_KEY, PageActor, SessionDep, SettingsDep, sign_in_first
 from vinculo.web.security import csrf_token
 from vinculo.web.templating import render
 
@@ -139,10 +138,6 @@ class ShowAccount:
         return gettext(self.locale, N_("live"))
 
 
-def _sign_in_first(request: Request) -> Response:
-    return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
-
-
 def _done(request: Request, what: str, path: str) -> Response:
     request.session[_DONE] = what
     return RedirectResponse(path, status_code=303)
@@ -217,7 +212,7 @@ def _profile(
 @router.get("/account", response_class=HTMLResponse)
 def profile_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     return _profile(request, actor=actor, user=service.account_of(session=session, actor=actor))
 
 
@@ -231,7 +226,7 @@ def save_preferences(
     time_zone: Annotated[str, Form()] = "",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     try:
         user = service.update_preferences(
             session=session,
@@ -254,7 +249,7 @@ def save_preferences(
 @router.get("/account/password", response_class=HTMLResponse)
 def password_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     user = service.account_of(session=session, actor=actor)
     return _page(request, "account/password.html", actor=actor, user=user, section="password")
 
@@ -270,7 +265,7 @@ def change_password(
     confirm_password: Annotated[str, Form()] = "",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     try:
         user = service.change_password(
             session=session,
@@ -359,7 +354,7 @@ def totp_page(
     request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     user = service.account_of(session=session, actor=actor)
     return _totp_page(request, settings=settings, actor=actor, user=user, enrolling=False)
 
@@ -370,7 +365,7 @@ def totp_start(
 ) -> Response:
     """Offer a new secret (a new one each time this is asked)."""
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     request.session.pop(_TOTP_NONCE, None)
     user = service.account_of(session=session, actor=actor)
     return _totp_page(request, settings=settings, actor=actor, user=user, enrolling=True)
@@ -386,7 +381,7 @@ def totp_confirm(
     current_password: Annotated[str, Form()] = "",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     user = service.account_of(session=session, actor=actor)
     nonce = request.session.get(_TOTP_NONCE)
     if not isinstance(nonce, str):
@@ -453,7 +448,7 @@ def _tokens_page(
 @router.get("/account/tokens", response_class=HTMLResponse)
 def tokens_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     return _tokens_page(request, session=session, actor=actor)
 
 
@@ -467,7 +462,7 @@ def create_token(
 ) -> Response:
     """A new token, shown once in this answer (which no cache keeps: no-store)."""
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     try:
         if not scope:
             raise InvalidInput(N_("choose at least one scope"), field="scope")
@@ -495,7 +490,7 @@ def revoke_own_token(
     """Revoke one of the account's own tokens; anyone else's answers as a missing one (even
     for an administrator: this page is for one's own)."""
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     own = replace(actor, roles=frozenset())
     revoke_token(session=session, token_id=token_id, actor=own)
     return _done(request, "revoked", "/account/tokens")
@@ -509,7 +504,7 @@ def sessions_page(
     request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     user = service.account_of(session=session, actor=actor)
     lines = service.live_sessions(
         session=session,
@@ -532,7 +527,7 @@ def sessions_page(
 @router.post("/account/sessions/others")
 def end_other_sessions(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     service.end_other_sessions(
         session=session, actor=actor, current_key=request.session.get(SESSION_KEY)
     )
@@ -547,6 +542,6 @@ def end_one_session(
     actor: PageActor,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     service.end_session(session=session, actor=actor, session_id=session_id)
     return _done(request, "ended", "/account/sessions")

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from vinculo.errors import VinculoError
 from vinculo.i18n import N_, gettext
@@ -22,7 +22,7 @@ from vinculo.security.models import utcnow
 from vinculo.security.roles import Permission, require
 from vinculo.security.schemas import AuditList, DisseminationList
 from vinculo.security.trail_api import export_response
-from vinculo.web.deps import PageActor, SessionDep, SettingsDep
+from vinculo.web.deps import PageActor, SessionDep, SettingsDep, sign_in_first
 from vinculo.web.templating import reader_zone, render
 
 router = APIRouter(include_in_schema=False)
@@ -95,13 +95,6 @@ SUMMARY_COLUMNS = (
     (N_("Writes"), ("write", "rights", "revalidate", "purge")),
     (N_("Refused"), ("refused",)),
 )
-
-
-def _sign_in_first(request: Request) -> Response:
-    target = request.url.path
-    if request.url.query:
-        target += "?" + request.url.query
-    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
 
 
 def _url(path: str, **params: str | None) -> str:
@@ -264,7 +257,7 @@ def audit_page(
     cursor: str | None = None,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     require(actor, Permission.AUDIT)
     zone = reader_zone(actor)
     filters = Filters(actor=actor_name, item=item, action=action, since=since, until=until)
@@ -358,7 +351,7 @@ def audit_export(
     until: str = "",
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     require(actor, Permission.AUDIT)
     query = trail.AuditQuery.parse(
         actor=actor_name,
@@ -384,7 +377,7 @@ def disseminations_page(
     cursor: str | None = None,
 ) -> Response:
     if not actor.signed_in:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     require(actor, Permission.AUDIT)
     results: DisseminationList = trail.list_disseminations(
         session=session,

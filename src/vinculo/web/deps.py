@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Security
+from fastapi.responses import RedirectResponse, Response
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy.orm import Session
 
@@ -124,6 +126,12 @@ def end_page_session(request: Request, notice: str | None = None) -> None:
         request.session["locale"] = locale
     if notice:
         request.session["notice"] = notice
+
+
+def sign_in_first(request: Request) -> Response:
+    """To the sign-in page, and back to this page (query included) once signed in."""
+    target = request.url.path + ("?" + request.url.query if request.url.query else "")
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
 
 
 def get_page_actor(
