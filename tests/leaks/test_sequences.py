@@ -1224,3 +1224,45 @@ def test_a_purged_hidden_report_hides_no_watch_hit_nor_new_report() -> None:
         assert numbers == [1], numbers
     finally:
         machine.teardown()
+
+
+# Two findings of the soak (2026-12-03), not yet fixed: strict xfails, so each fails the day
+# its leak is closed. See docs/security.md, "Open findings".
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, raises=Interference, reason="open finding; see docs/security.md")
+def test_a_statement_a_us_analyst_sees_does_not_decide_whether_the_reader_sees_their_merge() -> (
+    None
+):
+    """Two visible records of one name; a statement on one of them that a U.S. analyst sees
+    and the reader does not. The analyst's resolution run merges them on the analyst's view
+    of the pair: the same as the reader's without the statement, so the reader sees the
+    merge; wider with it, so the reader does not. Pairs are shared by view, and whose runs
+    judged the reader's view depends on what others see (resolve/store.py)."""
+    machine = _machine(BACKENDS[0])()
+    try:
+        machine.file_visible(Item("import", 0, (0, 1), (2, 2), None, False, 0, 0))
+        machine.file_hidden(Item("import", 0, (0,), (2, 2), None, False, 1, 0))
+        machine.resolve_as_us()
+        machine.the_reader_sees_the_same()
+    finally:
+        machine.teardown()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, raises=Interference, reason="open finding; see docs/security.md")
+def test_a_hidden_crime_topic_that_crosses_does_not_reorder_the_partners_entities() -> None:
+    """A visible report on a person and an organisation, then a crime topic on the
+    organisation that crosses to the Mexican node and the reader may not see there: it makes
+    the organisation a `threat-actor`, the U.S. node revokes its `identity` object with its
+    earlier versions, and the Mexican node stores the organisation after the person; its
+    reports list their entities, and its entity list orders them, by the order stored."""
+    machine = _machine(BACKENDS[0])()
+    try:
+        machine.file_visible(Item("report", 5, (2,), (2, 2), None, True, 0, 1, True))
+        machine.file_hidden_crime_topic(source=1)
+        machine.sync()
+        machine.the_reader_sees_the_same()
+    finally:
+        machine.teardown()
