@@ -134,8 +134,18 @@ def payload(
 ) -> dict[str, Any]:
     positions = _layout(graph) if not too_large else {}
 
+    # A graph's nodes and links share a few marking sets: each chip is made once (its words
+    # in the reader's language were a quarter of the page's time).
+    made: dict[Markings, dict[str, str]] = {}
+
     def chips(found: list[Markings]) -> list[dict[str, str]]:
-        return [marking_chip(m, locale) for m in found]
+        out = []
+        for m in found:
+            chip = made.get(m)
+            if chip is None:
+                chip = made[m] = marking_chip(m, locale)
+            out.append(chip)
+        return out
 
     nodes = []
     for node in graph.nodes.values():
