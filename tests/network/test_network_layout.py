@@ -6,9 +6,9 @@ import random
 
 import igraph as ig
 
+from vinculo.network import views
 from vinculo.network.analysis import eigenvector, to_igraph
 from vinculo.network.build import Edge, Graph, Node
-from vinculo.network import views
 from vinculo.network.views import _layout
 
 

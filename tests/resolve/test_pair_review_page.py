@@ -114,6 +114,9 @@ def test_the_pair_page_says_what_each_record_holds(live: tuple[World, LiveServer
     # In Spanish too.
     assert "falta en ambos registros" in spanish and "leído de la CURP" in spanish
     assert "Los pares con una puntuación de al menos 0,95" in spanish
+    # The records' own values in the reader's words: the right record's gender, in Spanish.
+    gender = _row(spanish, "Sexo")  # the record table's row, before the engine's
+    assert "masculino" in gender and "male" not in gender
 
 
 def test_a_decision_is_confirmed_with_the_next_pair(live: tuple[World, LiveServer, int]) -> None:

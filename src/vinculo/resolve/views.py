@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from followthemoney import model
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -147,13 +148,22 @@ class Row:
 
 
 def _rows(view: service.PairView, show: Show) -> list[Row]:
+    """Each property of either record, its values in the reader's words (a gender, a
+    country, a date), marked where the two share a value."""
     props = list(dict.fromkeys([*view.left.properties, *view.right.properties]))
+    schema = model.get(view.left.schema)
     rows = []
     for prop in props:
         left = view.left.properties.get(prop, [])
         right = view.right.properties.get(prop, [])
         shared = bool({v.casefold() for v in left} & {v.casefold() for v in right})
-        rows.append(Row(show.prop(view.left.schema, prop), left, right, shared))
+        found = schema.get(prop) if schema is not None else None
+        kind = found.type.name if found is not None else "string"
+
+        def words(values: list[str], kind: str = kind) -> list[str]:
+            return [value_label(kind, v, show.locale) for v in values]
+
+        rows.append(Row(show.prop(view.left.schema, prop), words(left), words(right), shared))
     return rows
 
 
