@@ -382,7 +382,11 @@ async def import_progress(request: Request, key: str) -> Response:
     """How far this session's import under `key` has got: its phase, lines and bytes. It
     reads no database (an import on SQLite holds the write lock this would wait for); a key
     of another session answers as a missing one."""
-    found = board_of(request.app.state).read(key, str(request.session.get(SESSION_KEY) or ""))
+    owner = str(request.session.get(SESSION_KEY) or "")
+    if not owner:
+        # Not signed in: refused as every page refuses a visitor (it has nothing to ask of).
+        return JSONResponse({"phase": "unknown"}, status_code=403)
+    found = board_of(request.app.state).read(key, owner)
     if found is None:
         return JSONResponse({"phase": "unknown"}, status_code=404)
     return JSONResponse(found, headers={"Cache-Control": "no-store"})
