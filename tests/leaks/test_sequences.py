@@ -1251,7 +1251,8 @@ def test_a_statement_a_us_analyst_sees_does_not_decide_whether_the_reader_sees_t
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=Interference, reason="open finding; see docs/security.md")
+# Not strict: whether the partner stores the two apart depends on how the pull's pages fall.
+@pytest.mark.xfail(strict=False, raises=Interference, reason="open finding; see docs/security.md")
 def test_a_hidden_crime_topic_that_crosses_does_not_reorder_the_partners_entities() -> None:
     """A visible report on a person and an organisation, then a crime topic on the
     organisation that crosses to the Mexican node and the reader may not see there: it makes

@@ -310,6 +310,9 @@ def local_spark() -> Any:
         .appName("vinculo-resolve")
         .config("spark.jars", similarity_jar_location())
         .config("spark.sql.shuffle.partitions", "2")
+        # Blocking rules' joins broadcast a side by default; in one local driver with its
+        # default heap that failed for lack of memory once the rules grew: joins shuffle.
+        .config("spark.sql.autoBroadcastJoinThreshold", "-1")
         .config("spark.default.parallelism", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
