@@ -1226,8 +1226,8 @@ def test_a_purged_hidden_report_hides_no_watch_hit_nor_new_report() -> None:
         machine.teardown()
 
 
-# Two findings of the soak (2026-12-03), not yet fixed: strict xfails, so each fails the day
-# its leak is closed. See docs/security.md, "Open findings".
+# Findings of the soak (2026-12-03). The second is closed; the first is not yet fixed: a
+# strict xfail, so it fails the day its leak is closed. See docs/security.md, "Open findings".
 
 
 @pytest.mark.slow
@@ -1251,14 +1251,15 @@ def test_a_statement_a_us_analyst_sees_does_not_decide_whether_the_reader_sees_t
 
 
 @pytest.mark.slow
-# Not strict: whether the partner stores the two apart depends on how the pull's pages fall.
-@pytest.mark.xfail(strict=False, raises=Interference, reason="open finding; see docs/security.md")
 def test_a_hidden_crime_topic_that_crosses_does_not_reorder_the_partners_entities() -> None:
     """A visible report on a person and an organisation, then a crime topic on the
     organisation that crosses to the Mexican node and the reader may not see there: it makes
-    the organisation a `threat-actor`, the U.S. node revokes its `identity` object with its
-    earlier versions, and the Mexican node stores the organisation after the person; its
-    reports list their entities, and its entity list orders them, by the order stored."""
+    the organisation a `threat-actor`. The U.S. node revoked the `identity` object with its
+    earlier versions, and the Mexican node stored the organisation after the person; its
+    reports list their entities, and its entity list orders them, by the order stored. The
+    old object's versions now stay, the new object comes before the revocation, and the
+    partner keeps the entity where it first came (exchange/writer.py, exchange/ingest.py;
+    tests/exchange/test_received_order.py replays it with the publish forced between)."""
     machine = _machine(BACKENDS[0])()
     try:
         machine.file_visible(Item("report", 5, (2,), (2, 2), None, True, 0, 1, True))

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, cast
 
 from followthemoney.statement import BASE_ID
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput, TooLarge
@@ -48,6 +48,8 @@ from vinculo.settings import Settings
 # Pages with at least this many statements are written with the full-text index filled after.
 BULK_STATEMENTS = 500
 _RECEIVED_TABLE = cast(Table, ReceivedObject.__table__)
+# What a statement said again may change (its id holds the rest); `norm` follows its value.
+_RENEWED = ("schema", "prop_type", "lang", "original_value", "report_id", "first_seen", "last_seen")
 
 
 @dataclass
@@ -169,6 +171,8 @@ class Ingest:
             self.texts = {id(obj): text for obj, text in zip(objects, texts, strict=True)}
         newest: dict[str, dict[str, Any]] = {}
         found: dict[int, str | None] = {}
+        # Where each object (by the UUID of its id) first came in the page.
+        slots: dict[str, int] = {}
         for index, obj in enumerate(objects):
             if checks is not None and index < len(checks):
                 found[id(obj)] = checks[index]
@@ -181,13 +185,21 @@ class Ingest:
                 continue
             if obj.get("type") == "marking-definition":
                 self.defined.add(stix_id)
+            slots.setdefault(_object_uuid(stix_id), index)
             kept = newest.get(stix_id)
             if kept is None or _modified(obj) > _modified(kept):
                 newest[stix_id] = obj
             outcome.skipped += kept is not None
         existing = self._existing(list(newest))
         plans: list[_Plan] = []
-        for stix_id, obj in newest.items():
+        # Only the newest version of each object is stored, and it is stored where the
+        # object first came. An entity whose STIX type changed is two objects under one UUID
+        # (`identity--U` and `threat-actor--U`): its earlier versions come first, then the
+        # new object, then the revocation of the old, which is the newest of those; the
+        # entity is stored where its first version came, as it is when the pull's pages
+        # fall between them, not after what came in between.
+        ordered = sorted(newest.items(), key=lambda item: slots[_object_uuid(item[0])])
+        for stix_id, obj in ordered:
             prev = existing.get(stix_id)
             if prev is not None and prev.modified >= _modified(obj):
                 # A replayed or older version: what is stored stays.
@@ -332,8 +344,11 @@ class Ingest:
         # Statements of the versions being replaced or withdrawn go first. What the new
         # versions no longer say, and the reports withdrawn with the statements that cite
         # them, are deleted through intel's one door, its purge hooks with it (a merge judged
-        # on them goes), before anything of this page is written or audited; what the new
-        # versions say again is written afresh below.
+        # on them goes), before anything of this page is written or audited. What the new
+        # versions say again keeps its row, and so its place: deleted and written afresh, it
+        # went after everything received before it, and an organisation whose object its
+        # source sent again (a crime topic the reader may not see made it a `threat-actor`)
+        # moved after the person named beside it, in its reports and in the entity list.
         said = {row["id"] for plan in plans for row in plan.statements}
         dropped = [
             i for p in plans if p.prev is not None for i in json.loads(p.prev.statement_ids or "[]")
@@ -344,19 +359,19 @@ class Ingest:
             if p.revoked and p.prev is not None and not p.prev.revoked
         ]
         keys = [prev.item_key.partition(":") for _obj, prev in withdrawn]
+        standing = self._standing(
+            [prev.item_key for _obj, prev in withdrawn if prev.item_key.startswith("entity:")],
+            {str(p.obj["id"]) for p in plans},
+        )
         delete_statements(
             session=session,
-            statement_ids=[i for i in dropped if i not in said],
+            statement_ids=[i for i in dropped if i not in said and i not in standing],
             entity_ids=[key for kind, _, key in keys if kind == "entity"],
         )
         for kind, _, key in keys:
             if kind == "report":
                 delete_report(session=session, report_id=key)
-        renewed = [i for i in dropped if i in said]
-        for start in range(0, len(renewed), 500):
-            session.execute(
-                delete(StatementRow).where(StatementRow.id.in_(renewed[start : start + 500]))
-            )
+        renewed = {i for i in dropped if i in said}
         for obj, prev in withdrawn:
             self._withdrawn(prev, obj)
             outcome.withdrawn += 1
@@ -404,6 +419,7 @@ class Ingest:
                 self.backend.upsert_statements(session, list(statements.values()))
         else:
             self.backend.upsert_statements(session, list(statements.values()))
+        self._renew([statements[i] for i in sorted(renewed) if i in statements])
         fresh: list[dict[str, Any]] = []
         for plan in plans:
             values = self._provenance(plan, now)
@@ -420,6 +436,37 @@ class Ingest:
         if fresh:
             self.backend.insert_rows(session, _RECEIVED_TABLE, fresh)
         session.flush()
+
+    def _standing(self, item_keys: list[str], in_page: set[str]) -> set[str]:
+        """The statements that objects stored before, other than those of this page, still
+        say of these items. An entity whose STIX type changed is sent as the new object and
+        then the revocation of the old (exchange/writer.py `put`), in one page or two: the
+        revocation withdraws the old object, not what the new one says."""
+        held: set[str] = set()
+        for start in range(0, len(item_keys), 500):
+            rows = self.session.execute(
+                select(ReceivedObject.stix_id, ReceivedObject.statement_ids).where(
+                    ReceivedObject.item_key.in_(item_keys[start : start + 500]),
+                    ReceivedObject.revoked.is_(False),
+                )
+            )
+            for row in rows:
+                if row.stix_id not in in_page:
+                    held.update(json.loads(row.statement_ids or "[]"))
+        return held
+
+    def _renew(self, rows: list[dict[str, Any]]) -> None:
+        """Statements a new version says again take what it says of them, in place. Their
+        id holds the entity, property, value, source and markings; the rest may change."""
+        if not rows:
+            return
+        table = cast(Table, StatementRow.__table__)
+        self.session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"b_{c}") for c in _RENEWED}),
+            [{"b_id": r["id"], **{f"b_{c}": r[c] for c in _RENEWED}} for r in rows],
+        )
 
     def _provenance(self, plan: _Plan, now: Any) -> dict[str, Any]:
         obj, ext = plan.obj, plan.ext
@@ -466,6 +513,11 @@ class Ingest:
                 "reason": "revoked by its originator",
             },
         )
+
+
+def _object_uuid(stix_id: str) -> str:
+    """The UUID of a STIX id, which a Vínculo node keeps for an entity whatever its type."""
+    return stix_id.partition("--")[2] or stix_id
 
 
 def _modified(obj: dict[str, Any]) -> str:

@@ -100,10 +100,17 @@ class Writer:
                 .where(ExchangeObject.collection_id == self.collection.id, column.in_(part))
                 .order_by(ExchangeObject.seq)
             )
+            # An item whose STIX type changed has two objects: the new one is written before
+            # the revocation of the old (`put`), and is the item's newest while it stands.
+            newest: dict[str, dict[str, Latest]] = {}
             for r in rows:
-                found[r.item_key] = Latest(
+                newest.setdefault(r.item_key, {}).pop(r.stix_id, None)
+                newest[r.item_key][r.stix_id] = Latest(
                     r.stix_id, r.modified, r.content_hash, r.revoked, r.payload, r.marking_ids
                 )
+            for key, objects in newest.items():
+                standing = [v for v in objects.values() if not v.revoked]
+                found[key] = standing[-1] if standing else list(objects.values())[-1]
         return found
 
     def _bump(self, modified: str, previous: str | None) -> str:
@@ -126,26 +133,39 @@ class Writer:
         if fresh and prev is not None and prev.content_hash == digest:
             return None
         self.share(shared, marking_ids)
-        if prev is not None and not prev.revoked and prev.stix_id != obj["id"]:
-            self.revoke(key, prev)
-            prev = None
+        retyped = (
+            prev if prev is not None and not prev.revoked and prev.stix_id != obj["id"] else None
+        )
         same = prev is not None and prev.stix_id == obj["id"]
         obj["modified"] = self._bump(obj["modified"], prev.modified if same and prev else None)
         if obj["type"] == "language-content":
             obj["created"] = min(obj["created"], obj["modified"])
         self._add(key, obj, marking_ids, digest, revoked=False)
+        if retyped is not None:
+            # The item goes on under another STIX type (a crime topic made an organisation's
+            # `identity` a `threat-actor`): its content still crosses, so the old object's
+            # versions stay where they were and the revocation comes after the new object.
+            # A partner that met the old object stores the item where it met it, however its
+            # pull falls into pages, and keeps what the new object says again when the
+            # revocation comes (exchange/ingest.py); were the old versions deleted, or the
+            # revocation first, the partner would store the item after everything written
+            # since, so a topic its reader may not see would move it in the reader's lists.
+            self.revoke(key, retyped, keep=True)
         return str(obj["modified"])
 
-    def revoke(self, key: str, prev: Latest) -> None:
+    def revoke(self, key: str, prev: Latest, keep: bool = False) -> None:
         """Withdraw an item: its earlier versions go, and the revocation that replaces them
         carries no content and the markings of the version it revokes, so that only a
-        reader who could have that version learns that it was withdrawn."""
+        reader who could have that version learns that it was withdrawn. `keep`: only the
+        object goes, the item goes on under another (its earlier versions stay, as an
+        object's do when a newer version of it is written; a purge prunes them by item)."""
         if prev.revoked:
             return
         old = json.loads(prev.payload)
         modified = self._bump(timestamp(utcnow()), prev.modified)
         obj = revoked_object(old, modified, list(old.get("object_marking_refs") or []))
-        self.forget(key, prev.stix_id)
+        if not keep:
+            self.forget(key, prev.stix_id)
         self._add(key, obj, marking_id_set(prev.marking_ids), content_hash(obj), revoked=True)
 
     def forget(self, key: str, stix_id: str) -> None:
