@@ -143,7 +143,9 @@ def test_a_withdrawal_takes_the_merges_judged_on_it(receiver: Store, withdrawn: 
         with transaction(receiver.sessions) as session:
             pair_id = session.execute(
                 select(ResolutionPair.id).where(
-                    ResolutionPair.left_id == DECIDED[0], ResolutionPair.right_id == DECIDED[1]
+                    ResolutionPair.left_id == DECIDED[0],
+                    ResolutionPair.right_id == DECIDED[1],
+                    ResolutionPair.owner == "mx.analyst",
                 )
             ).scalar_one()
             service.decide(
@@ -154,7 +156,8 @@ def test_a_withdrawal_takes_the_merges_judged_on_it(receiver: Store, withdrawn: 
                 reason="The same ledgers name both.",
             )
         before = _merged(receiver, actors)
-        assert before == {name: {ENGINE, DECIDED} for name in READERS}
+        # Each reader's merges are their own: the decision is mx.analyst's alone.
+        assert before == {"mx.analyst": {ENGINE, DECIDED}, "fgr.mp1": {ENGINE}}
         gone = theirs if withdrawn == "entity" else report
         partner.add(dict(gone, revoked=True, modified="2026-07-01T00:00:00.000Z"))
         assert _pull(receiver, server).outcome.withdrawn == 1

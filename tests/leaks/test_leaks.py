@@ -59,6 +59,7 @@ from vinculo.resolve import service as resolve_service
 from vinculo.resolve.models import ResolutionPair
 from vinculo.security.markings import TLP, Actor, Markings, can_see
 from vinculo.security.models import ApiToken, PageSession, utcnow
+from vinculo.security.roles import Permission, allowed
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group, issue_token
 from vinculo.settings import Settings
@@ -195,6 +196,7 @@ class PairSpec:
     left_id: str
     right_id: str
     judgement: str
+    owner: str
 
 
 @dataclass
@@ -270,17 +272,20 @@ class View:
         first = next(i for i in self.items if entity_id in i.entity_ids)
         return first.spec.schema_of(slot)
 
-    def evidence_seen(self, world: World, entity_id: str) -> bool:
-        """Whether the account sees every item that told the store about `entity_id`."""
-        return not any(entity_id in i.entity_ids for i in self.hidden)
-
     def pairs(self, world: World) -> list[PairSpec]:
-        """The resolution pairs this account may see: all their evidence is visible to it."""
-        return [
-            p
-            for p in world.pairs
-            if self.evidence_seen(world, p.left_id) and self.evidence_seen(world, p.right_id)
-        ]
+        """The account's own pairs: the host operator's run is a run for every account that
+        may resolve, which scored each slot pair of two entities the account sees."""
+        mine = [p for p in world.pairs if p.owner == self.account.username]
+        seen = self.entity_ids()
+        expected = {
+            (f"ent-{world.nonce}-{a}", f"ent-{world.nonce}-{b}")
+            for a, b in SLOT_SCORES
+            if {f"ent-{world.nonce}-{a}", f"ent-{world.nonce}-{b}"} <= seen
+        }
+        if not allowed(self.account.actor, Permission.RESOLVE):
+            expected = set()
+        assert {(p.left_id, p.right_id) for p in mine} == expected, self.account.username
+        return mine
 
     def members(self, world: World, entity_id: str) -> set[str]:
         """The records this account sees as one identity with `entity_id`."""
@@ -435,7 +440,7 @@ def build_world(store: Store, spec: WorldSpec) -> World:
             )
         resolve_service.run(session=session, actor=None, scorer=_slot_scorer(nonce))
         world.pairs = [
-            PairSpec(p.id, p.left_id, p.right_id, p.judgement)
+            PairSpec(p.id, p.left_id, p.right_id, p.judgement, p.owner)
             for p in session.execute(select(ResolutionPair)).scalars()
         ]
     return world

@@ -827,14 +827,17 @@ class TwoWorlds(RuleBasedStateMachine):
 
     @rule(index=st.integers(0, 5))
     def pair_assigned_to_reader(self, index: int) -> None:
-        """The FGR supervisor (who sees nothing hidden) asks the reader to review a pair."""
+        """The FGR supervisor (who sees nothing hidden) runs resolution and asks the reader
+        to review one of its pairs: the reader gets the two records scored on their view."""
 
         def assign(world: Node) -> httpx.Response | list[Any]:
-            pairs = _pairs(world.api[READER])
+            supervisor = world.api["mx.super"]
+            supervisor.post("/api/v1/resolve/run")
+            pairs = _pairs(supervisor)
             if not pairs:
                 return pairs
             pair = pairs[index % len(pairs)]
-            return world.api["mx.super"].post(
+            return supervisor.post(
                 f"/api/v1/resolve/pairs/{pair['id']}/assign", json={"username": READER}
             )
 
@@ -926,11 +929,9 @@ class TwoWorlds(RuleBasedStateMachine):
 
     @rule()
     def resolve_as_us(self) -> None:
-        """A U.S. analyst runs resolution, in both worlds: a pair judged on exactly what the
-        reader sees of it is the reader's view too, whoever ran it (resolve/store.py
-        `visible_pairs_clause`), as a report another analyst files where the reader may see
-        it is. What the hidden items add must not reach the reader: pairs judged on wider
-        views, and the run's counts, which only the U.S. analyst is told (not compared)."""
+        """A U.S. analyst runs resolution, in both worlds: its pairs are the analyst's own
+        (resolve/models.py), so nothing of them may reach the reader; the run's counts are
+        only the U.S. analyst's to see (not compared)."""
         self.steps.append("resolution run by a U.S. analyst")
         for world in (self.low, self.high):
             world.api["us.analyst"].post("/api/v1/resolve/run")
@@ -993,22 +994,25 @@ class TwoWorlds(RuleBasedStateMachine):
 
     @rule(index=st.integers(0, 5), to=st.sampled_from((READER, "us.super")))
     def assign_hidden_pair(self, index: int, to: str) -> None:
-        """A U.S. analyst asks someone (the reader too) to review a pair the reader may not see."""
+        """A U.S. analyst asks someone (the reader too) to review a pair of two records one of
+        which the reader may not see: the answer is the same, and the reader gets nothing."""
 
         def assign(world: Node) -> None:
-            api = world.api["us.analyst"]
+            api, reader = world.api["us.analyst"], world.api[READER]
             pairs = [
                 p
                 for p in _pairs(api)
-                if world.api[READER].get(f"/api/v1/resolve/pairs/{p['id']}").status_code == 404
+                if any(
+                    reader.get(f"/api/v1/entities/{p[side]}").status_code == 404
+                    for side in ("left_id", "right_id")
+                )
             ]
             if pairs:
                 pair = pairs[index % len(pairs)]
                 answer = api.post(
                     f"/api/v1/resolve/pairs/{pair['id']}/assign", json={"username": to}
                 )
-                # The reader may not see it: refused as "that colleague may not see this pair".
-                assert answer.status_code in ((422,) if to == READER else (200, 422)), answer.text
+                assert answer.status_code == 200, answer.text
 
         self.hidden(f"assign hidden pair {index} to {to}", assign)
 
@@ -1226,20 +1230,19 @@ def test_a_purged_hidden_report_hides_no_watch_hit_nor_new_report() -> None:
         machine.teardown()
 
 
-# Findings of the soak (2026-12-03). The second is closed; the first is not yet fixed: a
-# strict xfail, so it fails the day its leak is closed. See docs/security.md, "Open findings".
+# Findings of the soak (2026-12-03), both closed: each was an xfail until its leak was closed.
+# See docs/security.md, "Found by probing as an attacker".
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=Interference, reason="open finding; see docs/security.md")
 def test_a_statement_a_us_analyst_sees_does_not_decide_whether_the_reader_sees_their_merge() -> (
     None
 ):
     """Two visible records of one name; a statement on one of them that a U.S. analyst sees
-    and the reader does not. The analyst's resolution run merges them on the analyst's view
-    of the pair: the same as the reader's without the statement, so the reader sees the
-    merge; wider with it, so the reader does not. Pairs are shared by view, and whose runs
-    judged the reader's view depends on what others see (resolve/store.py)."""
+    and the reader does not. The analyst's resolution run merged them on the analyst's view
+    of the pair: the same as the reader's without the statement, so the reader saw the
+    merge while pairs were shared by view; wider with it, so the reader did not. A pair is
+    now its account's own (resolve/models.py)."""
     machine = _machine(BACKENDS[0])()
     try:
         machine.file_visible(Item("import", 0, (0, 1), (2, 2), None, False, 0, 0))

@@ -74,7 +74,7 @@ def live(fresh_world: World) -> Iterator[tuple[World, LiveServer, int]]:
     _file(fresh_world, "fgr.mp1", [LEFT, OTHER_LEFT], SHARED)
     _file(fresh_world, "dea.agent1", [RIGHT, OTHER_RIGHT], USA_ONLY)
     with transaction(fresh_world.store.sessions) as session:
-        service.run(session=session, actor=None, scorer=scorer)
+        service.run(session=session, actor=fresh_world.actors["us.analyst"], scorer=scorer)
     with fresh_world.store.sessions() as session:
         pair = session.query(ResolutionPair).filter_by(left_id="mx-left").one()
         pair_id = pair.id

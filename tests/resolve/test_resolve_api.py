@@ -53,9 +53,10 @@ def _run(server: LiveServer, who: str) -> dict[str, int]:
         return dict(answer.json())
 
 
-def _pairs(world: World) -> dict[tuple[str, str], ResolutionPair]:
+def _pairs(world: World, owner: str) -> dict[tuple[str, str], ResolutionPair]:
+    """The account's own pairs: a run stores what it judged for its account alone."""
     with world.store.sessions() as session:
-        rows = session.query(ResolutionPair).all()
+        rows = session.query(ResolutionPair).filter_by(owner=owner).all()
         return {(p.left_id, p.right_id): p for p in rows}
 
 
@@ -63,7 +64,7 @@ def test_a_run_merges_the_same_man_and_not_his_brother(live: tuple[World, LiveSe
     world, server = live
     summary = _run(server, "us.analyst")
     assert summary["entities"] == 6 + 4  # and the four people of the world it may read
-    pairs = _pairs(world)
+    pairs = _pairs(world, "us.analyst")
     garcia = pairs[("mx-garcia", "us-garcia")]
     assert garcia.judgement == "auto" and garcia.score >= 0.95
     assert ("mx-ochoa", "us-ochoa") in pairs  # the U.S. analyst may read both
@@ -84,7 +85,7 @@ def test_a_merge_on_what_mexico_may_not_read_is_no_merge_for_mexico(
 ) -> None:
     world, server = live
     _run(server, "us.analyst")
-    hidden = _pairs(world)[("mx-ochoa", "us-ochoa")]
+    hidden = _pairs(world, "us.analyst")[("mx-ochoa", "us-ochoa")]
     with server.client("mx.analyst") as mx, server.client("us.analyst") as us:
         assert mx.get(f"/api/v1/resolve/pairs/{hidden.id}").status_code == 404
         assert us.get(f"/api/v1/resolve/pairs/{hidden.id}").status_code == 200
@@ -100,8 +101,8 @@ def test_a_merge_on_what_mexico_may_not_read_is_no_merge_for_mexico(
 
 def test_decide_and_split_over_http(live: tuple[World, LiveServer]) -> None:
     world, server = live
-    _run(server, "us.analyst")
-    garcia = _pairs(world)[("mx-garcia", "us-garcia")]
+    _run(server, "mx.analyst")
+    garcia = _pairs(world, "mx.analyst")[("mx-garcia", "us-garcia")]
     with server.client("mx.analyst") as mx:
         split = mx.post(
             "/api/v1/resolve/entities/us-garcia/split",
@@ -125,10 +126,12 @@ def test_decide_and_split_over_http(live: tuple[World, LiveServer]) -> None:
             ("auto", "no_match"),
             ("no_match", "match"),
         ]
-    with server.client("us.analyst") as us:
         # A second run keeps the analyst's decision.
-        assert us.post("/api/v1/resolve/run").json()["kept"] >= 1
-    assert _pairs(world)[("mx-garcia", "us-garcia")].judgement == "match"
+        assert mx.post("/api/v1/resolve/run").json()["kept"] >= 1
+    assert _pairs(world, "mx.analyst")[("mx-garcia", "us-garcia")].judgement == "match"
+    # A colleague's run judges their own view, and the decision is not theirs.
+    _run(server, "us.analyst")
+    assert _pairs(world, "us.analyst")[("mx-garcia", "us-garcia")].judgement == "auto"
 
 
 def test_screening_ranks_what_the_reader_may_see(live: tuple[World, LiveServer]) -> None:
@@ -182,11 +185,13 @@ def test_screening_names_what_was_wrong(
 @pytest.mark.browser
 def test_the_review_pages(page: Page, live: tuple[World, LiveServer]) -> None:
     world, server = live
-    _run(server, "us.analyst")
+    _run(server, "mx.analyst")
     # Force one pair into the queue so the page has something to review.
     with transaction(world.store.sessions) as session:
         pair = (
-            session.query(ResolutionPair).filter_by(left_id="mx-garcia", right_id="us-garcia").one()
+            session.query(ResolutionPair)
+            .filter_by(left_id="mx-garcia", right_id="us-garcia", owner="mx.analyst")
+            .one()
         )
         pair.judgement = "pending"
         pair_id = pair.id
@@ -265,7 +270,7 @@ def test_a_hidden_pair_changes_nothing_of_a_run(
     """Issue 11: the hidden pair mx-ochoa/us-ochoa made mx.analyst's run answer 500."""
     world, server = live
     _run(server, "us.analyst")  # stores mx-ochoa/us-ochoa on evidence REL TO USA
-    hidden = _pairs(world)[("mx-ochoa", "us-ochoa")]
+    hidden = _pairs(world, "us.analyst")[("mx-ochoa", "us-ochoa")]
     before = (hidden.id, hidden.score, hidden.judgement, hidden.updated_at)
     with_hidden = _mx_view(server)
     with world.store.sessions() as session:

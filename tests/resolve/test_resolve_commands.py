@@ -65,10 +65,13 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_resolve_run_merges_and_says_what_it_did(home: Path) -> None:
     done = run(home, "resolve", "run")
     assert done.returncode == 0, done.stderr
-    assert "4 records compared, 1 pairs merged" in done.stderr
+    # One run for each of the two analysts, each merging the same man on its own view.
+    assert "4 records compared, 2 pairs merged" in done.stderr
+    assert "One run for each of 2 accounts" in done.stderr
     again = run(home, "resolve", "run", "--as", "beto.fgr", lang="es")
     assert again.returncode == 0, again.stderr
     assert "4 registros comparados" in again.stderr
+    assert "cuentas" not in again.stderr
 
 
 def test_screen_ranks_and_explains(home: Path) -> None:

@@ -95,9 +95,35 @@ def resolved(fresh_world: World) -> World:
         SHARED,
     )
     with transaction(fresh_world.store.sessions) as session:
-        summary = service.run(session=session, actor=None, scorer=table_scorer)
-    assert (summary.merged, summary.queued, summary.kept) == (2, 1, 0)
+        us = service.run(
+            session=session, actor=fresh_world.actors["us.analyst"], scorer=table_scorer
+        )
+        mx = service.run(
+            session=session, actor=fresh_world.actors["mx.analyst"], scorer=table_scorer
+        )
+    # Each account's run judges what it may read: the REL TO USA record is the U.S. run's alone.
+    assert (us.merged, us.queued, us.kept) == (2, 1, 0)
+    assert (mx.merged, mx.queued, mx.kept) == (1, 1, 0)
     return fresh_world
+
+
+def test_the_operators_run_is_each_accounts_own_run(fresh_world: World) -> None:
+    """`vinculo resolve run` without an account: one run for every account that may
+    resolve, each on what it may read, and no pair of an account that may not."""
+    from vinculo.resolve.models import ResolutionPair
+
+    _file(fresh_world, "fgr.mp1", [person("r-mx-2", "Ramón Ibarra Soto")], SHARED)
+    _file(fresh_world, "dea.agent1", [person("r-us-2", "RAMON IBARRA")], USA_ONLY)
+    with transaction(fresh_world.store.sessions) as session:
+        accounts = service.resolving_accounts(session)
+        summary = service.run(session=session, actor=None, scorer=table_scorer)
+        owners = set(session.scalars(select(ResolutionPair.owner)))
+    names = {a.username for a in accounts}
+    assert summary.accounts == len(accounts) and {"us.analyst", "mx.analyst"} <= names
+    assert "us.analyst" in owners and "mx.analyst" not in owners
+    assert owners <= names
+    assert _canon(fresh_world, "us.analyst", ["r-us-2"]) == {"r-us-2": "r-mx-2"}
+    assert _canon(fresh_world, "mx.analyst", ["r-mx-2"]) == {"r-mx-2": "r-mx-2"}
 
 
 def _canon(world: World, who: str, ids: list[str]) -> dict[str, str]:
@@ -129,17 +155,19 @@ def test_the_queue_holds_the_uncertain_band_for_each_reader(resolved: World) -> 
             assert page.items[0].left_caption == "Juan Pérez Ortiz"
 
 
-def _pair_id(world: World, left: str) -> int:
+def _pair_id(world: World, left: str, owner: str) -> int:
     from vinculo.resolve.models import ResolutionPair
 
     with world.store.sessions() as session:
         return session.execute(
-            select(ResolutionPair.id).where(ResolutionPair.left_id == left)
+            select(ResolutionPair.id).where(
+                ResolutionPair.left_id == left, ResolutionPair.owner == owner
+            )
         ).scalar_one()
 
 
 def test_a_hidden_pair_answers_as_a_missing_one(resolved: World) -> None:
-    hidden = _pair_id(resolved, "r-mx-2")
+    hidden = _pair_id(resolved, "r-mx-2", "us.analyst")
     mx = resolved.actors["mx.analyst"]
     with transaction(resolved.store.sessions) as session:
         with pytest.raises(NotFound) as hidden_error:
@@ -161,13 +189,15 @@ def test_a_hidden_pair_answers_as_a_missing_one(resolved: World) -> None:
 
 
 def test_a_decision_is_recorded_audited_and_reversible(resolved: World) -> None:
-    pair_id = _pair_id(resolved, "r-mx-3")
+    pair_id = _pair_id(resolved, "r-mx-3", "mx.analyst")
     mx = resolved.actors["mx.analyst"]
     with transaction(resolved.store.sessions) as session:
         service.decide(
             session=session, actor=mx, pair_id=pair_id, judgement="match", reason="Same CURP."
         )
-    assert _canon(resolved, "us.analyst", ["r-us-3"])["r-us-3"] == "r-mx-3"
+    assert _canon(resolved, "mx.analyst", ["r-us-3"])["r-us-3"] == "r-mx-3"
+    # A decision is its analyst's judgement: a colleague's own pair waits as it was.
+    assert _canon(resolved, "us.analyst", ["r-us-3"])["r-us-3"] == "r-us-3"
     with transaction(resolved.store.sessions) as session:
         assert service.review_queue(session=session, actor=mx).items == []
         service.decide(
@@ -177,7 +207,7 @@ def test_a_decision_is_recorded_audited_and_reversible(resolved: World) -> None:
             judgement="no_match",
             reason="Different mothers' names.",
         )
-    assert _canon(resolved, "us.analyst", ["r-us-3"])["r-us-3"] == "r-us-3"
+    assert _canon(resolved, "mx.analyst", ["r-us-3"])["r-us-3"] == "r-us-3"
     with resolved.store.sessions() as session:
         history = session.execute(
             select(ResolutionDecision.previous, ResolutionDecision.judgement).where(
@@ -198,16 +228,18 @@ def test_a_split_undoes_a_merge_and_a_rerun_keeps_it(resolved: World) -> None:
             session=session, actor=us, entity_id="r-us-1", reason="Two brothers, one alias."
         )
         assert [p.judgement for p in undone] == ["no_match"]
-    assert _canon(resolved, "mx.analyst", ["r-us-1"])["r-us-1"] == "r-us-1"
+    assert _canon(resolved, "us.analyst", ["r-us-1"])["r-us-1"] == "r-us-1"
+    assert _canon(resolved, "mx.analyst", ["r-us-1"])["r-us-1"] == "r-mx-1"
     with transaction(resolved.store.sessions) as session:
-        summary = service.run(session=session, actor=None, scorer=table_scorer)
+        summary = service.run(session=session, actor=us, scorer=table_scorer)
         assert summary.kept == 1 and summary.merged == 1
         assert service.labels(session=session) == [("r-mx-1", "r-us-1", False)]
-    assert _canon(resolved, "mx.analyst", ["r-us-1"])["r-us-1"] == "r-us-1"
+        assert service.labels(session=session, actor=resolved.actors["mx.analyst"]) == []
+    assert _canon(resolved, "us.analyst", ["r-us-1"])["r-us-1"] == "r-us-1"
 
 
 def test_decisions_need_the_role_and_a_reason(resolved: World) -> None:
-    pair_id = _pair_id(resolved, "r-mx-3")
+    pair_id = _pair_id(resolved, "r-mx-3", "mx.analyst")
     with transaction(resolved.store.sessions) as session:
         with pytest.raises(InvalidInput) as no_reason:
             service.decide(
@@ -341,12 +373,15 @@ def test_an_id_no_table_could_hold_is_missing(resolved: World, pair_id: int) -> 
 
 
 def test_a_wider_view_of_a_pair_keeps_the_decision_made_on_part_of_it(resolved: World) -> None:
-    """A pair row is one view of two entities; a new view inherits a decision it contains."""
-    garcia = _pair_id(resolved, "r-mx-1")
+    """A pair row is one view of two entities; the owner's new view inherits their decision
+    made on a view it contains, and a colleague's pair stays theirs."""
+    from vinculo.resolve.models import ResolutionPair
+
+    garcia = _pair_id(resolved, "r-mx-1", "us.analyst")
     mx, us = resolved.actors["mx.analyst"], resolved.actors["us.analyst"]
     with transaction(resolved.store.sessions) as session:
         service.decide(
-            session=session, actor=mx, pair_id=garcia, judgement="no_match", reason="Other CURP."
+            session=session, actor=us, pair_id=garcia, judgement="no_match", reason="Other CURP."
         )
     # The U.S. side learns more of r-us-1, under a marking Mexico may not read.
     _file(resolved, "dea.agent1", [person("r-us-1", "JOSE GARCIA", alias=["Pepe"])], USA_ONLY)
@@ -354,31 +389,21 @@ def test_a_wider_view_of_a_pair_keeps_the_decision_made_on_part_of_it(resolved: 
     assert _canon(resolved, "us.analyst", ["r-us-1"]) == {"r-us-1": "r-us-1"}
     with transaction(resolved.store.sessions) as session:
         summary = service.run(session=session, actor=us, scorer=table_scorer)
-    assert summary.kept >= 1 and summary.dropped == 0
+    assert summary.kept >= 1
     with resolved.store.sessions() as session:
-        from vinculo.resolve.models import ResolutionPair
-
         rows = session.scalars(
-            select(ResolutionPair).where(ResolutionPair.left_id == "r-mx-1")
+            select(ResolutionPair).where(
+                ResolutionPair.left_id == "r-mx-1", ResolutionPair.owner == "us.analyst"
+            )
         ).all()
         assert sorted(r.judgement for r in rows) == ["no_match", "no_match"]
-        for who in (us, mx):
-            view = service.review_queue(
-                session=session, actor=who, judgements=service.LISTS["rejected"]
-            )
-            assert [(i.left_id, i.right_id) for i in view.items] == [("r-mx-1", "r-us-1")]
-        assert (
-            len(
-                {
-                    i.id
-                    for w in (us, mx)
-                    for i in service.review_queue(
-                        session=session, actor=w, judgements=service.LISTS["rejected"]
-                    ).items
-                }
-            )
-            == 2
+        rejected = service.review_queue(
+            session=session, actor=us, judgements=service.LISTS["rejected"]
         )
+        assert [(i.left_id, i.right_id) for i in rejected.items] == [("r-mx-1", "r-us-1")]
+        assert rejected.items[0].id not in (garcia,)
+        theirs = service.review_queue(session=session, actor=mx, judgements=service.LISTS["merged"])
+        assert ("r-mx-1", "r-us-1") in {(i.left_id, i.right_id) for i in theirs.items}
     assert _canon(resolved, "us.analyst", ["r-us-1"]) == {"r-us-1": "r-us-1"}
 
 
@@ -392,8 +417,12 @@ def _admin(sql: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_the_migration_keys_stored_pairs_by_their_evidence(tmp_path: Path, backend: str) -> None:
-    """Migration 0009 on a store made by the release before it: pairs and decisions stay."""
+def test_the_migrations_key_stored_pairs_by_their_evidence_and_owner(
+    tmp_path: Path, backend: str
+) -> None:
+    """Migrations 0009 and 0018 on a store made by the release before them: an analyst's
+    decision stays, keyed by its evidence and owned by its analyst; the engine's pairs go
+    (each account's next run judges its own view)."""
     import uuid
 
     from sqlalchemy import text
@@ -442,10 +471,16 @@ def test_the_migration_keys_stored_pairs_by_their_evidence(tmp_path: Path, backe
             connection.execute(
                 text(
                     "INSERT INTO resolution_pairs (id, left_id, right_id, score, explanation, "
-                    "judgement, reason, created_at, updated_at) VALUES (:id, :l, :r, 0.97, "
-                    "'[]', :j, '', '2026-11-30 12:00:00', '2026-11-30 12:00:00')"
+                    "judgement, decided_by, reason, created_at, updated_at) VALUES (:id, :l, "
+                    ":r, 0.97, '[]', :j, :by, '', '2026-11-30 12:00:00', '2026-11-30 12:00:00')"
                 ),
-                {"id": pair_id, "l": left, "r": right, "j": judgement},
+                {
+                    "id": pair_id,
+                    "l": left,
+                    "r": right,
+                    "j": judgement,
+                    "by": "fgr.mp1" if judgement == "match" else None,
+                },
             )
         connection.execute(
             text(
@@ -456,11 +491,10 @@ def test_the_migration_keys_stored_pairs_by_their_evidence(tmp_path: Path, backe
     upgrade(engine)
     with Session(engine) as session:
         pairs = {p.id: p for p in session.scalars(select(ResolutionPair))}
-        assert {i: (p.left_id, p.right_id, p.judgement) for i, p in pairs.items()} == {
-            1: ("a", "b", "match"),
-            2: ("c", "d", "auto"),
+        assert {i: (p.left_id, p.right_id, p.judgement, p.owner) for i, p in pairs.items()} == {
+            1: ("a", "b", "match", "fgr.mp1"),
         }
-        assert pairs[1].scope == scope_key([1, 2]) and pairs[2].scope == scope_key([1])
+        assert pairs[1].scope == scope_key([1, 2])
     engine.dispose()
     if schema:
         _admin(f'DROP SCHEMA "{schema}" CASCADE')

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from vinculo.errors import InvalidInput
 from vinculo.resolve.notices import assign_pair
-from vinculo.web.deps import PageActor, SessionDep, WriteActor
+from vinculo.resolve.scoring import screen_scorer
+from vinculo.web.deps import PageActor, SessionDep, SettingsDep, WriteActor
 
 router = APIRouter(tags=["resolve"])
 pages = APIRouter(include_in_schema=False)
@@ -27,10 +28,22 @@ class AssignRead(BaseModel):
 
 
 @router.post("/resolve/pairs/{pair_id}/assign", response_model=AssignRead)
-def assign(pair_id: int, assign_in: AssignIn, session: SessionDep, actor: WriteActor) -> AssignRead:
-    """Ask a colleague to review the pair; they are notified. A pair the caller may not see
-    answers 404, as a missing one."""
-    name = assign_pair(session=session, actor=actor, pair_id=pair_id, username=assign_in.username)
+def assign(
+    pair_id: int,
+    assign_in: AssignIn,
+    session: SessionDep,
+    actor: WriteActor,
+    settings: SettingsDep,
+) -> AssignRead:
+    """Ask a colleague to review the pair's two records, scored on what they may see; they
+    are notified if they may see both. A pair the caller may not see answers 404."""
+    name = assign_pair(
+        session=session,
+        actor=actor,
+        pair_id=pair_id,
+        username=assign_in.username,
+        scorer=screen_scorer(data_dir=settings.data_dir),
+    )
     return AssignRead(pair_id=pair_id, assigned_to=name)
 
 
@@ -40,6 +53,7 @@ def assign_page(
     pair_id: int,
     session: SessionDep,
     actor: PageActor,
+    settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     if not actor.signed_in:
@@ -47,7 +61,13 @@ def assign_page(
         return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
     try:
         with session.begin_nested():
-            name = assign_pair(session=session, actor=actor, pair_id=pair_id, username=username)
+            name = assign_pair(
+                session=session,
+                actor=actor,
+                pair_id=pair_id,
+                username=username,
+                scorer=screen_scorer(data_dir=settings.data_dir),
+            )
     except InvalidInput as error:
         query = urlencode({"error": error.detail(actor.locale)})
         return RedirectResponse(f"/resolve/pairs/{pair_id}?{query}#assign", status_code=303)

@@ -198,3 +198,14 @@ def _say_summary(locale: str, summary: RunSummary) -> None:
             kept=summary.kept,
         )
     )
+    if summary.accounts != 1:
+        err.print(
+            gettext(
+                locale,
+                N_(
+                    "One run for each of {accounts} accounts that may resolve, on what each "
+                    "may read: the pairs are each account's own, and counted for each."
+                ),
+                accounts=summary.accounts,
+            )
+        )

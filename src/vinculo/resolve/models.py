@@ -1,20 +1,22 @@
 """Tables for resolved identities: scored pairs, the markings of their evidence, decisions.
 
-A pair is derived data: a judgement on two entities as someone saw them. So a stored pair is
-keyed by the two ids *and* its scope — the set of markings of the statements it was judged on
-(`resolution_evidence`, digested into `scope`). Readers who see the same statements of the two
-entities share one row, its score and its analysts' decisions; a reader who sees more or less
-of them has a row of their own, made by a run on what they see. One row shared by readers of
-different visibility was the flaw this replaces: a run on what one reader sees collided with,
-or rewrote, a row judged on statements they may not see (a 500 on the unique key that told
-the hidden pair existed). Nothing is stored per account, and no decision is copied across
-views except from one its reader may see entirely (`resolve.service.run`).
+A pair is derived data: a judgement on two entities as someone saw them. MARKINGS.md asks
+derived data to be computed per actor, so a stored pair belongs to one account (`owner`):
+the engine's judgement made by that account's run, and that account's own decisions. It is
+keyed by the two ids, the owner *and* its scope — the set of markings of the statements it
+was judged on (`resolution_evidence`, digested into `scope`).
 
-A pair is shown to an actor, and its merge applied for that actor, only when its scope is
-exactly the markings of the statements of both entities the actor may see
-(`resolve.store.visible_pairs_clause`): a merge made on evidence one reader may not see is,
-for that reader, no merge at all — so a merged profile never tells anyone more than the
-statements they could already read.
+Rows shared by readers who saw the same statements were the flaw this replaces: whether
+another account's run had judged exactly a reader's view depended on what that account saw,
+so a statement the reader may not see decided whether the reader saw the merge. Now nothing
+another account runs or decides reaches a reader's lists or merges; a colleague who wants a
+reader to look at a pair assigns it, and the pair is scored anew on the reader's own view
+(`resolve.notices.assign_pair`).
+
+A pair is shown to its owner, and its merge applied, only while its scope is exactly the
+markings of the statements of both entities the owner may see
+(`resolve.store.visible_pairs_clause`): a judgement made on evidence the owner may no longer
+see (a group left, a statement purged) is, for them, no merge at all.
 """
 
 from __future__ import annotations
@@ -52,11 +54,15 @@ def scope_key(marking_ids: Iterable[int]) -> str:
 
 
 class ResolutionPair(Base):
-    """Two entities scored as possibly one, on one view of them; `left_id` sorts first."""
+    """Two entities scored as possibly one, by and for one account, on its view of them;
+    `left_id` sorts first."""
 
     __tablename__ = "resolution_pairs"
     __table_args__ = (
-        UniqueConstraint("left_id", "right_id", "scope", name="uq_resolution_pair_scope"),
+        UniqueConstraint(
+            "left_id", "right_id", "owner", "scope", name="uq_resolution_pair_owner_scope"
+        ),
+        Index("ix_resolution_pairs_owner", "owner"),
         Index("ix_resolution_pairs_right", "right_id"),
         Index("ix_resolution_pairs_judgement", "judgement"),
     )
@@ -64,6 +70,8 @@ class ResolutionPair(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     left_id: Mapped[str] = mapped_column(String(128))
     right_id: Mapped[str] = mapped_column(String(128))
+    # The account whose run or assignment made the row, the only one who sees it.
+    owner: Mapped[str] = mapped_column(String(64))
     # scope_key of the pair's evidence markings.
     scope: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
@@ -71,6 +79,8 @@ class ResolutionPair(Base):
     explanation: Mapped[str] = mapped_column(Text, default="[]")
     judgement: Mapped[str] = mapped_column(String(16))
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Who asked the owner to review it: a run keeps an assigned pair whatever its score.
+    assigned_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,6 @@
 """Pairs as items notifications may point at: a reader sees a pair as the review queue
 does (vinculo.resolve.store.visible_pairs_clause). Wired by vinculo.hooks. And assigning a
-pair to a colleague, who is notified."""
+pair to a colleague, who gets it scored on what they may see, and is notified."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from vinculo.i18n import N_
 from vinculo.notify.items import Item, ItemKind
 from vinculo.notify.service import notify
 from vinculo.resolve.models import ResolutionPair
+from vinculo.resolve.service import ScreenScorer, pair_for
 from vinculo.resolve.store import visible_pairs_clause
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
@@ -26,11 +27,11 @@ MAX_ID = 2**31 - 1
 def visible_pairs(session: Session, actor: Actor, ids: list[str]) -> set[str]:
     numbers = [int(i) for i in ids if i.isdigit() and 0 < int(i) <= MAX_ID]
     visible = visible_marking_ids(session=session, actor=actor)
-    if not numbers or not visible:
+    if not numbers or not visible or actor.username is None:
         return set()
     rows = session.execute(
         select(ResolutionPair.id).where(
-            ResolutionPair.id.in_(numbers), visible_pairs_clause(visible)
+            ResolutionPair.id.in_(numbers), visible_pairs_clause(visible, actor.username)
         )
     )
     return {str(row.id) for row in rows}
@@ -39,15 +40,29 @@ def visible_pairs(session: Session, actor: Actor, ids: list[str]) -> set[str]:
 PAIR = ItemKind("pair", visible_pairs, lambda i: f"/resolve/pairs/{i}", N_("pair {id}"))
 
 
-def assign_pair(*, session: Session, actor: Actor, pair_id: int, username: str) -> str:
-    """Ask a colleague to review a pair: they are notified ("a pair of records was assigned
-    to you"), and the assignment is recorded. A pair the actor may not see answers as a
-    missing one; a colleague who does not exist, may not resolve or may not see the pair
-    (the actor sees it, so that says nothing of the pair) is refused naming the field."""
+def assign_pair(
+    *, session: Session, actor: Actor, pair_id: int, username: str, scorer: ScreenScorer
+) -> str:
+    """Ask a colleague to review the two entities of one of the actor's pairs.
+
+    The colleague gets the pair as their own, scored on what they may see of the two
+    entities (their existing pair if they have one), and is notified ("a pair of records was
+    assigned to you"); the assignment is recorded. A pair the actor may not see answers as a
+    missing one; a colleague who does not exist or may not resolve is refused naming the
+    field. Whether the colleague may see the two entities is not told: it depends on
+    statements the actor may not see, so the answer is the same and a colleague who may not
+    see them simply gets nothing.
+    """
     require(actor, Permission.RESOLVE)
-    if not 0 < pair_id <= MAX_ID or str(pair_id) not in visible_pairs(
-        session, actor, [str(pair_id)]
-    ):
+    visible = visible_marking_ids(session=session, actor=actor)
+    pair = None
+    if 0 < pair_id <= MAX_ID and visible and actor.username is not None:
+        pair = session.execute(
+            select(ResolutionPair).where(
+                ResolutionPair.id == pair_id, visible_pairs_clause(visible, actor.username)
+            )
+        ).scalar_one_or_none()
+    if pair is None or actor.username is None:
         raise NotFound(N_("no such pair"), field="id")
     username = username.strip()
     user = session.execute(
@@ -55,9 +70,16 @@ def assign_pair(*, session: Session, actor: Actor, pair_id: int, username: str) 
     ).scalar_one_or_none()
     if user is None or not allowed(actor_for(user), Permission.RESOLVE):
         raise InvalidInput(N_("no colleague by that name may resolve identities"), field="username")
-    made = notify(session, recipient=user, kind="pair_assigned", item=Item("pair", str(pair_id)))
-    if made is None and str(pair_id) not in visible_pairs(session, actor_for(user), [str(pair_id)]):
-        raise InvalidInput(N_("that colleague may not see this pair"), field="username")
+    theirs = pair_for(
+        session=session,
+        actor=actor_for(user),
+        left_id=pair.left_id,
+        right_id=pair.right_id,
+        scorer=scorer,
+        assigned_by=actor.username,
+    )
+    if theirs is not None:
+        notify(session, recipient=user, kind="pair_assigned", item=Item("pair", str(theirs.id)))
     record(
         session=session,
         actor=actor,

@@ -21,8 +21,16 @@ from sqlalchemy.orm import Session
 from vinculo.resolve.engine import DEFAULT_MODEL, Engine
 from vinculo.resolve.pairs import Match
 from vinculo.resolve.records import from_entities, from_entity_variants, variant_entity
-from vinculo.resolve.screening import ScreenScorer
-from vinculo.resolve.service import RunSummary, ScoredPair, Scorer, labels, run
+from vinculo.resolve.service import (
+    RunSummary,
+    ScoreCache,
+    ScoredPair,
+    Scorer,
+    ScreenScorer,
+    labels,
+    resolving_accounts,
+    run,
+)
 from vinculo.security.markings import Actor
 from vinculo.settings import Settings, default_of
 
@@ -138,18 +146,42 @@ def run_resolution(
     merge_threshold: float | None = None,
     review_threshold: float | None = None,
 ) -> RunSummary:
-    """One resolution run with the deployment's model, thresholds and analysts' labels."""
+    """One resolution run with the deployment's model, thresholds and the account's labels.
+
+    Without an actor, the host operator's run: one for every account that may resolve, each
+    trained on its own decisions; accounts that read the same statements with the same
+    labels are scored once.
+    """
     merge = settings.store_merge_threshold if merge_threshold is None else merge_threshold
     review = settings.store_review_threshold if review_threshold is None else review_threshold
-    scorer = pair_scorer(
-        labels=labels(session=session, actor=actor),
-        data_dir=settings.data_dir,
-        review_threshold=review,
-    )
+    if actor is not None:
+        return _run_as(session, actor, settings, merge, review, {}, {})
+    total = RunSummary(accounts=0)
+    scorers: dict[tuple[tuple[str, str, bool], ...], Scorer] = {}
+    cache: ScoreCache = {}
+    for account in resolving_accounts(session):
+        total.add(_run_as(session, account, settings, merge, review, scorers, cache))
+        total.accounts += 1
+    return total
+
+
+def _run_as(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    merge: float,
+    review: float,
+    scorers: dict[tuple[tuple[str, str, bool], ...], Scorer],
+    cache: ScoreCache,
+) -> RunSummary:
+    own = tuple(sorted(labels(session=session, actor=actor)))
+    if own not in scorers:
+        scorers[own] = pair_scorer(labels=own, data_dir=settings.data_dir, review_threshold=review)
     return run(
         session=session,
         actor=actor,
-        scorer=scorer,
+        scorer=scorers[own],
         merge_threshold=merge,
         review_threshold=review,
+        cache=cache,
     )

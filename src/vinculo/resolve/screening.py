@@ -8,7 +8,6 @@ scored by the engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,7 @@ from vinculo.intel.ftm import Where, assemble, check_entity
 from vinculo.intel.models import StatementRow
 from vinculo.intel.service import assemble_rows, visible_statements
 from vinculo.resolve.models import RESOLVABLE
-from vinculo.resolve.service import ScoredPair
+from vinculo.resolve.service import ScreenScorer
 from vinculo.resolve.store import canonical_ids
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
@@ -36,8 +35,6 @@ PER_TOKEN = 2000
 MAX_CANDIDATES = 5000
 NAME_PROPS = ("name", "alias", "firstName", "middleName", "lastName", "fatherName", "motherName")
 ID_PROPS = ("idNumber", "taxNumber", "nationalId", "passportNumber", "phone", "email", "innCode")
-
-ScreenScorer = Callable[[StatementEntity, Sequence[StatementEntity]], list[ScoredPair]]
 
 
 @dataclass

@@ -1,12 +1,13 @@
 """Resolution in the store: score stored entities, merge or queue them, and let analysts decide.
 
-`run` is the operator's job (`vinculo resolve run`, or the page for whoever may resolve): it
-scores the entities it may read, stores each pair above the review threshold with the
-markings of the statements it was judged on, and leaves every analyst decision as it was.
-Everything that reads pairs back goes through `visible_pairs_clause`, so an actor sees a pair
-— and its merge — only when it was judged on exactly the statements of it they may see.
-A run by an account works on those rows only: rows of the same two entities judged on a view
-it may not share are neither read, nor changed, nor counted (resolve.models says why).
+`run` is an account's job (`vinculo resolve run --as`, the page or the API for whoever may
+resolve): it scores the entities the account may read and stores each pair above the review
+threshold as the account's own, with the markings of the statements it was judged on, leaving
+the account's decisions as they were. The host operator's run (`vinculo resolve run`, the
+demo) is one such run for every account that may resolve. Everything that reads pairs back
+goes through `visible_pairs_clause`, so an account sees only its own pairs, and each only
+while it was judged on exactly the statements of it the account may see (resolve.models says
+why nothing is shared across accounts).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from followthemoney.statement import StatementEntity
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput, NotFound
@@ -44,9 +45,10 @@ from vinculo.resolve.models import (
 from vinculo.resolve.store import visible_pairs_clause
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
-from vinculo.security.models import MarkingRow, utcnow
+from vinculo.security.models import User, utcnow
 from vinculo.security.policy import visible_marking_ids
-from vinculo.security.roles import Permission, require
+from vinculo.security.roles import Permission, allowed, require
+from vinculo.security.service import actor_for
 from vinculo.settings import default_of
 
 
@@ -61,6 +63,8 @@ class ScoredPair:
 
 
 Scorer = Callable[[Sequence[StatementEntity]], list[ScoredPair]]
+# Scores one query entity against candidates (resolve.screening, assignments).
+ScreenScorer = Callable[[StatementEntity, Sequence[StatementEntity]], list[ScoredPair]]
 
 
 @dataclass
@@ -70,6 +74,20 @@ class RunSummary:
     queued: int = 0
     kept: int = 0
     dropped: int = 0
+    # How many accounts' runs it sums: the host operator's run is one per account.
+    accounts: int = 1
+
+    def add(self, other: RunSummary) -> None:
+        self.entities = max(self.entities, other.entities)
+        self.merged += other.merged
+        self.queued += other.queued
+        self.kept += other.kept
+        self.dropped += other.dropped
+
+
+# A run's scores by the scorer and the markings read: accounts that read the same statements
+# with the same model are scored once in the host operator's run.
+ScoreCache = dict[tuple[int, frozenset[int]], list[ScoredPair]]
 
 
 def _judgement(score: float, merge: float) -> str:
@@ -98,6 +116,23 @@ def load_entities(
     return entities, evidence
 
 
+def resolving_accounts(session: Session) -> list[Actor]:
+    """Every active account that may resolve, by name: whom the host operator's run is for."""
+    users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
+    return [a for a in (actor_for(u) for u in users) if allowed(a, Permission.RESOLVE)]
+
+
+def thresholds(merge: float | None, review: float | None) -> tuple[float, float]:
+    """The merge and review thresholds, the store's settings where not given, checked."""
+    merge = float(default_of("store_merge_threshold")) if merge is None else merge
+    review = float(default_of("store_review_threshold")) if review is None else review
+    if not 0 <= review <= merge <= 1:
+        raise InvalidInput(
+            N_("thresholds must satisfy 0 ≤ review ≤ merge ≤ 1"), field="merge_threshold"
+        )
+    return merge, review
+
+
 def run(
     *,
     session: Session,
@@ -105,47 +140,65 @@ def run(
     scorer: Scorer,
     merge_threshold: float | None = None,
     review_threshold: float | None = None,
+    cache: ScoreCache | None = None,
 ) -> RunSummary:
-    """Score the stored entities and record pairs; analyst decisions are never overwritten.
+    """Score what the actor may read and record the pairs as theirs; decisions stay as made.
 
-    With an actor, only what that actor may read is scored (and the run needs `resolve`);
-    without one it is the host operator's run over everything stored. The thresholds default
-    to the store's settings (`store_merge_threshold`, `store_review_threshold`).
+    The run needs `resolve`. Without an actor it is the host operator's run: one run for
+    every account that may resolve, each on what that account may read. The thresholds
+    default to the store's settings (`store_merge_threshold`, `store_review_threshold`).
     """
-    if merge_threshold is None:
-        merge_threshold = float(default_of("store_merge_threshold"))
-    if review_threshold is None:
-        review_threshold = float(default_of("store_review_threshold"))
-    if not 0 <= review_threshold <= merge_threshold <= 1:
-        raise InvalidInput(
-            N_("thresholds must satisfy 0 ≤ review ≤ merge ≤ 1"), field="merge_threshold"
-        )
-    visible = None
+    merge, review = thresholds(merge_threshold, review_threshold)
     if actor is not None:
         require(actor, Permission.RESOLVE)
-        visible = visible_marking_ids(session=session, actor=actor)
+        return _run_as(session, actor, scorer, merge, review, cache)
+    total = RunSummary(accounts=0)
+    shared: ScoreCache = {} if cache is None else cache
+    for account in resolving_accounts(session):
+        total.add(_run_as(session, account, scorer, merge, review, shared))
+        total.accounts += 1
+    return total
+
+
+def _run_as(
+    session: Session,
+    actor: Actor,
+    scorer: Scorer,
+    merge_threshold: float,
+    review_threshold: float,
+    cache: ScoreCache | None,
+) -> RunSummary:
+    owner = actor.username
+    assert owner is not None  # require() let only a signed-in account through
+    visible = visible_marking_ids(session=session, actor=actor)
     entities, evidence = load_entities(session=session, visible=visible)
     summary = RunSummary(entities=len(entities))
+    key = (id(scorer), frozenset(visible))
+    found_pairs = cache.get(key) if cache is not None else None
+    if found_pairs is None:
+        found_pairs = scorer(entities)
+        if cache is not None:
+            cache[key] = found_pairs
     scored = {
         _ordered(p.left_id, p.right_id): p
-        for p in scorer(entities)
+        for p in found_pairs
         if p.score >= review_threshold and p.left_id != p.right_id
     }
-    # The rows this run may touch: its own view of each pair, found in one query. The host
-    # operator's view is every marking.
-    mine = visible if visible is not None else list(session.scalars(select(MarkingRow.id)))
-    query = select(ResolutionPair).where(visible_pairs_clause(mine))
+    # The rows this run may touch: the account's own view of each pair, in one query.
+    query = select(ResolutionPair).where(visible_pairs_clause(visible, owner))
     existing = {(p.left_id, p.right_id): p for p in session.execute(query).scalars()}
-    decided = _decided_views(session, mine) if scored else {}
+    decided = _decided_views(session, visible, owner) if scored else {}
     now = utcnow()
-    for key, found in scored.items():
-        marks = evidence.get(key[0], set()) | evidence.get(key[1], set())
-        pair = existing.pop(key, None)
+    touched: set[int] = set()
+    for key_pair, found in scored.items():
+        marks = evidence.get(key_pair[0], set()) | evidence.get(key_pair[1], set())
+        pair = existing.pop(key_pair, None)
         explanation = json.dumps(found.explanation, ensure_ascii=False, default=str)
         if pair is None:
             pair = ResolutionPair(
-                left_id=key[0],
-                right_id=key[1],
+                left_id=key_pair[0],
+                right_id=key_pair[1],
+                owner=owner,
                 scope=scope_key(marks),
                 score=found.score,
                 explanation=explanation,
@@ -156,7 +209,7 @@ def run(
             )
             session.add(pair)
             session.flush()
-            _inherit(session, pair, decided.get(key, []), marks)
+            _inherit(session, pair, decided.get(key_pair, []), marks)
         else:
             pair.score = found.score
             pair.explanation = explanation
@@ -165,18 +218,28 @@ def run(
                 pair.judgement = _judgement(found.score, merge_threshold)
             session.query(ResolutionEvidence).filter_by(pair_id=pair.id).delete()
         session.add_all(ResolutionEvidence(pair_id=pair.id, marking_id=m) for m in sorted(marks))
+        touched.add(pair.id)
         if pair.judgement in ANALYST:
             summary.kept += 1
         elif pair.judgement == AUTO:
             summary.merged += 1
         else:
             summary.queued += 1
-    # Engine pairs of this view that no longer score go; an analyst's decision stays as
-    # evidence and label.
-    for pair in existing.values():
-        if pair.judgement in (AUTO, PENDING):
-            session.delete(pair)
-            summary.dropped += 1
+    # The account's engine pairs this run did not score go — of its present view, and of
+    # views it no longer has — unless a colleague assigned one for review; its decisions
+    # stay as evidence and labels.
+    engine_rows = session.scalars(
+        select(ResolutionPair.id).where(
+            ResolutionPair.owner == owner,
+            ResolutionPair.judgement.in_((AUTO, PENDING)),
+            ResolutionPair.assigned_by.is_(None),
+        )
+    )
+    stale = [i for i in engine_rows if i not in touched]
+    summary.dropped = len({p.id for p in existing.values()} & set(stale))
+    for start in range(0, len(stale), 500):
+        part = stale[start : start + 500]
+        session.execute(delete(ResolutionPair).where(ResolutionPair.id.in_(part)))
     session.flush()
     record(
         session=session,
@@ -197,13 +260,15 @@ def run(
 
 
 def _decided_views(
-    session: Session, visible: list[int]
+    session: Session, visible: list[int], owner: str
 ) -> dict[tuple[str, str], list[tuple[ResolutionPair, set[int]]]]:
-    """Analysts' decisions on any view of a pair whose evidence is all among `visible`."""
+    """The owner's decisions on any view of a pair whose evidence is all among `visible`."""
     pairs = {
         p.id: p
         for p in session.scalars(
-            select(ResolutionPair).where(ResolutionPair.judgement.in_(ANALYST))
+            select(ResolutionPair).where(
+                ResolutionPair.judgement.in_(ANALYST), ResolutionPair.owner == owner
+            )
         )
     }
     marks: dict[int, set[int]] = defaultdict(set)
@@ -228,12 +293,12 @@ def _inherit(
     decided: list[tuple[ResolutionPair, set[int]]],
     marks: set[int],
 ) -> None:
-    """A new view of a pair keeps the latest analyst decision made on part of it.
+    """A new view of a pair keeps the owner's latest decision made on part of it.
 
-    When the statements of two entities a reader sees change (a report under new markings),
-    their pair gets a new scope; the decision an analyst made on a view contained in it still
-    holds, since whoever sees this view saw all of that one. Views not contained are not
-    copied: that would carry a judgement on statements a reader of this row may not see.
+    When the statements of two entities an account sees change (a report under new markings),
+    their pair gets a new scope; the decision the account made on a view contained in it
+    still holds, since this view holds all of that one. Views not contained are not copied:
+    that would carry a judgement on statements the account may no longer see.
     """
     within = [(p, m) for p, m in decided if m <= marks]
     if not within:
@@ -242,6 +307,7 @@ def _inherit(
     pair.judgement = source.judgement
     pair.decided_by = source.decided_by
     pair.reason = source.reason
+    pair.assigned_by = source.assigned_by
     for decision in session.scalars(
         select(ResolutionDecision)
         .where(ResolutionDecision.pair_id == source.id)
@@ -259,17 +325,79 @@ def _inherit(
         )
 
 
+def pair_for(
+    *,
+    session: Session,
+    actor: Actor,
+    left_id: str,
+    right_id: str,
+    scorer: ScreenScorer,
+    assigned_by: str,
+    merge_threshold: float | None = None,
+) -> ResolutionPair | None:
+    """The actor's own pair of two entities, scored on what they may see of them if they have
+    none yet, and kept by their runs as assigned; None when they see nothing of one side."""
+    owner = actor.username
+    visible = visible_marking_ids(session=session, actor=actor)
+    if owner is None or not visible:
+        return None
+    left_id, right_id = _ordered(left_id, right_id)
+    pair = session.execute(
+        select(ResolutionPair).where(
+            ResolutionPair.left_id == left_id,
+            ResolutionPair.right_id == right_id,
+            visible_pairs_clause(visible, owner),
+        )
+    ).scalar_one_or_none()
+    if pair is not None:
+        pair.assigned_by = assigned_by
+        return pair
+    rows = visible_statements(session=session, entity_ids=[left_id, right_id], visible=visible)
+    sides = {i: [r for r in rows.get(i, []) if r.schema in RESOLVABLE] for i in (left_id, right_id)}
+    if not all(sides.values()):
+        return None
+    left, right = assemble_rows(sides[left_id]), assemble_rows(sides[right_id])
+    found = next((p for p in scorer(left, [right]) if p.right_id == right_id), None)
+    score = found.score if found is not None else 0.0
+    merge, _ = thresholds(merge_threshold, None)
+    marks = {r.marking_id for side in sides.values() for r in side}
+    now = utcnow()
+    pair = ResolutionPair(
+        left_id=left_id,
+        right_id=right_id,
+        owner=owner,
+        scope=scope_key(marks),
+        score=score,
+        explanation=json.dumps(found.explanation if found else [], ensure_ascii=False, default=str),
+        judgement=_judgement(score, merge),
+        reason="",
+        assigned_by=assigned_by,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(pair)
+    session.flush()
+    _inherit(
+        session, pair, _decided_views(session, visible, owner).get((left_id, right_id), []), marks
+    )
+    session.add_all(ResolutionEvidence(pair_id=pair.id, marking_id=m) for m in sorted(marks))
+    session.flush()
+    return pair
+
+
 def labels(*, session: Session, actor: Actor | None = None) -> list[tuple[str, str, bool]]:
     """Analysts' accept and reject decisions, as training labels for the engine.
 
-    For an account's run, only decisions on pairs it sees: a model it trains is shaped by
-    nothing it may not read (MARKINGS.md, statistics).
+    For an account's run, only its own decisions on pairs it sees: a model it trains is
+    shaped by nothing it may not read, nor by what others decided on what they read
+    (MARKINGS.md, statistics).
     """
     query = select(ResolutionPair.left_id, ResolutionPair.right_id, ResolutionPair.judgement).where(
         ResolutionPair.judgement.in_(("match", "no_match"))
     )
     if actor is not None:
-        query = query.where(visible_pairs_clause(visible_marking_ids(session=session, actor=actor)))
+        visible = visible_marking_ids(session=session, actor=actor)
+        query = query.where(visible_pairs_clause(visible, actor.username or ""))
     rows = session.execute(query.distinct())
     return [(r.left_id, r.right_id, r.judgement == "match") for r in rows]
 
@@ -322,7 +450,9 @@ def _visible_pair(
     if not 0 < pair_id <= MAX_POSITION:
         raise NotFound(N_("no such pair"), field="id")
     pair = session.execute(
-        select(ResolutionPair).where(ResolutionPair.id == pair_id, visible_pairs_clause(visible))
+        select(ResolutionPair).where(
+            ResolutionPair.id == pair_id, visible_pairs_clause(visible, actor.username or "")
+        )
     ).scalar_one_or_none()
     if pair is None or not visible:
         raise NotFound(N_("no such pair"), field="id")
@@ -346,7 +476,10 @@ def review_queue(
     rows = list(
         session.execute(
             select(ResolutionPair)
-            .where(ResolutionPair.judgement.in_(tuple(judgements)), visible_pairs_clause(visible))
+            .where(
+                ResolutionPair.judgement.in_(tuple(judgements)),
+                visible_pairs_clause(visible, actor.username or ""),
+            )
             .order_by(ResolutionPair.score.desc(), ResolutionPair.id)
             .offset(after)
             .limit(limit + 1)
@@ -482,7 +615,7 @@ def split(*, session: Session, actor: Actor, entity_id: str, reason: str) -> lis
                 select(ResolutionPair).where(
                     or_(ResolutionPair.left_id == entity_id, ResolutionPair.right_id == entity_id),
                     ResolutionPair.judgement.in_(MERGED),
-                    visible_pairs_clause(visible),
+                    visible_pairs_clause(visible, actor.username or ""),
                 )
             ).scalars()
         )

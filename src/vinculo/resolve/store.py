@@ -1,9 +1,10 @@
 """Resolved identities as each actor may see them: which stored entities are one.
 
-The merges an actor sees are the pairs judged "one" (by the engine above the merge
-threshold, or by an analyst) on exactly the statements of the two entities the actor may
-see; their connected components are the actor's resolved identities. Everything that reads the store
-with identities collapsed (entity pages, the network graph, screening) asks here.
+The merges an actor sees are the pairs of their own judged "one" (by their run above the
+merge threshold, or by their decision) on exactly the statements of the two entities they
+may see; their connected components are the actor's resolved identities. Everything that
+reads the store with identities collapsed (entity pages, the network graph, screening) asks
+here.
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ from vinculo.security.markings import Actor
 from vinculo.security.policy import visible_marking_ids
 
 
-def visible_pairs_clause(visible: list[int]):  # type: ignore[no-untyped-def]
-    """SQL condition: the pair was judged on exactly the markings the reader sees of it.
+def visible_pairs_clause(visible: list[int], owner: str):  # type: ignore[no-untyped-def]
+    """SQL condition: the pair is the reader's, judged on exactly the markings they see of it.
 
-    Every evidence marking is among `visible` (nothing was judged on what the reader may not
-    see), and every marking of a statement of either entity the reader may see is evidence
-    (the row is this reader's view of the pair, not a narrower one), and the reader sees a
-    statement of each entity. So each reader sees at most one row of a pair — its scope is a
-    function of what the reader sees — and what a run on a wider or narrower view stored
-    stays out of the reader's lists and merges.
+    The row is the reader's own (resolve.models says why no other account's is). Every
+    evidence marking is among `visible` (nothing was judged on what the reader may not see),
+    and every marking of a statement of either entity the reader may see is evidence (the row
+    is the reader's present view of the pair, not a narrower one), and the reader sees a
+    statement of each entity. So each reader sees at most one row of a pair, and a row judged
+    on a view they no longer have stays out of their lists and merges until their next run.
     """
     visible = visible or [-1]
     hidden = exists().where(
@@ -72,17 +73,18 @@ def visible_pairs_clause(visible: list[int]):  # type: ignore[no-untyped-def]
         )
         for side in (ResolutionPair.left_id, ResolutionPair.right_id)
     ]
-    return and_(not_(hidden), *seen, *(not_(u) for u in unjudged))
+    return and_(ResolutionPair.owner == owner, not_(hidden), *seen, *(not_(u) for u in unjudged))
 
 
 def merged_edges(*, session: Session, actor: Actor) -> list[tuple[str, str]]:
     """The (left, right) pairs judged one that the actor may see."""
     visible = visible_marking_ids(session=session, actor=actor)
-    if not visible:
+    if not visible or actor.username is None:
         return []
     rows = session.execute(
         select(ResolutionPair.left_id, ResolutionPair.right_id).where(
-            ResolutionPair.judgement.in_(MERGED), visible_pairs_clause(visible)
+            ResolutionPair.judgement.in_(MERGED),
+            visible_pairs_clause(visible, actor.username),
         )
     )
     return [(r.left_id, r.right_id) for r in rows]

@@ -282,7 +282,10 @@ def workspace(*, session: Session, actor: Actor) -> Workspace:
             session,
             select(func.count())
             .select_from(ResolutionPair)
-            .where(ResolutionPair.judgement.in_((PENDING, UNSURE)), visible_pairs_clause(visible)),
+            .where(
+                ResolutionPair.judgement.in_((PENDING, UNSURE)),
+                visible_pairs_clause(visible, actor.username or ""),
+            ),
         )
         found.queues.append(
             Queue("pairs", gettext(locale, N_("Pairs waiting for review")), pairs, "/resolve")
