@@ -1,4 +1,4 @@
-"""Identifiers and birth dates as Mexican and U.S. records write them.
+"""Identifiers as Mexican and U.S. records write them (birth dates: vinculo.resolve.birthdates).
 
 CURP and RFC are validated with python-stdnum and decoded; a CURP is checked against the
 record's own name, birth date and sex. Phones become E.164 through phonenumbers, after
@@ -24,6 +24,16 @@ from stdnum.mx import rfc as stdnum_rfc
 from stdnum.us import ssn as stdnum_ssn
 
 from vinculo.i18n import N_, gettext
+from vinculo.resolve.birthdates import (
+    E_DATE_FUTURE as E_DATE_FUTURE,
+)
+from vinculo.resolve.birthdates import (
+    E_DATE_INVALID as E_DATE_INVALID,
+)
+from vinculo.resolve.birthdates import (
+    E_DATE_OLD as E_DATE_OLD,
+)
+from vinculo.resolve.birthdates import E_EMPTY, BirthDate, parse_birth_date
 from vinculo.resolve.names import PARTICLES, ParsedName, fold
 
 __all__ = [
@@ -96,7 +106,6 @@ def _message(error: str | None, locale: str, value: str) -> str | None:
 
 # --- CURP ---------------------------------------------------------------------------------
 
-E_EMPTY = N_("No value given")
 E_CURP_LENGTH = N_("Invalid CURP {value}: a CURP has 18 characters")
 E_CURP_FORMAT = N_("Invalid CURP {value}: not in a CURP's pattern (4 letters, 6 digits, 8 more)")
 E_CURP_DATE = N_("Invalid CURP {value}: its birth date is not a real date")
@@ -682,147 +691,3 @@ def normalise_plate(value: str | None, nation: str | None) -> str | None:
     if code == "USA":
         return text if 1 <= len(text) <= 8 else None
     return text if 2 <= len(text) <= 10 else None
-
-
-# --- birth dates --------------------------------------------------------------------------
-
-E_DATE_INVALID = N_("Not a valid date: {value}")
-E_DATE_FUTURE = N_("Birth date in the future: {value}")
-E_DATE_OLD = N_("Birth date before 1880: {value}")
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            "jan january ene enero",
-            "feb february febrero",
-            "mar march marzo",
-            "apr april abr abril",
-            "may mayo",
-            "jun june junio",
-            "jul july julio",
-            "aug august ago agosto",
-            "sep sept september septiembre setiembre set",
-            "oct october octubre",
-            "nov november noviembre",
-            "dec december dic diciembre",
-        ),
-        start=1,
-    )
-    for name in names.split()
-}
-_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[t ].*)?$")
-_NUMERIC = re.compile(r"^(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{2}|\d{4})$")
-_COMPACT8 = re.compile(r"^\d{8}$")
-_WORDS = re.compile(r"[a-z]+|\d+")
-
-
-@dataclass(frozen=True)
-class BirthDate:
-    """A birth date as written and its readings; two when day and month may be swapped."""
-
-    raw: str
-    dates: tuple[date, ...] = ()
-    year: int | None = None
-    month: int | None = None
-    error: str | None = None
-
-    @property
-    def date(self) -> date | None:
-        """The preferred full reading."""
-        return self.dates[0] if self.dates else None
-
-    @property
-    def ambiguous(self) -> bool:
-        return len(self.dates) > 1
-
-    @property
-    def valid(self) -> bool:
-        return self.error is None and (bool(self.dates) or self.year is not None)
-
-    def message(self, locale: str = "en") -> str | None:
-        return _message(self.error, locale, self.raw)
-
-
-_HINTS = {
-    "dmy": "dmy",
-    "mx": "dmy",
-    "mex": "dmy",
-    "mdy": "mdy",
-    "us": "mdy",
-    "usa": "mdy",
-    "ymd": "ymd",
-    "iso": "ymd",
-}
-
-
-def _full_year(text: str) -> int:
-    year = int(text)
-    if len(text) == 2:
-        year += 2000 if 2000 + year <= date.today().year else 1900
-    return year
-
-
-def _checked(raw: str, readings: list[tuple[int, int, int]]) -> BirthDate:
-    found: list[date] = []
-    for year, month_number, day in readings:
-        try:
-            candidate = date(year, month_number, day)
-        except ValueError:
-            continue
-        if candidate not in found:
-            found.append(candidate)
-    if not found:
-        return BirthDate(raw, error=E_DATE_INVALID)
-    today = date.today()
-    kept = [d for d in found if d <= today and d.year >= 1880]
-    if not kept:
-        return BirthDate(raw, error=E_DATE_FUTURE if found[0] > today else E_DATE_OLD)
-    first = kept[0]
-    month = first.month if all(d.month == first.month for d in kept) else None
-    return BirthDate(raw, tuple(kept), first.year, month)
-
-
-@lru_cache(maxsize=65536)
-def parse_birth_date(value: str | None, *, hint: str | None = None) -> BirthDate:
-    """Read a birth date: ISO (also "1985" and "1985-03"), DD/MM/YYYY (Mexico), MM/DD/YYYY
-    (U.S.), YYYYMMDD, "7 mar 1985", "March 7, 1985". When day and month can be read both
-    ways, both readings are kept, the `hint`'s first ("mx"/"dmy" or "us"/"mdy"); never raises."""
-    raw = (value or "").strip()
-    if not raw:
-        return BirthDate(raw, error=E_EMPTY)
-    order = _HINTS.get((hint or "").strip().lower(), "dmy")
-    text = raw.lower()
-    iso = _ISO.match(text)
-    if iso:
-        year_text, month_text, day_text = iso.groups()
-        if day_text:
-            return _checked(raw, [(int(year_text), int(month_text), int(day_text))])
-        month = int(month_text) if month_text else None
-        if not 1880 <= int(year_text) <= date.today().year or not 1 <= (month or 1) <= 12:
-            return BirthDate(raw, error=E_DATE_INVALID)
-        return BirthDate(raw, (), int(year_text), month)
-    if _COMPACT8.match(text):
-        if text.startswith(("18", "19", "20")):
-            as_ymd = _checked(raw, [(int(text[:4]), int(text[4:6]), int(text[6:]))])
-            if as_ymd.error is None:
-                return as_ymd
-        a, b, year = int(text[:2]), int(text[2:4]), int(text[4:])
-        if order == "mdy":
-            return _checked(raw, [(year, a, b), (year, b, a)])
-        return _checked(raw, [(year, b, a), (year, a, b)])
-    numeric = _NUMERIC.match(text)
-    if numeric:
-        a, b, year = int(numeric[1]), int(numeric[2]), _full_year(numeric[3])
-        if order == "mdy":
-            return _checked(raw, [(year, a, b), (year, b, a)])
-        return _checked(raw, [(year, b, a), (year, a, b)])
-    words = _WORDS.findall(text)
-    names = [w for w in words if not w.isdigit()]
-    numbers = [w for w in words if w.isdigit()]
-    months = [_MONTHS[w] for w in names if w in _MONTHS]
-    if len(months) == 1 and len(numbers) == 2:
-        day_text, year_text = numbers if len(numbers[1]) >= len(numbers[0]) else numbers[::-1]
-        if len(day_text) <= 2:
-            return _checked(raw, [(_full_year(year_text), months[0], int(day_text))])
-    return BirthDate(raw, error=E_DATE_INVALID)
