@@ -97,3 +97,32 @@ def test_rows_read_for_update_are_read_under_the_write_lock(store: Store) -> Non
         row.value = "y"
     with store.sessions() as session:
         assert session.get(ExchangeState, "lock").value == "y"  # type: ignore[union-attr]
+
+
+def test_fresh_ids_are_random_and_unused(store: Store, monkeypatch: object) -> None:
+    """Ids a reader is shown are drawn at random and never one a row already holds, even
+    when the first draw hits one."""
+    import pytest
+
+    from vinculo import db
+    from vinculo.db import MAX_ROW_ID, fresh_ids
+    from vinculo.resolve.models import ResolutionPair
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    with transaction(store.sessions) as session:
+        session.add(
+            ResolutionPair(
+                id=7, left_id="a", right_id="b", owner="x", scope="", score=0.5, judgement="auto"
+            )
+        )
+    draws = iter([6, 40, 2])  # randbelow's answers: the first names the row above (id 7)
+    monkeypatch.setattr(db.secrets, "randbelow", lambda _n: next(draws))
+    with store.sessions() as session:
+        assert sorted(fresh_ids(session, ResolutionPair.id, 2)) == [3, 41]
+    monkeypatch.undo()
+    with store.sessions() as session:
+        many = fresh_ids(session, ResolutionPair.id, 200)
+    assert len(set(many)) == 200 and 7 not in many
+    assert all(1 <= i <= MAX_ROW_ID for i in many)
+    # Not a run of consecutive numbers, as a sequence would give.
+    assert sorted(many) != list(range(min(many), min(many) + 200))

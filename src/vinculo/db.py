@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    InstrumentedAttribute,
+    ORMExecuteState,
+    Session,
+    sessionmaker,
+)
 
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
@@ -185,3 +192,28 @@ def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> I
         raise
     finally:
         session.close()
+
+
+# The largest id an INTEGER column holds on both backends.
+MAX_ROW_ID = 2**31 - 1
+
+
+def fresh_ids(session: Session, column: InstrumentedAttribute[int], count: int) -> list[int]:
+    """`count` random row ids in [1, MAX_ROW_ID] that `column` does not hold yet.
+
+    For rows a reader is shown by number (their resolution pairs, their API tokens): the
+    next number of a sequence tells how many rows others made in between, hidden ones too
+    (MARKINGS.md: counts); a random number tells nothing. Every insert into such a table
+    names its id, so no sequence is ever drawn on.
+    """
+    found: list[int] = []
+    while len(found) < count:
+        wanted = {secrets.randbelow(MAX_ROW_ID) + 1 for _ in range(count - len(found))}
+        wanted -= set(found)
+        taken: set[int] = set()
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), 500):
+            part = ordered[start : start + 500]
+            taken.update(session.scalars(select(column).where(column.in_(part))))
+        found += [i for i in wanted if i not in taken]
+    return found[:count]

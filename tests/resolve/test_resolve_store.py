@@ -126,6 +126,23 @@ def test_the_operators_run_is_each_accounts_own_run(fresh_world: World) -> None:
     assert _canon(fresh_world, "mx.analyst", ["r-mx-2"]) == {"r-mx-2": "r-mx-2"}
 
 
+def test_a_runs_pair_numbers_do_not_count_other_accounts_pairs(resolved: World) -> None:
+    """Pair ids are random: the next of a sequence would tell the reader how many pairs
+    other accounts' runs made since their own, hidden ones too."""
+    from vinculo.resolve.models import ResolutionPair
+
+    with resolved.store.sessions() as session:
+        ids = {
+            owner: sorted(
+                session.scalars(select(ResolutionPair.id).where(ResolutionPair.owner == owner))
+            )
+            for owner in ("us.analyst", "mx.analyst")
+        }
+    assert len(ids["us.analyst"]) == 3 and len(ids["mx.analyst"]) == 2
+    everything = sorted(ids["us.analyst"] + ids["mx.analyst"])
+    assert everything != list(range(everything[0], everything[0] + 5))
+
+
 def _canon(world: World, who: str, ids: list[str]) -> dict[str, str]:
     with world.store.sessions() as session:
         return canonical_ids(session=session, actor=world.actors[who], entity_ids=ids)

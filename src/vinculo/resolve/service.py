@@ -22,6 +22,7 @@ from followthemoney.statement import StatementEntity
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from vinculo.db import fresh_ids
 from vinculo.errors import InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.intel.models import StatementRow
@@ -188,6 +189,9 @@ def _run_as(
     query = select(ResolutionPair).where(visible_pairs_clause(visible, owner))
     existing = {(p.left_id, p.right_id): p for p in session.execute(query).scalars()}
     decided = _decided_views(session, visible, owner) if scored else {}
+    # Random ids: a sequence's next number would tell the owner how many pairs others'
+    # runs made since theirs (vinculo.db.fresh_ids).
+    new_ids = iter(fresh_ids(session, ResolutionPair.id, sum(k not in existing for k in scored)))
     now = utcnow()
     touched: set[int] = set()
     for key_pair, found in scored.items():
@@ -196,6 +200,7 @@ def _run_as(
         explanation = json.dumps(found.explanation, ensure_ascii=False, default=str)
         if pair is None:
             pair = ResolutionPair(
+                id=next(new_ids),
                 left_id=key_pair[0],
                 right_id=key_pair[1],
                 owner=owner,
@@ -362,7 +367,9 @@ def pair_for(
     merge, _ = thresholds(merge_threshold, None)
     marks = {r.marking_id for side in sides.values() for r in side}
     now = utcnow()
+    (pair_id,) = fresh_ids(session, ResolutionPair.id, 1)
     pair = ResolutionPair(
+        id=pair_id,
         left_id=left_id,
         right_id=right_id,
         owner=owner,
@@ -480,7 +487,8 @@ def review_queue(
                 ResolutionPair.judgement.in_(tuple(judgements)),
                 visible_pairs_clause(visible, actor.username or ""),
             )
-            .order_by(ResolutionPair.score.desc(), ResolutionPair.id)
+            # Ties by the two ids: row ids are random (fresh_ids), and the order must not be.
+            .order_by(ResolutionPair.score.desc(), ResolutionPair.left_id, ResolutionPair.right_id)
             .offset(after)
             .limit(limit + 1)
         ).scalars()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vinculo import vocab
-from vinculo.db import transaction
+from vinculo.db import fresh_ids, transaction
 from vinculo.errors import AuthError, InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.security import sessions as page_sessions
@@ -444,7 +444,10 @@ def issue_token(
     """A new random bearer token for the account (given once) and its stored row (hash only)."""
     secret = secrets.token_urlsafe(32)
     now = utcnow()
+    # A random id: the next of a sequence would count tokens others took (vinculo.db).
+    (token_id,) = fresh_ids(session, ApiToken.id, 1)
     row = ApiToken(
+        id=token_id,
         user_id=user.id,
         token_hash=_token_hash(secret),
         scopes=" ".join(scopes),
@@ -507,7 +510,11 @@ def list_tokens(*, session: Session, username: str) -> list[ApiToken]:
     user = get_by_username(session=session, username=username)
     if user is None:
         raise NotFound(N_("unknown account {value}"), value=username)
-    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    query = (
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.created_at, ApiToken.id)
+    )
     return list(session.execute(query).scalars())
 
 
