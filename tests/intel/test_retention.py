@@ -448,7 +448,8 @@ def _hide_a_statement_on(server: LiveServer, entity_id: str) -> None:
 
 
 def _merge(store: Store, world: World, left: str, right: str, keys: list[str]) -> None:
-    """An analyst judged the two one identity on the statements of the reports `keys`."""
+    """The U.S. supervisor, who reads what follows, judged the two one identity on the
+    statements of the reports `keys` (a pair is its owner's alone)."""
     from vinculo.resolve.models import MATCH, ResolutionEvidence, ResolutionPair, scope_key
 
     with transaction(store.sessions) as session:
@@ -464,7 +465,8 @@ def _merge(store: Store, world: World, left: str, right: str, keys: list[str]) -
             scope=scope_key(marks),
             score=0.99,
             judgement=MATCH,
-            decided_by="us.analyst",
+            owner="us.supervisor",
+            decided_by="us.supervisor",
             reason="same person",
         )
         session.add(pair)

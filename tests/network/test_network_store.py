@@ -23,6 +23,7 @@ from followthemoney import model
 from sqlalchemy import select
 
 from vinculo.db import transaction
+from vinculo.intel.models import StatementRow
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
 from vinculo.intel.transfer import import_ftm
@@ -31,7 +32,7 @@ from vinculo.network.build import MENTION, Graph
 from vinculo.resolve.models import MATCH, ResolutionEvidence, ResolutionPair, scope_key
 from vinculo.security.audit import AuditRow
 from vinculo.security.markings import Actor, Markings, can_see
-from vinculo.security.policy import marking_id_for
+from vinculo.security.policy import visible_marking_ids
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group
 
@@ -200,13 +201,27 @@ def build(store: Store) -> World:
                 recipients=markings_in.recipients,
                 author=author,
             )
-        # p-b and p-bx judged one identity by an analyst on each of the two views readers
-        # have of them: without the RED statement (FGR's readers) and with it (mx.analyst).
-        # A pair is a judgement on one view: a reader sees the one made on exactly theirs.
-        for keys in (("shared", "fgr_amber"), ("shared", "fgr_amber", "red_mx")):
-            marks = [marking_id_for(session=session, markings=world.markings[k]) for k in keys]
+        # p-b and p-bx judged one identity by each reader who sees both, on their own view
+        # of them: without the RED statement (FGR's readers) or with it (mx.analyst). A pair
+        # is its owner's judgement on one view, seen by its owner alone.
+        sides = session.execute(
+            select(StatementRow.entity_id, StatementRow.marking_id).where(
+                StatementRow.entity_id.in_(["p-b", "p-bx"])
+            )
+        ).all()
+        for name, actor in world.actors.items():
+            visible = set(visible_marking_ids(session=session, actor=actor))
+            seen = [(entity, mark) for entity, mark in sides if mark in visible]
+            if {entity for entity, _ in seen} != {"p-b", "p-bx"}:
+                continue
+            marks = sorted({mark for _, mark in seen})
             pair = ResolutionPair(
-                left_id="p-b", right_id="p-bx", scope=scope_key(marks), score=0.99, judgement=MATCH
+                left_id="p-b",
+                right_id="p-bx",
+                owner=name,
+                scope=scope_key(marks),
+                score=0.99,
+                judgement=MATCH,
             )
             session.add(pair)
             session.flush()

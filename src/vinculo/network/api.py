@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from vinculo.network import service
@@ -33,34 +33,33 @@ Flag = Annotated[str | None, Query(max_length=5)]
 
 
 def _filters(
-    schema: list[str] | None,
-    link: list[str] | None,
-    date_from: str | None,
-    date_to: str | None,
-    dated_only: str | None,
-    no_mentions: str | None,
-) -> Filters:
-    return filters_from(schema, link, date_from, date_to, dated_only, no_mentions)
-
-
-@router.get("/graph", response_model=GraphRead)
-def graph(
-    session: SessionDep,
-    actor: ApiActor,
-    settings: SettingsDep,
     schema: Schema = None,
     link: Link = None,
     date_from: Day = None,
     date_to: Day = None,
     dated_only: Flag = None,
     no_mentions: Flag = None,
+) -> Filters:
+    """The filters most routes take, as query parameters (one dependency, not six copies)."""
+    return filters_from(schema, link, date_from, date_to, dated_only, no_mentions)
+
+
+Filtered = Annotated[Filters, Depends(_filters)]
+
+
+@router.get("/graph", response_model=GraphRead)
+def graph(
+    session: SessionDep,
+    actor: ApiActor,
+    filters: Filtered,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """The network the account may see, filtered, with every node's measures; past the draw
     limit (VINCULO_NETWORK_DRAW_LIMIT) only its size by schema (`too_large`)."""
     result = service.network(
         session=session,
         actor=actor,
-        filters=_filters(schema, link, date_from, date_to, dated_only, no_mentions),
+        filters=filters,
         limit=settings.network_draw_limit,
     )
     return result_payload(result, actor.locale)
@@ -71,14 +70,9 @@ def ego(
     entity_id: str,
     session: SessionDep,
     actor: ApiActor,
+    filters: Filtered,
     settings: SettingsDep,
     hops: Annotated[int, Query(ge=1, le=MAX_HOPS)] = 1,
-    schema: Schema = None,
-    link: Link = None,
-    date_from: Day = None,
-    date_to: Day = None,
-    dated_only: Flag = None,
-    no_mentions: Flag = None,
 ) -> dict[str, Any]:
     """The entities within `hops` links of one; a missing or hidden one answers 404 alike."""
     result = service.ego_network(
@@ -86,7 +80,7 @@ def ego(
         actor=actor,
         entity_id=entity_id,
         hops=hops,
-        filters=_filters(schema, link, date_from, date_to, dated_only, no_mentions),
+        filters=filters,
         limit=settings.network_draw_limit,
     )
     return result_payload(result, actor.locale)
@@ -127,17 +121,12 @@ def path(
 def disrupt(
     session: SessionDep,
     actor: ApiActor,
+    filters: Filtered,
     settings: SettingsDep,
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 5,
     candidate: Annotated[
         list[str] | None, Query(description="Only remove nodes of this schema; repeatable")
     ] = None,
-    schema: Schema = None,
-    link: Link = None,
-    date_from: Day = None,
-    date_to: Day = None,
-    dated_only: Flag = None,
-    no_mentions: Flag = None,
 ) -> dict[str, Any]:
     """The k key players: removed one at a time, each the one that most cuts pairwise
     reachability, with the network's state before and after each removal."""
@@ -146,7 +135,7 @@ def disrupt(
         actor=actor,
         k=k,
         candidates=candidate or (),
-        filters=_filters(schema, link, date_from, date_to, dated_only, no_mentions),
+        filters=filters,
         limit=settings.network_draw_limit,
     )
     d = found.disruption
@@ -195,7 +184,7 @@ def changes(
         actor=actor,
         a=Window(a_from or None, a_to or None),
         b=Window(b_from or None, b_to or None),
-        filters=_filters(schema, link, None, None, None, no_mentions),
+        filters=filters_from(schema, link, None, None, None, no_mentions),
     )
 
     def shift(item: tuple[str, float, float]) -> dict[str, Any]:
@@ -227,13 +216,8 @@ def changes(
 def export(
     session: SessionDep,
     actor: ApiActor,
+    filters: Filtered,
     format: Annotated[str, Query(pattern="^(graphml|gexf|csv|ftm)$")] = "graphml",
-    schema: Schema = None,
-    link: Link = None,
-    date_from: Day = None,
-    date_to: Day = None,
-    dated_only: Flag = None,
-    no_mentions: Flag = None,
 ) -> Response:
     """The network as GraphML or GEXF (Gephi), nodes.csv and edges.csv (zipped), or FtM JSON
     lines; needs the `disseminate` permission, and is recorded as an export."""
@@ -241,6 +225,6 @@ def export(
         session=session,
         actor=actor,
         fmt=format,
-        filters=_filters(schema, link, date_from, date_to, dated_only, no_mentions),
+        filters=filters,
     )
     return download(data, format)
