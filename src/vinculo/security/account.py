@@ -30,7 +30,9 @@ from vinculo.security.service import (
     TOTP_ISSUER,
     _failed,
     _totp_step,
+    existing_account,
     get_by_username,
+    record_account_change,
     set_password,
 )
 from vinculo.settings import Settings
@@ -40,10 +42,7 @@ DISPLAY_NAME_MAX = 200
 
 def account_of(*, session: Session, actor: Actor) -> User:
     """The signed-in actor's own account row."""
-    user = get_by_username(session=session, username=actor.username or "")
-    if user is None:
-        raise NotFound(N_("unknown account {value}"), value=actor.username or "")
-    return user
+    return existing_account(session=session, username=actor.username or "")
 
 
 def update_preferences(
@@ -67,12 +66,10 @@ def update_preferences(
     after = {"display_name": name, "locale": locale, "time_zone": zone}
     changed = sorted(k for k in after if after[k] != before[k])
     if changed:
-        record(
+        record_account_change(
             session=session,
             actor=actor,
-            action="rights",
-            kind="account",
-            target=user.username,
+            user=user,
             detail={"preferences": changed} | {k: after[k] for k in changed},
         )
     return user
@@ -162,12 +159,10 @@ def confirm_totp(*, session: Session, actor: Actor, secret: str, code: str, pass
         )
     replaced = user.totp_secret is not None
     user.totp_secret, user.totp_last_step = secret, step
-    record(
+    record_account_change(
         session=session,
         actor=actor,
-        action="rights",
-        kind="account",
-        target=user.username,
+        user=user,
         detail={"totp": "replaced" if replaced else "enrolled"},
     )
     return user

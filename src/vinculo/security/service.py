@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
+from typing import Any
 
 import pyotp
 from pyotp.utils import strings_equal
@@ -56,6 +57,28 @@ def actor_for(user: User) -> Actor:
 
 def get_by_username(*, session: Session, username: str) -> User | None:
     return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+
+def existing_account(*, session: Session, username: str) -> User:
+    """The account of that name; NotFound if there is none."""
+    user = get_by_username(session=session, username=username)
+    if user is None:
+        raise NotFound(N_("unknown account {value}"), value=username)
+    return user
+
+
+def record_account_change(
+    *, session: Session, actor: Actor | None, user: User, detail: dict[str, Any]
+) -> None:
+    """Audit a change to an account's rights or settings (`actor` None: the system or the CLI)."""
+    record(
+        session=session,
+        actor=actor,
+        action="rights",
+        kind="account",
+        target=user.username,
+        detail=detail,
+    )
 
 
 def ensure_group(*, session: Session, code: str, name_en: str, name_es: str) -> Group:
@@ -117,12 +140,10 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    record(
+    record_account_change(
         session=session,
         actor=actor,
-        action="rights",
-        kind="account",
-        target=user.username,
+        user=user,
         detail={"agency": user.agency, "roles": user_in.roles, "groups": user_in.groups},
     )
     return user
@@ -139,12 +160,10 @@ def _lock_if_due(*, session: Session, settings: Settings, user: User) -> None:
         user.locked_at = utcnow()
         # Its page sessions end now, not at their next use: an unlock must not revive them.
         page_sessions.end_all(session=session, user_id=user.id, reason=page_sessions.ACCOUNT)
-        record(
+        record_account_change(
             session=session,
             actor=None,
-            action="rights",
-            kind="account",
-            target=user.username,
+            user=user,
             detail={"locked": True, "failed_sign_ins": user.failed_logins},
         )
     session.flush()
@@ -341,19 +360,12 @@ def unlock(*, session: Session, username: str, actor: Actor | None = None) -> Us
     """Lift a lockout and clear the failure count; `actor` is the administrator (None: CLI)."""
     if actor is not None:
         require(actor, Permission.ACCOUNTS)
-    user = get_by_username(session=session, username=username)
-    if user is None:
-        raise NotFound(N_("unknown account {value}"), value=username)
+    user = existing_account(session=session, username=username)
     was_locked = user.locked
     user.locked_at = None
     user.failed_logins = 0
-    record(
-        session=session,
-        actor=actor,
-        action="rights",
-        kind="account",
-        target=user.username,
-        detail={"locked": False, "was_locked": was_locked},
+    record_account_change(
+        session=session, actor=actor, user=user, detail={"locked": False, "was_locked": was_locked}
     )
     return user
 
@@ -369,21 +381,12 @@ def set_password(
     """Set an account's password: its own, or any as an administrator (None: the CLI)."""
     if actor is not None and actor.username != username:
         require(actor, Permission.ACCOUNTS)
-    user = get_by_username(session=session, username=username)
-    if user is None:
-        raise NotFound(N_("unknown account {value}"), value=username)
+    user = existing_account(session=session, username=username)
     check_password(password, username=user.username, min_length=password_min_length)
     user.password_hash = hash_password(password)
     # Whoever held a page session under the old password holds it no longer.
     page_sessions.end_all(session=session, user_id=user.id, reason="password changed")
-    record(
-        session=session,
-        actor=actor,
-        action="rights",
-        kind="account",
-        target=user.username,
-        detail={"password": "changed"},
-    )
+    record_account_change(session=session, actor=actor, user=user, detail={"password": "changed"})
     return user
 
 
@@ -392,20 +395,11 @@ def enrol_totp(*, session: Session, username: str, actor: Actor | None = None) -
     account's needs an administrator (None: the CLI)."""
     if actor is not None and actor.username != username:
         require(actor, Permission.ACCOUNTS)
-    user = get_by_username(session=session, username=username)
-    if user is None:
-        raise NotFound(N_("unknown account {value}"), value=username)
+    user = existing_account(session=session, username=username)
     secret = pyotp.random_base32()
     user.totp_secret = secret
     user.totp_last_step = None
-    record(
-        session=session,
-        actor=actor,
-        action="rights",
-        kind="account",
-        target=user.username,
-        detail={"totp": "enrolled"},
-    )
+    record_account_change(session=session, actor=actor, user=user, detail={"totp": "enrolled"})
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
     return secret, uri
 
@@ -507,9 +501,7 @@ def user_for_token(*, session: Session, token: str) -> User:
 
 
 def list_tokens(*, session: Session, username: str) -> list[ApiToken]:
-    user = get_by_username(session=session, username=username)
-    if user is None:
-        raise NotFound(N_("unknown account {value}"), value=username)
+    user = existing_account(session=session, username=username)
     query = (
         select(ApiToken)
         .where(ApiToken.user_id == user.id)
