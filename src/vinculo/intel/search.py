@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from typing import Any
+
+from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from vinculo.intel.backends import backend_for, query_tokens
 from vinculo.intel.models import Report, StatementRow
@@ -23,17 +25,29 @@ KINDS = ("all", "reports", "entities")
 RANK_WINDOW = 1000
 
 
+def _newest_matches(
+    matches: Select[Any, Any],
+    model: type[Report] | type[StatementRow],
+    key: InstrumentedAttribute[Any],
+    visible: list[int],
+) -> Subquery:
+    """(key, rank) of the newest RANK_WINDOW rows of `model` that match and the actor may see."""
+    found = matches.subquery()
+    return (
+        select(key, found.c.rank)
+        .join(found, found.c.seq == model.seq)
+        .where(model.marking_id.in_(visible))
+        .order_by(found.c.seq.desc())
+        .limit(RANK_WINDOW)
+        .subquery()
+    )
+
+
 def _report_hits(
     session: Session, tokens: list[str], visible: list[int], locale: str, offset: int, limit: int
 ) -> list[SearchHit]:
-    matches = backend_for(session).match_reports(tokens).subquery()
-    window = (
-        select(Report.seq, matches.c.rank)
-        .join(matches, matches.c.seq == Report.seq)
-        .where(Report.marking_id.in_(visible))
-        .order_by(matches.c.seq.desc())
-        .limit(RANK_WINDOW)
-        .subquery()
+    window = _newest_matches(
+        backend_for(session).match_reports(tokens), Report, Report.seq, visible
     )
     page = [
         row.seq
@@ -63,14 +77,8 @@ def _report_hits(
 def _entity_hits(
     session: Session, tokens: list[str], visible: list[int], offset: int, limit: int
 ) -> list[SearchHit]:
-    matches = backend_for(session).match_statements(tokens).subquery()
-    window = (
-        select(StatementRow.entity_id, matches.c.rank)
-        .join(matches, matches.c.seq == StatementRow.seq)
-        .where(StatementRow.marking_id.in_(visible))
-        .order_by(matches.c.seq.desc())
-        .limit(RANK_WINDOW)
-        .subquery()
+    window = _newest_matches(
+        backend_for(session).match_statements(tokens), StatementRow, StatementRow.entity_id, visible
     )
     best = func.min(window.c.rank)
     rows = list(
