@@ -341,15 +341,33 @@ def _served(
     return rows, more
 
 
+def _page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    collection_id: str,
+    endpoint: str,
+    shape: Callable[[list[ExchangeObject], bool], Response],
+    object_id: str | None = None,
+) -> Response:
+    """Answer with one served page (`_served`), shaped by `shape` as the endpoint writes it."""
+
+    def answer(reader: Reader) -> Response:
+        rows, more = _served(request, session, settings, reader, collection_id, endpoint, object_id)
+        return shape(rows, more)
+
+    return guarded(request, session, settings, answer)
+
+
+def _objects(rows: list[ExchangeObject], more: bool) -> Response:
+    return _envelope(rows, more, _page_headers(rows))
+
+
 @router.get(f"/{ROOT}/collections/{{collection_id}}/objects/")
 def get_objects(
     collection_id: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    def answer(reader: Reader) -> Response:
-        rows, more = _served(request, session, settings, reader, collection_id, "objects")
-        return _envelope(rows, more, _page_headers(rows))
-
-    return guarded(request, session, settings, answer)
+    return _page(request, session, settings, collection_id, "objects", _objects)
 
 
 @router.get(f"/{ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")
@@ -360,11 +378,7 @@ def get_object(
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    def answer(reader: Reader) -> Response:
-        rows, more = _served(request, session, settings, reader, collection_id, "object", object_id)
-        return _envelope(rows, more, _page_headers(rows))
-
-    return guarded(request, session, settings, answer)
+    return _page(request, session, settings, collection_id, "object", _objects, object_id)
 
 
 @router.get(f"/{ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
@@ -375,24 +389,20 @@ def get_versions(
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    def answer(reader: Reader) -> Response:
-        rows, more = _served(
-            request, session, settings, reader, collection_id, "versions", object_id
-        )
+    def versions(rows: list[ExchangeObject], more: bool) -> Response:
         body: dict[str, Any] = {"more": more, "versions": [r.modified for r in rows]}
         if more:
             body["next"] = encode_next(rows[-1].date_added)
         return taxii(body, headers=_page_headers(rows))
 
-    return guarded(request, session, settings, answer)
+    return _page(request, session, settings, collection_id, "versions", versions, object_id)
 
 
 @router.get(f"/{ROOT}/collections/{{collection_id}}/manifest/")
 def get_manifest(
     collection_id: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    def answer(reader: Reader) -> Response:
-        rows, more = _served(request, session, settings, reader, collection_id, "manifest")
+    def manifest(rows: list[ExchangeObject], more: bool) -> Response:
         body: dict[str, Any] = {"more": more}
         if more and rows:
             body["next"] = encode_next(rows[-1].date_added)
@@ -408,7 +418,7 @@ def get_manifest(
             ]
         return taxii(body, headers=_page_headers(rows))
 
-    return guarded(request, session, settings, answer)
+    return _page(request, session, settings, collection_id, "manifest", manifest)
 
 
 @router.post(f"/{ROOT}/collections/{{collection_id}}/objects/")
