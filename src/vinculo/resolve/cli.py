@@ -15,6 +15,8 @@ field, to `OUT.warnings.jsonl` beside the CSV. `--strict` stops at the first ins
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -104,6 +106,17 @@ class _Bar:
 
     def __exit__(self, *exc: Any) -> None:
         self.progress.__exit__(*exc)
+
+
+@contextmanager
+def _running(locale: str) -> Iterator[_Bar]:
+    """A run's progress bar; a refusal (VinculoError) ends the command with its message, exit 2."""
+    try:
+        with _Bar(locale, total=10) as bar:
+            yield bar
+    except VinculoError as error:
+        err.print(f"[red]{error.render(locale)}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
 
 
 def _engine(model: Path | None, backend: str, threshold: float | None, bar: _Bar) -> Any:
@@ -196,22 +209,18 @@ def link_command(
     from vinculo.resolve.files import load
 
     locale = _locale(lang)
-    try:
-        with _Bar(locale, total=10) as bar:
-            loaded = [load(left, strict=strict), load(right, strict=strict)]
-            bar.step("features")
-            tables = [item.features().table for item in loaded]
-            engine = _engine(model, backend, threshold, bar)
-            _ready(engine, tables)
-            frame = engine.link_frame(tables[0], tables[1])
-            bar.step("write")
-            rows = [
-                (a, b, f"{float(s):.6f}")
-                for a, b, s in zip(frame["left_id"], frame["right_id"], frame["score"], strict=True)
-            ]
-    except VinculoError as error:
-        err.print(f"[red]{error.render(locale)}[/red]", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+    with _running(locale) as bar:
+        loaded = [load(left, strict=strict), load(right, strict=strict)]
+        bar.step("features")
+        tables = [item.features().table for item in loaded]
+        engine = _engine(model, backend, threshold, bar)
+        _ready(engine, tables)
+        frame = engine.link_frame(tables[0], tables[1])
+        bar.step("write")
+        rows = [
+            (a, b, f"{float(s):.6f}")
+            for a, b, s in zip(frame["left_id"], frame["right_id"], frame["score"], strict=True)
+        ]
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(("left_id", "right_id", "score"))
@@ -244,19 +253,15 @@ def dedupe_command(
     from vinculo.resolve.files import load
 
     locale = _locale(lang)
-    try:
-        with _Bar(locale, total=10) as bar:
-            loaded = load(file, strict=strict)
-            bar.step("features")
-            table = loaded.features().table
-            engine = _engine(model, backend, threshold, bar)
-            _ready(engine, [table])
-            result = engine.dedupe(table)
-            bar.step("write")
-            ids = table.column("unique_id").to_pylist()
-    except VinculoError as error:
-        err.print(f"[red]{error.render(locale)}[/red]", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+    with _running(locale) as bar:
+        loaded = load(file, strict=strict)
+        bar.step("features")
+        table = loaded.features().table
+        engine = _engine(model, backend, threshold, bar)
+        _ready(engine, [table])
+        result = engine.dedupe(table)
+        bar.step("write")
+        ids = table.column("unique_id").to_pylist()
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(("entity_id", "cluster_id"))
