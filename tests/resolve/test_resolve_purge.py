@@ -144,8 +144,11 @@ def _stable(text: str) -> str:
     )
 
 
-def _seen(url: str, pair_ids: list[int], reader: str = READER) -> dict[str, Any]:
-    """Everything the reader sees of resolution: each list and each pair, API and page."""
+def _seen(
+    url: str, pair_ids: list[int], reader: str = READER, names: dict[int, str] | None = None
+) -> dict[str, Any]:
+    """Everything the reader sees of resolution: each list and each pair, API and page; with
+    `names`, pair ids (random in each store) read as the names given."""
     seen: dict[str, Any] = {}
     with (
         httpx.Client(base_url=url, timeout=30, headers=_token(url, reader)) as api,
@@ -162,7 +165,21 @@ def _seen(url: str, pair_ids: list[int], reader: str = READER) -> dict[str, Any]
             seen[f"api pair {pair_id}"] = (answer.status_code, _stable(answer.text))
             page = browser.get(f"/resolve/pairs/{pair_id}")
             seen[f"page pair {pair_id}"] = (page.status_code, _stable(page.text))
-    return seen
+    return dict(_named(seen, names)) if names else seen
+
+
+def _named(value: Any, names: dict[int, str]) -> Any:
+    """`value` with each pair id in `names` (a number, or in a text) replaced by its name."""
+    if isinstance(value, dict):
+        return {_named(k, names): _named(v, names) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_named(v, names) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool) and value in names:
+        return names[value]
+    if isinstance(value, str):
+        for pair_id, name in names.items():
+            value = re.sub(rf"(?<![0-9A-Za-z]){pair_id}(?![0-9A-Za-z])", name, value)
+    return value
 
 
 def _ids(seen: dict[str, Any], show: str) -> dict[tuple[str, str], int]:
@@ -178,7 +195,9 @@ def _purge(url: str, report_id: str) -> None:
 def _merge_and_purge(url: str, report_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The reader accepts one pair and rejects another; the supervisor purges the report.
     Returns what the reader saw before and after the purge."""
-    queued = _ids(_seen(url, []), "queue")
+    first = _seen(url, [])
+    queued = _ids(first, "queue")
+    every = {k: v for show in ("queue", "merged", "rejected") for k, v in _ids(first, show).items()}
     with httpx.Client(base_url=url, timeout=30, headers=_token(url, READER)) as api:
         for key, judgement in [
             (("q-kept", "q-purged"), "match"),
@@ -189,10 +208,12 @@ def _merge_and_purge(url: str, report_id: str) -> tuple[dict[str, Any], dict[str
                 json={"judgement": judgement, "reason": "Compared the ledgers side by side."},
             )
             assert decided.status_code == 200, decided.text
-    pair_ids = sorted(queued.values())
-    before = _seen(url, pair_ids)
+    # Pair ids are random in each store: named by their two entities, so the stores compare.
+    pair_ids = [queued[key] for key in sorted(queued)]
+    names = {every[key]: "pair:" + "~".join(key) for key in every}
+    before = _seen(url, pair_ids, names=names)
     _purge(url, report_id)
-    return before, _seen(url, pair_ids)
+    return before, _seen(url, pair_ids, names=names)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
