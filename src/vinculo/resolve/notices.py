@@ -7,12 +7,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vinculo.errors import InvalidInput, NotFound
+from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
 from vinculo.notify.items import Item, ItemKind
 from vinculo.notify.service import notify
 from vinculo.resolve.models import ResolutionPair
-from vinculo.resolve.service import ScreenScorer, pair_for
+from vinculo.resolve.service import ScreenScorer, pair_for, visible_pair
 from vinculo.resolve.store import visible_pairs_clause
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
@@ -54,16 +54,7 @@ def assign_pair(
     see them simply gets nothing.
     """
     require(actor, Permission.RESOLVE)
-    visible = visible_marking_ids(session=session, actor=actor)
-    pair = None
-    if 0 < pair_id <= MAX_ID and visible and actor.username is not None:
-        pair = session.execute(
-            select(ResolutionPair).where(
-                ResolutionPair.id == pair_id, visible_pairs_clause(visible, actor.username)
-            )
-        ).scalar_one_or_none()
-    if pair is None or actor.username is None:
-        raise NotFound(N_("no such pair"), field="id")
+    pair = visible_pair(session=session, actor=actor, pair_id=pair_id)
     username = username.strip()
     user = session.execute(
         select(User).where(User.username == username, User.active.is_(True))
@@ -76,7 +67,7 @@ def assign_pair(
         left_id=pair.left_id,
         right_id=pair.right_id,
         scorer=scorer,
-        assigned_by=actor.username,
+        assigned_by=actor.username or "",
     )
     if theirs is not None:
         notify(session, recipient=user, kind="pair_assigned", item=Item("pair", str(theirs.id)))

@@ -450,6 +450,11 @@ class PairView:
     decisions: list[ResolutionDecision]
 
 
+def visible_pair(*, session: Session, actor: Actor, pair_id: int) -> ResolutionPair:
+    """The actor's own pair by id; NotFound alike for a hidden, missing or impossible one."""
+    return _visible_pair(session, actor, pair_id, visible_marking_ids(session=session, actor=actor))
+
+
 def _visible_pair(
     session: Session, actor: Actor, pair_id: int, visible: list[int]
 ) -> ResolutionPair:

@@ -23,16 +23,24 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _delete_pairs(connection: sa.engine.Connection, ids: str) -> None:
+    """Delete the pairs the query `ids` selects, children first: SQLite keeps foreign keys
+    off during migrations."""
+    for table, column in (
+        ("resolution_decisions", "pair_id"),
+        ("resolution_evidence", "pair_id"),
+        ("resolution_pairs", "id"),
+    ):
+        connection.execute(sa.text(f"DELETE FROM {table} WHERE {column} IN ({ids})"))
+
+
 def upgrade() -> None:
     connection = op.get_bind()
-    # Children first: SQLite keeps foreign keys off during migrations.
     orphaned = (
         "SELECT id FROM resolution_pairs WHERE judgement IN ('auto', 'pending') "
         "OR decided_by IS NULL"
     )
-    connection.execute(sa.text(f"DELETE FROM resolution_decisions WHERE pair_id IN ({orphaned})"))
-    connection.execute(sa.text(f"DELETE FROM resolution_evidence WHERE pair_id IN ({orphaned})"))
-    connection.execute(sa.text(f"DELETE FROM resolution_pairs WHERE id IN ({orphaned})"))
+    _delete_pairs(connection, orphaned)
     with op.batch_alter_table("resolution_pairs", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("owner", sa.String(length=64), nullable=False, server_default="")
@@ -56,9 +64,7 @@ def downgrade() -> None:
         "WHERE q.left_id = p.left_id AND q.right_id = p.right_id AND q.scope = p.scope "
         "AND q.id < p.id)"
     )
-    connection.execute(sa.text(f"DELETE FROM resolution_decisions WHERE pair_id IN ({duplicate})"))
-    connection.execute(sa.text(f"DELETE FROM resolution_evidence WHERE pair_id IN ({duplicate})"))
-    connection.execute(sa.text(f"DELETE FROM resolution_pairs WHERE id IN ({duplicate})"))
+    _delete_pairs(connection, duplicate)
     with op.batch_alter_table("resolution_pairs", schema=None) as batch_op:
         batch_op.drop_index("ix_resolution_pairs_owner")
         batch_op.drop_constraint("uq_resolution_pair_owner_scope", type_="unique")
