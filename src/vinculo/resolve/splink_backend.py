@@ -9,6 +9,9 @@ classes below; the comparisons name their few dialect-specific functions themsel
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import os
 import queue
 import tempfile
@@ -30,6 +33,8 @@ Backend = Literal["duckdb", "spark"]
 # Splink settings for scoring with the engine's model, made only when needed: making them
 # costs settings validation and SQL parsing.
 SettingsMaker = Callable[[], dict[str, Any]]
+# Digests of the settings shapes Splink has validated in this process: see `linker`.
+_VALIDATED_SHAPES: set[str] = set()
 
 
 class SplinkBackend(ABC):
@@ -63,15 +68,33 @@ class SplinkBackend(ABC):
         """A Splink linker over the tables (two are the sides of a link)."""
         from splink import Linker
 
+        memoize_column_parsing()
         inputs = [self.input(t) for t in tables]
         aliases = [LEFT, RIGHT][: len(inputs)] if len(inputs) > 1 else None
-        return Linker(
+        # Our settings are built by code, not typed by a user, and Splink's validation only
+        # logs what it finds (a quarter of a small run's time): each shape of comparisons
+        # over each set of input columns is checked once per process (the shapes come from
+        # this code and Splink's version, not from data). The blocking rules and trained
+        # probabilities, which change from run to run, are left out of the shape.
+        shape = {
+            "link_type": settings.get("link_type"),
+            "comparisons": [
+                [level.get("sql_condition") for level in comparison["comparison_levels"]]
+                for comparison in settings.get("comparisons", [])
+            ],
+            "columns": [t.column_names for t in tables],
+        }
+        digest = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+        linker = Linker(
             inputs if len(inputs) > 1 else inputs[0],
             settings,
             self.db_api(),
             set_up_basic_logging=False,
             input_table_aliases=aliases,
+            validate_settings=digest not in _VALIDATED_SHAPES,
         )
+        _VALIDATED_SHAPES.add(digest)
+        return linker
 
     def frame(
         self,
@@ -88,6 +111,60 @@ class SplinkBackend(ABC):
         assert isinstance(frame, pd.DataFrame)
         frame["score"] = frame["score"].clip(0.0, 1.0)
         return frame
+
+
+@functools.cache
+def memoize_column_parsing() -> None:
+    """Let Splink parse each column name and each rule's SQL once per process.
+
+    Splink 4 parses with sqlglot every time it builds a column reference (the name, and four
+    fixed names to compare its shape with: splink.internals.input_column) and every time it
+    asks which columns a comparison level or blocking rule uses (parse_sql): about 120,000
+    parses of the same few hundred strings in one resolution run of the demo, over half its
+    time. Both answers depend on the string and the dialect only: the column builder is a
+    frozen dataclass, shared as it is; the column names are a new list for each caller.
+    Where a newer Splink lacks either, it is left as it is.
+    """
+    try:
+        from splink.internals import comparison_level, em_training_session, parse_sql
+        from splink.internals import settings as splink_settings
+        from splink.internals.input_column import SqlglotColumnTreeBuilder
+    except ImportError:
+        return
+    _memoize_builder(SqlglotColumnTreeBuilder)
+    columns_used = getattr(parse_sql, "get_columns_used_from_sql", None)
+    if columns_used is None:
+        return
+
+    @functools.lru_cache(maxsize=65536)
+    def columns_once(sql: str, dialect: str | None, prefix: bool) -> tuple[str, ...]:
+        return tuple(columns_used(sql, dialect, retain_table_prefix=prefix))
+
+    def columns(
+        sql: str, sqlglot_dialect: str | None = None, retain_table_prefix: bool = False
+    ) -> list[str]:
+        return list(columns_once(sql, sqlglot_dialect, retain_table_prefix))
+
+    for module in (parse_sql, comparison_level, splink_settings, em_training_session):
+        if getattr(module, "get_columns_used_from_sql", None) is columns_used:
+            module.get_columns_used_from_sql = columns  # type: ignore[attr-defined]
+
+
+def _memoize_builder(builder: type[Any]) -> None:
+    parse = getattr(builder, "from_raw_column_name_or_column_reference", None)
+    if parse is None:
+        return
+
+    @functools.lru_cache(maxsize=65536)
+    def parsed_once(input_str: str, sqlglot_dialect: str | None) -> Any:
+        return parse(input_str, sqlglot_dialect)
+
+    def from_raw(cls: type[Any], input_str: str, sqlglot_dialect: str | None) -> Any:
+        if cls is not builder:
+            return parse.__func__(cls, input_str, sqlglot_dialect)
+        return parsed_once(input_str, sqlglot_dialect)
+
+    builder.from_raw_column_name_or_column_reference = classmethod(from_raw)
 
 
 def make_backend(
