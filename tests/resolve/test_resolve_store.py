@@ -515,3 +515,33 @@ def test_the_migrations_key_stored_pairs_by_their_evidence_and_owner(
     engine.dispose()
     if schema:
         _admin(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_a_merge_a_later_run_no_longer_makes_waits_for_review(resolved: World) -> None:
+    us = resolved.actors["us.analyst"]
+
+    def lower(entities: Sequence[StatementEntity]) -> list[service.ScoredPair]:
+        # A new model: the first pair now scores below review; the others as before.
+        return [p for p in table_scorer(entities) if (p.left_id, p.right_id) != PAIR_ONE]
+
+    for _ in range(2):  # and a third run keeps it in the queue too
+        with transaction(resolved.store.sessions) as session:
+            summary = service.run(session=session, actor=us, scorer=lower)
+        assert (summary.merged, summary.queued) == (1, 2)
+    pair_id = _pair_id(resolved, "r-mx-1", "us.analyst")
+    with resolved.store.sessions() as session:
+        queued = service.review_queue(session=session, actor=us)
+        assert [(i.left_id, i.right_id) for i in queued.items] == [PAIR_ONE, ("r-mx-3", "r-us-3")]
+        view = service.get_pair(session=session, actor=us, pair_id=pair_id)
+        assert (view.pair.judgement, view.pair.reason) == ("pending", "no_longer_merged")
+        assert canonical_ids(session=session, actor=us, entity_ids=list(PAIR_ONE)) == {
+            "r-mx-1": "r-mx-1",
+            "r-us-1": "r-us-1",
+        }
+    # Scored again at the merge threshold, it merges again as the engine's.
+    with transaction(resolved.store.sessions) as session:
+        summary = service.run(session=session, actor=us, scorer=table_scorer)
+    assert (summary.merged, summary.queued) == (2, 1)
+
+
+PAIR_ONE = ("r-mx-1", "r-us-1")

@@ -45,6 +45,9 @@ UNSURE = "unsure"
 JUDGEMENTS = (AUTO, PENDING, MATCH, NO_MATCH, UNSURE)
 MERGED = (AUTO, MATCH)
 ANALYST = (MATCH, NO_MATCH, UNSURE)
+# The reason of a pending pair an earlier run merged and the latest run no longer does: it
+# stays in the owner's queue, whatever later runs score, until an analyst decides it.
+NO_LONGER_MERGED = "no_longer_merged"
 
 
 def scope_key(marking_ids: Iterable[int]) -> str:

@@ -32,6 +32,7 @@ from vinculo.resolve.models import (
     ANALYST,
     AUTO,
     MERGED,
+    NO_LONGER_MERGED,
     NO_MATCH,
     PENDING,
     UNSURE,
@@ -221,6 +222,7 @@ def _run_as(
             pair.updated_at = now
             if pair.judgement not in ANALYST:
                 pair.judgement = _judgement(found.score, merge_threshold)
+                pair.reason = ""
             session.query(ResolutionEvidence).filter_by(pair_id=pair.id).delete()
         session.add_all(ResolutionEvidence(pair_id=pair.id, marking_id=m) for m in sorted(marks))
         touched.add(pair.id)
@@ -230,8 +232,21 @@ def _run_as(
             summary.merged += 1
         else:
             summary.queued += 1
-    # The account's engine pairs this run did not score go — of its present view, and of
-    # views it no longer has — unless a colleague assigned one for review; its decisions
+    # A merge of the present view that this run no longer makes (a new model, a changed
+    # statement) is not undone in silence: while the run still reads both records, it
+    # waits for review until an analyst decides it or the run scores it again.
+    loaded = {str(e.id) for e in entities}
+    for pair in existing.values():
+        if pair.left_id not in loaded or pair.right_id not in loaded:
+            continue
+        if pair.judgement == AUTO or (
+            pair.judgement == PENDING and pair.reason == NO_LONGER_MERGED
+        ):
+            pair.judgement, pair.reason, pair.updated_at = PENDING, NO_LONGER_MERGED, now
+            touched.add(pair.id)
+            summary.queued += 1
+    # The account's other engine pairs this run did not score go — of its present view, and
+    # of views it no longer has — unless a colleague assigned one for review; its decisions
     # stay as evidence and labels.
     engine_rows = session.scalars(
         select(ResolutionPair.id).where(
