@@ -11,6 +11,7 @@
 #   make lock         refresh uv.lock to the newest versions pyproject.toml allows
 #   make wheelhouse   every locked runtime wheel and Vínculo's own into wheelhouse/, for machines without network
 #   make bench        run every bench/*.py
+#   make bench-env    var/bench-venv: the locked project plus bench/requirements.txt (pseudopeople) for bench/er_cli.py
 #   make serve        start the server with the settings in the environment (VINCULO_*)
 #
 # Variables: PYTHON (default python3), PYTEST_ARGS (passed to pytest), DEMO_ARGS (passed to
@@ -53,7 +54,7 @@ NO_NETWORK_HINT := Is the package index reachable? On a machine without network 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help demo test test-fast test-newest soak check smoke fmt lock wheelhouse bench serve \
+.PHONY: help demo test test-fast test-newest soak check smoke fmt lock wheelhouse bench bench-env serve \
 	install install-dev venv-check compile assets chromium java postgres python
 
 help:
@@ -250,3 +251,16 @@ bench: install-dev assets
 	done; \
 	if [ "$$found" -eq 0 ]; then echo "No bench/*.py scripts yet."; fi; \
 	if [ -n "$$failed" ]; then echo "Failed:$$failed" >&2; exit 1; fi
+
+# The benchmark environment: the locked runtime and Vínculo itself, plus what only the
+# benchmarks need (bench/requirements.txt, hashed, within the lock's versions): pseudopeople
+# for bench/er_cli.py stays out of uv.lock and the dev extra.
+BENCH_VENV := var/bench-venv
+bench-env: $(UV)
+	rm -rf $(BENCH_VENV)
+	@$(STEP) "making $(BENCH_VENV)" "Check that '$(PYTHON) -m venv' works." $(UV) venv --quiet $(BENCH_VENV)
+	@$(STEP) "installing the locked runtime packages into $(BENCH_VENV)" "$(NO_NETWORK_HINT)" \
+		env UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --frozen --quiet
+	@$(STEP) "installing bench/requirements.txt" "$(NO_NETWORK_HINT)" \
+		env VIRTUAL_ENV=$(BENCH_VENV) $(UV) pip install --quiet --require-hashes -r bench/requirements.txt
+	@echo "$(BENCH_VENV) is ready: $(BENCH_VENV)/bin/python bench/er_cli.py"
