@@ -23,12 +23,10 @@ from vinculo.resolve.pairs import Match
 from vinculo.resolve.records import from_entities, from_entity_variants, variant_entity
 from vinculo.resolve.service import (
     RunSummary,
-    ScoreCache,
     ScoredPair,
     Scorer,
     ScreenScorer,
     labels,
-    resolving_accounts,
     run,
 )
 from vinculo.security.markings import Actor
@@ -154,34 +152,20 @@ def run_resolution(
     """
     merge = settings.store_merge_threshold if merge_threshold is None else merge_threshold
     review = settings.store_review_threshold if review_threshold is None else review_threshold
-    if actor is not None:
-        return _run_as(session, actor, settings, merge, review, {}, {})
-    total = RunSummary(accounts=0)
     scorers: dict[tuple[tuple[str, str, bool], ...], Scorer] = {}
-    cache: ScoreCache = {}
-    for account in resolving_accounts(session):
-        total.add(_run_as(session, account, settings, merge, review, scorers, cache))
-        total.accounts += 1
-    return total
 
+    def scorer_for(account: Actor) -> Scorer:
+        own = tuple(sorted(labels(session=session, actor=account)))
+        if own not in scorers:
+            scorers[own] = pair_scorer(
+                labels=own, data_dir=settings.data_dir, review_threshold=review
+            )
+        return scorers[own]
 
-def _run_as(
-    session: Session,
-    actor: Actor,
-    settings: Settings,
-    merge: float,
-    review: float,
-    scorers: dict[tuple[tuple[str, str, bool], ...], Scorer],
-    cache: ScoreCache,
-) -> RunSummary:
-    own = tuple(sorted(labels(session=session, actor=actor)))
-    if own not in scorers:
-        scorers[own] = pair_scorer(labels=own, data_dir=settings.data_dir, review_threshold=review)
     return run(
         session=session,
         actor=actor,
-        scorer=scorers[own],
+        scorer_for=scorer_for,
         merge_threshold=merge,
         review_threshold=review,
-        cache=cache,
     )

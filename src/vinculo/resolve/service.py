@@ -139,25 +139,36 @@ def run(
     *,
     session: Session,
     actor: Actor | None,
-    scorer: Scorer,
+    scorer: Scorer | None = None,
+    scorer_for: Callable[[Actor], Scorer] | None = None,
     merge_threshold: float | None = None,
     review_threshold: float | None = None,
-    cache: ScoreCache | None = None,
 ) -> RunSummary:
     """Score what the actor may read and record the pairs as theirs; decisions stay as made.
 
     The run needs `resolve`. Without an actor it is the host operator's run: one run for
-    every account that may resolve, each on what that account may read. The thresholds
-    default to the store's settings (`store_merge_threshold`, `store_review_threshold`).
+    every account that may resolve, each on what that account may read. Each account is
+    scored by `scorer`, or by `scorer_for(account)` (a model trained on its own labels). The
+    thresholds default to the store's settings (`store_merge_threshold`,
+    `store_review_threshold`).
     """
+    if scorer is None and scorer_for is None:
+        raise TypeError("give a scorer or scorer_for")
+
+    def pick(account: Actor) -> Scorer:
+        if scorer_for is not None:
+            return scorer_for(account)
+        assert scorer is not None
+        return scorer
+
     merge, review = thresholds(merge_threshold, review_threshold)
+    cache: ScoreCache = {}
     if actor is not None:
         require(actor, Permission.RESOLVE)
-        return _run_as(session, actor, scorer, merge, review, cache)
+        return _run_as(session, actor, pick(actor), merge, review, cache)
     total = RunSummary(accounts=0)
-    shared: ScoreCache = {} if cache is None else cache
     for account in resolving_accounts(session):
-        total.add(_run_as(session, account, scorer, merge, review, shared))
+        total.add(_run_as(session, account, pick(account), merge, review, cache))
         total.accounts += 1
     return total
 
@@ -168,7 +179,7 @@ def _run_as(
     scorer: Scorer,
     merge_threshold: float,
     review_threshold: float,
-    cache: ScoreCache | None,
+    cache: ScoreCache,
 ) -> RunSummary:
     owner = actor.username
     assert owner is not None  # require() let only a signed-in account through
@@ -176,11 +187,9 @@ def _run_as(
     entities, evidence = load_entities(session=session, visible=visible)
     summary = RunSummary(entities=len(entities))
     key = (id(scorer), frozenset(visible))
-    found_pairs = cache.get(key) if cache is not None else None
+    found_pairs = cache.get(key)
     if found_pairs is None:
-        found_pairs = scorer(entities)
-        if cache is not None:
-            cache[key] = found_pairs
+        found_pairs = cache[key] = scorer(entities)
     scored = {
         _ordered(p.left_id, p.right_id): p
         for p in found_pairs
