@@ -17,7 +17,7 @@
 # Variables: PYTHON (default python3), PYTEST_ARGS (passed to pytest), DEMO_ARGS (passed to
 # `vinculo demo`), VENV (default .venv), VINCULO_TEST_POSTGRES_URL (set it to skip
 # scripts/ensure-postgres.sh and use that database), WORKERS (pytest-xdist workers, default 2),
-# WHEEL_CACHE (wheels built from source for make wheelhouse, default var/cache/wheels).
+# WHEEL_CACHE (wheels built from source for make wheelhouse, default ~/.cache/vinculo/wheels).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -219,9 +219,10 @@ lock: $(UV)
 # installs with `pip install --no-index` on a machine without network (docs/operations.md).
 # A wheel built here from a locked source archive is kept in WHEEL_CACHE and used again while
 # the lock, the Python and the system ICU stay the same (scripts/wheel-cache.py checks them and
-# the wheel's own hash); WHEEL_CACHE= turns that off.
+# the wheel's own hash); WHEEL_CACHE= turns that off. It lives in the user's cache, as pip's
+# does, so a new clone of the same machine does not compile PyICU again.
 WHEELHOUSE ?= wheelhouse
-WHEEL_CACHE ?= var/cache/wheels
+WHEEL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vinculo/wheels
 wheelhouse: $(UV) assets
 	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
 	$(UV) export --frozen --quiet --no-dev --no-emit-project --format requirements-txt \
