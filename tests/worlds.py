@@ -95,6 +95,39 @@ class World:
     titles: dict[str, str] = field(default_factory=dict)
 
 
+def report_in(
+    title: str, markings: MarkingsIn, entities: list[EntityIn], *, body: str | None = None
+) -> ReportCreate:
+    """A report as the tests file them: graded B2, a drug-trafficking predicate and suspicion."""
+    return ReportCreate(
+        title_en=title,
+        body_en=f"{title}. Body." if body is None else body,
+        reliability="B",
+        credibility=2,
+        predicate="drug_trafficking",
+        suspicion="Subjects are linked to fentanyl trafficking by payments.",
+        attest_no_protected_views=True,
+        review_by=date(2027, 6, 1),
+        markings=markings,
+        entities=entities,
+    )
+
+
+def file_report(
+    store: Store,
+    actor: Actor,
+    title: str,
+    markings: MarkingsIn,
+    entities: list[EntityIn],
+    *,
+    body: str | None = None,
+) -> str:
+    """File a report through the service, as the API does; its id."""
+    with transaction(store.sessions) as session:
+        report_create = report_in(title, markings, entities, body=body)
+        return create_report(session=session, actor=actor, report_in=report_create).id
+
+
 @cache
 def cheap_demo_hash() -> str:
     """An argon2 hash of the demo password at the smallest cost: signing in stays real (the
@@ -136,17 +169,8 @@ def build_world(store: Store, *, real_password_cost: bool = False) -> World:
             report = create_report(
                 session=session,
                 actor=world.actors[author],
-                report_in=ReportCreate(
-                    title_en=title,
-                    body_en=f"{title}. Body text for {key}.",
-                    reliability="B",
-                    credibility=2,
-                    predicate="drug_trafficking",
-                    suspicion="Subjects are linked to fentanyl trafficking by payments.",
-                    attest_no_protected_views=True,
-                    review_by=date(2027, 6, 1),
-                    markings=markings,
-                    entities=[entity],
+                report_in=report_in(
+                    title, markings, [entity], body=f"{title}. Body text for {key}."
                 ),
             )
             world.reports[key] = report.id

@@ -8,7 +8,7 @@ topic; before, it stored the organisation after the person."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,14 @@ from vinculo.db import transaction
 from vinculo.exchange.ingest import Ingest
 from vinculo.exchange.stix import Scope, StatementIn, entity_object, revoked_object
 from vinculo.intel.models import Report
-from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
-from vinculo.intel.service import create_report, list_entities, report_entity_ids
+from vinculo.intel.schemas import EntityIn, MarkingsIn
+from vinculo.intel.service import list_entities, report_entity_ids
 from vinculo.security.markings import Actor, Markings
 from vinculo.settings import PartnerConfig
 
 from conftest import BACKENDS, LiveServer, Store
 from exchange_nodes import accounts, all_objects, bilateral, node_store, partner_token, publish
+from worlds import file_report
 
 GREEN = Markings.create(tlp="GREEN", originator="DEA", rel_to=["USA", "MEX"])
 AMBER = Markings.create(tlp="AMBER", originator="SEDENA", rel_to=["USA", "MEX"])
@@ -120,23 +121,10 @@ ORG, PERSON = "org-0", "per-2"
 
 
 def _file(store: Store, actor: Actor, title: str, tlp: str, entities: list[EntityIn]) -> None:
-    with transaction(store.sessions) as session:
-        create_report(
-            session=session,
-            actor=actor,
-            report_in=ReportCreate(
-                title_en=title,
-                body_en=f"{title}. Observed by the field team.",
-                reliability="B",
-                credibility=2,
-                predicate="drug_trafficking",
-                suspicion="Subjects are linked to fentanyl trafficking by payments.",
-                attest_no_protected_views=True,
-                review_by=date(2027, 6, 1),
-                markings=MarkingsIn(tlp=tlp, rel_to=["USA", "MEX"]),
-                entities=entities,
-            ),
-        )
+    markings = MarkingsIn(tlp=tlp, rel_to=["USA", "MEX"])
+    file_report(
+        store, actor, title, markings, entities, body=f"{title}. Observed by the field team."
+    )
 
 
 def _sent(directory: Path, backend: str, *, topic: bool) -> list[list[dict[str, Any]]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import httpx
@@ -26,6 +25,7 @@ from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, get_by_username
 
 from conftest import BACKENDS, LiveServer, Store, make_store
+from worlds import report_in
 
 VISIBLE = 27  # more than the home page's 25, so it has an "Older reports" link
 SHARED = MarkingsIn(tlp="GREEN", rel_to=["USA", "MEX"])
@@ -43,17 +43,8 @@ class _ReportIds:
 
 
 def _report(actor: Actor, title: str, markings: MarkingsIn, entity_id: str) -> ReportCreate:
-    return ReportCreate(
-        title_en=title,
-        body_en=f"{title}. Body.",
-        reliability="B",
-        credibility=2,
-        predicate="drug_trafficking",
-        suspicion="Subjects are linked to fentanyl trafficking by payments.",
-        attest_no_protected_views=True,
-        review_by=date(2027, 6, 1),
-        markings=markings,
-        entities=[EntityIn(id=entity_id, schema="Person", properties={"name": [title]})],
+    return report_in(
+        title, markings, [EntityIn(id=entity_id, schema="Person", properties={"name": [title]})]
     )
 
 

@@ -6,7 +6,6 @@ and nobody outside the group is. On both backends, and in Chromium in English an
 
 from __future__ import annotations
 
-from datetime import date
 from unittest import mock
 
 import pytest
@@ -14,8 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from vinculo.db import transaction
 from vinculo.hooks import wire_hooks
-from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
-from vinculo.intel.service import create_report
+from vinculo.intel.schemas import EntityIn, MarkingsIn
 from vinculo.notify import service as notices
 from vinculo.notify.items import Item
 from vinculo.notify.watch import scan
@@ -23,7 +21,7 @@ from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user
 
 from conftest import SHOTS, LiveServer
-from worlds import World, cheap_demo_hash
+from worlds import World, cheap_demo_hash, file_report
 
 GROUP = "tf-sonora"  # us.analyst (DEA) and mx.analyst (FGR) belong to it, in every world
 
@@ -50,23 +48,9 @@ def world(fresh_world: World) -> World:
 
 
 def _file(world: World, author: str, title: str, markings: MarkingsIn) -> str:
-    with transaction(world.store.sessions) as session:
-        return create_report(
-            session=session,
-            actor=world.actors[author],
-            report_in=ReportCreate(
-                title_en=title,
-                body_en=f"{title}. Seen at the crossing twice in March.",
-                reliability="B",
-                credibility=2,
-                predicate="drug_trafficking",
-                suspicion="Subjects are linked to fentanyl trafficking by payments.",
-                attest_no_protected_views=True,
-                review_by=date(2027, 6, 1),
-                markings=markings,
-                entities=[EntityIn(schema="Person", properties={"name": [f"{title} subject"]})],
-            ),
-        ).id
+    subject = EntityIn(schema="Person", properties={"name": [f"{title} subject"]})
+    body = f"{title}. Seen at the crossing twice in March."
+    return file_report(world.store, world.actors[author], title, markings, [subject], body=body)
 
 
 def _shared(world: World, username: str) -> list[str]:

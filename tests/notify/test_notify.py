@@ -5,7 +5,6 @@ kind and link and never its content, in the recipient's language."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -15,8 +14,7 @@ from sqlalchemy import select
 
 from vinculo.db import transaction
 from vinculo.hooks import wire_hooks
-from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
-from vinculo.intel.service import create_report
+from vinculo.intel.schemas import EntityIn, MarkingsIn
 from vinculo.notify import Item, notify
 from vinculo.notify import service as notices
 from vinculo.notify.mail import send_pending
@@ -26,7 +24,7 @@ from vinculo.security.service import actor_for
 from vinculo.settings import Settings
 
 from conftest import free_port
-from worlds import World
+from worlds import World, file_report
 
 
 @pytest.fixture(autouse=True)
@@ -66,24 +64,9 @@ def _mail_settings(world: World, port: int) -> Settings:
 
 
 def _file(world: World, author: str, title: str, markings: MarkingsIn, **props: list[str]) -> str:
-    with transaction(world.store.sessions) as session:
-        report = create_report(
-            session=session,
-            actor=world.actors[author],
-            report_in=ReportCreate(
-                title_en=title,
-                body_en=f"{title}. The body.",
-                reliability="B",
-                credibility=2,
-                predicate="drug_trafficking",
-                suspicion="Subjects are linked to fentanyl trafficking by payments.",
-                attest_no_protected_views=True,
-                review_by=date(2027, 6, 1),
-                markings=markings,
-                entities=[EntityIn(schema="Person", properties=props or {"name": ["Ana Ruiz"]})],
-            ),
-        )
-        return report.id
+    subject = EntityIn(schema="Person", properties=props or {"name": ["Ana Ruiz"]})
+    body = f"{title}. The body."
+    return file_report(world.store, world.actors[author], title, markings, [subject], body=body)
 
 
 def _user(session: object, username: str) -> User:

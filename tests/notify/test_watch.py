@@ -3,19 +3,16 @@ reader may not see never is. Items shared with the reader are notified too."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from vinculo.db import transaction
 from vinculo.errors import InvalidInput, NotFound
 from vinculo.hooks import wire_hooks
-from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
-from vinculo.intel.service import create_report
+from vinculo.intel.schemas import EntityIn, MarkingsIn
 from vinculo.notify import service as notices
 from vinculo.notify.watch import add_watch, list_watches, normalise_phone, remove_watch, scan
 
-from worlds import World
+from worlds import World, file_report
 
 
 @pytest.fixture(autouse=True)
@@ -26,25 +23,9 @@ def _kinds() -> None:
 def _file(
     world: World, author: str, title: str, markings: MarkingsIn, props: dict[str, list[str]]
 ) -> str:
-    with transaction(world.store.sessions) as session:
-        return create_report(
-            session=session,
-            actor=world.actors[author],
-            report_in=ReportCreate(
-                title_en=title,
-                body_en=f"{title}. The body.",
-                reliability="B",
-                credibility=2,
-                predicate="drug_trafficking",
-                suspicion="Subjects are linked to fentanyl trafficking by payments.",
-                attest_no_protected_views=True,
-                review_by=date(2027, 6, 1),
-                markings=markings,
-                entities=[
-                    EntityIn(id=props.pop("id", [None])[0], schema="Person", properties=props)
-                ],
-            ),
-        ).id
+    subject = EntityIn(id=props.pop("id", [None])[0], schema="Person", properties=props)
+    body = f"{title}. The body."
+    return file_report(world.store, world.actors[author], title, markings, [subject], body=body)
 
 
 def _hits(world: World, username: str) -> list[tuple[str, str, str]]:

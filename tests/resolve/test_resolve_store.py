@@ -7,7 +7,6 @@ store does with scores — who sees which merge, what a decision changes — not
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.db import transaction
 from vinculo.errors import Forbidden, InvalidInput, NotFound
-from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
-from vinculo.intel.service import create_report
+from vinculo.intel.schemas import EntityIn, MarkingsIn
 from vinculo.resolve import service
 from vinculo.resolve.models import ResolutionDecision
 from vinculo.resolve.store import canonical_ids, members
@@ -26,27 +24,13 @@ from vinculo.security.audit import AuditRow
 from vinculo.security.markings import TLP, Actor, Markings
 
 from conftest import BACKENDS, POSTGRES_URL, _postgres_schema_url
-from worlds import World
+from worlds import World, file_report
 
 
 def _file(world: World, author: str, entities: list[EntityIn], markings: MarkingsIn) -> None:
-    with transaction(world.store.sessions) as session:
-        create_report(
-            session=session,
-            actor=world.actors[author],
-            report_in=ReportCreate(
-                title_en=f"Identities reported by {author}",
-                body_en="Names taken from the ledgers seized at the stash house.",
-                reliability="B",
-                credibility=2,
-                predicate="drug_trafficking",
-                suspicion="Named in seized ledgers of a fentanyl cell.",
-                attest_no_protected_views=True,
-                review_by=date(2027, 6, 1),
-                markings=markings,
-                entities=entities,
-            ),
-        )
+    title = f"Identities reported by {author}"
+    body = "Names taken from the ledgers seized at the stash house."
+    file_report(world.store, world.actors[author], title, markings, entities, body=body)
 
 
 def person(entity_id: str, name: str, **props: list[str]) -> EntityIn:
