@@ -80,6 +80,12 @@ def report_pdf(request: Request, report_id: str, session: SessionDep, actor: Pag
     show = Show(locale)
     shown, other = _texts(report, locale)
     groups = _group_names(session, markings.groups, locale)
+    bases = show.legal_basis(report.predicate)
+    legal_basis = (
+        [(gettext(locale, N_("Legal basis")), "\n".join(f"{n}: {t}" for n, t in bases))]
+        if bases
+        else []
+    )
     printed = PrintedReport(
         banner=banner_words(markings),
         tlp=markings.tlp.value,
@@ -110,6 +116,7 @@ def report_pdf(request: Request, report_id: str, session: SessionDep, actor: Pag
                 show.grading(report.reliability, report.credibility),
             ),
             (gettext(locale, N_("Criminal predicate")), show.offence(report.predicate)),
+            *legal_basis,
             (gettext(locale, N_("Reasonable suspicion")), report.suspicion),
             (gettext(locale, N_("Review by")), show.date(report.review_by)),
             (gettext(locale, N_("Dissemination")), _dissemination(markings, groups, locale)),

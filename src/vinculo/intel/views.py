@@ -180,6 +180,16 @@ class Show:
     def offence(self, code: str) -> str:
         return vocab.load("offences").label(code, self.locale)
 
+    def legal_basis(self, code: str) -> list[tuple[str, str]]:
+        """(nation, the law it cites) for a predicate that names one, in the reader's language."""
+        offences = vocab.load("offences")
+        if code not in offences:
+            return []
+        return [
+            (vocab.nations().label(nation, self.locale), text)
+            for nation, text in offences.get(code).bases(self.locale)
+        ]
+
 
 def _page(
     request: Request, name: str, *, actor: Actor, status_code: int = 200, **context: object

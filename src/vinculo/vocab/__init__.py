@@ -21,9 +21,18 @@ class Term:
     code: str
     labels: dict[str, str]
     extra: dict[str, Any] = field(default_factory=dict)
+    # An offence's legal basis: nation code -> locale -> the law that nation cites. Optional;
+    # only the terms that carry one have it.
+    legal_basis: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, locale: str) -> str:
         return self.labels.get(locale) or self.labels["en"]
+
+    def bases(self, locale: str) -> list[tuple[str, str]]:
+        """(nation code, legal basis in the locale) for each nation this term names one for."""
+        return [
+            (nation, texts.get(locale) or texts["en"]) for nation, texts in self.legal_basis.items()
+        ]
 
 
 class Vocabulary:
@@ -61,19 +70,40 @@ def _read(name: str) -> Any:
     return yaml.safe_load(text)
 
 
-def _terms(data: dict[str, Any]) -> list[Term]:
+def _legal_basis(name: str, code: str, value: Any) -> dict[str, dict[str, str]]:
+    """A term's `legal_basis`: a mapping of nation code to its text in every locale."""
+    where = f"vocab/{name}.yml, {code}, legal_basis"
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected a mapping of nation code to en/es texts")
+    bases: dict[str, dict[str, str]] = {}
+    for nation, texts in value.items():
+        if not isinstance(texts, dict) or any(not texts.get(loc) for loc in LOCALES):
+            raise ValueError(f"{where}, {nation}: give the text in {' and '.join(LOCALES)}")
+        bases[str(nation)] = {loc: str(texts[loc]) for loc in LOCALES}
+    return bases
+
+
+def _terms(data: dict[str, Any], name: str = "") -> list[Term]:
     terms = []
     for code, entry in data.items():
         labels = {loc: str(entry[loc]) for loc in LOCALES}
-        extra = {k: v for k, v in entry.items() if k not in LOCALES}
-        terms.append(Term(code=str(code), labels=labels, extra=extra))
+        extra = {k: v for k, v in entry.items() if k not in (*LOCALES, "legal_basis")}
+        basis = entry.get("legal_basis")
+        legal = _legal_basis(name, str(code), basis) if basis is not None else {}
+        terms.append(Term(code=str(code), labels=labels, extra=extra, legal_basis=legal))
     return terms
 
 
 @cache
 def load(name: str) -> Vocabulary:
     """Load a flat vocabulary (nations, agencies, tlp, offences, roles)."""
-    return Vocabulary(name, _terms(_read(name)))
+    vocabulary = Vocabulary(name, _terms(_read(name), name))
+    named = {nation for term in vocabulary for nation in term.legal_basis}
+    if named and name != "nations":
+        unknown = sorted(named - set(nations().codes()))
+        if unknown:
+            raise ValueError(f"vocab/{name}.yml: legal_basis names unknown nations {unknown}")
+    return vocabulary
 
 
 @cache
