@@ -1,4 +1,4 @@
-"""Feature records from FtM entities: phones as national digits."""
+"""Feature records from FtM entities: phones as national digits, addresses in parts."""
 
 from __future__ import annotations
 
@@ -50,3 +50,26 @@ def test_a_number_phonenumbers_refuses_is_flagged_and_compared_on_its_digits() -
     result = from_entities([person("odd", "us", "(099) 555-0142")])
     assert result.table.column("ph1").to_pylist() == ["0995550142"]
     assert [f.reason for f in result.flags["odd"]] == ["not a valid phone number"]
+
+
+ADDRESSES = [
+    # (one-line address, city, postcode)
+    ("1234 Main St, Apt 4, El Paso, TX 79901-1234", "el paso", "79901"),
+    ("Calle Juárez 45, Col. Centro, C.P. 32000, Ciudad Juárez, Chih.", "ciudad juarez", "32000"),
+    ("Calle Juárez 45, Col. Centro, 32000 Ciudad Juárez, Chih.", "ciudad juarez", "32000"),
+    ("Av. Reforma 100, Col. Juárez, Ciudad de México", "ciudad de mexico", None),
+    # Four-digit postcodes, a second address line and the state between.
+    ("12 miller place, rosetta village, kellerville, 4210, qld", "kellerville", "4210"),
+    ("95 grylls crescent, barrack heights, nsw, 4221", "barrack heights", "4221"),
+    # A house number is never the postcode.
+    ("2250 Calle Oro, Nogales", "nogales", None),
+]
+
+
+def test_a_one_line_address_gives_its_city_and_postcode() -> None:
+    entities = [
+        {"id": f"a{i}", "schema": "Person", "properties": {"name": ["Ana Ruiz"], "address": [a]}}
+        for i, (a, _, _) in enumerate(ADDRESSES)
+    ]
+    rows = from_entities(entities).table.select(["city", "postcode"]).to_pylist()
+    assert [(r["city"], r["postcode"]) for r in rows] == [(c, p) for _, c, p in ADDRESSES]

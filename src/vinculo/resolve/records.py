@@ -85,6 +85,12 @@ _CURP_LOOSE = re.compile(r"^[A-Z]{4}\d{6}[A-Z0-9]{8}$")
 _RFC_SHAPE = re.compile(r"^[A-Z&Ñ]{3,4}\d{6}[A-Z0-9]{3}$")
 _SSN_SHAPE = re.compile(r"^\d{3}-?\d{2}-?\d{4}$")
 _POSTCODE = re.compile(r"(?:C\.?\s?P\.?\s*)?\b(\d{5})(?:-\d{4})?\b", re.IGNORECASE)
+_POSTCODE_SHORT = re.compile(r"\d{4}")
+# A part of an address that names a neighbourhood or a unit, never the city.
+_NEIGHBOURHOOD = re.compile(
+    r"^\s*(col(onia)?|fracc(ionamiento)?|barrio|unidad|apt|apartment|suite|ste|unit)\b\.?",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"\b(\d{1,6}[a-z]?)\b", re.IGNORECASE)
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 _SEX = {"male": "m", "female": "f"}
@@ -288,25 +294,50 @@ def _phone(value: str, region: str) -> str | None:
 
 
 def _address(value: str | None) -> tuple[str | None, str | None, str | None, str | None]:
-    """(street, number, city, postcode) from a one-line address, as well as can be told."""
+    """(street, number, city, postcode) from a one-line address, as well as can be told.
+
+    The first comma-separated part is the street and number. The postcode is the last
+    postcode-like number after it: five digits (U.S. ZIP, with or without +4; Mexican código
+    postal, with or without "C.P."), or four standing alone (Australia, Guatemala and others
+    write four); the street's own house number is never taken for one. The city is what
+    shares the postcode's part when that is a word ("32000 Ciudad Juárez"), else the part
+    before it ("El Paso, TX 79901"; "kellerville, 4210, qld"), or the one before a state's
+    short code ("barrack heights, nsw, 4221"), else after it; without a postcode, the first
+    part after the street with no digit in it. A neighbourhood ("Col. Centro") is never it.
+    """
     if not value:
         return None, None, None, None
-    postcode = None
-    found = _POSTCODE.search(value)
-    if found:
-        postcode = found.group(1)
     parts = [p.strip() for p in value.split(",") if p.strip()]
     head = parts[0] if parts else value
     number_match = _NUMBER.search(head)
     number = number_match.group(1).lower() if number_match else None
     street = fold(_NUMBER.sub(" ", head)) or None
-    city = None
-    for part in parts[1:]:
-        if _POSTCODE.fullmatch(part.strip()) or re.search(r"\d", part):
-            continue
-        city = fold(part) or None
-        break
-    return street, number, city, postcode
+    rest = parts[1:]
+    postcode, at = None, -1
+    for index, part in enumerate(rest):
+        found = _POSTCODE.findall(part) or ([part] if _POSTCODE_SHORT.fullmatch(part) else [])
+        if found:
+            postcode, at = found[-1], index
+    if postcode is None and not rest:
+        # One part only: the old reading, a five-digit code anywhere in it.
+        postcode = next(iter(_POSTCODE.findall(value)[-1:]), None)
+    return street, number, _city(rest, at), postcode
+
+
+def _city(rest: list[str], at: int) -> str | None:
+    """The city among the parts after the street, by where the postcode is (`at`, or -1)."""
+
+    def word(part: str) -> str | None:
+        if _NEIGHBOURHOOD.match(part):
+            return None
+        text = fold(re.sub(r"\d|\bc\.?\s?p\.?", " ", part, flags=re.IGNORECASE))
+        return text if text and len(text.replace(" ", "")) > 3 else None
+
+    if at < 0:
+        return next((fold(p) or None for p in rest if not re.search(r"\d", p) and word(p)), None)
+    # A state's short code may stand between ("barrack heights, nsw, 4221").
+    candidates = [rest[at], *rest[max(at - 2, 0) : at][::-1], *rest[at + 1 : at + 2]]
+    return next((w for w in map(word, candidates) if w), None)
 
 
 _NAME_COLUMNS = (
