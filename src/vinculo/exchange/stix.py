@@ -1,12 +1,12 @@
 """Vínculo items as STIX 2.1 objects, and back.
 
 Persons and organisations become `identity` (an organisation whose FtM topics say crime, a
-`threat-actor`), addresses `location`, FtM link entities with both ends `relationship`,
-reports `report` with a `language-content` for the other language, anything else the
-custom `x-vinculo-entity`. Every object carries the FtM statements it was built from, with
-their markings, in the Vínculo property extension, so a Vínculo node loses nothing, while
-other tools read the core properties. Ids are UUIDv5 of the Vínculo id (and the node and
-collection), so exporting again gives the same ids.
+`threat-actor`, of the type `terrorist` when one is `crime.terror`), addresses `location`, FtM
+link entities with both ends `relationship`, reports `report` with a `language-content` for the
+other language, anything else the custom `x-vinculo-entity`. Every object carries the FtM
+statements it was built from, with their markings, in the Vínculo property extension, so a
+Vínculo node loses nothing, while other tools read the core properties. Ids are UUIDv5 of the
+Vínculo id (and the node and collection), so exporting again gives the same ids.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ EXTENSION_ID = f"extension-definition--{uuid.uuid5(NAMESPACE, 'vinculo-ftm-state
 EXTENSION_SCHEMA = "https://vinculo.example/stix/ftm-statements/v1"
 CUSTOM_TYPE = "x-vinculo-entity"
 CRIME = re.compile(r"^crime(\.|$)")
+TERROR = "crime.terror"
 
 
 def timestamp(at: datetime) -> str:
@@ -252,7 +253,10 @@ def entity_object(
             obj["contact_information"] = "; ".join(contact)
     elif stix_type == "threat-actor":
         obj["name"] = caption
-        obj["threat_actor_types"] = ["crime-syndicate"]
+        # threat-actor-type-ov. Only the field follows the topic: the object's type is the
+        # same for every crime topic, so marking a group terrorist revokes nothing on partners.
+        terrorist = TERROR in props.get("topics", [])
+        obj["threat_actor_types"] = ["terrorist" if terrorist else "crime-syndicate"]
         if props.get("alias"):
             obj["aliases"] = props["alias"]
     elif stix_type == "location":
