@@ -43,7 +43,7 @@ def test_the_legal_basis_is_shown_in_the_readers_language() -> None:
     assert (
         spanish["México"] == "Código Penal Federal, art. 139 Quáter (financiamiento al terrorismo)"
     )
-    assert "§ 2339C" in spanish["Estados Unidos"]
+    assert "§\u00a02339C" in spanish["Estados Unidos"]
     # Where a nation has no offence of that name, the text says so rather than cite one.
     extremism = dict(Show("en").legal_basis("violent_extremism"))
     assert extremism["United States"].startswith("No federal offence of this name")
