@@ -147,7 +147,17 @@ def build_comparisons(active: Iterable[str], dialect: str = "duckdb") -> list[Co
                     "g1_l = g1_r AND coalesce(g2_l, '') = coalesce(g2_r, '')",
                     "all given names agree",
                 ),
-                ("g1_l = g1_r", "first given name agrees"),
+                # A middle initial against a middle name ("S" and "Shawn") is evidence both
+                # ways: the same initial for, another one against.
+                (
+                    "g1_l = g1_r AND substr(g2_l, 1, 1) = substr(g2_r, 1, 1)",
+                    "first given name agrees, middle initial agrees",
+                ),
+                (
+                    "g1_l = g1_r AND g2_l IS NOT NULL AND g2_r IS NOT NULL",
+                    "first given name agrees, middle names differ",
+                ),
+                ("g1_l = g1_r", "first given name agrees, middle missing on one side"),
                 (shared_key, "a given name or its nickname agrees"),
                 (jw("g1_l", "g1_r") + " >= 0.92", "first given names alike (JW ≥ 0.92)"),
                 (

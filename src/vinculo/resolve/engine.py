@@ -207,9 +207,12 @@ class Engine:
                 known = trained.get(comparison["output_column_name"])
                 if known is None:
                     continue
-                for level, old in zip(
-                    comparison["comparison_levels"], known["comparison_levels"], strict=False
-                ):
+                # By each level's SQL, not its place: a model saved before a level was added
+                # (or moved) keeps what it learnt of the others, and the new one starts
+                # from Splink's defaults.
+                learnt = {old.get("sql_condition"): old for old in known["comparison_levels"]}
+                for level in comparison["comparison_levels"]:
+                    old = learnt.get(level.get("sql_condition"), {})
                     for key in ("m_probability", "u_probability"):
                         if key in old:
                             level[key] = old[key]
@@ -309,6 +312,14 @@ class Engine:
         linker.training.estimate_m_from_pairwise_labels(labels_table)  # type: ignore[no-untyped-call]
 
     # --- scoring --------------------------------------------------------------------------
+
+    def floor_m_probabilities(self, floor: float) -> None:
+        """Raise every level's m probability (its share of true pairs) to at least `floor`."""
+        for comparison in self._require_model()["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                m = level.get("m_probability")
+                if m is not None and m < floor:
+                    level["m_probability"] = floor
 
     def _require_model(self) -> dict[str, Any]:
         if self._model is None:

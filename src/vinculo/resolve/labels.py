@@ -13,7 +13,11 @@ from vinculo.i18n import N_
 LEVEL_LABELS = (
     N_("missing on one side"),
     N_("all given names agree"),
+    # Explanations stored before the middle-name levels came name this one.
     N_("first given name agrees"),
+    N_("first given name agrees, middle initial agrees"),
+    N_("first given name agrees, middle names differ"),
+    N_("first given name agrees, middle missing on one side"),
     N_("a given name or its nickname agrees"),
     N_("first given names alike (JW ≥ 0.92)"),
     N_("initial agrees"),
