@@ -85,7 +85,8 @@ def test_users_groups_and_authors() -> None:
     assert set(s.user("us.supervisor").roles) == {"supervisor", "analyst"}
     assert s.user("auditor").roles == ("auditor",) and s.user("auditor").groups == ()
     groups = {g.code for g in s.groups}
-    assert groups == {"tf-sonora", "case-frontera"}
+    # ct-binational: the counter-terrorism story's group (demo/data/counter_terrorism.yml).
+    assert groups == {"tf-sonora", "case-frontera", "ct-binational"}
     roles = vocab.load("roles")
     for user in s.users:
         assert user.agency in vocab.agencies()

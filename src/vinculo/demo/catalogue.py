@@ -144,6 +144,8 @@ PREDICATE_ARTICLES: dict[str, str] = _goods["predicate_articles"]
 
 _accounts = read("accounts")
 GROUPS = [GroupSpec(row["code"], row["en"], row["es"]) for row in _accounts["groups"]]
+# The groups the drawn reports may be filed for; the others have written-out stories only.
+DRAWN_GROUPS = [row["code"] for row in _accounts["groups"] if row.get("drawn", True)]
 USERS = [
     UserSpec(
         username=row["username"],

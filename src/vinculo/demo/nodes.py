@@ -93,6 +93,15 @@ def prepare(
                 partners=[other.name],
                 groups=["tf-sonora"],
             )
+            create_collection(
+                session=session,
+                settings=settings,
+                alias=f"{node.name}-ct-binational",
+                title_en="Binational counter-terrorism cell",
+                title_es="Célula binacional antiterrorista",
+                partners=[other.name],
+                groups=["ct-binational"],
+            )
             _account, tokens[f"{node.name}>{other.name}"] = partner_account(
                 session=session, settings=settings, name=other.name
             )

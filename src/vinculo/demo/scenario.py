@@ -25,6 +25,7 @@ from vinculo import vocab
 from vinculo.demo.catalogue import (
     AGENCY_WEIGHTS,
     AUTHORS,
+    DRAWN_GROUPS,
     GROUPS,
     MARKING_TIERS,
     PAYMENT_PURPOSES,
@@ -33,6 +34,7 @@ from vinculo.demo.catalogue import (
 )
 from vinculo.demo.draft import Draft
 from vinculo.demo.markings import draw_markings, draw_weighted
+from vinculo.demo.scripted import scripted_reports
 from vinculo.demo.shapes import Bilingual, GroupSpec, ReportSpec, Scenario, UserSpec
 from vinculo.demo.stories import crime_groups, drugs, money, press, smuggling
 from vinculo.demo.stories.base import Story
@@ -263,19 +265,22 @@ def build_scenario(seed: int = 2026) -> Scenario:
       1. FGR (fgr.mp1), GREEN REL TO USA, MEX: per-0001 with the alias "El Güero".
       2. FGR (fgr.mp2), AMBER REL TO USA, MEX, shared with no one.
       3. DEA (dea.agent2), RED, recipients [mx.analyst] (the author is added on filing).
+
+    The last are written out in data/counter_terrorism.yml (demo/scripted.py), for the
+    need-to-know group ct-binational.
     """
     rng = random.Random(seed)
     world = World(rng)
     reports = fixture_reports(world)
     group_members = {
-        g.code: [u.username for u in USERS if g.code in u.groups and "analyst" in u.roles]
-        for g in GROUPS
+        code: [u.username for u in USERS if code in u.groups and "analyst" in u.roles]
+        for code in DRAWN_GROUPS
     }
     while len(reports) < REPORT_COUNT:
         tier = draw_weighted(rng, MARKING_TIERS)
         group = None
         if tier == "group":
-            group = rng.choice([g.code for g in GROUPS])
+            group = rng.choice(DRAWN_GROUPS)
             username = rng.choice(group_members[group])
         else:
             agency = draw_weighted(rng, AGENCY_WEIGHTS)
@@ -294,6 +299,8 @@ def build_scenario(seed: int = 2026) -> Scenario:
     from vinculo.demo.networks import network_reports
 
     reports.extend(network_reports(reports, seed))
+    # Written out, not drawn: the same for every seed, and after every drawn report.
+    reports.extend(scripted_reports("counter_terrorism", reports))
     return Scenario(
         groups=list(GROUPS),
         users=list(USERS),
