@@ -207,12 +207,12 @@ class Engine:
                 known = trained.get(comparison["output_column_name"])
                 if known is None:
                     continue
-                # By each level's SQL, not its place: a model saved before a level was added
-                # (or moved) keeps what it learnt of the others, and the new one starts
-                # from Splink's defaults.
-                learnt = {old.get("sql_condition"): old for old in known["comparison_levels"]}
+                # By each level's label, not its place: a model saved before a level was added
+                # (or moved) keeps what it learnt of the others, and the new one starts from
+                # Splink's defaults. Not by its SQL, which differs between DuckDB and Spark.
+                learnt = {old.get("label_for_charts"): old for old in known["comparison_levels"]}
                 for level in comparison["comparison_levels"]:
-                    old = learnt.get(level.get("sql_condition"), {})
+                    old = learnt.get(level.get("label_for_charts"), {})
                     for key in ("m_probability", "u_probability"):
                         if key in old:
                             level[key] = old[key]
