@@ -29,6 +29,12 @@ pairs. Every record is kept.
     var/bench-venv. Run from another environment, this set is skipped with a line that says
     so.
 
+`--million [N]` (alone) dedupes N generated records (default 1,000,000;
+vinculo.resolve.synthetic.population, 30 % of them repeats) through `vinculo resolve dedupe
+FILE --out OUT.csv`: wall time and the command's peak RSS, and pairwise precision, recall and
+F1 of its clusters. Issue 14 asks it to be no slower and no larger than this measurement;
+run it with PYTHONPATH=<an older checkout's src> to measure another commit the same way.
+
 `--size N` keeps N records a side (FEBRL: the first N people; binational: N x N;
 pseudopeople: the first N census records and as large a share of SSA) for a quick run.
 """
@@ -361,6 +367,68 @@ def pseudopeople_case(size: int | None, seed: int) -> Case | None:
     )
 
 
+def population_entities(n: int) -> tuple[list[Entity], list[int]]:
+    """The million set as FtM Person entities, and each record's true person."""
+    from vinculo.resolve.synthetic import population
+
+    table, who = population(n, seed=3)
+    entities = []
+    for row in table.to_pylist():
+        properties = {
+            "name": row.get("name"),
+            "firstName": row.get("firstName"),
+            "lastName": row.get("lastName"),
+            "birthDate": row.get("birthDate"),
+            "gender": row.get("gender"),
+            "idNumber": row.get("idNumber"),
+            "phone": row.get("phone"),
+            "address": joined(row.get("street"), row.get("city"), row.get("postalCode")),
+        }
+        entities.append(person(str(row["id"]), **{k: text(v) for k, v in properties.items()}))
+    return entities, [int(w) for w in who]
+
+
+def cluster_prf(clusters: dict[str, str], truth: dict[str, int]) -> tuple[float, float, float]:
+    """Pairwise precision, recall and F1 of clusters against each record's true person."""
+
+    def pairs(groups: Counter[Any]) -> int:
+        return sum(size * (size - 1) // 2 for size in groups.values())
+
+    found = pairs(Counter(clusters.values()))
+    real = pairs(Counter(truth.values()))
+    hits = pairs(Counter((clusters[i], truth[i]) for i in truth))
+    p = hits / found if found else 0.0
+    r = hits / real if real else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def million(n: int, folder: Path) -> None:
+    """`vinculo resolve dedupe` on n generated records: time, peak RSS and cluster F1."""
+    import resource
+
+    console.print(f"[bold]Dedupe of {n:,} generated records[/bold] through the CLI")
+    entities, who = population_entities(n)
+    path, out = folder / "million.jsonl", folder / "million.csv"
+    write_jsonl(path, entities)
+    truth = {str(e["id"]): w for e, w in zip(entities, who, strict=True)}
+    del entities
+    command = [str(vinculo_command()), "resolve", "dedupe", str(path), "--out", str(out)]
+    environment = {**os.environ, "VINCULO_DATA_DIR": str(folder), "COLUMNS": "120"}
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    with out.open(encoding="utf-8", newline="") as handle:
+        clusters = {row["entity_id"]: row["cluster_id"] for row in csv.DictReader(handle)}
+    p, r, f1 = cluster_prf(clusters, truth)
+    console.print(
+        f"  vinculo resolve dedupe: {seconds:.1f} s, peak RSS {peak / 1024**3:.2f} GiB, "
+        f"precision {p:.4f} recall {r:.4f} F1 {f1:.4f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=SETS, default=None, help="run one set")
@@ -376,6 +444,14 @@ def main() -> None:
     )
     parser.add_argument("--size", type=int, default=None, help="records a side, for a quick run")
     parser.add_argument(
+        "--million",
+        type=int,
+        nargs="?",
+        const=1_000_000,
+        default=None,
+        help="only the dedupe of N generated records (default 1,000,000) through the CLI",
+    )
+    parser.add_argument(
         "--keep", type=Path, default=None, help="write the files and OUT.csv here, and keep them"
     )
     args = parser.parse_args()
@@ -384,6 +460,10 @@ def main() -> None:
 
     threshold = Settings().files_match_threshold
     console.print(machine_line())
+    if args.million:
+        with tempfile.TemporaryDirectory(prefix="vinculo-er-cli-") as scratch:
+            million(args.million, args.keep or Path(scratch))
+        return
     console.print(f"user's path: {vinculo_command()} resolve link LEFT RIGHT --out OUT.csv")
     runs: tuple[tuple[int, float], ...] = BINATIONAL
     if args.seed:
