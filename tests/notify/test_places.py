@@ -5,7 +5,7 @@ replayed on the noninterference machine (tests/leaks/test_sequences.py)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from vinculo.db import transaction
 from vinculo.hooks import wire_hooks
 from vinculo.intel.retention import purge
-from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
+from vinculo.intel.schemas import EntityIn, MarkingsIn
 from vinculo.intel.service import create_report
 from vinculo.notify import service as notices
 from vinculo.notify.models import NotifyState
@@ -23,7 +23,7 @@ from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user
 from vinculo.web.pages import VISIT_GAP, workspace
 
-from worlds import World
+from worlds import World, report_in
 
 NAME = "Lupe García López"
 
@@ -39,17 +39,11 @@ def _file(world: World, markings: MarkingsIn, entity_id: str) -> tuple[str, int]
         report = create_report(
             session=session,
             actor=world.actors["dea.agent1"],
-            report_in=ReportCreate(
-                title_en=f"Sighting {entity_id}",
-                body_en="Seen at the border crossing.",
-                reliability="B",
-                credibility=2,
-                predicate="drug_trafficking",
-                suspicion="Subjects are linked to fentanyl trafficking by payments.",
-                attest_no_protected_views=True,
-                review_by=date(2027, 6, 1),
-                markings=markings,
-                entities=[EntityIn(id=entity_id, schema="Person", properties={"name": [NAME]})],
+            report_in=report_in(
+                f"Sighting {entity_id}",
+                markings,
+                [EntityIn(id=entity_id, schema="Person", properties={"name": [NAME]})],
+                body="Seen at the border crossing.",
             ),
         )
         return report.id, report.seq

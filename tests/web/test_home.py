@@ -11,15 +11,14 @@ from sqlalchemy import update
 
 from vinculo.db import transaction
 from vinculo.intel.models import Report
-from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
-from vinculo.intel.service import create_report
+from vinculo.intel.schemas import EntityIn, MarkingsIn
 from vinculo.notify.models import NotifyState
 from vinculo.security.models import utcnow
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user
 
 from conftest import LiveServer
-from worlds import World, cheap_demo_hash
+from worlds import World, cheap_demo_hash, file_report
 
 QUEUE = re.compile(r'data-queue="(\w+)">\s*<a href="[^"]*"><span class="queue-count">(\d+)</span>')
 
@@ -40,23 +39,8 @@ def queues(client: httpx.Client) -> dict[str, int]:
 
 
 def _file(world: World, author: str, markings: MarkingsIn, title: str) -> str:
-    with transaction(world.store.sessions) as session:
-        return create_report(
-            session=session,
-            actor=world.actors[author],
-            report_in=ReportCreate(
-                title_en=title,
-                body_en="Body.",
-                reliability="B",
-                credibility=2,
-                predicate="drug_trafficking",
-                suspicion="Subjects are linked to fentanyl trafficking by payments.",
-                attest_no_protected_views=True,
-                review_by=date(2027, 6, 1),
-                markings=markings,
-                entities=[EntityIn(schema="Person", properties={"name": ["Eva Soto"]})],
-            ),
-        ).id
+    subject = EntityIn(schema="Person", properties={"name": ["Eva Soto"]})
+    return file_report(world.store, world.actors[author], title, markings, [subject], body="Body.")
 
 
 def _end_visits(world: World) -> None:

@@ -10,18 +10,16 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from vinculo.db import transaction
-from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
-from vinculo.intel.service import create_report
+from vinculo.intel.schemas import EntityIn, MarkingsIn
 
 from conftest import LiveServer, make_store, shot, sign_in
-from worlds import World, build_world
+from worlds import World, build_world, file_report
 
 pytestmark = pytest.mark.browser
 
@@ -71,23 +69,9 @@ def test_the_home_says_what_needs_the_supervisor(
 
 
 def _file(world: World, author: str, title: str, markings: MarkingsIn, name: str) -> str:
-    with transaction(world.store.sessions) as session:
-        return create_report(
-            session=session,
-            actor=world.actors[author],
-            report_in=ReportCreate(
-                title_en=title,
-                body_en=f"{title}. Seen at the border crossing with two companions.",
-                reliability="B",
-                credibility=2,
-                predicate="drug_trafficking",
-                suspicion="Subjects are linked to fentanyl trafficking by payments.",
-                attest_no_protected_views=True,
-                review_by=date(2027, 6, 1),
-                markings=markings,
-                entities=[EntityIn(schema="Person", properties={"name": [name]})],
-            ),
-        ).id
+    subject = EntityIn(schema="Person", properties={"name": [name]})
+    body = f"{title}. Seen at the border crossing with two companions."
+    return file_report(world.store, world.actors[author], title, markings, [subject], body=body)
 
 
 @pytest.mark.parametrize("size", SIZES)
