@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -18,14 +18,16 @@ from unittest import mock
 import httpx
 import requests
 import stix2
+from followthemoney import model
 from taxii2client.v21 import Server
 
 from vinculo.db import transaction
 from vinculo.exchange import partners
 from vinculo.exchange import publish as publishing
+from vinculo.exchange.stix import StatementIn
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
-from vinculo.security.markings import Actor
+from vinculo.security.markings import Actor, Markings
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group
 from vinculo.settings import PartnerConfig
@@ -341,3 +343,33 @@ def wait_for(check: Any, timeout: float = 30, step: float = 0.05) -> float:
             return time.monotonic() - start
         time.sleep(step)
     raise AssertionError(f"not within {timeout} s: {check}")
+
+
+def statement_rows(
+    entity_id: str, schema: str, values: dict[str, list[str]], markings: Markings
+) -> list[StatementIn]:
+    """An entity's statements as the STIX writer reads them: one marking, seen on 1 May 2026."""
+    seen = datetime(2026, 5, 1, 12, 0, 0)
+    found = [("id", "id", entity_id)]
+    for prop, items in values.items():
+        kind = model.get(schema).get(prop).type.name  # type: ignore[union-attr]
+        found.extend((prop, kind, v) for v in items)
+    return [
+        StatementIn(
+            id=f"{entity_id}-{i}",
+            entity_id=entity_id,
+            schema=schema,
+            prop=prop,
+            prop_type=kind,
+            value=value,
+            lang=None,
+            original_value=None,
+            dataset="report:0123456789abcdef",
+            report_id=None,
+            first_seen=seen,
+            last_seen=seen,
+            marking_id=1,
+            markings=markings,
+        )
+        for i, (prop, kind, value) in enumerate(found)
+    ]

@@ -8,6 +8,8 @@ import pytest
 from vinculo.exchange.markings import Audience, crosses
 from vinculo.security.markings import Markings
 
+from exchange_nodes import statement_rows
+
 TO_MEXICO = Audience(partners=(("mx", "MEX"),), groups=frozenset())
 TF_SONORA = Audience(partners=(("mx", "MEX"),), groups=frozenset({"tf-sonora"}))
 BOTH = ["USA", "MEX"]
@@ -42,36 +44,7 @@ def test_an_audience_without_partners_receives_nothing() -> None:
 
 
 def _rows(entity_id: str, schema: str, values: dict[str, list[str]], markings: Markings) -> list:
-    from datetime import datetime
-
-    from followthemoney import model
-
-    from vinculo.exchange.stix import StatementIn
-
-    seen = datetime(2026, 5, 1, 12, 0, 0)
-    found = [("id", "id", entity_id)]
-    for prop, items in values.items():
-        kind = model.get(schema).get(prop).type.name
-        found.extend((prop, kind, v) for v in items)
-    return [
-        StatementIn(
-            id=f"{entity_id}-{i}",
-            entity_id=entity_id,
-            schema=schema,
-            prop=prop,
-            prop_type=kind,
-            value=value,
-            lang=None,
-            original_value=None,
-            dataset="report:0123456789abcdef",
-            report_id=None,
-            first_seen=seen,
-            last_seen=seen,
-            marking_id=1,
-            markings=markings,
-        )
-        for i, (prop, kind, value) in enumerate(found)
-    ]
+    return statement_rows(entity_id, schema, values, markings)
 
 
 def test_the_mapping_of_each_kind_of_entity_is_valid_stix() -> None:

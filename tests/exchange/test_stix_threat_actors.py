@@ -6,43 +6,20 @@ holds it gets a new version, not a revocation and a new object."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import stix2
-from followthemoney import model
 
 from vinculo.exchange.stix import Scope, StatementIn, entity_object, stix_type_for
 from vinculo.security.markings import Markings
+
+from exchange_nodes import statement_rows
 
 GREEN = Markings.create(tlp="GREEN", originator="FBI", rel_to=["USA", "MEX"])
 SCOPE = Scope("us", "c1")
 
 
 def _rows(entity_id: str, schema: str, values: dict[str, list[str]]) -> list[StatementIn]:
-    seen = datetime(2026, 5, 1, 12, 0, 0)
-    found = [("id", "id", entity_id)]
-    for prop, items in values.items():
-        kind = model.get(schema).get(prop).type.name  # type: ignore[union-attr]
-        found.extend((prop, kind, v) for v in items)
-    return [
-        StatementIn(
-            id=f"{entity_id}-{i}",
-            entity_id=entity_id,
-            schema=schema,
-            prop=prop,
-            prop_type=kind,
-            value=value,
-            lang=None,
-            original_value=None,
-            dataset="report:0123456789abcdef",
-            report_id=None,
-            first_seen=seen,
-            last_seen=seen,
-            marking_id=1,
-            markings=GREEN,
-        )
-        for i, (prop, kind, value) in enumerate(found)
-    ]
+    return statement_rows(entity_id, schema, values, GREEN)
 
 
 def _organisation(topics: list[str]) -> dict:
