@@ -49,6 +49,8 @@ LAYERS: list[tuple[str, list[tuple[str, list[str]]]]] = [
         [("doors", [f"vinculo.*.{door}" for door in DOORS])],
     ),
     ("web kit", [("web kit", ["vinculo.web", "vinculo.web.*"])]),
+    # Joint cases read reports and entities and name the exchange's task-force collections.
+    ("cases", [("cases", ["vinculo.cases", "vinculo.cases.*"])]),
     (
         "domains over resolve",
         [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import vinculo.cases.models
 import vinculo.exchange.models
 import vinculo.intel.models
 import vinculo.intel.translation
@@ -13,6 +14,7 @@ import vinculo.security.models
 from vinculo.db import Base
 
 MODULES = (
+    vinculo.cases.models,
     vinculo.exchange.models,
     vinculo.intel.models,
     vinculo.intel.translation,
