@@ -23,6 +23,7 @@ names. A new route cannot slip past unexamined.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import json
@@ -49,6 +50,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
+from vinculo.cases import service as case_service
+from vinculo.cases.schemas import (
+    CaseCreate,
+    CaseStatusUpdate,
+    MemberAdd,
+    ReportLink,
+    SubjectAdd,
+    TaskCreate,
+    TaskForceCreate,
+)
 from vinculo.db import transaction
 from vinculo.errors import InvalidInput
 from vinculo.intel.models import Report
@@ -59,6 +70,7 @@ from vinculo.resolve import service as resolve_service
 from vinculo.resolve.models import ResolutionPair
 from vinculo.security.markings import TLP, Actor, Markings, can_see
 from vinculo.security.models import ApiToken, PageSession, utcnow
+from vinculo.security.policy import markings_by_id
 from vinculo.security.roles import Permission, allowed
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group, issue_token
@@ -208,6 +220,19 @@ class Account:
 
 
 @dataclass
+class StoredCase:
+    """A case or a task force, what it holds and who joined its group: for the oracle."""
+
+    kind: str  # "case" or "task_force"
+    id: str
+    markings: Markings
+    content: list[str]  # marker words of its title, task titles, closing reason
+    subjects: list[str] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+    closed: bool = False
+
+
+@dataclass
 class World:
     store: Store
     nonce: str
@@ -217,6 +242,9 @@ class World:
     missing_entity: str
     refused: list[int] = field(default_factory=list)  # items refused for a visible clash
     pairs: list[PairSpec] = field(default_factory=list)  # what resolution stored
+    cases: list[StoredCase] = field(default_factory=list)  # cases and task forces
+    joined: dict[str, set[str]] = field(default_factory=dict)  # groups joined on a case
+    missing_case: str = "0123456789abcdef"
 
     @property
     def prefix(self) -> str:
@@ -242,6 +270,8 @@ class View:
     account: Account
     items: list[Stored]
     hidden: list[Stored]
+    cases: list[StoredCase] = field(default_factory=list)
+    hidden_cases: list[StoredCase] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:
@@ -315,6 +345,11 @@ class View:
         for item in self.hidden:
             for word in item.content:
                 found[word] = f"content of hidden {item.spec.kind} {item.id}"
+        for case in self.hidden_cases:
+            for word in case.content:
+                found[word] = f"content of hidden {case.kind} {case.id}"
+            if ids_too:
+                found[case.id] = f"id of hidden {case.kind}"
             if ids_too:
                 if item.id not in allowed:
                     found[item.id] = f"id of hidden {item.spec.kind}"
@@ -439,6 +474,7 @@ def build_world(store: Store, spec: WorldSpec) -> World:
                 )
             )
         resolve_service.run(session=session, actor=None, scorer=_slot_scorer(nonce))
+        _store_cases(session, world)
         world.pairs = [
             PairSpec(p.id, p.left_id, p.right_id, p.judgement, p.owner)
             for p in session.execute(select(ResolutionPair)).scalars()
@@ -539,7 +575,129 @@ def _store_item(
 def view_of(world: World, account: Account) -> View:
     seen = [i for i in world.items if can_see(account.actor, i.markings)]
     hidden = [i for i in world.items if not can_see(account.actor, i.markings)]
-    return View(account, seen, hidden)
+    # A case's reader is judged with the groups the account joined on cases and task forces.
+    joined = dataclasses.replace(
+        account.actor,
+        groups=account.actor.groups | frozenset(world.joined.get(account.username, set())),
+    )
+    cases = [c for c in world.cases if can_see(joined, c.markings)]
+    hidden_cases = [c for c in world.cases if not can_see(joined, c.markings)]
+    return View(account, seen, hidden, cases, hidden_cases)
+
+
+# --- cases and task forces, opened through the service ----------------------------------------
+
+
+def _store_cases(session: Session, world: World) -> None:
+    """Each account opens a case of its own agency (a subject, a report and a task it may
+    see); the first opens a joint case with the second, and a task force the second joins,
+    with a case of its own. Nobody else is put on any of them."""
+    views = [view_of(world, a) for a in world.accounts]
+
+    def fresh(index: int) -> Actor:
+        return case_service.actor_again(session=session, actor=world.accounts[index].actor)
+
+    def join(index: int, group: str) -> None:
+        world.joined.setdefault(world.accounts[index].username, set()).add(group)
+
+    def open_case(index: int, tag: str, agencies: list[str], task_force: str | None = None) -> str:
+        title = world.marker(tag)
+        case_in = CaseCreate(
+            title_en=f"Case {title}",
+            lead_agency=agencies[0],
+            agencies=agencies,
+            tlp="AMBER",
+            task_force=task_force,
+        )
+        case = case_service.create_case(session=session, actor=fresh(index), case_in=case_in)
+        marks = markings_by_id(session=session, ids={case.marking_id})[case.marking_id]
+        world.cases.append(StoredCase("case", case.id, marks, [title]))
+        join(index, case.group_code)
+        return case.id
+
+    def fill(index: int, case_id: str, subjects: list[str], reports: list[str]) -> None:
+        stored = next(c for c in world.cases if c.id == case_id)
+        actor = fresh(index)
+        for entity_id in subjects:
+            case_service.add_subject(
+                session=session,
+                actor=actor,
+                case_id=case_id,
+                subject_in=SubjectAdd(entity_id=entity_id),
+            )
+            stored.subjects.append(entity_id)
+        for report_id in reports:
+            case_service.link_report(
+                session=session,
+                actor=actor,
+                case_id=case_id,
+                link_in=ReportLink(report_id=report_id),
+            )
+            stored.reports.append(report_id)
+        title = world.marker(f"t{case_id[:4]}")
+        case_service.add_task(
+            session=session,
+            actor=actor,
+            case_id=case_id,
+            task_in=TaskCreate(title=title, owner=world.accounts[index].username, due="2027-03-01"),
+        )
+        stored.content.append(title)
+
+    for index, account in enumerate(world.accounts):
+        assert account.actor.agency
+        case_id = open_case(index, f"c{index}", [account.actor.agency])
+        fill(
+            index,
+            case_id,
+            sorted(views[index].entity_ids())[:1],
+            sorted(views[index].report_ids())[:1],
+        )
+    first, second = world.accounts[0], world.accounts[1]
+    assert first.actor.agency and second.actor.agency
+    agencies = sorted({first.actor.agency, second.actor.agency})
+    joint = open_case(0, "j", [first.actor.agency, *agencies])
+    case_service.add_member(
+        session=session,
+        actor=fresh(0),
+        case_id=joint,
+        member_in=MemberAdd(username=second.username, role="analyst"),
+    )
+    stored = next(c for c in world.cases if c.id == joint)
+    join(1, f"case-{joint}")
+    # Subjects and reports the first sees and the second may not, then ones both see: the
+    # second is shown only the latter.
+    mine, theirs = views[0], views[1]
+    subjects = sorted(mine.entity_ids() - theirs.entity_ids())[:1]
+    subjects += sorted(mine.entity_ids() & theirs.entity_ids())[:1]
+    reports = sorted(mine.report_ids() - theirs.report_ids())[:1]
+    reports += sorted(mine.report_ids() & theirs.report_ids())[:1]
+    fill(0, joint, subjects, reports)
+    reason = world.marker("r")
+    case_service.set_status(
+        session=session,
+        actor=fresh(0),
+        case_id=joint,
+        status_in=CaseStatusUpdate(status="closed", reason=f"Closed {reason}"),
+    )
+    stored.content.append(reason)
+    stored.closed = True
+    name = world.marker("f")
+    made = case_service.create_task_force(
+        session=session,
+        actor=fresh(0),
+        task_force_in=TaskForceCreate(name_en=f"Task force {name}", agencies=agencies),
+    )
+    join(0, made.group_code)
+    marks = markings_by_id(session=session, ids={made.marking_id})[made.marking_id]
+    world.cases.append(StoredCase("task_force", made.id, marks, [name]))
+    case_service.add_task_force_member(
+        session=session,
+        actor=fresh(0),
+        task_force_id=made.id,
+        member_in=MemberAdd(username=second.username),
+    )
+    join(1, made.group_code)
+    open_case(0, "k", [first.actor.agency, *agencies], task_force=made.id)
 
 
 # --- recording which route each request reached ----------------------------------------------
@@ -1536,6 +1694,79 @@ def _like_missing_but_ids(
     assert norm(_text(hidden)) == norm(_text(missing)), view.account.username
 
 
+def _case_ids(view: View, kind: str) -> set[str]:
+    return {c.id for c in view.cases if c.kind == kind}
+
+
+@probe
+def api_cases(world: World, view: View, clients: Clients) -> None:
+    """Lists and totals count only the cases and task forces the account may see; each one
+    it may not see answers as a missing one, by id and by timeline; of a case it sees, only
+    the subjects and reports it may see are named."""
+    for path, kind in (("/api/v1/cases", "case"), ("/api/v1/task-forces", "task_force")):
+        listed = walk(clients.api, view, path)
+        assert {c["id"] for c in listed} == _case_ids(view, kind), (view.account.username, path)
+        whole = clients.api.get(path, params={"limit": 200})
+        assert_no_secret(view, whole)
+        assert whole.json()["total"] == len(_case_ids(view, kind))
+    closed = clients.api.get("/api/v1/cases", params={"status": "closed"})
+    assert_no_secret(view, closed)
+    assert closed.json()["total"] == len([c for c in view.cases if c.closed])
+    visible_entities, visible_reports = view.entity_ids(), view.report_ids()
+    for kind, path in (("case", "/api/v1/cases/{}"), ("task_force", "/api/v1/task-forces/{}")):
+        missing = clients.api.get(path.format(world.missing_case))
+        assert missing.status_code == 404
+        paths = [path] + (["/api/v1/cases/{}/timeline"] if kind == "case" else [])
+        for case in (c for c in world.cases if c.kind == kind):
+            for each in paths:
+                answer = clients.api.get(each.format(case.id))
+                if case in view.cases:
+                    assert answer.status_code == 200, answer.text
+                    assert_no_secret(view, answer)
+                else:
+                    gone = clients.api.get(each.format(world.missing_case))
+                    assert_like_missing(view, answer, case.id, gone, world.missing_case)
+            if case in view.cases and kind == "case":
+                body = clients.api.get(path.format(case.id)).json()
+                shown = [s["entity_id"] for s in body["subjects"]]
+                assert shown == [e for e in case.subjects if e in visible_entities]
+                assert body["report_ids"] == [r for r in case.reports if r in visible_reports]
+
+
+@probe
+def api_case_writes(world: World, view: View, clients: Clients) -> None:
+    """Every change asked of a case or task force the account may not see answers as on a
+    missing one; bad input to open one is refused with the field named, nothing stored."""
+    task = {"title": "t", "owner": view.account.username, "due": "2027-01-01"}
+    writes: list[tuple[str, dict[str, Any] | None]] = [
+        ("/api/v1/cases/{}/status", {"status": "closed", "reason": "x"}),
+        ("/api/v1/cases/{}/members", {"username": view.account.username}),
+        ("/api/v1/cases/{}/subjects", {"entity_id": world.missing_entity}),
+        ("/api/v1/cases/{}/reports", {"report_id": world.missing_report}),
+        ("/api/v1/cases/{}/tasks", task),
+        ("/api/v1/cases/{}/tasks/1/done", None),
+        ("/api/v1/task-forces/{}/members", {"username": view.account.username}),
+    ]
+    for path, body in writes:
+        missing = clients.api.post(path.format(world.missing_case), json=body)
+        assert missing.status_code == 404, (path, missing.text)
+        for case in view.hidden_cases:
+            if ("task-forces" in path) != (case.kind == "task_force"):
+                continue
+            answer = clients.api.post(path.format(case.id), json=body)
+            assert_like_missing(view, answer, case.id, missing, world.missing_case)
+    agency = view.actor.agency
+    refused = clients.api.post(
+        "/api/v1/cases", json={"title_en": "x", "lead_agency": "NOPE", "agencies": [agency]}
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "lead_agency"
+    refused = clients.api.post(
+        "/api/v1/task-forces", json={"name_en": "x", "agencies": [agency], "collection": "nope"}
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "collection"
+    assert clients.api.get("/api/v1/cases").json()["total"] == len(_case_ids(view, "case"))
+
+
 @probe
 def page_account(world: World, view: View, clients: Clients) -> None:
     for path in ("/account", "/account/password", "/account/totp", "/account/tokens"):
@@ -1593,6 +1824,10 @@ PROBE_ORDER = [
     api_report,
     api_entities,
     api_entity,
+    # Before the probes that write onto hidden entities: after them the account sees its
+    # own statement of such an entity, and a case's subject of that id with it.
+    api_cases,
+    api_case_writes,
     api_search,
     api_retention,
     api_account,
@@ -1789,6 +2024,21 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     # the workspace: asking a colleague to review a pair
     ("POST", "/api/v1/resolve/pairs/{pair_id}/assign"): (WRITES, "resolve_assign"),
     ("POST", "/resolve/pairs/{pair_id}/assign"): (WRITES, "resolve_assign"),
+    # joint cases and task forces
+    ("GET", "/api/v1/cases"): (READS, "api_cases"),
+    ("GET", "/api/v1/cases/{case_id}"): (READS, "api_cases"),
+    ("GET", "/api/v1/cases/{case_id}/timeline"): (READS, "api_cases"),
+    ("GET", "/api/v1/task-forces"): (READS, "api_cases"),
+    ("GET", "/api/v1/task-forces/{task_force_id}"): (READS, "api_cases"),
+    ("POST", "/api/v1/cases"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/cases/{case_id}/status"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/cases/{case_id}/members"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/cases/{case_id}/subjects"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/cases/{case_id}/reports"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/cases/{case_id}/tasks"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/cases/{case_id}/tasks/{task_id}/done"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/task-forces"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/task-forces/{task_force_id}/members"): (WRITES, "api_case_writes"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data
@@ -1987,3 +2237,77 @@ def test_a_reader_who_sees_both_schemas_gets_the_first(fresh_world: ConftestWorl
             entity = client.get("/api/v1/entities/per-dea_strict")
             assert entity.status_code == 200
             assert entity.json()["schema"] == "Person"
+
+
+# --- noninterference: a case the reader may not see changes nothing the reader observes -------
+
+CASE_MISSING = "fedcba9876543210"
+
+
+def _observe_cases(client: httpx.Client) -> dict[str, tuple[int, str]]:
+    """Everything a reader can learn of cases and task forces without naming a hidden one."""
+    seen: dict[str, tuple[int, str]] = {}
+    first = client.get("/api/v1/cases", params={"limit": 1})
+    cursor = first.json()["next_cursor"]
+    paths = [
+        "/api/v1/cases",
+        "/api/v1/cases?limit=1",
+        f"/api/v1/cases?limit=1&cursor={cursor}",
+        "/api/v1/cases?status=open",
+        "/api/v1/cases?status=closed",
+        "/api/v1/task-forces",
+        f"/api/v1/cases/{CASE_MISSING}",
+        f"/api/v1/cases/{CASE_MISSING}/timeline",
+        f"/api/v1/task-forces/{CASE_MISSING}",
+    ]
+    for path in paths:
+        answer = client.get(path)
+        seen[path] = (answer.status_code, answer.text)
+    return seen
+
+
+def test_a_case_the_reader_may_not_see_changes_nothing_they_observe(
+    fresh_world: ConftestWorld,
+) -> None:
+    """mx.analyst (FGR, MEX) has two cases of its own. us.analyst then opens a case REL TO
+    USA only, a joint DEA–FGR case mx.analyst is not on, and a task force with a case of its
+    own: mx.analyst's lists, totals, cursors and answers for a missing id do not change, and
+    each hidden case and task force answers exactly as a missing one."""
+    case = {"title_en": "Hidden case", "lead_agency": "DEA"}
+    with (
+        LiveServer(fresh_world.store.settings) as server,
+        server.client("mx.analyst") as reader,
+        server.client("us.analyst") as writer,
+    ):
+        for title in ("Caso propio uno", "Caso propio dos"):
+            made = reader.post("/api/v1/cases", json={"title_es": title, "lead_agency": "FGR"})
+            assert made.status_code == 201, made.text
+        before = _observe_cases(reader)
+        assert before["/api/v1/cases"][0] == 200 and '"total":2' in before["/api/v1/cases"][1]
+        hidden = [
+            writer.post("/api/v1/cases", json=case | {"agencies": ["DEA"]}).json()["id"],
+            writer.post("/api/v1/cases", json=case | {"agencies": ["DEA", "FGR"]}).json()["id"],
+        ]
+        force = writer.post(
+            "/api/v1/task-forces", json={"name_en": "Hidden task force", "agencies": ["DEA", "FGR"]}
+        ).json()["id"]
+        in_force = writer.post(
+            "/api/v1/cases", json=case | {"agencies": ["DEA", "FGR"], "task_force": force}
+        )
+        hidden.append(in_force.json()["id"])
+        closed = writer.post(
+            f"/api/v1/cases/{hidden[1]}/status", json={"status": "closed", "reason": "Done."}
+        )
+        assert closed.status_code == 200, closed.text
+        after = _observe_cases(reader)
+        assert after == before
+        for case_id in hidden:
+            for path in ("/api/v1/cases/{}", "/api/v1/cases/{}/timeline"):
+                ours = reader.get(path.format(case_id))
+                theirs = reader.get(path.format(CASE_MISSING))
+                assert ours.status_code == theirs.status_code == 404
+                assert ours.text.replace(case_id, "ID") == theirs.text.replace(CASE_MISSING, "ID")
+        ours = reader.get(f"/api/v1/task-forces/{force}")
+        theirs = reader.get(f"/api/v1/task-forces/{CASE_MISSING}")
+        assert ours.status_code == theirs.status_code == 404
+        assert ours.text.replace(force, "ID") == theirs.text.replace(CASE_MISSING, "ID")

@@ -849,6 +849,11 @@ def complete_task(*, session: Session, actor: Actor, case_id: str, task_id: int)
     return task
 
 
+def case_of(*, session: Session, task: CaseTask) -> Case:
+    """The case of a task the service just let the actor change (so may see)."""
+    return session.execute(select(Case).where(Case.id == task.case_id)).scalar_one()
+
+
 def timeline(*, session: Session, actor: Actor, case_id: str) -> Timeline:
     """Everything that happened on the case, oldest first, as far as the reader may see what
     each line concerns (a subject or report they may not see is left out)."""

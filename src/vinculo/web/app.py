@@ -15,6 +15,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from vinculo.cases.api import router as cases_router
 from vinculo.db import make_engine, make_sessionmaker
 from vinculo.errors import InvalidFields, InvalidInput, TooLarge, VinculoError
 from vinculo.exchange.api import router as taxii_router
@@ -182,6 +183,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(import_pages)
     app.include_router(translation_pages)
     app.include_router(notify_pages)
+    app.include_router(cases_router, prefix=API_PREFIX)
     app.include_router(network_router, prefix=API_PREFIX)
     app.include_router(network_pages)
     app.include_router(resolve_router, prefix=API_PREFIX)
