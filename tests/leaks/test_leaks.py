@@ -1768,6 +1768,44 @@ def api_case_writes(world: World, view: View, clients: Clients) -> None:
 
 
 @probe
+def page_cases(world: World, view: View, clients: Clients) -> None:
+    """The case and task-force pages: lists link and count only what the account may see,
+    each one it may not see (page or form) answers as a missing one."""
+    for path, kind in (("/cases", "case"), ("/task-forces", "task_force")):
+        answer = clients.page.get(path)
+        assert answer.status_code == 200, answer.text
+        assert_no_secret(view, answer)
+        linked = set(re.findall(rf'href="{path}/([0-9a-f]{{16}})"', answer.text))
+        assert linked == _case_ids(view, kind), (view.account.username, path)
+    closed = clients.page.get("/cases", params={"status": "closed"})
+    assert_no_secret(view, closed)
+    for kind, path in (("case", "/cases/{}"), ("task_force", "/task-forces/{}")):
+        missing = clients.page.get(path.format(world.missing_case))
+        assert missing.status_code == 404
+        for case in (c for c in world.cases if c.kind == kind):
+            answer = clients.page.get(path.format(case.id))
+            if case in view.cases:
+                assert answer.status_code == 200, answer.text
+                assert_no_secret(view, answer)
+            else:
+                assert_like_missing(view, answer, case.id, missing, world.missing_case)
+    token = _csrf(clients.page, "/cases")
+    forms = [
+        ("/cases/{}/subjects", {"entity_id": world.missing_entity}),
+        ("/cases/{}/tasks", {"title": "t", "owner": view.account.username, "due": "2027-01-01"}),
+        ("/cases/{}/status", {"status": "closed", "reason": "x"}),
+    ]
+    for path, form in forms:
+        data = form | {"csrf_token": token}
+        missing = clients.page.post(path.format(world.missing_case), data=data)
+        assert missing.status_code == 404, missing.text
+        for case in view.hidden_cases:
+            if case.kind == "case":
+                answer = clients.page.post(path.format(case.id), data=data)
+                assert_like_missing(view, answer, case.id, missing, world.missing_case)
+
+
+@probe
 def page_account(world: World, view: View, clients: Clients) -> None:
     for path in ("/account", "/account/password", "/account/totp", "/account/tokens"):
         answer = clients.page.get(path)
@@ -1828,6 +1866,7 @@ PROBE_ORDER = [
     # own statement of such an entity, and a case's subject of that id with it.
     api_cases,
     api_case_writes,
+    page_cases,
     api_search,
     api_retention,
     api_account,
@@ -2039,6 +2078,13 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/v1/cases/{case_id}/tasks/{task_id}/done"): (WRITES, "api_case_writes"),
     ("POST", "/api/v1/task-forces"): (WRITES, "api_case_writes"),
     ("POST", "/api/v1/task-forces/{task_force_id}/members"): (WRITES, "api_case_writes"),
+    ("GET", "/cases"): (READS, "page_cases"),
+    ("GET", "/cases/{case_id}"): (READS, "page_cases"),
+    ("GET", "/task-forces"): (READS, "page_cases"),
+    ("GET", "/task-forces/{task_force_id}"): (READS, "page_cases"),
+    ("POST", "/cases/{case_id}/subjects"): (WRITES, "page_cases"),
+    ("POST", "/cases/{case_id}/tasks"): (WRITES, "page_cases"),
+    ("POST", "/cases/{case_id}/status"): (WRITES, "page_cases"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data
@@ -2244,9 +2290,17 @@ def test_a_reader_who_sees_both_schemas_gets_the_first(fresh_world: ConftestWorl
 CASE_MISSING = "fedcba9876543210"
 
 
-def _observe_cases(client: httpx.Client) -> dict[str, tuple[int, str]]:
-    """Everything a reader can learn of cases and task forces without naming a hidden one."""
+def _observe_cases(client: httpx.Client, page: httpx.Client) -> dict[str, tuple[int, str]]:
+    """Everything a reader can learn of cases and task forces without naming a hidden one,
+    through the API and the pages."""
     seen: dict[str, tuple[int, str]] = {}
+    strip = re.compile(r'name="csrf_token" value="[^"]+"')
+    for path in ("/cases", "/cases?status=open", "/cases?status=closed", "/task-forces"):
+        answer = page.get(path)
+        seen[f"page {path}"] = (answer.status_code, strip.sub("", answer.text))
+    for path in (f"/cases/{CASE_MISSING}", f"/task-forces/{CASE_MISSING}"):
+        answer = page.get(path)
+        seen[f"page {path}"] = (answer.status_code, strip.sub("", answer.text))
     first = client.get("/api/v1/cases", params={"limit": 1})
     cursor = first.json()["next_cursor"]
     paths = [
@@ -2278,11 +2332,22 @@ def test_a_case_the_reader_may_not_see_changes_nothing_they_observe(
         LiveServer(fresh_world.store.settings) as server,
         server.client("mx.analyst") as reader,
         server.client("us.analyst") as writer,
+        httpx.Client(base_url=server.url, timeout=30) as page,
     ):
+        signed_in = page.post(
+            "/login",
+            data={
+                "username": "mx.analyst",
+                "password": "demo",
+                "next": "/",
+                "csrf_token": _csrf(page, "/login"),
+            },
+        )
+        assert signed_in.status_code == 303
         for title in ("Caso propio uno", "Caso propio dos"):
             made = reader.post("/api/v1/cases", json={"title_es": title, "lead_agency": "FGR"})
             assert made.status_code == 201, made.text
-        before = _observe_cases(reader)
+        before = _observe_cases(reader, page)
         assert before["/api/v1/cases"][0] == 200 and '"total":2' in before["/api/v1/cases"][1]
         hidden = [
             writer.post("/api/v1/cases", json=case | {"agencies": ["DEA"]}).json()["id"],
@@ -2299,7 +2364,7 @@ def test_a_case_the_reader_may_not_see_changes_nothing_they_observe(
             f"/api/v1/cases/{hidden[1]}/status", json={"status": "closed", "reason": "Done."}
         )
         assert closed.status_code == 200, closed.text
-        after = _observe_cases(reader)
+        after = _observe_cases(reader, page)
         assert after == before
         for case_id in hidden:
             for path in ("/api/v1/cases/{}", "/api/v1/cases/{}/timeline"):

@@ -10,7 +10,7 @@ member may see it. Every change is a row of the case's timeline and of the audit
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -69,6 +69,8 @@ from vinculo.security.service import actor_for, ensure_group
 CASE_TLPS = ("GREEN", "AMBER")
 STATUSES = ("open", "suspended", "closed")
 ROLES = ("lead", "analyst", "viewer")
+# A change a page makes, run in a savepoint so that bad input stores nothing.
+Change = Callable[[], object]
 # Who may change what on a case, by the role on it.
 WRITERS = frozenset({"lead", "analyst"})
 LEADS = frozenset({"lead"})
