@@ -87,6 +87,12 @@ def _notify_app() -> typer.Typer:
     return notify_app
 
 
+def _cases_app() -> typer.Typer:
+    from vinculo.cases.cli import app as cases_app
+
+    return cases_app
+
+
 def _network_app() -> typer.Typer:
     from vinculo.network.cli import app as network_app
 
@@ -137,6 +143,7 @@ _add_lazy(
     "resolve", "Identity resolution: link and dedupe FtM files; resolve the store.", _resolve_app
 )
 _add_lazy("notify", "Notifications: watchlist hits and shared items, e-mails.", _notify_app)
+_add_lazy("cases", "Joint cases: list, show, open and close them.", _cases_app)
 app.command("screen")(resolve_commands.screen)
 
 err = Console(stderr=True)

@@ -1,0 +1,147 @@
+"""`vinculo cases …`: list, show, open and close joint cases as one account (`--as NAME`),
+held to that account's markings and roles like the API and the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from vinculo.errors import NotFound, VinculoError
+from vinculo.i18n import LOCALES, N_
+from vinculo.security.markings import Actor
+from vinculo.settings import Settings
+
+app = typer.Typer(help="Joint cases: list, show, open and close them.", no_args_is_help=True)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+T = TypeVar("T")
+
+AsUser = Annotated[str, typer.Option("--as", "--user", help="Act as this account.")]
+Lang = Annotated[
+    str | None, typer.Option("--lang", help="Language of messages: en or es (default: setting).")
+]
+
+
+@contextmanager
+def _store(settings: Settings, username: str) -> Iterator[tuple[Session, Actor]]:
+    from vinculo.db import make_engine, make_sessionmaker, transaction
+    from vinculo.security.service import actor_for, get_by_username
+
+    engine = make_engine(settings)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            user = get_by_username(session=session, username=username)
+            if user is None:
+                raise NotFound(N_("unknown account {value}"), value=username)
+            yield session, actor_for(user)
+    finally:
+        engine.dispose()
+
+
+def _run(lang: str | None, username: str, work: Callable[[Session, Actor, str], T]) -> T:
+    settings = Settings()
+    chosen = lang or settings.default_locale
+    locale = chosen if chosen in LOCALES else "en"
+    try:
+        with _store(settings, username) as (session, actor):
+            return work(session, actor, locale)
+    except VinculoError as error:
+        err.print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command("list")
+def list_command(
+    as_user: AsUser,
+    status: Annotated[str | None, typer.Option(help="open, suspended or closed.")] = None,
+    lang: Lang = None,
+) -> None:
+    """The cases the account may see, newest first: id, status, lead agency, marking and
+    title, tab-separated; then how many."""
+    from vinculo.cases import service
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        listed = service.list_cases(session=session, actor=actor, limit=200, status=status)
+        # One case a line, tab-separated, so that scripts can read it at any width.
+        for case in listed.items:
+            title = (case.title_es if locale == "es" else case.title_en) or case.title_en
+            fields = (case.id, case.status, case.lead_agency, case.markings.banner)
+            out.print("\t".join([*fields, title or case.title_es]), soft_wrap=True)
+        out.print(f"{listed.total}")
+
+    _run(lang, as_user, work)
+
+
+@app.command("show")
+def show_command(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    as_user: AsUser,
+    lang: Lang = None,
+) -> None:
+    """One case as the account may see it, as JSON; one it may not see: "no such case"."""
+    from vinculo.cases import service
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        case = service.get_case(session=session, actor=actor, case_id=case_id)
+        read = service.case_read(session=session, actor=actor, case=case)
+        out.print_json(read.model_dump_json(by_alias=True))
+
+    _run(lang, as_user, work)
+
+
+@app.command("open")
+def open_command(
+    title: Annotated[str, typer.Argument(help="The case's title.")],
+    as_user: AsUser,
+    lead: Annotated[str | None, typer.Option(help="Lead agency (default: the account's).")] = None,
+    agency: Annotated[
+        list[str] | None, typer.Option(help="A member agency; repeat for several.")
+    ] = None,
+    tlp: Annotated[str, typer.Option(help="GREEN or AMBER.")] = "AMBER",
+    task_force: Annotated[str | None, typer.Option(help="Id of the task force.")] = None,
+    spanish: Annotated[bool, typer.Option("--es", help="The title is in Spanish.")] = False,
+    lang: Lang = None,
+) -> None:
+    """Open a case; the account becomes its lead member. Prints its id."""
+    from vinculo.cases import service
+    from vinculo.cases.schemas import CaseCreate
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        case_in = CaseCreate(
+            title_en="" if spanish else title,
+            title_es=title if spanish else "",
+            lead_agency=lead or actor.agency or "",
+            agencies=agency or [],
+            tlp=tlp,
+            task_force=task_force,
+        )
+        case = service.create_case(session=session, actor=actor, case_in=case_in)
+        out.print(case.id)
+
+    _run(lang, as_user, work)
+
+
+@app.command("close")
+def close_command(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    as_user: AsUser,
+    reason: Annotated[str, typer.Option(help="Why the case is closed (required).")] = "",
+    lang: Lang = None,
+) -> None:
+    """Close a case (its lead only). Nothing of it is deleted."""
+    from vinculo.cases import service
+    from vinculo.cases.schemas import CaseStatusUpdate
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        status_in = CaseStatusUpdate(status="closed", reason=reason)
+        case = service.set_status(
+            session=session, actor=actor, case_id=case_id, status_in=status_in
+        )
+        out.print(f"{case.id} {case.status}")
+
+    _run(lang, as_user, work)
