@@ -416,3 +416,38 @@ def test_a_task_force_names_its_collection_and_shares_its_cases(fresh_world: Wor
     assert run(fresh_world, "dea.agent1", service.list_task_forces).total == 0
     with pytest.raises(NotFound):
         run(fresh_world, "dea.agent1", service.get_task_force, task_force_id=made.id)
+
+
+def test_the_operator_ties_a_task_force_to_its_collection(fresh_world: World) -> None:
+    made = run(
+        fresh_world,
+        "us.analyst",
+        service.create_task_force,
+        task_force_in=TaskForceCreate(name_en="TF", agencies=["DEA", "FGR"]),
+    )
+    with transaction(fresh_world.store.sessions) as session:
+        task_force = session.execute(select(TaskForce).where(TaskForce.id == made.id)).scalar_one()
+        with pytest.raises(InvalidInput) as refused:
+            service.name_collection(
+                session=session, actor=None, task_force=task_force, alias="us-tf-x"
+            )
+        assert refused.value.field == "collection"
+        session.add(
+            ExchangeCollection(
+                id="5a1f3c9e-0000-4000-8000-000000000002",
+                alias="us-tf-x",
+                title_en="TF",
+                title_es="FT",
+                partners="mx",
+                groups=task_force.group_code,
+            )
+        )
+        session.flush()
+        service.name_collection(session=session, actor=None, task_force=task_force, alias="us-tf-x")
+    with transaction(fresh_world.store.sessions) as session:
+        stored = session.execute(select(TaskForce).where(TaskForce.id == made.id)).scalar_one()
+        assert stored.collection_alias == "us-tf-x"
+        rows = session.execute(
+            select(AuditRow.detail).where(AuditRow.target == made.id, AuditRow.kind == "task_force")
+        ).scalars()
+        assert [json.loads(d)["change"] for d in rows] == ["created", "collection"]

@@ -330,6 +330,28 @@ def list_task_forces(
     )
 
 
+def name_collection(
+    *, session: Session, actor: Actor | None, task_force: TaskForce, alias: str
+) -> None:
+    """Tie a task force to the TAXII collection its items travel in (the host operator's
+    act when `actor` is None, as collections are made by the operator)."""
+    found = session.execute(
+        select(ExchangeCollection.id).where(ExchangeCollection.alias == alias)
+    ).first()
+    if found is None:
+        raise InvalidInput(N_("no TAXII collection {value}"), field="collection", value=alias)
+    task_force.collection_alias = alias
+    record(
+        session=session,
+        actor=actor,
+        action="write",
+        kind="task_force",
+        target=task_force.id,
+        ids=[task_force.id],
+        detail={"change": "collection", "collection": alias},
+    )
+
+
 def add_task_force_member(
     *, session: Session, actor: Actor, task_force_id: str, member_in: MemberAdd
 ) -> TaskForce:

@@ -16,6 +16,7 @@ import httpx
 from rich.console import Console
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
+from vinculo.demo.cases import name_collections
 from vinculo.demo.seed import seed_demo
 from vinculo.exchange.partners import create_collection, partner_account
 from vinculo.settings import PartnerConfig, Settings
@@ -102,6 +103,8 @@ def prepare(
                 partners=[other.name],
                 groups=["ct-binational"],
             )
+            # The task forces the seeding opened name their collections on this node.
+            name_collections(session=session, node=node.name)
             _account, tokens[f"{node.name}>{other.name}"] = partner_account(
                 session=session, settings=settings, name=other.name
             )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vinculo import vocab
 from vinculo.db import transaction
+from vinculo.demo.cases import seed_cases
 from vinculo.demo.scenario import BASE_DATE, build_scenario
 from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.intel.service import create_report
@@ -31,7 +32,8 @@ def seed_demo(
 
     With `nation` (a node of `vinculo demo --nodes 2`), only the accounts of that nation's
     agencies and the reports they filed; a RED report keeps only the recipients who have an
-    account on this node.
+    account on this node. Then the joint cases and task forces of data/cases.yml (on a node,
+    those its accounts open).
     """
     scenario = build_scenario(seed)
     # Review-by dates must lie ahead (28 CFR 23.20); the scenario is dated, the demo runs later.
@@ -78,10 +80,14 @@ def seed_demo(
                 report_in = item.report.model_copy(update=update)
                 create_report(session=session, actor=actor_for(author), report_in=report_in)
                 progress.advance(task)
+        # After every report: cases link reports and name entities they filed.
+        opened = seed_cases(session=session, on_node=nation is not None)
         return {
             "reports": _count(session, Report),
             "entities": _count(session, Entity),
             "statements": _count(session, StatementRow),
+            "cases": opened["cases"],
+            "task_forces": opened["task_forces"],
         }
 
 

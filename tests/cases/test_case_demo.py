@@ -1,0 +1,72 @@
+"""The demo's joint case (demo/data/cases.yml), seeded through the case service: the
+fentanyl supply chain worked by DEA and FGR under Task Force Sonora."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from vinculo.cases import service
+from vinculo.db import transaction
+from vinculo.demo import cases as demo_cases
+from vinculo.demo.scripted import ScriptError
+from vinculo.security.service import actor_for, get_by_username
+
+from conftest import Store
+
+TITLE = "Fentanyl supply chain Sinaloa–Arizona"
+
+
+def _read(store: Store, username: str) -> Any:
+    with transaction(store.sessions) as session:
+        user = get_by_username(session=session, username=username)
+        assert user is not None
+        actor = actor_for(user)
+        listed = service.list_cases(session=session, actor=actor)
+        found = [c for c in listed.items if c.title_en == TITLE]
+        if not found:
+            return None
+        case = service.get_case(session=session, actor=actor, case_id=found[0].id)
+        return service.case_read(session=session, actor=actor, case=case)
+
+
+def test_the_joint_case_is_seeded_for_its_members_and_task_force(demo_store: Store) -> None:
+    us = _read(demo_store, "us.analyst")
+    assert us is not None
+    assert us.agencies == ["DEA", "FGR"] and us.lead_agency == "DEA"
+    assert us.markings.rel_to == ["MEX", "USA"]
+    assert sorted(us.markings.groups) == sorted([us.group, "tf-sonora"])
+    assert [(m.username, m.role) for m in us.members] == [
+        ("us.analyst", "lead"),
+        ("mx.analyst", "analyst"),
+        ("dea.agent1", "analyst"),
+        ("fgr.mp1", "viewer"),
+    ]
+    assert [s.entity_id for s in us.subjects] == ["per-0001"]
+    assert len(us.report_ids) == 2 and len(us.tasks) == 2
+    # mx.analyst is on it, but the DEA report is REL TO USA only: one report for Mexico.
+    mx = _read(demo_store, "mx.analyst")
+    assert mx is not None and len(mx.report_ids) == 1 and mx.report_ids[0] in us.report_ids
+    # dea.agent2 is of a member agency but on neither the case nor the task force.
+    assert _read(demo_store, "dea.agent2") is None
+
+
+def test_a_row_that_cannot_be_opened_names_the_file_the_case_and_the_field(
+    demo_store: Store,
+) -> None:
+    row = {
+        "key": "bad",
+        "opened_by": "us.analyst",
+        "lead_agency": "XYZ",
+        "agencies": ["DEA"],
+        "title": {"en": "Bad", "es": "Malo"},
+    }
+    data = {"task_forces": [], "cases": [row]}
+    with (
+        mock.patch.object(demo_cases, "read", lambda _name: data),
+        pytest.raises(ScriptError, match=r"demo/data/cases.yml, case bad: field lead_agency"),
+        transaction(demo_store.sessions) as session,
+    ):
+        demo_cases.seed_cases(session=session)
