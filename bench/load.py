@@ -269,6 +269,8 @@ class Result:
     p95: float
     errors: dict[str, int]
     cpu_ms: float  # server CPU per answer: what a loaded machine does not change much
+    client_ms: float  # the readers' own CPU per answer (they share the machine's cores)
+    database_ms: float  # PostgreSQL's CPU per answer
 
     @property
     def rate(self) -> float:
@@ -279,6 +281,7 @@ class Result:
         return (
             f"{self.label:<34} {self.rate:7.1f} req/s  p50 {self.p50:7.1f} ms  "
             f"p95 {self.p95:7.1f} ms  server CPU {self.cpu_ms:5.1f} ms/answer  "
+            f"database {self.database_ms:4.1f}, readers {self.client_ms:4.1f} ms/answer  "
             f"({self.requests} answers{errors})"
         )
 
@@ -298,14 +301,33 @@ def server_cpu(pid: int) -> float:
     return total
 
 
+def database_cpu() -> float:
+    """CPU seconds every PostgreSQL process on the machine has used so far (0 on SQLite,
+    whose work is the server's own). Other users of the same PostgreSQL count too: read it on
+    an otherwise idle machine."""
+    import psutil
+
+    total = 0.0
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] != "postgres":
+            continue
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def load(base: str, pid: int, readers: int, seconds: float, warmup: float, label: str) -> Result:
     headers = sign_in(base)
     paths = read_paths(base, headers)
     if warmup:
         load_once(base, headers, paths, readers, warmup)
-    cpu = server_cpu(pid)
+    cpu, own, database = server_cpu(pid), time.process_time(), database_cpu()
     tally, took = load_once(base, headers, paths, readers, seconds)
-    cpu = server_cpu(pid) - cpu
+    cpu, own = server_cpu(pid) - cpu, time.process_time() - own
+    database = database_cpu() - database
     answers = len(tally.latencies)
     return Result(
         label,
@@ -315,6 +337,8 @@ def load(base: str, pid: int, readers: int, seconds: float, warmup: float, label
         pct(tally.latencies, 95),
         tally.errors,
         cpu * 1000 / answers if answers else float("nan"),
+        own * 1000 / answers if answers else float("nan"),
+        database * 1000 / answers if answers else float("nan"),
     )
 
 
