@@ -76,6 +76,58 @@ def test_case_pages(fresh_world: World) -> None:
             closed = us.post(f"/cases/{case['id']}/status", data=form | {"reason": "Indicted."})
             assert closed.status_code == 303
             assert "Indicted." in us.get(f"/cases/{case['id']}").text
+            # Open a case from the list page, put a colleague and a report on it, a task done.
+            token = csrf(us, "/cases")
+            refused = us.post(
+                "/cases", data={"csrf_token": token, "title": "", "lead_agency": "DEA"}
+            )
+            assert refused.status_code == 422 and 'id="title-error"' in refused.text
+            opened = us.post(
+                "/cases",
+                data={
+                    "csrf_token": token,
+                    "title": "Nogales tunnel",
+                    "lead_agency": "DEA",
+                    "agencies": ["DEA", "FGR"],
+                    "tlp": "AMBER",
+                    "task_force": tf["id"],
+                },
+            )
+            assert opened.status_code == 303, opened.text
+            path = opened.headers["location"]
+            new_id = path.rsplit("/", 1)[1]
+            made = api.get(f"/api/v1/cases/{new_id}").json()
+            assert made["title_en"] == "Nogales tunnel" and made["task_force"] == tf["id"]
+            assert made["markings"]["groups"] == sorted([f"case-{new_id}", "tf-sonora"])
+            added = us.post(
+                f"{path}/members",
+                data={"csrf_token": token, "username": "fgr.mp1", "role": "viewer"},
+            )
+            assert added.status_code == 303
+            wrong = us.post(
+                f"{path}/members", data={"csrf_token": token, "username": "dea.agent1x"}
+            )
+            assert wrong.status_code == 422 and 'id="username-error"' in wrong.text
+            linked = us.post(
+                f"{path}/reports",
+                data={"csrf_token": token, "report_id": fresh_world.reports["shared"]},
+            )
+            assert linked.status_code == 303
+            hidden_report = us.post(
+                f"{path}/reports",
+                data={"csrf_token": token, "report_id": fresh_world.reports["fgr_amber"]},
+            )
+            assert hidden_report.status_code == 422 and 'id="report_id-error"' in hidden_report.text
+            task = api.post(
+                f"/api/v1/cases/{new_id}/tasks",
+                json={"title": "Map the tunnel", "owner": "us.analyst", "due": "2027-01-10"},
+            ).json()["tasks"][0]
+            done = us.post(f"{path}/tasks/{task['id']}/done", data={"csrf_token": token})
+            assert done.status_code == 303
+            read = api.get(f"/api/v1/cases/{new_id}").json()
+            assert [m["username"] for m in read["members"]] == ["us.analyst", "fgr.mp1"]
+            assert read["report_ids"] == [fresh_world.reports["shared"]]
+            assert read["tasks"][0]["done"] is True
             tf_page = us.get(f"/task-forces/{tf['id']}")
             assert tf_page.status_code == 200 and "Task Force Sonora" in tf_page.text
             assert "Fuerza de Tarea Sonora" in us.get(f"/task-forces/{tf['id']}?lang=es").text

@@ -1794,6 +1794,9 @@ def page_cases(world: World, view: View, clients: Clients) -> None:
         ("/cases/{}/subjects", {"entity_id": world.missing_entity}),
         ("/cases/{}/tasks", {"title": "t", "owner": view.account.username, "due": "2027-01-01"}),
         ("/cases/{}/status", {"status": "closed", "reason": "x"}),
+        ("/cases/{}/members", {"username": view.account.username, "role": "viewer"}),
+        ("/cases/{}/reports", {"report_id": world.missing_report}),
+        ("/cases/{}/tasks/1/done", {}),
     ]
     for path, form in forms:
         data = form | {"csrf_token": token}
@@ -1803,6 +1806,14 @@ def page_cases(world: World, view: View, clients: Clients) -> None:
             if case.kind == "case":
                 answer = clients.page.post(path.format(case.id), data=data)
                 assert_like_missing(view, answer, case.id, missing, world.missing_case)
+    # Opening a case with an unknown lead agency: the form again, the field named, nothing
+    # stored (the list around it counts what it did before).
+    refused = clients.page.post(
+        "/cases", data={"csrf_token": token, "title": "x", "lead_agency": "NOPE"}
+    )
+    assert refused.status_code == 422 and 'id="lead_agency-error"' in refused.text
+    assert_no_secret(view, refused)
+    assert set(re.findall(r'href="/cases/([0-9a-f]{16})"', refused.text)) == _case_ids(view, "case")
 
 
 @probe
@@ -2085,6 +2096,10 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/cases/{case_id}/subjects"): (WRITES, "page_cases"),
     ("POST", "/cases/{case_id}/tasks"): (WRITES, "page_cases"),
     ("POST", "/cases/{case_id}/status"): (WRITES, "page_cases"),
+    ("POST", "/cases/{case_id}/members"): (WRITES, "page_cases"),
+    ("POST", "/cases/{case_id}/reports"): (WRITES, "page_cases"),
+    ("POST", "/cases/{case_id}/tasks/{task_id}/done"): (WRITES, "page_cases"),
+    ("POST", "/cases"): (WRITES, "page_cases"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

@@ -10,7 +10,14 @@ from sqlalchemy import select
 
 from vinculo.cases import service
 from vinculo.cases.models import Case
-from vinculo.cases.schemas import CaseStatusUpdate, SubjectAdd, TaskCreate
+from vinculo.cases.schemas import (
+    CaseCreate,
+    CaseStatusUpdate,
+    MemberAdd,
+    ReportLink,
+    SubjectAdd,
+    TaskCreate,
+)
 from vinculo.errors import InvalidFields, InvalidInput, VinculoError
 from vinculo.intel.models import Report
 from vinculo.intel.views import Show
@@ -43,6 +50,19 @@ def cases_page(
 ) -> Response:
     if not actor.signed_in:
         return sign_in_first(request)
+    return _cases_page(request, session, actor, status)
+
+
+def _cases_page(
+    request: Request,
+    session: SessionDep,
+    actor: Actor,
+    status: str | None,
+    *,
+    status_code: int = 200,
+    errors: dict[str, list[str]] | None = None,
+    form: dict[str, object] | None = None,
+) -> Response:
     listed = service.list_cases(
         session=session,
         actor=actor,
@@ -52,15 +72,61 @@ def cases_page(
     rows = _rows(session, [c.id for c in listed.items])
     marks = markings_by_id(session=session, ids={r.marking_id for r in rows})
     by_id = {r.id: r for r in rows}
+    forces = service.list_task_forces(session=session, actor=actor, limit=200).items
     return _page(
         request,
         "cases/list.html",
         actor=actor,
+        status_code=status_code,
         cases=[(by_id[c.id], marks[by_id[c.id].marking_id]) for c in listed.items],
         total=listed.total,
         status=status,
         statuses=service.STATUSES,
+        task_forces=forces,
+        may_open=allowed(actor, Permission.FILE_REPORT) and bool(actor.agency),
+        errors=errors or {},
+        form=form or {"lead_agency": actor.agency, "agencies": [actor.agency], "tlp": "AMBER"},
     )
+
+
+@router.post("/cases", response_class=HTMLResponse)
+def open_case_form(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    title: Annotated[str, Form(max_length=1_000)] = "",
+    lead_agency: Annotated[str, Form(max_length=16)] = "",
+    agencies: Annotated[list[str] | None, Form()] = None,
+    tlp: Annotated[str, Form(max_length=16)] = "AMBER",
+    task_force: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    if not actor.signed_in:
+        return sign_in_first(request)
+    chosen = [a for a in (agencies or []) if a][:50]
+    # The title is taken in the reader's language; the other can be added by a colleague.
+    case_in = CaseCreate(
+        title_en=title if actor.locale != "es" else "",
+        title_es=title if actor.locale == "es" else "",
+        lead_agency=lead_agency,
+        agencies=chosen,
+        tlp=tlp,
+        task_force=task_force or None,
+    )
+    try:
+        with session.begin_nested():
+            case = service.create_case(session=session, actor=actor, case_in=case_in)
+    except InvalidInput as error:
+        if "title_en" in (errors := _errors(error, actor.locale)):
+            errors["title"] = errors.pop("title_en")
+        form: dict[str, object] = {
+            "title": title,
+            "lead_agency": lead_agency,
+            "agencies": chosen,
+            "tlp": tlp,
+            "task_force": task_force,
+        }
+        return _cases_page(request, session, actor, None, status_code=422, errors=errors, form=form)
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
 def _rows(session: SessionDep, ids: list[str]) -> list[Case]:
@@ -201,6 +267,66 @@ def status_form(
         case_id,
         lambda: service.set_status(
             session=session, actor=actor, case_id=case_id, status_in=status_in
+        ),
+    )
+
+
+@router.post("/cases/{case_id}/members", response_class=HTMLResponse)
+def member_form(
+    request: Request,
+    case_id: str,
+    session: SessionDep,
+    actor: PageActor,
+    username: Annotated[str, Form(max_length=64)] = "",
+    role: Annotated[str, Form(max_length=16)] = "analyst",
+) -> Response:
+    if not actor.signed_in:
+        return sign_in_first(request)
+    member_in = MemberAdd(username=username, role=role)
+    return _change(
+        request,
+        session,
+        actor,
+        case_id,
+        lambda: service.add_member(
+            session=session, actor=actor, case_id=case_id, member_in=member_in
+        ),
+    )
+
+
+@router.post("/cases/{case_id}/reports", response_class=HTMLResponse)
+def report_form(
+    request: Request,
+    case_id: str,
+    session: SessionDep,
+    actor: PageActor,
+    report_id: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    if not actor.signed_in:
+        return sign_in_first(request)
+    link_in = ReportLink(report_id=report_id)
+    return _change(
+        request,
+        session,
+        actor,
+        case_id,
+        lambda: service.link_report(session=session, actor=actor, case_id=case_id, link_in=link_in),
+    )
+
+
+@router.post("/cases/{case_id}/tasks/{task_id}/done", response_class=HTMLResponse)
+def task_done_form(
+    request: Request, case_id: str, task_id: int, session: SessionDep, actor: PageActor
+) -> Response:
+    if not actor.signed_in:
+        return sign_in_first(request)
+    return _change(
+        request,
+        session,
+        actor,
+        case_id,
+        lambda: service.complete_task(
+            session=session, actor=actor, case_id=case_id, task_id=task_id
         ),
     )
 
