@@ -50,5 +50,8 @@ def marking_id_for(*, session: Session, markings: Markings) -> int:
 def markings_by_id(*, session: Session, ids: set[int]) -> dict[int, Markings]:
     if not ids:
         return {}
-    rows = session.execute(select(MarkingRow).where(MarkingRow.id.in_(ids))).scalars()
-    return {row.id: row.to_markings() for row in rows}
+    # The signature alone gives the markings (and a parse remembered): no ORM object per set.
+    rows = session.execute(
+        select(MarkingRow.id, MarkingRow.signature).where(MarkingRow.id.in_(ids))
+    )
+    return {row.id: _parsed(row.signature) for row in rows}
