@@ -345,17 +345,17 @@ class View:
         for item in self.hidden:
             for word in item.content:
                 found[word] = f"content of hidden {item.spec.kind} {item.id}"
-        for case in self.hidden_cases:
-            for word in case.content:
-                found[word] = f"content of hidden {case.kind} {case.id}"
-            if ids_too:
-                found[case.id] = f"id of hidden {case.kind}"
             if ids_too:
                 if item.id not in allowed:
                     found[item.id] = f"id of hidden {item.spec.kind}"
                 for entity_id in item.entity_ids:
                     if entity_id not in allowed:
                         found[entity_id] = "id of an entity with no visible statement"
+        for case in self.hidden_cases:
+            for word in case.content:
+                found[word] = f"content of hidden {case.kind} {case.id}"
+            if ids_too:
+                found[case.id] = f"id of hidden {case.kind}"
         return found
 
 
