@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "vinculo-demo-secret-change-me"
@@ -21,6 +21,17 @@ class PartnerConfig(BaseModel):
     token: str = ""  # bearer token (scope exchange) this node sends to the partner
     username: str = ""  # or HTTP Basic to a partner in demo mode
     password: str = ""
+
+
+class DeconflictionKeyConfig(BaseModel):
+    """A sharing agreement's deconfliction key: its id, the secret every node of the agreement
+    holds, and the partner nodes it is shared with."""
+
+    key_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    # At least 32 characters: the key is all that stands between a pointer's hashes and a
+    # dictionary of every phone number.
+    secret: SecretStr = Field(min_length=32)
+    partners: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):
@@ -123,6 +134,10 @@ class Settings(BaseSettings):
     partners: list[PartnerConfig] = Field(
         default_factory=list,
         description="Exchange: partner nodes, a JSON list of {name, nation, url, account, token}.",
+    )
+    deconfliction_keys: list[DeconflictionKeyConfig] = Field(
+        default_factory=list,
+        description="Deconfliction: agreement keys, a JSON list of {key_id, secret, partners}.",
     )
     exchange_page_size: int = Field(
         default=1000, ge=1, description="Exchange: most objects in one TAXII page."
