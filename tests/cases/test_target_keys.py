@@ -83,13 +83,34 @@ def test_rfc_of_a_person_and_of_a_company() -> None:
 )
 def test_a_name_with_accents_and_two_surnames_in_either_order(written: str) -> None:
     target = Target("person", "USA", name=written, birth_date="1985-03-07")
-    assert keys(target) == {("person", "jose luis|garcia|lopez|1985-03-07")}
+    assert keys(target) == {
+        ("person", "jose luis|garcia|lopez|1985-03-07"),
+        ("person", "jose luis|garcia||1985-03-07"),
+    }
+
+
+def test_a_us_record_without_the_maternal_surname_still_meets_the_mexican_one() -> None:
+    mexican = Target("person", "MEX", name="José Luis García López", birth_date="7 mar 1985")
+    american = Target("person", "USA", name="Jose Luis Garcia", birth_date="1985-03-07")
+    assert matched_kinds(hash_set(mexican, US_MX), hash_set(american, US_MX)) == {"person"}
+    # Another maternal surname on both sides is another person.
+    other = Target("person", "USA", name="José Luis García Pérez", birth_date="1985-03-07")
+    assert keys(other) & keys(mexican) == {("person", "jose luis|garcia||1985-03-07")}
+    born_else = Target("person", "USA", name="Jose Luis Garcia", birth_date="1985-03-08")
+    assert matched_kinds(hash_set(mexican, US_MX), hash_set(born_else, US_MX)) == frozenset()
 
 
 def test_a_birth_date_as_a_date_or_unambiguous_text() -> None:
     as_date = Target("person", "MEX", name="Ana Ruiz Soto", birth_date=date(1990, 12, 31))
     as_text = Target("person", "MEX", name="Ana Ruiz Soto", birth_date="31/12/1990")
-    assert keys(as_date) == keys(as_text) == {("person", "ana|ruiz|soto|1990-12-31")}
+    assert (
+        keys(as_date)
+        == keys(as_text)
+        == {
+            ("person", "ana|ruiz|soto|1990-12-31"),
+            ("person", "ana|ruiz||1990-12-31"),
+        }
+    )
 
 
 def test_a_person_with_every_identifier_yields_a_key_for_each() -> None:
@@ -105,7 +126,7 @@ def test_a_person_with_every_identifier_yields_a_key_for_each() -> None:
     )
     found = target_keys(target)
     assert [k.kind for k in found] == sorted(
-        ["curp", "passport", "person", "phone", "phone", "rfc"]
+        ["curp", "passport", "person", "person", "phone", "phone", "rfc"]
     )
     assert TargetKey("passport", "MEX:G12345678") in found
     assert TargetKey("phone", "9155550187") in found
@@ -115,6 +136,8 @@ def test_passports_carry_their_country() -> None:
     us = keys(Target("person", "MEX", passport="123 456 789", passport_country="usa"))
     assert us == {("passport", "USA:123456789")}
     assert keys(Target("person", "USA", passport="123456789")) == us
+    for written in ("United States", "Estados Unidos", "US", "EUA"):
+        assert keys(Target("person", "MEX", passport="123456789", passport_country=written)) == us
 
 
 def test_plates_are_folded_with_country_and_state() -> None:
@@ -336,6 +359,18 @@ def test_hash_sets_under_different_keys_are_not_compared() -> None:
             "passport_country",
             "does not take this field",
             "no lleva este campo",
+        ),
+        (
+            Target("person", "MEX", passport="123456789", passport_country="Estados"),
+            "passport_country",
+            "not a country: Estados",
+            "no es un país: Estados",
+        ),
+        (
+            Target("vehicle", "MEX", plate="ABC1234", plate_country="U.S.A.!"),
+            "plate_country",
+            "not a country",
+            "no es un país",
         ),
         (Target("boat", "MEX"), "kind", "unknown kind of target boat", "tipo de objetivo"),
         (

@@ -93,6 +93,7 @@ E_BIRTH_DATE_AMBIGUOUS = N_("day and month of {value} could be swapped: write it
 E_BIRTH_DATE_NEEDED = N_("a person's name is a key only with the birth date")
 E_NAME = N_("not a name: {value}")
 E_ADDRESS = N_("too short to be an address: {value}")
+E_COUNTRY = N_("not a country: {value} (write its code, e.g. USA, MEX, GTM)")
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,38 @@ def _given(target: Target, name: str) -> bool:
     return value is not None
 
 
-def _country(value: str | None, default: str) -> str:
-    return fold(value).replace(" ", "").upper() if value and fold(value) else default
+# Countries as records write them, to the ISO 3166-1 alpha-3 code REL TO uses; any other
+# three letters are taken as a code.
+_COUNTRIES = {
+    "us": "USA",
+    "usa": "USA",
+    "united states": "USA",
+    "united states of america": "USA",
+    "estados unidos": "USA",
+    "eua": "USA",
+    "eeuu": "USA",
+    "mx": "MEX",
+    "mex": "MEX",
+    "mexico": "MEX",
+    "gt": "GTM",
+    "gtm": "GTM",
+    "guatemala": "GTM",
+}
+
+
+def _country(target: Target, name: str, errors: list[InvalidInput]) -> str | None:
+    written = getattr(target, name)
+    if not written or not fold(written):
+        return target.nation
+    folded = fold(written)
+    code = _COUNTRIES.get(folded) or (folded.upper() if re.fullmatch(r"[a-z]{3}", folded) else None)
+    if code is None:
+        errors.append(InvalidInput(E_COUNTRY, field=name, value=written))
+    return code
+
+
+def _state(value: str | None) -> str:
+    return fold(value).replace(" ", "").upper() if value else ""
 
 
 def _phone_keys(target: Target, errors: list[InvalidInput]) -> list[TargetKey]:
@@ -200,18 +231,22 @@ def _birth_date(target: Target, errors: list[InvalidInput]) -> date | None:
     return read.dates[0]
 
 
-def _person_key(target: Target, errors: list[InvalidInput]) -> TargetKey | None:
+def _person_keys(target: Target, errors: list[InvalidInput]) -> list[TargetKey]:
     parsed = parse_name(target.name)
     if parsed.is_empty or not parsed.given or not parsed.paternal:
         errors.append(InvalidInput(E_NAME, field="name", value=target.name or ""))
-        return None
+        return []
     born = _birth_date(target, errors)
     if born is None:
-        return None
+        return []
     # parse_name has already put the surnames in order (paternal, maternal) and folded
     # every part, so "GARCÍA LÓPEZ, José Luis" and "José Luis García López" meet.
-    parts = (" ".join(parsed.given), parsed.paternal, parsed.maternal or "", born.isoformat())
-    return TargetKey("person", "|".join(parts))
+    given, day = " ".join(parsed.given), born.isoformat()
+    found = [TargetKey("person", f"{given}|{parsed.paternal}||{day}")]
+    if parsed.maternal:
+        # U.S. records drop the maternal surname: the key without it meets theirs too.
+        found.append(TargetKey("person", f"{given}|{parsed.paternal}|{parsed.maternal}|{day}"))
+    return found
 
 
 # Legal forms written in many ways ("S.A. de C.V.", "SA DE CV", "Inc."): a key must agree
@@ -297,8 +332,7 @@ def target_keys(target: Target) -> tuple[TargetKey, ...]:
             keys.append(TargetKey("rfc", rfc.value))
         else:
             errors.append(InvalidInput(E_RFC, field="rfc", value=target.rfc))
-    if _given(target, "passport"):
-        country = _country(target.passport_country, target.nation)
+    if _given(target, "passport") and (country := _country(target, "passport_country", errors)):
         number = normalise_passport(target.passport, country)
         if number:
             keys.append(TargetKey("passport", f"{country}:{number}"))
@@ -306,11 +340,10 @@ def target_keys(target: Target) -> tuple[TargetKey, ...]:
             errors.append(
                 InvalidInput(E_PASSPORT, field="passport", value=target.passport, country=country)
             )
-    if _given(target, "plate"):
-        country = _country(target.plate_country, target.nation)
+    if _given(target, "plate") and (country := _country(target, "plate_country", errors)):
         plate = normalise_plate(target.plate, country)
         if plate:
-            state = _country(target.plate_state, "")
+            state = _state(target.plate_state)
             keys.append(TargetKey("plate", f"{country}:{state}:{plate}"))
         else:
             errors.append(InvalidInput(E_PLATE, field="plate", value=target.plate, country=country))
@@ -332,9 +365,7 @@ def target_keys(target: Target) -> tuple[TargetKey, ...]:
             errors.append(InvalidInput(E_NAME, field="name", value=target.name))
     if target.kind == "person" and _given(target, "name"):
         if _given(target, "birth_date"):
-            person = _person_key(target, errors)
-            if person:
-                keys.append(person)
+            keys.extend(_person_keys(target, errors))
         elif not keys and not errors:
             errors.append(InvalidInput(E_BIRTH_DATE_NEEDED, field="birth_date"))
     elif target.kind == "person" and _given(target, "birth_date") and not keys and not errors:
