@@ -141,6 +141,10 @@ def _set(path: str, value: Any) -> Any:
         (_set("expires", "2026-12-04T18:00:00.000Z"), "expires"),
         (_set("expires", "2028-12-04T18:00:00.000Z"), "expires"),
         (_set("expires", "next week"), "expires"),
+        (_set("modified", "2026-12-04T18:59:59.000Z"), "modified"),
+        (_set("modified", "yesterday"), "modified"),
+        (_set("revoked", "yes"), "revoked"),
+        (_set("id", "indicator--0b7d6d2f-1111-4c4c-8d8d-111111111111"), "id"),
         (_set("key_id", "usa mex"), "key_id"),
         (_set("registering_node", "../mx"), "registering_node"),
         (_set("created_by_ref", node_identity_id("us")), "created_by_ref"),
@@ -165,6 +169,14 @@ def test_a_repeated_hash_and_junk_are_refused() -> None:
     for junk in ("not json", "[]", json.dumps({"type": POINTER_TYPE})):
         with pytest.raises(PointerRejected):
             parse_pointer(junk, now=NOW)
+
+
+def test_a_created_in_the_future_does_not_stretch_the_life_of_a_pointer() -> None:
+    obj = make()
+    obj["created"] = obj["modified"] = "2027-12-01T00:00:00.000Z"
+    obj["expires"] = "2028-11-30T00:00:00.000Z"
+    with pytest.raises(PointerRejected, match="field expires: more than 366 days ahead"):
+        parse_pointer(obj, now=NOW)
 
 
 def test_a_revocation_may_arrive_after_the_expiry() -> None:

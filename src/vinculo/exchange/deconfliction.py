@@ -388,8 +388,11 @@ def parse_pointer(data: Mapping[str, Any] | str, *, now: datetime | None = None)
     # A revocation only withdraws: it may arrive after the pointer has lapsed.
     if not revoked and expires <= moment:
         raise PointerRejected("expires", "is not in the future")
-    if expires - created > MAX_LIFETIME:
-        raise PointerRejected("expires", f"more than {MAX_LIFETIME.days} days after created")
+    if modified < created:
+        raise PointerRejected("modified", "before created")
+    # Measured from now too: a `created` in the future must not stretch a pointer's life.
+    if expires - created > MAX_LIFETIME or expires - moment > MAX_LIFETIME:
+        raise PointerRejected("expires", f"more than {MAX_LIFETIME.days} days ahead")
     return Pointer(
         id=obj["id"],
         key_id=key_id,
