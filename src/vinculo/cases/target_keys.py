@@ -295,7 +295,8 @@ def _company_name(name: str) -> str:
 
 
 def target_keys(target: Target) -> tuple[TargetKey, ...]:
-    """The normalised keys of a target, sorted, one per identifier.
+    """The normalised keys of a target, sorted, one per identifier (a person's name and birth
+    date two: with and without the maternal surname).
 
     Every identifier given must be valid, and at least one key must come out: otherwise
     `InvalidFields` names each field that was wrong (in the reader's language when rendered),
