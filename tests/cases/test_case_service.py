@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 from sqlalchemy import func, select
@@ -451,3 +452,28 @@ def test_the_operator_ties_a_task_force_to_its_collection(fresh_world: World) ->
             select(AuditRow.detail).where(AuditRow.target == made.id, AuditRow.kind == "task_force")
         ).scalars()
         assert [json.loads(d)["change"] for d in rows] == ["created", "collection"]
+
+
+def test_a_role_that_may_not_file_reports_opens_no_case(fresh_world: World) -> None:
+    from vinculo.security.schemas import UserCreate
+    from vinculo.security.service import actor_for, create_user
+
+    from worlds import cheap_demo_hash
+
+    with (
+        mock.patch("vinculo.security.service.hash_password", lambda _p: cheap_demo_hash()),
+        transaction(fresh_world.store.sessions) as session,
+    ):
+        user = create_user(
+            session=session,
+            user_in=UserCreate(
+                username="dea.auditor", password="demo", agency="DEA", roles=["auditor"]
+            ),
+            demo_password=True,
+        )
+        fresh_world.actors["dea.auditor"] = actor_for(user)
+    before = counts(fresh_world)
+    with pytest.raises(Forbidden) as refused:
+        open_case(fresh_world, "dea.auditor")
+    assert refused.value.field == "role"
+    assert counts(fresh_world) == before
