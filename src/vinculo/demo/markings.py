@@ -19,6 +19,8 @@ def agencies_of(nation: str) -> list[str]:
 
 def draw_markings(rng: random.Random, tier: str, author: UserSpec, group: str | None) -> MarkingsIn:
     nation = vocab.agency_nation(author.agency)
+    # The drawn reports are binational: their authors (accounts.yml) are of these two nations,
+    # and the third nation's reports are written out (data/multinational.yml).
     both = ["USA", "MEX"]
     if tier == "green_both":
         return MarkingsIn(tlp="GREEN", rel_to=both, orcon=rng.random() < 0.05)
@@ -27,7 +29,7 @@ def draw_markings(rng: random.Random, tier: str, author: UserSpec, group: str | 
     if tier == "amber":
         shared: list[str] = []
         if rng.random() < 0.55:
-            other = "MEX" if nation == "USA" else "USA"
+            other = both[1 - both.index(nation)]
             shared.append(rng.choice(agencies_of(other)))
             if rng.random() < 0.3:
                 shared.append(rng.choice([a for a in agencies_of(nation) if a != author.agency]))

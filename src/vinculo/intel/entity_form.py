@@ -23,6 +23,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength, 
 from stdnum.mx import curp as stdnum_curp
 from stdnum.mx import rfc as stdnum_rfc
 
+from vinculo import vocab
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
 
@@ -59,7 +60,6 @@ MAX_ROWS = 20
 
 _CURP_LOOSE = re.compile(r"^[A-Z]{4}[0-9]{6}[A-Z0-9]{8}$")
 _RFC_LOOSE = re.compile(r"^[A-Z&Ñ]{3,4}[0-9]{6}[A-Z0-9]{3}$")
-_REGION = {"USA": "US", "MEX": "MX"}
 
 E_CURP_LENGTH = N_("Invalid CURP {value}: a CURP has 18 characters")
 E_CURP_FORMAT = N_("Invalid CURP {value}: not in a CURP's pattern (4 letters, 6 digits, 8 more)")
@@ -188,7 +188,7 @@ def _region(values: Mapping[str, str], nation: str | None) -> str | None:
         code = values.get(prop, "").strip().upper()
         if len(code) == 2:
             return code
-    return _REGION.get(nation or "")
+    return vocab.phone_region(nation)
 
 
 def clean_value(prop: Property, raw: str, region: str | None) -> str:

@@ -20,6 +20,7 @@ import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vinculo import vocab
 from vinculo.errors import InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.intel.models import Report, StatementRow
@@ -34,8 +35,6 @@ from vinculo.security.service import actor_for
 from vinculo.text import fold
 
 WATCH_KINDS = ("entity", "name", "phone", "search")
-# The region a phone number written without its country code is read in, by nation.
-REGIONS = {"USA": "US", "MEX": "MX"}
 MAX_WATCHES = 200
 # The most new visible rows one scan reads; the next scan goes on from there.
 SCAN_BATCH = 5000
@@ -52,7 +51,7 @@ class WatchView:
 def normalise_phone(value: str, nation: str | None) -> str | None:
     """A phone number in E.164, or None if it is not one."""
     try:
-        number = phonenumbers.parse(value, REGIONS.get(nation or ""))
+        number = phonenumbers.parse(value, vocab.phone_region(nation))
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(number):

@@ -497,7 +497,17 @@ def rfc_agrees(
 
 # --- phones -------------------------------------------------------------------------------
 
-_REGIONS = {"mx": "MX", "mex": "MX", "mexico": "MX", "us": "US", "usa": "US", "united states": "US"}
+_REGIONS = {
+    "mx": "MX",
+    "mex": "MX",
+    "mexico": "MX",
+    "us": "US",
+    "usa": "US",
+    "united states": "US",
+    "gt": "GT",
+    "gtm": "GT",
+    "guatemala": "GT",
+}
 # The three metropolitan areas with two-digit codes; a bare 10-digit number starting so is
 # read as Mexican first when it is valid both ways.
 _MX_METRO = ("55", "56", "33", "81")
@@ -642,6 +652,9 @@ _NATIONS = {
     "mx": "MEX",
     "mex": "MEX",
     "mexico": "MEX",
+    "gt": "GTM",
+    "gtm": "GTM",
+    "guatemala": "GTM",
 }
 
 

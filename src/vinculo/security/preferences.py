@@ -9,13 +9,12 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from vinculo import vocab
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
 
 LOCALES = ("en", "es")
-# A nation's usual zone: Mexico City for Mexican accounts (most of the country keeps its
-# time), New York for American ones (where most federal agencies sit); others UTC.
-NATION_TIME_ZONES = {"MEX": "America/Mexico_City", "USA": "America/New_York"}
+# A nation's usual zone is in vocab/nations.yml; a nation it does not name gets UTC.
 FALLBACK_TIME_ZONE = "UTC"
 # The regions of canonical zone names (the old aliases, "US/Arizona", "Canada/Mountain", are
 # left out of the list: each names a zone listed under its region).
@@ -23,7 +22,7 @@ REGIONS = frozenset(
     {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe"}
     | {"Indian", "Pacific"}
 )
-# The zones of the two nations, offered first on the account page.
+# The zones of the nations taking part, offered first on the account page.
 COMMON_TIME_ZONES = (
     "America/Mexico_City",
     "America/Tijuana",
@@ -42,17 +41,18 @@ COMMON_TIME_ZONES = (
     "America/Anchorage",
     "Pacific/Honolulu",
     "America/Puerto_Rico",
+    "America/Guatemala",
     "UTC",
 )
 
 
 def default_time_zone(nation: str | None) -> str:
-    return NATION_TIME_ZONES.get(nation or "", FALLBACK_TIME_ZONE)
+    return vocab.nation_time_zone(nation) or FALLBACK_TIME_ZONE
 
 
 @cache
 def time_zones() -> tuple[str, ...]:
-    """Every zone name the zone database knows, the two nations' first."""
+    """Every zone name the zone database knows, the nations' own first."""
     known = available_timezones() | {"UTC"}
     common = [z for z in COMMON_TIME_ZONES if z in known]
     rest = sorted(z for z in known if z not in common and z.split("/")[0] in REGIONS)

@@ -125,6 +125,23 @@ def agency_nation(agency: str) -> str:
     return str(agencies().get(agency).extra["nation"])
 
 
+def phone_region(nation: str | None) -> str | None:
+    """Where a phone number written without its country code is read for an account of
+    `nation` (ISO 3166-1 alpha-2), or None for a nation the vocabulary does not know."""
+    if nation is None or nation not in nations():
+        return None
+    region = nations().get(nation).extra.get("phone_region")
+    return str(region) if region else None
+
+
+def nation_time_zone(nation: str | None) -> str | None:
+    """A nation's usual time zone (IANA), or None for a nation the vocabulary does not know."""
+    if nation is None or nation not in nations():
+        return None
+    zone = nations().get(nation).extra.get("time_zone")
+    return str(zone) if zone else None
+
+
 @cache
 def common_passwords() -> frozenset[str]:
     """Passwords too common to accept (lower-case), from common-passwords.txt."""
