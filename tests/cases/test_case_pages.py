@@ -128,6 +128,24 @@ def test_case_pages(fresh_world: World) -> None:
             assert [m["username"] for m in read["members"]] == ["us.analyst", "fgr.mp1"]
             assert read["report_ids"] == [fresh_world.reports["shared"]]
             assert read["tasks"][0]["done"] is True
+            # Start a task force from its list page; an outsider joins it from its page.
+            refused = us.post(
+                "/task-forces",
+                data={"csrf_token": token, "name": "TF Nogales", "agencies": ["DEA", "XYZ"]},
+            )
+            assert refused.status_code == 422 and 'id="agencies-error"' in refused.text
+            started = us.post(
+                "/task-forces",
+                data={"csrf_token": token, "name": "TF Nogales", "agencies": ["DEA", "FGR"]},
+            )
+            assert started.status_code == 303, started.text
+            tf_path = started.headers["location"]
+            assert outsider.get(tf_path).status_code == 404
+            joined = us.post(
+                f"{tf_path}/members", data={"csrf_token": token, "username": "dea.agent1"}
+            )
+            assert joined.status_code == 303
+            assert "TF Nogales" in outsider.get(tf_path).text
             tf_page = us.get(f"/task-forces/{tf['id']}")
             assert tf_page.status_code == 200 and "Task Force Sonora" in tf_page.text
             assert "Fuerza de Tarea Sonora" in us.get(f"/task-forces/{tf['id']}?lang=es").text

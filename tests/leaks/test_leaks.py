@@ -1806,6 +1806,19 @@ def page_cases(world: World, view: View, clients: Clients) -> None:
             if case.kind == "case":
                 answer = clients.page.post(path.format(case.id), data=data)
                 assert_like_missing(view, answer, case.id, missing, world.missing_case)
+    data = {"csrf_token": token, "username": view.account.username}
+    missing = clients.page.post(f"/task-forces/{world.missing_case}/members", data=data)
+    assert missing.status_code == 404, missing.text
+    for case in view.hidden_cases:
+        if case.kind == "task_force":
+            answer = clients.page.post(f"/task-forces/{case.id}/members", data=data)
+            assert_like_missing(view, answer, case.id, missing, world.missing_case)
+    refused = clients.page.post(
+        "/task-forces",
+        data={"csrf_token": token, "name": "x", "agencies": ["NOPE"], "collection": "nope"},
+    )
+    assert refused.status_code == 422 and 'id="collection-error"' in refused.text
+    assert_no_secret(view, refused)
     # Opening a case with an unknown lead agency: the form again, the field named, nothing
     # stored (the list around it counts what it did before).
     refused = clients.page.post(
@@ -2100,6 +2113,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/cases/{case_id}/reports"): (WRITES, "page_cases"),
     ("POST", "/cases/{case_id}/tasks/{task_id}/done"): (WRITES, "page_cases"),
     ("POST", "/cases"): (WRITES, "page_cases"),
+    ("POST", "/task-forces"): (WRITES, "page_cases"),
+    ("POST", "/task-forces/{task_force_id}/members"): (WRITES, "page_cases"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

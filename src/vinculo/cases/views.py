@@ -17,6 +17,7 @@ from vinculo.cases.schemas import (
     ReportLink,
     SubjectAdd,
     TaskCreate,
+    TaskForceCreate,
 )
 from vinculo.errors import InvalidFields, InvalidInput, VinculoError
 from vinculo.intel.models import Report
@@ -335,10 +336,101 @@ def task_done_form(
 def task_forces_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if not actor.signed_in:
         return sign_in_first(request)
+    return _task_forces_page(request, session, actor)
+
+
+def _task_forces_page(
+    request: Request,
+    session: SessionDep,
+    actor: Actor,
+    *,
+    status_code: int = 200,
+    errors: dict[str, list[str]] | None = None,
+    form: dict[str, object] | None = None,
+) -> Response:
     listed = service.list_task_forces(session=session, actor=actor, limit=200)
     return _page(
-        request, "cases/task_forces.html", actor=actor, task_forces=listed.items, total=listed.total
+        request,
+        "cases/task_forces.html",
+        actor=actor,
+        status_code=status_code,
+        task_forces=listed.items,
+        total=listed.total,
+        may_open=allowed(actor, Permission.FILE_REPORT) and bool(actor.agency),
+        errors=errors or {},
+        form=form or {"agencies": [actor.agency], "tlp": "AMBER"},
+        own_groups=sorted(actor.groups),
     )
+
+
+@router.post("/task-forces", response_class=HTMLResponse)
+def open_task_force_form(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    name: Annotated[str, Form(max_length=200)] = "",
+    agencies: Annotated[list[str] | None, Form()] = None,
+    tlp: Annotated[str, Form(max_length=16)] = "AMBER",
+    group: Annotated[str, Form(max_length=64)] = "",
+    collection: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    if not actor.signed_in:
+        return sign_in_first(request)
+    chosen = [a for a in (agencies or []) if a][:50]
+    task_force_in = TaskForceCreate(
+        name_en=name if actor.locale != "es" else "",
+        name_es=name if actor.locale == "es" else "",
+        agencies=chosen,
+        tlp=tlp,
+        group=group or None,
+        collection=collection or None,
+    )
+    try:
+        with session.begin_nested():
+            made = service.create_task_force(
+                session=session, actor=actor, task_force_in=task_force_in
+            )
+    except InvalidInput as error:
+        errors = _errors(error, actor.locale)
+        if "name_en" in errors:
+            errors["name"] = errors.pop("name_en")
+        form: dict[str, object] = {
+            "name": name,
+            "agencies": chosen,
+            "tlp": tlp,
+            "group": group,
+            "collection": collection,
+        }
+        return _task_forces_page(request, session, actor, status_code=422, errors=errors, form=form)
+    return RedirectResponse(f"/task-forces/{made.id}", status_code=303)
+
+
+@router.post("/task-forces/{task_force_id}/members", response_class=HTMLResponse)
+def task_force_member_form(
+    request: Request,
+    task_force_id: str,
+    session: SessionDep,
+    actor: PageActor,
+    username: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    if not actor.signed_in:
+        return sign_in_first(request)
+    member_in = MemberAdd(username=username)
+    try:
+        with session.begin_nested():
+            service.add_task_force_member(
+                session=session, actor=actor, task_force_id=task_force_id, member_in=member_in
+            )
+    except InvalidInput as error:
+        return _task_force_page(
+            request,
+            session,
+            actor,
+            task_force_id,
+            status_code=422,
+            errors=_errors(error, actor.locale),
+        )
+    return RedirectResponse(f"/task-forces/{task_force_id}", status_code=303)
 
 
 @router.get("/task-forces/{task_force_id}", response_class=HTMLResponse)
@@ -347,6 +439,18 @@ def task_force_page(
 ) -> Response:
     if not actor.signed_in:
         return sign_in_first(request)
+    return _task_force_page(request, session, actor, task_force_id)
+
+
+def _task_force_page(
+    request: Request,
+    session: SessionDep,
+    actor: Actor,
+    task_force_id: str,
+    *,
+    status_code: int = 200,
+    errors: dict[str, list[str]] | None = None,
+) -> Response:
     found = service.get_task_force(session=session, actor=actor, task_force_id=task_force_id)
     read = service.task_force_read(session=session, actor=actor, task_force=found)
     markings = markings_by_id(session=session, ids={found.marking_id})[found.marking_id]
@@ -355,8 +459,11 @@ def task_force_page(
         request,
         "cases/task_force.html",
         actor=actor,
+        status_code=status_code,
         task_force=found,
         read=read,
         markings=markings,
         cases=[cases[i] for i in read.case_ids if i in cases],
+        may_add=allowed(actor, Permission.FILE_REPORT),
+        errors=errors or {},
     )
