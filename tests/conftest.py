@@ -291,9 +291,13 @@ CHROMIUM_ARGS = [
 SHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium (Playwright cannot download one here), one per test module."""
+    """Debian's Chromium (Playwright cannot download one here), one per test process.
+
+    Launching it costs a second or two of both cores; each test still gets a context of its
+    own (cookies, storage and viewport), so tests share the process and nothing else.
+    """
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
