@@ -222,14 +222,19 @@ def demo(
     reset: Annotated[bool, typer.Option(help="Start from an empty demo database.")] = True,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     nodes: Annotated[
-        int, typer.Option(min=1, max=2, help="2: a U.S. and a Mexican node, federated.")
+        int,
+        typer.Option(
+            min=1,
+            max=3,
+            help="2: a U.S. and a Mexican node, federated; 3: and a Guatemalan node.",
+        ),
     ] = 1,
 ) -> None:
     """Seed the demo scenario into the embedded store and serve it in demo mode."""
-    if nodes == 2:
+    if nodes >= 2:
         from vinculo.demo.nodes import run
 
-        return run(_settings(demo=True), err, reset=reset, serve_after=serve_after)
+        return run(_settings(demo=True), err, reset=reset, serve_after=serve_after, count=nodes)
     from vinculo.demo.seed import seed_demo
     from vinculo.migrations.runner import upgrade
 

@@ -60,7 +60,8 @@ def test_counts() -> None:
     assert len(entity_ids(s, ("Organization", "Company"))) >= 50
     agencies = {agency_of(s, item) for item in s.reports}
     assert len(agencies) >= 6
-    assert {vocab.agency_nation(a) for a in agencies} == {"USA", "MEX"}
+    # Guatemala's accounts file only the written-out multinational story.
+    assert {vocab.agency_nation(a) for a in agencies} == {"USA", "MEX", "GTM"}
     english = [r for r in s.reports if r.report.title_en and r.report.body_en]
     spanish = [r for r in s.reports if r.report.title_es and r.report.body_es]
     both = [r for r in english if r.report.title_es and r.report.body_es]
@@ -85,8 +86,9 @@ def test_users_groups_and_authors() -> None:
     assert set(s.user("us.supervisor").roles) == {"supervisor", "analyst"}
     assert s.user("auditor").roles == ("auditor",) and s.user("auditor").groups == ()
     groups = {g.code for g in s.groups}
-    # ct-binational: the counter-terrorism story's group (demo/data/counter_terrorism.yml).
-    assert groups == {"tf-sonora", "case-frontera", "ct-binational"}
+    # ct-binational: the counter-terrorism story's group (demo/data/counter_terrorism.yml);
+    # tf-multinational: the three nations' task force (demo/data/multinational.yml).
+    assert groups == {"tf-sonora", "case-frontera", "ct-binational", "tf-multinational"}
     roles = vocab.load("roles")
     for user in s.users:
         assert user.agency in vocab.agencies()
@@ -268,3 +270,17 @@ def test_other_seeds_hold_the_same_promises(seed: int) -> None:
     assert s.reports[0].report.title_en == "Fentanyl lab supplier payments traced through Phoenix"
     for item in s.reports:
         markings_of(s, item)
+
+
+def test_the_multinational_story_is_released_to_the_three_nations_and_filed_by_each() -> None:
+    s = scenario()
+    story = [i for i in s.reports if "tf-multinational" in i.report.markings.groups]
+    assert len(story) == 3
+    assert all(sorted(i.report.markings.rel_to) == ["GTM", "MEX", "USA"] for i in story)
+    nations = {vocab.agency_nation(s.user(i.author).agency) for i in story}
+    assert nations == {"USA", "MEX", "GTM"}
+    # Only the story names Guatemalan authors; the drawn reports stay binational.
+    guatemalan = [i for i in s.reports if vocab.agency_nation(s.user(i.author).agency) == "GTM"]
+    assert guatemalan and all(i in story for i in guatemalan)
+    members = [u for u in s.users if "tf-multinational" in u.groups]
+    assert {vocab.agency_nation(u.agency) for u in members} == {"USA", "MEX", "GTM"}

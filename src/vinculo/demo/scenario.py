@@ -266,8 +266,8 @@ def build_scenario(seed: int = 2026) -> Scenario:
       2. FGR (fgr.mp2), AMBER REL TO USA, MEX, shared with no one.
       3. DEA (dea.agent2), RED, recipients [mx.analyst] (the author is added on filing).
 
-    The last are written out in data/counter_terrorism.yml (demo/scripted.py), for the
-    need-to-know group ct-binational.
+    The last are written out (demo/scripted.py): data/multinational.yml, REL TO USA, MEX, GTM
+    for the group tf-multinational, then data/counter_terrorism.yml for ct-binational.
     """
     rng = random.Random(seed)
     world = World(rng)
@@ -300,6 +300,7 @@ def build_scenario(seed: int = 2026) -> Scenario:
 
     reports.extend(network_reports(reports, seed))
     # Written out, not drawn: the same for every seed, and after every drawn report.
+    reports.extend(scripted_reports("multinational", reports))
     reports.extend(scripted_reports("counter_terrorism", reports))
     return Scenario(
         groups=list(GROUPS),
