@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from vinculo.cases import service
+from vinculo.cases import service, targets
 from vinculo.cases.schemas import (
     CaseCreate,
     CaseList,
@@ -15,13 +15,17 @@ from vinculo.cases.schemas import (
     MemberAdd,
     ReportLink,
     SubjectAdd,
+    TargetCheck,
+    TargetList,
+    TargetRead,
+    TargetRegister,
     TaskCreate,
     TaskForceCreate,
     TaskForceList,
     TaskForceRead,
     Timeline,
 )
-from vinculo.web.deps import ApiActor, SessionDep, WriteActor
+from vinculo.web.deps import ApiActor, SessionDep, SettingsDep, WriteActor
 
 router = APIRouter(tags=["cases"])
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -101,6 +105,40 @@ def complete_task(case_id: str, task_id: int, session: SessionDep, actor: WriteA
 @router.get("/cases/{case_id}/timeline", response_model=Timeline)
 def timeline(case_id: str, session: SessionDep, actor: ApiActor) -> Timeline:
     return service.timeline(session=session, actor=actor, case_id=case_id)
+
+
+@router.post("/cases/{case_id}/targets", response_model=TargetCheck, status_code=201)
+def register_target(
+    case_id: str,
+    target_in: TargetRegister,
+    session: SessionDep,
+    actor: WriteActor,
+    settings: SettingsDep,
+) -> TargetCheck:
+    return targets.register_target(
+        session=session, actor=actor, case_id=case_id, target_in=target_in, settings=settings
+    )
+
+
+@router.get("/cases/{case_id}/targets", response_model=TargetList)
+def list_targets(case_id: str, session: SessionDep, actor: ApiActor) -> TargetList:
+    return targets.list_targets(session=session, actor=actor, case_id=case_id)
+
+
+@router.post("/cases/{case_id}/targets/{target_id}/renew", response_model=TargetRead)
+def renew_target(
+    case_id: str, target_id: str, session: SessionDep, actor: WriteActor
+) -> TargetRead:
+    return targets.renew_target(session=session, actor=actor, case_id=case_id, target_id=target_id)
+
+
+@router.post("/cases/{case_id}/targets/{target_id}/withdraw", response_model=TargetRead)
+def withdraw_target(
+    case_id: str, target_id: str, session: SessionDep, actor: WriteActor
+) -> TargetRead:
+    return targets.withdraw_target(
+        session=session, actor=actor, case_id=case_id, target_id=target_id
+    )
 
 
 @router.get("/task-forces", response_model=TaskForceList)

@@ -148,3 +148,52 @@ class CaseEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (Index("ix_case_events_case", "case_id", "id"),)
+
+
+class CaseTarget(Base):
+    """A subject registered on a case for deconfliction. What the analyst wrote (`caption`)
+    is part of the case and shown only to its readers; the check uses `case_target_hashes`
+    alone, so another case's registration is never read for its content."""
+
+    __tablename__ = "case_targets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    caption: Mapped[str] = mapped_column(Text, default="")
+    entity_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    registered_by: Mapped[str] = mapped_column(String(64))
+    agency: Mapped[str] = mapped_column(String(16))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_agency: Mapped[str] = mapped_column(String(16))
+    contact_phone: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+
+class CaseTargetHash(Base):
+    """One keyed hash of a registered target under the node-local key, indexed by the hash
+    first so that a check is one index probe per key, whatever the number registered."""
+
+    __tablename__ = "case_target_hashes"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    target_id: Mapped[str] = mapped_column(
+        ForeignKey("case_targets.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class CaseNotice(Base):
+    """What one side of a deconfliction hit was told: the other registration's contact and
+    nothing else of it (the deliberate disclosure of ../shared/MARKINGS.md)."""
+
+    __tablename__ = "case_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[str] = mapped_column(ForeignKey("case_targets.id", ondelete="CASCADE"))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_agency: Mapped[str] = mapped_column(String(16))
+    contact_phone: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

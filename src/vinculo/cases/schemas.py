@@ -145,3 +145,71 @@ class CaseList(BaseModel):
 class Timeline(BaseModel):
     case_id: str
     items: list[EventRead]
+
+
+class TargetRegister(BaseModel):
+    """A subject to register on a case. At least one identifier the kind takes must be given
+    (cases/target_keys.py); `entity_id` ties it to an entity the registrant may see, so that
+    identity resolution's merges meet other spellings of the same subject."""
+
+    kind: str = Field(examples=["person"], max_length=32)
+    name: str | None = Field(default=None, max_length=500)
+    birth_date: str | None = Field(default=None, max_length=40)
+    phones: list[str] = Field(default_factory=list, max_length=20)
+    curp: str | None = Field(default=None, max_length=40)
+    rfc: str | None = Field(default=None, max_length=40)
+    passport: str | None = Field(default=None, max_length=40)
+    passport_country: str | None = Field(default=None, max_length=60)
+    plate: str | None = Field(default=None, max_length=40)
+    plate_country: str | None = Field(default=None, max_length=60)
+    plate_state: str | None = Field(default=None, max_length=60)
+    account: str | None = Field(default=None, max_length=60)
+    address: str | None = Field(default=None, max_length=1_000)
+    entity_id: str | None = Field(default=None, max_length=128)
+    contact_name: str = Field(default="", max_length=200, description="Your name if empty.")
+    contact_phone: str = Field(max_length=64, examples=["+1 520 555 0100"])
+
+
+class TargetRead(BaseModel):
+    id: str
+    kind: str
+    caption: str
+    entity_id: str | None
+    registered_by: str
+    agency: str
+    contact_name: str
+    contact_agency: str
+    contact_phone: str
+    registered_at: datetime
+    expires_at: datetime
+    status: str
+
+
+class NoticeRead(BaseModel):
+    """Another agency has an active interest in this subject: whom to call, nothing else."""
+
+    target_id: str
+    contact_name: str
+    contact_agency: str
+    contact_phone: str
+    at: datetime
+
+
+class CheckedNode(BaseModel):
+    node: str
+    at: datetime
+
+
+class TargetCheck(BaseModel):
+    """A registration and what its check found. `checked` names every node asked and when, so
+    an empty `notices` never stands for a partner that was not asked."""
+
+    target: TargetRead
+    notices: list[NoticeRead]
+    checked: list[CheckedNode]
+
+
+class TargetList(BaseModel):
+    case_id: str
+    items: list[TargetRead]
+    notices: list[NoticeRead]
