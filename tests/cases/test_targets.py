@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select, update
 
@@ -38,6 +39,19 @@ CURP = make_curp(
     homoclave="0",
 )
 TITLE_B = "Operación Halcón: red de lavado en Culiacán"
+
+
+def page_client(server: LiveServer, username: str) -> httpx.Client:
+    """A browser-like client signed in through the sign-in form."""
+    client = httpx.Client(base_url=server.url, timeout=30)
+    form = client.get("/login").text
+    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    signed_in = client.post(
+        "/login",
+        data={"username": username, "password": "demo", "next": "/", "csrf_token": token},
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    return client
 
 
 def actor(world: World, username: str) -> Actor:
@@ -282,5 +296,17 @@ def test_targets_over_http(two_cases: tuple[World, str, str]) -> None:
         assert hidden.text.replace(b, "ID") == missing.text.replace("0" * 16, "ID")
         listed = mx.get(f"/api/v1/cases/{b}/targets").json()
         assert [n["contact_agency"] for n in listed["notices"]] == ["DEA"]
+        # The case page lists the case's targets and the notice, in English and Spanish.
+        page = page_client(server, "mx.analyst")
+        try:
+            english = page.get(f"/cases/{b}?lang=en").text
+            assert "Registered targets" in english and "002180700985431239" in english
+            assert "Another agency has an active interest in this subject — contact: " in english
+            spanish = page.get(f"/cases/{b}?lang=es").text
+            assert "Objetivos registrados" in spanish
+            assert "Otra agencia tiene un interés activo en este sujeto — contacto: " in spanish
+            assert "DEA" in spanish and US_PHONE in spanish
+        finally:
+            page.close()
         withdrawn = mx.post(f"/api/v1/cases/{b}/targets/{target_id}/withdraw")
         assert withdrawn.json()["status"] == "withdrawn"

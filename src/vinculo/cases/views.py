@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from vinculo.cases import service
+from vinculo.cases import service, targets
 from vinculo.cases.models import Case
 from vinculo.cases.schemas import (
     CaseCreate,
@@ -172,6 +172,7 @@ def _case_page(
         titles=titles,
         captions={s.entity_id: s.caption for s in view.subjects},
         timeline=line.items,
+        targets=targets.list_targets(session=session, actor=actor, case_id=case.id),
         task_force=task_force,
         may_write=view.role in service.WRITERS and allowed(actor, Permission.FILE_REPORT),
         may_lead=view.role in service.LEADS and allowed(actor, Permission.FILE_REPORT),
