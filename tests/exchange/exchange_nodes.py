@@ -286,6 +286,10 @@ class NodeProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> NodeProcess:
+        return self.launch().ready()
+
+    def launch(self) -> NodeProcess:
+        """Start the process without waiting for it (several nodes start side by side)."""
         with self.log.open("ab") as handle:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "vinculo", "serve"],
@@ -293,7 +297,12 @@ class NodeProcess:
                 stdout=handle,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
+        return self
+
+    def ready(self, timeout: float = 60) -> NodeProcess:
+        """Wait until the launched process answers /healthz."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"node exited: {self.log.read_text()[-3000:]}")
