@@ -1,18 +1,23 @@
 """A third nation, Guatemala, in the vocabularies and in every rule that names nations: REL TO
 USA, MEX, GTM constructs and is decided for each nation's accounts, a collection served to a
 Mexican and a Guatemalan partner carries only what both may receive, and phones and time zones
-of Guatemalan accounts are read as Guatemalan."""
+of Guatemalan accounts are read as Guatemalan; `vinculo demo --nodes 3` serves what
+`--nodes 2` served, and Guatemala's collections beside it."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from vinculo import vocab
+from vinculo.demo.nodes import _collections, node_specs
 from vinculo.exchange.markings import Audience, crosses
 from vinculo.intel.entity_form import _region
 from vinculo.notify.watch import normalise_phone
 from vinculo.security.markings import Actor, MarkingError, Markings, can_see
 from vinculo.security.preferences import default_time_zone, time_zones
+from vinculo.settings import Settings
 
 GUATEMALAN = {"PNC": "Policía Nacional Civil", "MP": "Ministerio Público"}
 
@@ -77,3 +82,37 @@ def test_guatemalan_phones_and_time_zones() -> None:
     assert default_time_zone("MEX") == "America/Mexico_City"
     assert default_time_zone("CAN") == "UTC"
     assert "America/Guatemala" in time_zones()[:20]
+
+
+def _served(count: int) -> dict[str, list[tuple[str, list[str], list[str]]]]:
+    specs = node_specs(Settings(port=9000, data_dir=Path("var")), count)
+    running = {node.name for node in specs}
+    return {
+        node.name: [(c["alias"], c["partners"], c["groups"]) for c in _collections(node, running)]
+        for node in specs
+    }
+
+
+def test_demo_nodes_two_serve_what_they_served_and_three_add_guatemala() -> None:
+    assert _served(2) == {
+        "us": [
+            ("us-mx-agreement", ["mx"], []),
+            ("us-tf-sonora", ["mx"], ["tf-sonora"]),
+            ("us-ct-binational", ["mx"], ["ct-binational"]),
+        ],
+        "mx": [
+            ("mx-us-agreement", ["us"], []),
+            ("mx-tf-sonora", ["us"], ["tf-sonora"]),
+            ("mx-ct-binational", ["us"], ["ct-binational"]),
+        ],
+    }
+    three = _served(3)
+    assert three["gt"] == [
+        ("gt-us-agreement", ["us"], []),
+        ("gt-mx-agreement", ["mx"], []),
+        ("gt-tf-multinational", ["us", "mx"], ["tf-multinational"]),
+    ]
+    assert ("us-gt-agreement", ["gt"], []) in three["us"]
+    assert ("mx-tf-multinational", ["us", "gt"], ["tf-multinational"]) in three["mx"]
+    with pytest.raises(ValueError, match="2 to 3 nodes, not 4"):
+        _served(4)
