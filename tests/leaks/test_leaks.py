@@ -1716,7 +1716,9 @@ def api_cases(world: World, view: View, clients: Clients) -> None:
     for kind, path in (("case", "/api/v1/cases/{}"), ("task_force", "/api/v1/task-forces/{}")):
         missing = clients.api.get(path.format(world.missing_case))
         assert missing.status_code == 404
-        paths = [path] + (["/api/v1/cases/{}/timeline"] if kind == "case" else [])
+        paths = [path] + (
+            ["/api/v1/cases/{}/timeline", "/api/v1/cases/{}/targets"] if kind == "case" else []
+        )
         for case in (c for c in world.cases if c.kind == kind):
             for each in paths:
                 answer = clients.api.get(each.format(case.id))
@@ -1745,6 +1747,12 @@ def api_case_writes(world: World, view: View, clients: Clients) -> None:
         ("/api/v1/cases/{}/reports", {"report_id": world.missing_report}),
         ("/api/v1/cases/{}/tasks", task),
         ("/api/v1/cases/{}/tasks/1/done", None),
+        (
+            "/api/v1/cases/{}/targets",
+            {"kind": "phone", "phones": ["+1 602 334 1234"], "contact_phone": "+1 602 334 1234"},
+        ),
+        ("/api/v1/cases/{}/targets/0123456789abcdef/renew", None),
+        ("/api/v1/cases/{}/targets/0123456789abcdef/withdraw", None),
         ("/api/v1/task-forces/{}/members", {"username": view.account.username}),
     ]
     for path, body in writes:
@@ -2091,6 +2099,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/api/v1/cases"): (READS, "api_cases"),
     ("GET", "/api/v1/cases/{case_id}"): (READS, "api_cases"),
     ("GET", "/api/v1/cases/{case_id}/timeline"): (READS, "api_cases"),
+    ("GET", "/api/v1/cases/{case_id}/targets"): (READS, "api_cases"),
     ("GET", "/api/v1/task-forces"): (READS, "api_cases"),
     ("GET", "/api/v1/task-forces/{task_force_id}"): (READS, "api_cases"),
     ("POST", "/api/v1/cases"): (WRITES, "api_case_writes"),
@@ -2100,6 +2109,12 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/v1/cases/{case_id}/reports"): (WRITES, "api_case_writes"),
     ("POST", "/api/v1/cases/{case_id}/tasks"): (WRITES, "api_case_writes"),
     ("POST", "/api/v1/cases/{case_id}/tasks/{task_id}/done"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/cases/{case_id}/targets"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/cases/{case_id}/targets/{target_id}/renew"): (WRITES, "api_case_writes"),
+    ("POST", "/api/v1/cases/{case_id}/targets/{target_id}/withdraw"): (
+        WRITES,
+        "api_case_writes",
+    ),
     ("POST", "/api/v1/task-forces"): (WRITES, "api_case_writes"),
     ("POST", "/api/v1/task-forces/{task_force_id}/members"): (WRITES, "api_case_writes"),
     ("GET", "/cases"): (READS, "page_cases"),
@@ -2406,3 +2421,105 @@ def test_a_case_the_reader_may_not_see_changes_nothing_they_observe(
         theirs = reader.get(f"/api/v1/task-forces/{CASE_MISSING}")
         assert ours.status_code == theirs.status_code == 404
         assert ours.text.replace(force, "ID") == theirs.text.replace(CASE_MISSING, "ID")
+
+
+def _same_but_ids(text: str, *written: str) -> str:
+    """An answer with what two registrations made differently put aside: ids, times and the
+    subjects as written."""
+    text = re.sub(r"[0-9a-f]{16}", "ID", text)
+    text = re.sub(r"\d{4}-\d\d-\d\dT[0-9:.]+", "TIME", text)
+    for each in written:
+        text = text.replace(each, "SUBJECT")
+    return text
+
+
+def test_a_hidden_case_s_target_reveals_only_its_contact(fresh_world: ConftestWorld) -> None:
+    """us.analyst registers a phone on a case mx.analyst may not see. Nothing mx.analyst
+    observes changes, until mx.analyst registers the same phone on a case of its own: then the
+    answer, the case's targets and its timeline differ from a registration that meets nothing
+    by exactly one notice holding the hidden registration's contact name, agency and phone —
+    not its case's id or title, its registration's id, what was written or how many matched."""
+    hit_phone, other_phone = "+52 55 1234 5678", "+52 81 8340 1234"
+    contact = {"contact_name": "Agent K. Ramos", "contact_phone": "+1 602 334 1234"}
+    with (
+        LiveServer(fresh_world.store.settings) as server,
+        server.client("mx.analyst") as reader,
+        server.client("us.analyst") as writer,
+        httpx.Client(base_url=server.url, timeout=30) as page,
+    ):
+        signed_in = page.post(
+            "/login",
+            data={
+                "username": "mx.analyst",
+                "password": "demo",
+                "next": "/",
+                "csrf_token": _csrf(page, "/login"),
+            },
+        )
+        assert signed_in.status_code == 303
+        own = [
+            reader.post("/api/v1/cases", json={"title_es": t, "lead_agency": "FGR"}).json()["id"]
+            for t in ("Control", "Coincidencia")
+        ]
+
+        def observe() -> dict[str, tuple[int, str]]:
+            seen = _observe_cases(reader, page)
+            for case_id in own:
+                for path in ("/api/v1/cases/{}/targets", "/api/v1/cases/{}/timeline"):
+                    answer = reader.get(path.format(case_id))
+                    seen[path.format(case_id)] = (answer.status_code, answer.text)
+            return seen
+
+        before = observe()
+        title = "Operation Glass Harbor, informant SR-7"
+        hidden = writer.post(
+            "/api/v1/cases", json={"title_en": title, "lead_agency": "DEA", "agencies": ["DEA"]}
+        ).json()["id"]
+        secret = writer.post(
+            f"/api/v1/cases/{hidden}/targets",
+            json={"kind": "phone", "phones": ["+52 (55) 1234-5678"]} | contact,
+        )
+        assert secret.status_code == 201, secret.text
+        # Twice, under one contact: the count must not show through either.
+        writer.post(
+            f"/api/v1/cases/{hidden}/targets",
+            json={"kind": "person", "phones": ["+52 55 1234 5678"]} | contact,
+        )
+        assert observe() == before
+        mine = {"contact_phone": "+52 33 3614 2000"}
+        control = reader.post(
+            f"/api/v1/cases/{own[0]}/targets",
+            json={"kind": "phone", "phones": [other_phone]} | mine,
+        )
+        hit = reader.post(
+            f"/api/v1/cases/{own[1]}/targets", json={"kind": "phone", "phones": [hit_phone]} | mine
+        )
+        assert control.status_code == hit.status_code == 201, hit.text
+        notices = hit.json()["notices"]
+        assert [(n["contact_name"], n["contact_agency"], n["contact_phone"]) for n in notices] == [
+            ("Agent K. Ramos", "DEA", "+1 602 334 1234")
+        ]
+        # The one notice is the only difference between the two answers.
+        bare = hit.json() | {"notices": []}
+        assert _same_but_ids(json.dumps(bare), hit_phone) == _same_but_ids(
+            json.dumps(control.json()), other_phone
+        )
+        after = observe()
+        for key in before:
+            if not any(case_id in key for case_id in own):
+                assert after[key] == before[key], key
+        targets = reader.get(f"/api/v1/cases/{own[1]}/targets").json()
+        assert [
+            (n["contact_name"], n["contact_agency"], n["contact_phone"]) for n in targets["notices"]
+        ] == [("Agent K. Ramos", "DEA", "+1 602 334 1234")]
+        lines = reader.get(f"/api/v1/cases/{own[1]}/timeline").json()["items"]
+        control_lines = reader.get(f"/api/v1/cases/{own[0]}/timeline").json()["items"]
+        told = [line for line in lines if line["action"] == "deconfliction"]
+        assert [line["note"] for line in told] == ["Agent K. Ramos · DEA · +1 602 334 1234"]
+        assert _same_but_ids(json.dumps([x for x in lines if x not in told])) == _same_but_ids(
+            json.dumps(control_lines)
+        )
+        everything = json.dumps(after) + hit.text + json.dumps(targets)
+        secret_ids = [hidden, secret.json()["target"]["id"]]
+        for leaked in (*secret_ids, title, "+52 (55) 1234-5678", "us.analyst"):
+            assert leaked not in everything, leaked
