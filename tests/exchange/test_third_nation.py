@@ -6,8 +6,10 @@ of Guatemalan accounts are read as Guatemalan; `vinculo demo --nodes 3` serves w
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 from vinculo import vocab
@@ -18,6 +20,9 @@ from vinculo.notify.watch import normalise_phone
 from vinculo.security.markings import Actor, MarkingError, Markings, can_see
 from vinculo.security.preferences import default_time_zone, time_zones
 from vinculo.settings import Settings
+
+from conftest import LiveServer
+from exchange_nodes import accounts, node_store
 
 GUATEMALAN = {"PNC": "Policía Nacional Civil", "MP": "Ministerio Público"}
 
@@ -116,3 +121,27 @@ def test_demo_nodes_two_serve_what_they_served_and_three_add_guatemala() -> None
     assert ("mx-tf-multinational", ["us", "gt"], ["tf-multinational"]) in three["mx"]
     with pytest.raises(ValueError, match="2 to 3 nodes, not 4"):
         _served(4)
+
+
+def test_the_report_form_offers_a_guatemalan_account_the_other_two_nations(
+    tmp_path: Path,
+) -> None:
+    with node_store("sqlite", tmp_path, name="gt", nation="GTM", partners=[]) as store:
+        accounts(store, [("gt.analyst", "PNC", ["analyst"], [])])
+        with (
+            LiveServer(store.settings) as server,
+            httpx.Client(base_url=server.url, timeout=30) as client,
+        ):
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+            assert token
+            data = {"username": "gt.analyst", "password": "demo", "next": "/"}
+            signed = client.post("/login", data=data | {"csrf_token": token.group(1)})
+            assert signed.status_code == 303
+            form = client.get("/reports/new", params={"lang": "es"}).text
+    # Guatemala is this account's own nation, always included; the other two are offered.
+    assert '<input type="hidden" name="rel_to" value="GTM">' in form
+    assert "GTM · Guatemala" in form
+    for code, spanish in (("USA", "Estados Unidos"), ("MEX", "México")):
+        assert f'name="rel_to" value="{code}"> {code} · {spanish}' in form
+    assert "PNC" not in re.findall(r'<option value="(\w+)">', form)
+    assert '<option value="MP">MP — Ministerio Público</option>' in form
