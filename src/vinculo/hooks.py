@@ -33,10 +33,14 @@ def wire_hooks() -> None:
 
 def wire_item_kinds() -> None:
     """Hand the notifications the kinds of item domains above them own (notify/items.py):
-    resolution's pairs and the exchange's release requests."""
+    resolution's pairs, the exchange's release requests and cases (deconfliction hits)."""
+    from vinculo.cases.targets import CASE, HIT, HIT_SENTENCE
     from vinculo.exchange.notices import RELEASE
     from vinculo.notify.items import KINDS
+    from vinculo.notify.service import register_kind
     from vinculo.resolve.notices import PAIR
 
     KINDS.register(PAIR)
     KINDS.register(RELEASE)
+    KINDS.register(CASE)
+    register_kind(HIT, HIT_SENTENCE)

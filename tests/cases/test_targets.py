@@ -18,11 +18,12 @@ from vinculo.cases.schemas import CaseCreate, MemberAdd, TargetCheck, TargetRegi
 from vinculo.db import transaction
 from vinculo.errors import InvalidFields, NotFound
 from vinculo.intel.schemas import EntityIn, MarkingsIn
+from vinculo.notify.models import Notification
 from vinculo.resolve import service as resolve_service
 from vinculo.resolve.identifiers import make_curp
 from vinculo.security.audit import AuditRow
 from vinculo.security.markings import Actor
-from vinculo.security.models import utcnow
+from vinculo.security.models import User, utcnow
 
 from conftest import LiveServer
 from worlds import World, file_report
@@ -134,6 +135,13 @@ def test_a_hit_tells_both_sides_only_whom_to_call(two_cases: tuple[World, str, s
         hit = [e for e in lines if e.action == "deconfliction"]
         assert len(hit) == 1 and other in hit[0].note
     with transaction(world.store.sessions) as session:
+        # B's registrant is told through the notifications too, pointing at B; A's is not.
+        told_by_app = session.execute(
+            select(User.username, Notification.item_kind, Notification.item_id)
+            .join(Notification, Notification.recipient_id == User.id)
+            .where(Notification.kind == targets.HIT)
+        ).all()
+        assert [tuple(r) for r in told_by_app] == [("mx.analyst", "case", b)]
         rows = session.execute(select(AuditRow)).scalars().all()
         told = [r for r in rows if '"deconfliction_notice"' in (r.detail or "")]
         assert sorted(str(r.target) for r in told) == sorted([a, b])

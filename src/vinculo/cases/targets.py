@@ -41,6 +41,8 @@ from vinculo.errors import InvalidFields, InvalidInput, NotFound
 from vinculo.exchange.deconfliction import AgreementKey
 from vinculo.i18n import N_
 from vinculo.intel.service import captions
+from vinculo.notify.items import KINDS, Item, ItemKind
+from vinculo.notify.service import notify, register_kind
 from vinculo.resolve.store import members
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
@@ -53,6 +55,34 @@ from vinculo.settings import Settings
 TARGET_DAYS = 90
 LOCAL_KEY_ID = "local"
 ACTIVE, EXPIRED, WITHDRAWN = "active", "expired", "withdrawn"
+# The notification the other side's registrant gets, pointing at their own case.
+HIT = "deconfliction_hit"
+HIT_SENTENCE = N_("Another agency has an active interest in a subject registered on your case")
+
+
+def visible_cases(session: Session, actor: Actor, ids: list[str]) -> set[str]:
+    visible = visible_marking_ids(session=session, actor=actor)
+    if not visible or not ids:
+        return set()
+    rows = session.execute(select(Case.id).where(Case.id.in_(ids), Case.marking_id.in_(visible)))
+    return {r.id for r in rows}
+
+
+def _case_titles(session: Session, actor: Actor, ids: list[str]) -> dict[str, str]:
+    visible = visible_marking_ids(session=session, actor=actor)
+    if not visible or not ids:
+        return {}
+    rows = session.execute(
+        select(Case).where(Case.id.in_(ids), Case.marking_id.in_(visible))
+    ).scalars()
+    return {c.id: c.title(actor.locale) for c in rows}
+
+
+# Cases as items notifications point at. vinculo.hooks wires them where the app and the
+# command line start; registering here too keeps a script that only imports the service whole.
+CASE = ItemKind("case", visible_cases, lambda i: f"/cases/{i}", N_("case {id}"), _case_titles)
+KINDS.register(CASE)
+register_kind(HIT, HIT_SENTENCE)
 
 
 def local_key(settings: Settings) -> AgreementKey:
@@ -341,6 +371,9 @@ def register_target(
         _tell(
             session, actor=None, case_id=hit.case_id, target_id=hit.target_id, contact=mine, now=now
         )
+        # Their registrant hears of it without opening the case: the notification points at
+        # their own case, which `notify` checks they may still see.
+        notify(session, recipient=hit.registered_by, kind=HIT, item=Item("case", hit.case_id))
     session.flush()
     return TargetCheck(
         target=_read(target, now),
