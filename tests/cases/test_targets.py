@@ -217,6 +217,31 @@ def test_expired_and_withdrawn_registrations_no_longer_hit(
     assert register(world, "us.analyst", a, **probe).notices == []
 
 
+def test_renewing_a_lapsed_registration_checks_it_again(
+    two_cases: tuple[World, str, str],
+) -> None:
+    """FGR's registration lapses; DEA registers the same plate and meets nothing; FGR renews:
+    both sides are told then, not never."""
+    world, a, b = two_cases
+    made = register(world, "mx.analyst", b, kind="vehicle", plate="VXR-123-A", plate_state="SIN")
+    with transaction(world.store.sessions) as session:
+        session.execute(
+            update(CaseTarget)
+            .where(CaseTarget.id == made.target.id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    probe = {"kind": "vehicle", "plate": "VXR123A", "plate_state": "SIN", "plate_country": "MEX"}
+    assert register(world, "us.analyst", a, **probe).notices == []
+    run(world, "mx.analyst", targets.renew_target, case_id=b, target_id=made.target.id)
+    seen_b = run(world, "mx.analyst", targets.list_targets, case_id=b).notices
+    seen_a = run(world, "us.analyst", targets.list_targets, case_id=a).notices
+    assert [n.contact_agency for n in seen_b] == ["DEA"]
+    assert [n.contact_agency for n in seen_a] == ["FGR"]
+    # Renewing an active registration again tells nobody twice.
+    run(world, "mx.analyst", targets.renew_target, case_id=b, target_id=made.target.id)
+    assert len(run(world, "mx.analyst", targets.list_targets, case_id=b).notices) == 1
+
+
 @pytest.mark.parametrize(
     ("fields", "named"),
     [

@@ -254,6 +254,35 @@ def _tell(
     return notice
 
 
+def _tell_both(
+    session: Session, actor: Actor, target: CaseTarget, hits: list[Hit], now: datetime
+) -> list[CaseNotice]:
+    """The notices of a check's hits: this side's, one per contact, and the other sides'."""
+    mine = (target.contact_name, target.contact_agency, target.contact_phone)
+    told: dict[tuple[str, str, str], CaseNotice] = {}
+    for hit in hits:
+        theirs = (hit.contact_name, hit.contact_agency, hit.contact_phone)
+        # One notice per contact: a count would tell how many of the other case's
+        # registrations matched.
+        if theirs not in told:
+            told[theirs] = _tell(
+                session,
+                actor=actor,
+                case_id=target.case_id,
+                target_id=target.id,
+                contact=theirs,
+                now=now,
+            )
+        # The other side's row names no actor: who registered here is not theirs to learn.
+        _tell(
+            session, actor=None, case_id=hit.case_id, target_id=hit.target_id, contact=mine, now=now
+        )
+        # Their registrant hears of it without opening the case: the notification points at
+        # their own case, which `notify` checks they may still see.
+        notify(session, recipient=hit.registered_by, kind=HIT, item=Item("case", hit.case_id))
+    return list(told.values())
+
+
 def register_target(
     *,
     session: Session,
@@ -357,27 +386,11 @@ def register_target(
         ids=[case.id],
         detail={"change": "target", "target": target.id, "kind": target.kind},
     )
-    mine = (contact_name, actor.agency, phone)
-    told: dict[tuple[str, str, str], CaseNotice] = {}
-    for hit in hits:
-        theirs = (hit.contact_name, hit.contact_agency, hit.contact_phone)
-        # One notice per contact: a count would tell how many of the other case's
-        # registrations matched.
-        if theirs not in told:
-            told[theirs] = _tell(
-                session, actor=actor, case_id=case.id, target_id=target.id, contact=theirs, now=now
-            )
-        # The other side's row names no actor: who registered here is not theirs to learn.
-        _tell(
-            session, actor=None, case_id=hit.case_id, target_id=hit.target_id, contact=mine, now=now
-        )
-        # Their registrant hears of it without opening the case: the notification points at
-        # their own case, which `notify` checks they may still see.
-        notify(session, recipient=hit.registered_by, kind=HIT, item=Item("case", hit.case_id))
+    told = _tell_both(session, actor, target, hits, now)
     session.flush()
     return TargetCheck(
         target=_read(target, now),
-        notices=[_notice_read(n) for n in told.values()],
+        notices=[_notice_read(n) for n in told],
         checked=[CheckedNode(node=settings.node_name, at=now)],
     )
 
@@ -439,9 +452,19 @@ def renew_target(*, session: Session, actor: Actor, case_id: str, target_id: str
             N_("the registration was withdrawn: register the subject again"), field="status"
         )
     now = utcnow()
+    lapsed = status_of(target, now) == EXPIRED
     target.status = ACTIVE
     target.expires_at = now + timedelta(days=TARGET_DAYS)
     _change(session, actor, case, target, "renewed")
+    if lapsed and actor.agency:
+        # While it lapsed, another agency may have registered the same subject and met
+        # nothing: checked again now, so neither side goes on unaware. The notices are the
+        # case's (GET .../targets).
+        hashes = session.execute(
+            select(CaseTargetHash.hash).where(CaseTargetHash.target_id == target.id)
+        ).scalars()
+        hits = find_hits(session, list(hashes), now=now, case_id=case.id, agency=target.agency)
+        _tell_both(session, actor, target, hits, now)
     session.flush()
     return _read(target, now)
 
