@@ -14,7 +14,13 @@ from sqlalchemy import func, select, update
 
 from vinculo.cases import service, targets
 from vinculo.cases.models import Case, CaseEvent, CaseNotice, CaseTarget, CaseTargetHash
-from vinculo.cases.schemas import CaseCreate, MemberAdd, TargetCheck, TargetRegister
+from vinculo.cases.schemas import (
+    CaseCreate,
+    CaseStatusUpdate,
+    MemberAdd,
+    TargetCheck,
+    TargetRegister,
+)
 from vinculo.db import transaction
 from vinculo.errors import InvalidFields, NotFound
 from vinculo.intel.schemas import EntityIn, MarkingsIn
@@ -215,6 +221,21 @@ def test_expired_and_withdrawn_registrations_no_longer_hit(
     assert [n.contact_agency for n in register(world, "us.analyst", a, **probe).notices] == ["FGR"]
     run(world, "mx.analyst", targets.withdraw_target, case_id=b, target_id=made.target.id)
     assert register(world, "us.analyst", a, **probe).notices == []
+
+
+def test_a_closed_case_s_registrations_no_longer_hit(two_cases: tuple[World, str, str]) -> None:
+    world, a, b = two_cases
+    register(world, "mx.analyst", b, kind="phone", phones=[MX_PHONE])
+    run(
+        world,
+        "mx.analyst",
+        service.set_status,
+        case_id=b,
+        status_in=CaseStatusUpdate(status="closed", reason="Sentenced."),
+    )
+    assert register(world, "us.analyst", a, kind="phone", phones=[MX_PHONE]).notices == []
+    # Its registrations are kept, under the retention rules, not deleted.
+    assert len(run(world, "mx.analyst", targets.list_targets, case_id=b).items) == 1
 
 
 def test_renewing_a_lapsed_registration_checks_it_again(

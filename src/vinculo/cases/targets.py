@@ -152,8 +152,11 @@ def find_hits(
             CaseTarget.contact_phone,
         )
         .join(CaseTargetHash, CaseTargetHash.target_id == CaseTarget.id)
+        .join(Case, Case.id == CaseTarget.case_id)
         .where(
             column.in_(sorted(set(hashes))),
+            # A closed case has no active interest left; its registrations stay on record.
+            Case.status != "closed",
             CaseTarget.status == ACTIVE,
             CaseTarget.expires_at > now,
             CaseTarget.case_id != case_id,
