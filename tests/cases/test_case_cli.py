@@ -44,3 +44,55 @@ def test_open_list_show_and_close_as_an_account(fresh_world: World) -> None:
     closed = cli(fresh_world, "close", case_id, "--as", "us.analyst", "--reason", "Indicted.")
     assert closed.returncode == 0 and closed.stdout.split() == [case_id, "closed"]
     assert case_id in cli(fresh_world, "list", "--as", "us.analyst", "--status", "closed").stdout
+
+
+def test_register_a_target_and_list_the_notices(fresh_world: World) -> None:
+    ours = cli(fresh_world, "open", "Phoenix cell", "--as", "us.analyst").stdout.strip()
+    theirs = cli(fresh_world, "open", "Halcón", "--es", "--as", "mx.analyst").stdout.strip()
+    phone = ["--kind", "phone", "--phone", "+52 55 1234 5678"]
+    first = cli(
+        fresh_world,
+        "register-target",
+        theirs,
+        "--as",
+        "mx.analyst",
+        *phone,
+        "--contact-phone",
+        "+52 33 3614 2000",
+    )
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["notices"] == []
+    hit = cli(
+        fresh_world,
+        "register-target",
+        ours,
+        "--as",
+        "us.analyst",
+        *phone,
+        "--contact-phone",
+        "+1 602 334 1234",
+    )
+    assert hit.returncode == 0, hit.stderr
+    notices = json.loads(hit.stdout)["notices"]
+    assert [(n["contact_agency"], n["contact_phone"]) for n in notices] == [
+        ("FGR", "+52 33 3614 2000")
+    ]
+    assert theirs not in hit.stdout
+    listed = json.loads(cli(fresh_world, "targets", theirs, "--as", "mx.analyst").stdout)
+    assert [n["contact_agency"] for n in listed["notices"]] == ["DEA"]
+    bad = cli(
+        fresh_world,
+        "register-target",
+        ours,
+        "--as",
+        "us.analyst",
+        "--kind",
+        "phone",
+        "--contact-phone",
+        "1",
+        "--lang",
+        "es",
+    )
+    assert bad.returncode == 2 and "phones" in bad.stderr
+    hidden = cli(fresh_world, "targets", theirs, "--as", "us.analyst")
+    assert hidden.returncode == 2 and "no such case" in hidden.stderr

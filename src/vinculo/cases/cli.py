@@ -1,5 +1,6 @@
-"""`vinculo cases …`: list, show, open and close joint cases as one account (`--as NAME`),
-held to that account's markings and roles like the API and the pages."""
+"""`vinculo cases …`: list, show, open and close joint cases and register their targets as
+one account (`--as NAME`), held to that account's markings and roles like the API and the
+pages."""
 
 from __future__ import annotations
 
@@ -143,5 +144,75 @@ def close_command(
             session=session, actor=actor, case_id=case_id, status_in=status_in
         )
         out.print(f"{case.id} {case.status}")
+
+    _run(lang, as_user, work)
+
+
+@app.command("targets")
+def targets_command(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    as_user: AsUser,
+    lang: Lang = None,
+) -> None:
+    """The case's registered targets and its deconfliction notices, as JSON."""
+    from vinculo.cases import targets
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        listed = targets.list_targets(session=session, actor=actor, case_id=case_id)
+        out.print_json(listed.model_dump_json())
+
+    _run(lang, as_user, work)
+
+
+@app.command("register-target")
+def register_target_command(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    as_user: AsUser,
+    kind: Annotated[
+        str, typer.Option(help="person, phone, vehicle, bank_account, address or company.")
+    ],
+    contact_phone: Annotated[str, typer.Option(help="The phone partners call you on.")],
+    name: Annotated[str | None, typer.Option(help="A person's or company's name.")] = None,
+    birth_date: Annotated[str | None, typer.Option(help="A person's birth date.")] = None,
+    phone: Annotated[
+        list[str] | None, typer.Option(help="A phone number; repeat for several.")
+    ] = None,
+    curp: Annotated[str | None, typer.Option()] = None,
+    rfc: Annotated[str | None, typer.Option()] = None,
+    passport: Annotated[str | None, typer.Option()] = None,
+    plate: Annotated[str | None, typer.Option()] = None,
+    plate_state: Annotated[str | None, typer.Option()] = None,
+    account: Annotated[str | None, typer.Option(help="CLABE, IBAN or account number.")] = None,
+    address: Annotated[str | None, typer.Option()] = None,
+    entity: Annotated[str | None, typer.Option(help="An entity id you may see.")] = None,
+    contact_name: Annotated[str, typer.Option(help="Default: your display name.")] = "",
+    lang: Lang = None,
+) -> None:
+    """Register a subject on the case and check it against every other active registration
+    on this node; prints the registration, its notices and the nodes checked, as JSON."""
+    from vinculo.cases import targets
+    from vinculo.cases.schemas import TargetRegister
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        target_in = TargetRegister(
+            kind=kind,
+            name=name,
+            birth_date=birth_date,
+            phones=phone or [],
+            curp=curp,
+            rfc=rfc,
+            passport=passport,
+            plate=plate,
+            plate_state=plate_state,
+            account=account,
+            address=address,
+            entity_id=entity,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+        )
+        result = targets.register_target(
+            session=session, actor=actor, case_id=case_id, target_in=target_in, settings=Settings()
+        )
+        out.print_json(result.model_dump_json())
 
     _run(lang, as_user, work)
