@@ -84,6 +84,8 @@ ZONE_ID = re.compile(
 )
 # Account names and ids (mx.analyst, per-0001, tf-sonora) are names, not words.
 IDENTIFIER = re.compile(r"(?<![\w.\-])[a-z0-9_]+(?:[.\-][a-z0-9_]+)+(?![\w\-]|\.\w)")
+# A random item id (a case's 44f0fb87dfe2add8) is a name too: its letters are no words.
+HEX_ID = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{12,}\b")
 # A legal citation or a standard's version keeps its numbers: 28 CFR 23.20(b), TAXII 2.1.
 CITATION = re.compile(
     r"\b\d+ CFR [\d.]+(?:\([a-z0-9]+\))*|\b(?:TAXII|STIX|TLP|WCAG|FtM) \d+(?:\.\d+)*"
@@ -243,7 +245,7 @@ def problems_in(text: str, *, words_only: bool = False) -> list[str]:
     """What in `text` is not Spanish: English words, raw dates, amounts and codes."""
     found: list[str] = []
     text = PRODUCT.sub(" ", CITATION.sub(" ", ZONE_ID.sub(" ", text)))
-    words = IDENTIFIER.sub(" ", text)
+    words = HEX_ID.sub(" ", IDENTIFIER.sub(" ", text))
     english = english_only()
     for word in sorted(_words(words)):
         if word in english:
@@ -346,3 +348,6 @@ def test_the_checker_sees_english_and_raw_values(browser_server: LiveServer) -> 
     kinds = " ".join(problems_in(sample))
     for expected in ("raw date", "raw amount", "code", "country code 'mx'", "'trip'"):
         assert expected in kinds, (expected, kinds)
+    # An item's random id is a name, but the English word it happens to hold is not.
+    assert problems_in("caso 44f0fb87dfe2add8", words_only=True) == []
+    assert problems_in("caso add 8", words_only=True)
