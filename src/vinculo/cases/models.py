@@ -197,3 +197,32 @@ class CaseNotice(Base):
     contact_agency: Mapped[str] = mapped_column(String(16))
     contact_phone: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# Planned operations and their alerts live in their own module; named here so that every
+# table of the domain is known wherever its models are.
+from vinculo.cases.operation_models import (  # noqa: E402
+    AlertParty,
+    CaseOperation,
+    CaseOperationCell,
+    DeconflictionAlert,
+)
+
+__all__ = [
+    "AlertParty",
+    "Case",
+    "CaseAgency",
+    "CaseEvent",
+    "CaseMember",
+    "CaseNotice",
+    "CaseOperation",
+    "CaseOperationCell",
+    "CaseReport",
+    "CaseSubject",
+    "CaseTarget",
+    "CaseTargetHash",
+    "CaseTask",
+    "DeconflictionAlert",
+    "TaskForce",
+    "TaskForceAgency",
+]
