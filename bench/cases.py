@@ -43,7 +43,7 @@ from _common import (
     verdict,
 )
 
-from vinculo.cases import service, targets
+from vinculo.cases import marked, service, targets
 from vinculo.cases.models import CaseTarget, CaseTargetHash
 from vinculo.cases.schemas import CaseCreate, TargetRegister
 from vinculo.cases.target_keys import TargetKey
@@ -77,7 +77,7 @@ def _fill(sessions: sessionmaker[Session], settings: Settings, n: int) -> tuple[
             case_in=CaseCreate(title_en="Checks", lead_agency="DEA", agencies=["DEA"]),
         )
         session.commit()
-        dea = service.actor_again(session=session, actor=dea)
+        dea = marked.actor_again(session=session, actor=dea)
         theirs_id, ours_id = theirs.id, ours.id
     key = targets.local_key(settings)
     now = utcnow()

@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from sqlalchemy import func, select
 
-from vinculo.cases import service
+from vinculo.cases import marked, service, task_forces
 from vinculo.cases.models import (
     Case,
     CaseEvent,
@@ -45,7 +45,7 @@ TABLES = (Case, CaseMember, CaseSubject, CaseReport, CaseTask, CaseEvent, TaskFo
 def actor(world: World, username: str) -> Actor:
     """The account as stored now (opening a case or joining one changes its groups)."""
     with transaction(world.store.sessions) as session:
-        return service.actor_again(session=session, actor=world.actors[username])
+        return marked.actor_again(session=session, actor=world.actors[username])
 
 
 def run(world: World, username: str, work: Callable[..., Any], **kw: Any) -> Any:
@@ -387,14 +387,14 @@ def test_a_task_force_names_its_collection_and_shares_its_cases(fresh_world: Wor
         run(
             fresh_world,
             us,
-            service.create_task_force,
+            task_forces.create_task_force,
             task_force_in=TaskForceCreate(name_en="TF", agencies=["DEA", "FGR"], collection="nope"),
         )
     assert refused.value.field == "collection"
     made = run(
         fresh_world,
         us,
-        service.create_task_force,
+        task_forces.create_task_force,
         task_force_in=TaskForceCreate(
             name_en="Task Force Sonora",
             name_es="Fuerza de Tarea Sonora",
@@ -407,29 +407,29 @@ def test_a_task_force_names_its_collection_and_shares_its_cases(fresh_world: Wor
     # mx.analyst is in tf-sonora: the task force and its case; dea.agent1 is not: neither.
     mx = actor(fresh_world, "mx.analyst")
     with transaction(fresh_world.store.sessions) as session:
-        task_force = service.get_task_force(session=session, actor=mx, task_force_id=made.id)
-        read = service.task_force_read(session=session, actor=mx, task_force=task_force)
+        task_force = task_forces.get_task_force(session=session, actor=mx, task_force_id=made.id)
+        read = task_forces.task_force_read(session=session, actor=mx, task_force=task_force)
     assert read.collection == "us-tf-sonora"
     assert read.collection_id == "5a1f3c9e-0000-4000-8000-000000000001"
     assert read.case_ids == [case_id] and read.nations == ["MEX", "USA"]
     assert run(fresh_world, "mx.analyst", service.list_cases).total == 1
     assert run(fresh_world, "dea.agent1", service.list_cases).total == 0
-    assert run(fresh_world, "dea.agent1", service.list_task_forces).total == 0
+    assert run(fresh_world, "dea.agent1", task_forces.list_task_forces).total == 0
     with pytest.raises(NotFound):
-        run(fresh_world, "dea.agent1", service.get_task_force, task_force_id=made.id)
+        run(fresh_world, "dea.agent1", task_forces.get_task_force, task_force_id=made.id)
 
 
 def test_the_operator_ties_a_task_force_to_its_collection(fresh_world: World) -> None:
     made = run(
         fresh_world,
         "us.analyst",
-        service.create_task_force,
+        task_forces.create_task_force,
         task_force_in=TaskForceCreate(name_en="TF", agencies=["DEA", "FGR"]),
     )
     with transaction(fresh_world.store.sessions) as session:
         task_force = session.execute(select(TaskForce).where(TaskForce.id == made.id)).scalar_one()
         with pytest.raises(InvalidInput) as refused:
-            service.name_collection(
+            task_forces.name_collection(
                 session=session, actor=None, task_force=task_force, alias="us-tf-x"
             )
         assert refused.value.field == "collection"
@@ -444,7 +444,9 @@ def test_the_operator_ties_a_task_force_to_its_collection(fresh_world: World) ->
             )
         )
         session.flush()
-        service.name_collection(session=session, actor=None, task_force=task_force, alias="us-tf-x")
+        task_forces.name_collection(
+            session=session, actor=None, task_force=task_force, alias="us-tf-x"
+        )
     with transaction(fresh_world.store.sessions) as session:
         stored = session.execute(select(TaskForce).where(TaskForce.id == made.id)).scalar_one()
         assert stored.collection_alias == "us-tf-x"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from vinculo.cases import service, targets
+from vinculo.cases import marked, service, targets
 from vinculo.cases.models import Case, CaseEvent, CaseNotice, CaseTarget, CaseTargetHash
 from vinculo.cases.schemas import (
     CaseCreate,
@@ -63,7 +63,7 @@ def page_client(server: LiveServer, username: str) -> httpx.Client:
 
 def actor(world: World, username: str) -> Actor:
     with transaction(world.store.sessions) as session:
-        return service.actor_again(session=session, actor=world.actors[username])
+        return marked.actor_again(session=session, actor=world.actors[username])
 
 
 def run(world: World, username: str, work: Callable[..., Any], **kw: Any) -> Any:

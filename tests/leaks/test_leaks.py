@@ -50,7 +50,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
+from vinculo.cases import marked as case_marked
 from vinculo.cases import service as case_service
+from vinculo.cases import task_forces as case_task_forces
 from vinculo.cases.schemas import (
     CaseCreate,
     CaseStatusUpdate,
@@ -595,7 +597,7 @@ def _store_cases(session: Session, world: World) -> None:
     views = [view_of(world, a) for a in world.accounts]
 
     def fresh(index: int) -> Actor:
-        return case_service.actor_again(session=session, actor=world.accounts[index].actor)
+        return case_marked.actor_again(session=session, actor=world.accounts[index].actor)
 
     def join(index: int, group: str) -> None:
         world.joined.setdefault(world.accounts[index].username, set()).add(group)
@@ -682,7 +684,7 @@ def _store_cases(session: Session, world: World) -> None:
     stored.content.append(reason)
     stored.closed = True
     name = world.marker("f")
-    made = case_service.create_task_force(
+    made = case_task_forces.create_task_force(
         session=session,
         actor=fresh(0),
         task_force_in=TaskForceCreate(name_en=f"Task force {name}", agencies=agencies),
@@ -690,7 +692,7 @@ def _store_cases(session: Session, world: World) -> None:
     join(0, made.group_code)
     marks = markings_by_id(session=session, ids={made.marking_id})[made.marking_id]
     world.cases.append(StoredCase("task_force", made.id, marks, [name]))
-    case_service.add_task_force_member(
+    case_task_forces.add_task_force_member(
         session=session,
         actor=fresh(0),
         task_force_id=made.id,

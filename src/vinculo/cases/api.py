@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from vinculo.cases import service, targets
+from vinculo.cases import service, targets, task_forces
 from vinculo.cases.schemas import (
     CaseCreate,
     CaseList,
@@ -145,28 +145,28 @@ def withdraw_target(
 def list_task_forces(
     session: SessionDep, actor: ApiActor, cursor: str | None = None, limit: Limit = 25
 ) -> TaskForceList:
-    return service.list_task_forces(session=session, actor=actor, cursor=cursor, limit=limit)
+    return task_forces.list_task_forces(session=session, actor=actor, cursor=cursor, limit=limit)
 
 
 @router.post("/task-forces", response_model=TaskForceRead, status_code=201)
 def create_task_force(
     task_force_in: TaskForceCreate, session: SessionDep, actor: WriteActor
 ) -> TaskForceRead:
-    made = service.create_task_force(session=session, actor=actor, task_force_in=task_force_in)
-    return service.task_force_read(session=session, actor=actor, task_force=made)
+    made = task_forces.create_task_force(session=session, actor=actor, task_force_in=task_force_in)
+    return task_forces.task_force_read(session=session, actor=actor, task_force=made)
 
 
 @router.get("/task-forces/{task_force_id}", response_model=TaskForceRead)
 def get_task_force(task_force_id: str, session: SessionDep, actor: ApiActor) -> TaskForceRead:
-    found = service.get_task_force(session=session, actor=actor, task_force_id=task_force_id)
-    return service.task_force_read(session=session, actor=actor, task_force=found)
+    found = task_forces.get_task_force(session=session, actor=actor, task_force_id=task_force_id)
+    return task_forces.task_force_read(session=session, actor=actor, task_force=found)
 
 
 @router.post("/task-forces/{task_force_id}/members", response_model=TaskForceRead)
 def add_task_force_member(
     task_force_id: str, member_in: MemberAdd, session: SessionDep, actor: WriteActor
 ) -> TaskForceRead:
-    found = service.add_task_force_member(
+    found = task_forces.add_task_force_member(
         session=session, actor=actor, task_force_id=task_force_id, member_in=member_in
     )
-    return service.task_force_read(session=session, actor=actor, task_force=found)
+    return task_forces.task_force_read(session=session, actor=actor, task_force=found)

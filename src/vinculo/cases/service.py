@@ -9,15 +9,24 @@ member may see it. Every change is a row of the case's timeline and of the audit
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
+from vinculo.cases.marked import (
+    check_agencies,
+    check_tlp,
+    item_markings,
+    join_group,
+    new_id,
+    page_rows,
+    partner_agency,
+    visible_row,
+)
 from vinculo.cases.models import (
     Case,
     CaseAgency,
@@ -27,7 +36,6 @@ from vinculo.cases.models import (
     CaseSubject,
     CaseTask,
     TaskForce,
-    TaskForceAgency,
 )
 from vinculo.cases.schemas import (
     CaseCreate,
@@ -42,31 +50,22 @@ from vinculo.cases.schemas import (
     SubjectAdd,
     SubjectRead,
     TaskCreate,
-    TaskForceCreate,
-    TaskForceList,
-    TaskForceRead,
-    TaskForceSummary,
     TaskRead,
     Timeline,
 )
 from vinculo.db import fresh_ids
 from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound
-from vinculo.exchange.models import ExchangeCollection
 from vinculo.i18n import N_
 from vinculo.intel.models import Report
 from vinculo.intel.service import captions, markings_read
-from vinculo.pagination import bad_cursor, decode_key, encode_key
+from vinculo.pagination import encode_key
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
-from vinculo.security.models import User, user_groups, utcnow
+from vinculo.security.models import User, utcnow
 from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
 from vinculo.security.roles import Permission, require
-from vinculo.security.service import actor_for, ensure_group
+from vinculo.security.service import ensure_group
 
-# A case is for named agencies and their members: TLP:CLEAR would drop the need-to-know
-# group's meaning for the public, RED names individuals, and AMBER+STRICT would shut out the
-# partner agencies the case is for.
-CASE_TLPS = ("GREEN", "AMBER")
 STATUSES = ("open", "suspended", "closed")
 ROLES = ("lead", "analyst", "viewer")
 # A change a page makes, run in a savepoint so that bad input stores nothing.
@@ -76,308 +75,7 @@ WRITERS = frozenset({"lead", "analyst"})
 LEADS = frozenset({"lead"})
 
 
-def _new_id() -> str:
-    return secrets.token_hex(8)
-
-
-def _check_agencies(codes: Sequence[str], field: str) -> list[str]:
-    found = []
-    for code in codes:
-        agency = code.strip().upper()
-        if agency not in vocab.agencies():
-            raise InvalidInput(N_("unknown agency {value}"), field=field, value=code)
-        found.append(agency)
-    return sorted(set(found))
-
-
-def _check_tlp(tlp: str) -> str:
-    level = tlp.strip().upper()
-    if level not in CASE_TLPS:
-        raise InvalidInput(
-            N_("a case or task force is marked TLP:GREEN or TLP:AMBER, not {value}"),
-            field="tlp",
-            value=tlp,
-        )
-    return level
-
-
-def _markings(
-    *, actor: Actor, tlp: str, agencies: Sequence[str], groups: Sequence[str]
-) -> Markings:
-    assert actor.agency is not None
-    return Markings.create(
-        tlp=tlp,
-        originator=actor.agency,
-        rel_to=sorted({vocab.agency_nation(a) for a in agencies}),
-        groups=tuple(groups),
-        shared_with=[a for a in agencies if a != actor.agency],
-    )
-
-
-def _join(session: Session, user_id: int, group: str) -> None:
-    present = session.execute(
-        select(user_groups.c.user_id).where(
-            user_groups.c.user_id == user_id, user_groups.c.group_code == group
-        )
-    ).first()
-    if present is None:
-        session.execute(insert(user_groups).values(user_id=user_id, group_code=group))
-
-
-def actor_again(*, session: Session, actor: Actor) -> Actor:
-    """The actor as stored now: after opening a case or joining a task force its groups
-    changed, and an Actor is a snapshot (a request builds a new one; a script needs this)."""
-    if actor.user_id is None:
-        return actor
-    user = session.get(User, actor.user_id)
-    if user is None:
-        return actor
-    session.refresh(user)
-    return replace(actor_for(user), locale=actor.locale)
-
-
-def _partner(actor: Actor) -> str:
-    if not actor.agency or actor.user_id is None:
-        raise Forbidden(N_("only an account of a partner agency can originate an item"))
-    return actor.agency
-
-
-# --- task forces -----------------------------------------------------------------------------
-
-
-def create_task_force(
-    *, session: Session, actor: Actor, task_force_in: TaskForceCreate
-) -> TaskForce:
-    """A standing task force of the given agencies; its creator is its first member."""
-    require(actor, Permission.FILE_REPORT)
-    own = _partner(actor)
-    errors: list[InvalidInput] = []
-    if not (task_force_in.name_en.strip() or task_force_in.name_es.strip()):
-        errors.append(InvalidInput(N_("give a name in English or Spanish"), field="name_en"))
-    agencies: list[str] = []
-    try:
-        agencies = _check_agencies([*task_force_in.agencies, own], "agencies")
-    except InvalidInput as error:
-        errors.append(error)
-    tlp = ""
-    try:
-        tlp = _check_tlp(task_force_in.tlp)
-    except InvalidInput as error:
-        errors.append(error)
-    group = (task_force_in.group or "").strip()
-    if group and group not in actor.groups:
-        # Refused alike whether the group exists: a filing must not tell which codes are real.
-        errors.append(
-            InvalidInput(
-                N_("you can only mark items for groups you belong to: {value}"),
-                field="group",
-                value=group,
-            )
-        )
-    alias = (task_force_in.collection or "").strip() or None
-    if alias is not None:
-        found = session.execute(
-            select(ExchangeCollection.id).where(ExchangeCollection.alias == alias)
-        ).first()
-        if found is None:
-            errors.append(
-                InvalidInput(N_("no TAXII collection {value}"), field="collection", value=alias)
-            )
-    if errors:
-        raise InvalidFields(errors)
-    task_force_id = _new_id()
-    name_en = task_force_in.name_en.strip() or task_force_in.name_es.strip()
-    name_es = task_force_in.name_es.strip() or name_en
-    if not group:
-        group = f"tf-{task_force_id}"
-        # The group's name is shown wherever groups are (account pages, banners' titles):
-        # it names the task force by id, never by what its name might say.
-        ensure_group(
-            session=session,
-            code=group,
-            name_en=f"Task force {task_force_id}",
-            name_es=f"Fuerza de tarea {task_force_id}",
-        )
-    assert actor.user_id is not None
-    _join(session, actor.user_id, group)
-    markings = _markings(actor=actor, tlp=tlp, agencies=agencies, groups=[group])
-    task_force = TaskForce(
-        id=task_force_id,
-        name_en=name_en,
-        name_es=name_es,
-        group_code=group,
-        collection_alias=alias,
-        marking_id=marking_id_for(session=session, markings=markings),
-        created_by=actor.username or "",
-    )
-    session.add(task_force)
-    session.flush()
-    session.add_all(TaskForceAgency(task_force_id=task_force_id, agency=a) for a in agencies)
-    record(
-        session=session,
-        actor=actor,
-        action="write",
-        kind="task_force",
-        target=task_force_id,
-        ids=[task_force_id],
-        detail={"change": "created", "markings": markings.signature(), "collection": alias},
-    )
-    session.flush()
-    return task_force
-
-
-def _visible_task_force(session: Session, actor: Actor, task_force_id: str) -> TaskForce:
-    visible = visible_marking_ids(session=session, actor=actor)
-    found = session.execute(
-        select(TaskForce).where(TaskForce.id == task_force_id, TaskForce.marking_id.in_(visible))
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound(N_("no such task force"), field="id")
-    return found
-
-
-def get_task_force(*, session: Session, actor: Actor, task_force_id: str) -> TaskForce:
-    task_force = _visible_task_force(session, actor, task_force_id)
-    record(
-        session=session,
-        actor=actor,
-        action="read",
-        kind="task_force",
-        target=task_force_id,
-        ids=[task_force_id],
-    )
-    return task_force
-
-
-def _summary_tf(task_force: TaskForce, markings: Markings) -> TaskForceSummary:
-    return TaskForceSummary(
-        id=task_force.id,
-        name_en=task_force.name_en,
-        name_es=task_force.name_es,
-        group=task_force.group_code,
-        collection=task_force.collection_alias,
-        markings=markings_read(markings),
-    )
-
-
-def task_force_read(*, session: Session, actor: Actor, task_force: TaskForce) -> TaskForceRead:
-    marks = markings_by_id(session=session, ids={task_force.marking_id})[task_force.marking_id]
-    agencies = list(
-        session.execute(
-            select(TaskForceAgency.agency)
-            .where(TaskForceAgency.task_force_id == task_force.id)
-            .order_by(TaskForceAgency.agency)
-        ).scalars()
-    )
-    members = list(
-        session.execute(
-            select(User.username)
-            .join(user_groups, user_groups.c.user_id == User.id)
-            .where(user_groups.c.group_code == task_force.group_code)
-            .order_by(User.username)
-        ).scalars()
-    )
-    collection_id = None
-    if task_force.collection_alias:
-        collection_id = session.execute(
-            select(ExchangeCollection.id).where(
-                ExchangeCollection.alias == task_force.collection_alias
-            )
-        ).scalar_one_or_none()
-    rows, _more, _total = _case_rows(
-        session=session, actor=actor, cursor=None, limit=1000, task_force_id=task_force.id
-    )
-    return TaskForceRead(
-        **_summary_tf(task_force, marks).model_dump(),
-        agencies=agencies,
-        nations=sorted({vocab.agency_nation(a) for a in agencies}),
-        collection_id=collection_id,
-        members=members,
-        case_ids=[c.id for c in rows],
-        created_at=task_force.created_at,
-    )
-
-
-def list_task_forces(
-    *, session: Session, actor: Actor, cursor: str | None = None, limit: int = 25
-) -> TaskForceList:
-    visible = visible_marking_ids(session=session, actor=actor)
-    where: list[ColumnElement[bool]] = [TaskForce.marking_id.in_(visible)]
-    total = int(
-        session.execute(select(func.count()).select_from(TaskForce).where(*where)).scalar_one()
-    )
-    after = decode_key(cursor)
-    if after is not None:
-        anchor = session.execute(
-            select(TaskForce.seq).where(TaskForce.id == after, *where)
-        ).scalar_one_or_none()
-        if anchor is None:
-            raise bad_cursor()
-        where.append(TaskForce.seq < anchor)
-    rows = list(
-        session.execute(
-            select(TaskForce).where(*where).order_by(TaskForce.seq.desc()).limit(limit + 1)
-        ).scalars()
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    marks = markings_by_id(session=session, ids={t.marking_id for t in rows})
-    record(session=session, actor=actor, action="list", kind="task_force", ids=[t.id for t in rows])
-    return TaskForceList(
-        items=[_summary_tf(t, marks[t.marking_id]) for t in rows],
-        total=total,
-        next_cursor=encode_key(rows[-1].id) if more else None,
-    )
-
-
-def name_collection(
-    *, session: Session, actor: Actor | None, task_force: TaskForce, alias: str
-) -> None:
-    """Tie a task force to the TAXII collection its items travel in (the host operator's
-    act when `actor` is None, as collections are made by the operator)."""
-    found = session.execute(
-        select(ExchangeCollection.id).where(ExchangeCollection.alias == alias)
-    ).first()
-    if found is None:
-        raise InvalidInput(N_("no TAXII collection {value}"), field="collection", value=alias)
-    task_force.collection_alias = alias
-    record(
-        session=session,
-        actor=actor,
-        action="write",
-        kind="task_force",
-        target=task_force.id,
-        ids=[task_force.id],
-        detail={"change": "collection", "collection": alias},
-    )
-
-
-def add_task_force_member(
-    *, session: Session, actor: Actor, task_force_id: str, member_in: MemberAdd
-) -> TaskForce:
-    """Join an account of one of the task force's agencies to its group."""
-    task_force = _visible_task_force(session, actor, task_force_id)
-    require(actor, Permission.FILE_REPORT)
-    agencies = set(
-        session.execute(
-            select(TaskForceAgency.agency).where(TaskForceAgency.task_force_id == task_force.id)
-        ).scalars()
-    )
-    user = _member_account(session, member_in.username, agencies)
-    _join(session, user.id, task_force.group_code)
-    record(
-        session=session,
-        actor=actor,
-        action="write",
-        kind="task_force",
-        target=task_force.id,
-        ids=[task_force.id],
-        detail={"change": "member_added", "member": user.username},
-    )
-    return task_force
-
-
-def _member_account(session: Session, username: str, agencies: set[str]) -> User:
+def member_account(session: Session, username: str, agencies: set[str]) -> User:
     user = session.execute(
         select(User).where(User.username == username.strip(), User.active.is_(True))
     ).scalar_one_or_none()
@@ -390,9 +88,6 @@ def _member_account(session: Session, username: str, agencies: set[str]) -> User
             value=username,
         )
     return user
-
-
-# --- cases -----------------------------------------------------------------------------------
 
 
 def _event(
@@ -425,7 +120,7 @@ def _audit(
 def create_case(*, session: Session, actor: Actor, case_in: CaseCreate) -> Case:
     """Open a case led by `lead_agency`, its opener its first lead member."""
     require(actor, Permission.FILE_REPORT)
-    own = _partner(actor)
+    own = partner_agency(actor)
     errors: list[InvalidInput] = []
     if not (case_in.title_en.strip() or case_in.title_es.strip()):
         errors.append(InvalidInput(N_("give a title in English or Spanish"), field="title_en"))
@@ -438,18 +133,20 @@ def create_case(*, session: Session, actor: Actor, case_in: CaseCreate) -> Case:
         )
     agencies: list[str] = []
     try:
-        agencies = _check_agencies([*case_in.agencies, own], "agencies")
+        agencies = check_agencies([*case_in.agencies, own], "agencies")
     except InvalidInput as error:
         errors.append(error)
     tlp = ""
     try:
-        tlp = _check_tlp(case_in.tlp)
+        tlp = check_tlp(case_in.tlp)
     except InvalidInput as error:
         errors.append(error)
     task_force: TaskForce | None = None
     if case_in.task_force:
         try:
-            task_force = _visible_task_force(session, actor, case_in.task_force)
+            task_force = visible_row(
+                session, actor, TaskForce, case_in.task_force, N_("no such task force")
+            )
         except NotFound:
             errors.append(
                 InvalidInput(
@@ -462,14 +159,14 @@ def create_case(*, session: Session, actor: Actor, case_in: CaseCreate) -> Case:
         raise InvalidFields(errors)
     if lead not in agencies:
         agencies = sorted({*agencies, lead})
-    case_id = _new_id()
+    case_id = new_id()
     group = f"case-{case_id}"
     ensure_group(session=session, code=group, name_en=f"Case {case_id}", name_es=f"Caso {case_id}")
     # A task force's cases are shared with the task force: its group is named beside the
     # case's own, and `can_see` lets a member of either read.
     groups = [group, task_force.group_code] if task_force else [group]
     try:
-        markings = _markings(actor=actor, tlp=tlp, agencies=agencies, groups=groups)
+        markings = item_markings(actor=actor, tlp=tlp, agencies=agencies, groups=groups)
     except MarkingError as error:
         raise InvalidFields([error]) from None
     case = Case(
@@ -488,7 +185,7 @@ def create_case(*, session: Session, actor: Actor, case_in: CaseCreate) -> Case:
     session.add_all(CaseAgency(case_id=case_id, agency=a) for a in agencies)
     assert actor.user_id is not None
     session.add(CaseMember(case_id=case_id, user_id=actor.user_id, role="lead"))
-    _join(session, actor.user_id, group)
+    join_group(session, actor.user_id, group)
     _event(session, case, actor, "opened")
     _audit(session, actor, case, "opened", markings=markings.signature())
     session.flush()
@@ -496,13 +193,7 @@ def create_case(*, session: Session, actor: Actor, case_in: CaseCreate) -> Case:
 
 
 def _visible_case(session: Session, actor: Actor, case_id: str) -> Case:
-    visible = visible_marking_ids(session=session, actor=actor)
-    case = session.execute(
-        select(Case).where(Case.id == case_id, Case.marking_id.in_(visible))
-    ).scalar_one_or_none()
-    if case is None:
-        raise NotFound(N_("no such case"), field="id")
-    return case
+    return visible_row(session, actor, Case, case_id, N_("no such case"))
 
 
 def _role_on(session: Session, actor: Actor, case: Case) -> str | None:
@@ -539,7 +230,7 @@ def get_case(*, session: Session, actor: Actor, case_id: str) -> Case:
     return case
 
 
-def _case_rows(
+def case_rows(
     *,
     session: Session,
     actor: Actor,
@@ -548,27 +239,14 @@ def _case_rows(
     task_force_id: str | None = None,
     status: str | None = None,
 ) -> tuple[list[Case], bool, int]:
-    visible = visible_marking_ids(session=session, actor=actor)
-    where: list[ColumnElement[bool]] = [Case.marking_id.in_(visible)]
+    where: list[ColumnElement[bool]] = []
     if task_force_id is not None:
         where.append(Case.task_force_id == task_force_id)
     if status is not None:
         where.append(Case.status == status)
-    total = int(session.execute(select(func.count()).select_from(Case).where(*where)).scalar_one())
-    after = decode_key(cursor)
-    if after is not None:
-        anchor = session.execute(
-            select(Case.seq).where(Case.id == after, *where)
-        ).scalar_one_or_none()
-        if anchor is None:
-            raise bad_cursor()
-        where.append(Case.seq < anchor)
-    rows = list(
-        session.execute(
-            select(Case).where(*where).order_by(Case.seq.desc()).limit(limit + 1)
-        ).scalars()
+    return page_rows(
+        session=session, actor=actor, model=Case, cursor=cursor, limit=limit, where=where
     )
-    return rows[:limit], len(rows) > limit, total
 
 
 def _summary(case: Case, markings: Markings) -> CaseSummary:
@@ -595,7 +273,7 @@ def list_cases(
     """Newest first, only the cases the actor may see; `total` counts only those."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(N_("unknown case status {value}"), field="status", value=status)
-    rows, more, total = _case_rows(
+    rows, more, total = case_rows(
         session=session, actor=actor, cursor=cursor, limit=limit, status=status
     )
     marks = markings_by_id(session=session, ids={c.marking_id for c in rows})
@@ -759,13 +437,13 @@ def add_member(*, session: Session, actor: Actor, case_id: str, member_in: Membe
     agencies = set(
         session.execute(select(CaseAgency.agency).where(CaseAgency.case_id == case.id)).scalars()
     )
-    user = _member_account(session, member_in.username, agencies)
+    user = member_account(session, member_in.username, agencies)
     found = session.get(CaseMember, (case.id, user.id))
     if found is None:
         session.add(CaseMember(case_id=case.id, user_id=user.id, role=member_in.role))
     else:
         found.role = member_in.role
-    _join(session, user.id, case.group_code)
+    join_group(session, user.id, case.group_code)
     _event(session, case, actor, "member", item=f"account:{user.username}", note=member_in.role)
     _audit(session, actor, case, "member", member=user.username, role=member_in.role)
     session.flush()

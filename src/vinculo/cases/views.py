@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from vinculo.cases import service, targets
+from vinculo.cases import service, targets, task_forces
 from vinculo.cases.models import Case
 from vinculo.cases.schemas import (
     CaseCreate,
@@ -73,7 +73,7 @@ def _cases_page(
     rows = _rows(session, [c.id for c in listed.items])
     marks = markings_by_id(session=session, ids={r.marking_id for r in rows})
     by_id = {r.id: r for r in rows}
-    forces = service.list_task_forces(session=session, actor=actor, limit=200).items
+    forces = task_forces.list_task_forces(session=session, actor=actor, limit=200).items
     return _page(
         request,
         "cases/list.html",
@@ -157,7 +157,7 @@ def _case_page(
     task_force = None
     if case.task_force_id:
         try:
-            task_force = service.get_task_force(
+            task_force = task_forces.get_task_force(
                 session=session, actor=actor, task_force_id=case.task_force_id
             )
         except VinculoError:
@@ -349,7 +349,7 @@ def _task_forces_page(
     errors: dict[str, list[str]] | None = None,
     form: dict[str, object] | None = None,
 ) -> Response:
-    listed = service.list_task_forces(session=session, actor=actor, limit=200)
+    listed = task_forces.list_task_forces(session=session, actor=actor, limit=200)
     return _page(
         request,
         "cases/task_forces.html",
@@ -388,7 +388,7 @@ def open_task_force_form(
     )
     try:
         with session.begin_nested():
-            made = service.create_task_force(
+            made = task_forces.create_task_force(
                 session=session, actor=actor, task_force_in=task_force_in
             )
     except InvalidInput as error:
@@ -419,7 +419,7 @@ def task_force_member_form(
     member_in = MemberAdd(username=username)
     try:
         with session.begin_nested():
-            service.add_task_force_member(
+            task_forces.add_task_force_member(
                 session=session, actor=actor, task_force_id=task_force_id, member_in=member_in
             )
     except InvalidInput as error:
@@ -452,8 +452,8 @@ def _task_force_page(
     status_code: int = 200,
     errors: dict[str, list[str]] | None = None,
 ) -> Response:
-    found = service.get_task_force(session=session, actor=actor, task_force_id=task_force_id)
-    read = service.task_force_read(session=session, actor=actor, task_force=found)
+    found = task_forces.get_task_force(session=session, actor=actor, task_force_id=task_force_id)
+    read = task_forces.task_force_read(session=session, actor=actor, task_force=found)
     markings = markings_by_id(session=session, ids={found.marking_id})[found.marking_id]
     cases = {c.id: c for c in _rows(session, read.case_ids)}
     return _page(

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vinculo.cases import service
+from vinculo.cases import marked, service, task_forces
 from vinculo.cases.models import TaskForce
 from vinculo.cases.schemas import (
     CaseCreate,
@@ -53,7 +53,7 @@ def name_collections(*, session: Session, node: str) -> int:
         ).scalar_one_or_none()
         if found is None:
             continue
-        service.name_collection(session=session, actor=None, task_force=found, alias=alias)
+        task_forces.name_collection(session=session, actor=None, task_force=found, alias=alias)
         tied += 1
     return tied
 
@@ -72,7 +72,7 @@ def seed_cases(*, session: Session, on_node: bool = False) -> dict[str, int]:
         if actor is None:
             continue
         try:
-            made = service.create_task_force(
+            made = task_forces.create_task_force(
                 session=session,
                 actor=actor,
                 task_force_in=TaskForceCreate(
@@ -124,7 +124,7 @@ def _open_case(
         ),
     )
     # The opener now belongs to the case's group, which a stored Actor does not know yet.
-    lead = service.actor_again(session=session, actor=actor)
+    lead = marked.actor_again(session=session, actor=actor)
     members = [actor.username]
     for member in row.get("members", []):
         if get_by_username(session=session, username=member["username"]) is None:
