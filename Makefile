@@ -231,7 +231,7 @@ wheelhouse: $(UV) assets
 	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
 	$(UV) export --frozen --quiet --no-dev --no-emit-project --format requirements-txt \
 		-o $(WHEELHOUSE)/requirements.txt
-	$(PYTHON) scripts/wheel-cache.py take $(WHEELHOUSE) "$(WHEEL_CACHE)"
+	$(PYTHON) scripts/wheel-cache.py take $(WHEELHOUSE) "$(WHEEL_CACHE)" "$(VENV)" "$$($(UV) cache dir)"
 	@# pip wheel: the locked wheels as they are, and a wheel built here for a package that
 	@# publishes only its source (PyICU), so the closed machine needs no compiler.
 	@$(STEP) "gathering the locked wheels" "$(NO_NETWORK_HINT)" \

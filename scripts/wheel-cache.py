@@ -7,8 +7,16 @@ directory, keyed by the lock's hashes for that package and by what the build dep
 all of these match and its own SHA-256 is the one recorded when it was kept; otherwise the
 entry is removed and the package is built again.
 
-    python scripts/wheel-cache.py take WHEELHOUSE CACHE   # before `pip wheel`
-    python scripts/wheel-cache.py keep WHEELHOUSE CACHE   # after it
+    python scripts/wheel-cache.py take WHEELHOUSE CACHE [VENV UV_CACHE]  # before `pip wheel`
+    python scripts/wheel-cache.py keep WHEELHOUSE CACHE                  # after it
+
+`take` also looks for the wheel the installer already built for VENV: uv keeps each wheel it
+builds from a source archive in its cache (UV_CACHE), and `make install` or `make install-dev`
+compiled PyICU there from the same locked archive (`uv sync --frozen` checks its hash). Such a
+wheel is used only when VENV holds that package at the locked version, installed from exactly
+that wheel (every file the wheel's RECORD lists is installed with the same hash and size, and
+nothing else but the installer's own notes), and its tag is this Python's. A new clone then
+packs the build its tests ran rather than compiling it again.
 
 `take` copies the kept wheels that match into WHEELHOUSE and writes WHEELHOUSE/fetch.txt:
 requirements.txt without the packages it supplied, for `pip wheel`. `keep` stores each wheel
@@ -27,6 +35,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,14 +137,81 @@ def matching_wheel(entry: Path, requirement: Requirement, environment: dict[str,
     return wheel
 
 
-def take(wheelhouse: Path, cache: Path | None) -> None:
+# What an installer writes into a dist-info directory beside the wheel's own files.
+INSTALLER_NOTES = frozenset(
+    {"INSTALLER", "REQUESTED", "direct_url.json", "uv_build.json", "uv_cache.json", "RECORD"}
+)
+
+
+def record_rows(text: str) -> dict[str, tuple[str, str]]:
+    """A RECORD's files with their hash and size; rows without a hash (RECORD's own) left out."""
+    rows: dict[str, tuple[str, str]] = {}
+    for line in text.splitlines():
+        parts = line.rsplit(",", 2)  # a path may hold commas; the hash and size do not
+        if len(parts) == 3 and parts[1]:
+            rows[parts[0]] = (parts[1], parts[2])
+    return rows
+
+
+def installed_record(venv: Path, requirement: Requirement) -> dict[str, tuple[str, str]] | None:
+    """The files the venv installed for this requirement at its locked version, if it has it."""
+    for info in venv.glob("lib/python*/site-packages/*.dist-info"):
+        name, _, version = info.name.removesuffix(".dist-info").rpartition("-")
+        if normalise(name) == requirement.name and version == requirement.version:
+            record = info / "RECORD"
+            return record_rows(record.read_text()) if record.is_file() else None
+    return None
+
+
+def wheel_record(wheel: Path) -> dict[str, tuple[str, str]]:
+    with zipfile.ZipFile(wheel) as archive:
+        [record] = [n for n in archive.namelist() if n.endswith(".dist-info/RECORD")]
+        return record_rows(archive.read(record).decode())
+
+
+def installed_build(requirement: Requirement, venv: Path, uv_cache: Path) -> Path | None:
+    """The wheel in uv's cache that `venv` holds this requirement from, file for file."""
+    installed = installed_record(venv, requirement)
+    if not installed:
+        return None
+    python_tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    for wheel in sorted(uv_cache.glob(f"sdists-v*/*/*/{requirement.version}/*/*.whl")):
+        name, version, python, *_ = wheel.stem.split("-")
+        if (normalise(name), version) != (requirement.name, requirement.version):
+            continue
+        if python != python_tag:
+            continue
+        try:
+            built = wheel_record(wheel)
+        except (OSError, ValueError, zipfile.BadZipFile):
+            continue
+        extra = {
+            path
+            for path in installed.keys() - built.keys()
+            if not (".dist-info/" in path and path.rsplit("/", 1)[-1] in INSTALLER_NOTES)
+        }
+        if built and not extra and all(installed.get(p) == row for p, row in built.items()):
+            return wheel
+    return None
+
+
+def take(
+    wheelhouse: Path, cache: Path | None, venv: Path | None = None, uv_cache: Path | None = None
+) -> None:
     header, requirements = read_requirements(wheelhouse / "requirements.txt")
     left = []
     environment = build_environment()
     for requirement in requirements:
         entry = environment_dir(cache, environment) / requirement.key if cache is not None else None
         if entry is None or not entry.is_dir():
-            left.append(requirement)
+            built = None
+            if venv is not None and uv_cache is not None:
+                built = installed_build(requirement, venv, uv_cache)
+            if built is None:
+                left.append(requirement)
+                continue
+            shutil.copyfile(built, wheelhouse / built.name)
+            print(f"wheel-cache: {built.name}, the build {venv} runs.", file=sys.stderr)
             continue
         try:
             wheel = matching_wheel(entry, requirement, environment)
@@ -189,11 +265,15 @@ def keep(wheelhouse: Path, cache: Path | None) -> None:
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) != 3 or argv[0] not in ("take", "keep"):
-        sys.exit("usage: python scripts/wheel-cache.py take|keep WHEELHOUSE CACHE")
-    command, wheelhouse, cache = argv
+    if len(argv) not in (3, 5) or argv[0] not in ("take", "keep"):
+        sys.exit("usage: python scripts/wheel-cache.py take|keep WHEELHOUSE CACHE [VENV UV_CACHE]")
+    command, wheelhouse, cache, *installed = argv
     chosen = Path(cache) if cache else None
-    (take if command == "take" else keep)(Path(wheelhouse), chosen)
+    if command == "keep":
+        keep(Path(wheelhouse), chosen)
+        return
+    venv, uv_cache = (Path(p) if p else None for p in installed) if installed else (None, None)
+    take(Path(wheelhouse), chosen, venv, uv_cache)
 
 
 if __name__ == "__main__":

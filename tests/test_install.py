@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from types import ModuleType
 
@@ -225,3 +226,65 @@ def test_a_wheel_the_lock_lists_is_not_kept_whichever_of_its_versions_it_is(
     (wheelhouse / "numpy-2.4.6-cp311-cp311-manylinux_2_28_x86_64.whl").write_bytes(wheel)
     cache_module.keep(wheelhouse, tmp_path / "cache")
     assert not list((tmp_path / "cache").glob("*/*"))
+
+
+def built_wheel(path: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """A wheel of built_here 2.17 for this Python holding `files`; returns what it installs."""
+    tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    record = "".join(
+        f"{name},sha256={hashlib.sha256(data).hexdigest()},{len(data)}\n"
+        for name, data in files.items()
+    )
+    record += "built_here-2.17.dist-info/RECORD,,\n"
+    installed = {**files, "built_here-2.17.dist-info/RECORD": record.encode()}
+    path.mkdir(parents=True)
+    with zipfile.ZipFile(path / f"built_here-2.17-{tag}-{tag}-linux_x86_64.whl", "w") as z:
+        for name, data in installed.items():
+            z.writestr(name, data)
+    return installed
+
+
+def venv_with(venv: Path, installed: dict[str, bytes]) -> None:
+    """A venv holding built_here 2.17 as an installer leaves it (its own note in RECORD)."""
+    site = venv / "lib" / "python3.11" / "site-packages"
+    note = b"uv\n"
+    files = {**installed, "built_here-2.17.dist-info/INSTALLER": note}
+    record = installed["built_here-2.17.dist-info/RECORD"].decode() + (
+        f"built_here-2.17.dist-info/INSTALLER,sha256={hashlib.sha256(note).hexdigest()},3\n"
+    )
+    files["built_here-2.17.dist-info/RECORD"] = record.encode()
+    for name, data in files.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_bytes(data)
+
+
+def test_the_wheel_the_installer_built_for_the_venv_is_packed_only_if_the_venv_runs_it(
+    tmp_path: Path,
+) -> None:
+    cache_module = load_wheel_cache()
+    uv_cache = tmp_path / "uv"
+    files = {"built_here/__init__.py": b"x = 1\n", "built_here-2.17.dist-info/WHEEL": b"w\n"}
+    installed = built_wheel(uv_cache / "sdists-v11" / "pypi" / "built-here" / "2.17" / "a1", files)
+    venv = tmp_path / "venv"
+    venv_with(venv, installed)
+
+    packed = wheelhouse_with(tmp_path / "packed", "a" * 64, None)
+    cache_module.take(packed, None, venv, uv_cache)
+    [wheel] = packed.glob("built_here-2.17-*.whl")
+    assert zipfile.ZipFile(wheel).read("built_here/__init__.py") == b"x = 1\n"
+    assert "built-here" not in (packed / "fetch.txt").read_text()
+
+    # The venv holds another build (a file differs): the cached wheel is not what it runs.
+    (venv / "lib/python3.11/site-packages/built_here/__init__.py").write_bytes(b"x = 2\n")
+    record = venv / "lib/python3.11/site-packages/built_here-2.17.dist-info/RECORD"
+    digest = hashlib.sha256(b"x = 2\n").hexdigest()
+    record.write_text(record.read_text().replace(hashlib.sha256(b"x = 1\n").hexdigest(), digest))
+    other = wheelhouse_with(tmp_path / "other", "a" * 64, None)
+    cache_module.take(other, None, venv, uv_cache)
+    assert not list(other.glob("*.whl"))
+    assert "built-here==2.17" in (other / "fetch.txt").read_text()
+
+    # No venv holding it at all: built again.
+    bare = wheelhouse_with(tmp_path / "bare", "a" * 64, None)
+    cache_module.take(bare, None, tmp_path / "empty", uv_cache)
+    assert "built-here==2.17" in (bare / "fetch.txt").read_text()
