@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from vinculo.cases import service, targets, task_forces
+from vinculo.cases import operations_views, service, targets, task_forces
 from vinculo.cases.models import Case
 from vinculo.cases.schemas import (
     CaseCreate,
@@ -173,6 +173,7 @@ def _case_page(
         captions={s.entity_id: s.caption for s in view.subjects},
         timeline=line.items,
         targets=targets.list_targets(session=session, actor=actor, case_id=case.id),
+        **operations_views.section(session, actor, case.id),
         task_force=task_force,
         may_write=view.role in service.WRITERS and allowed(actor, Permission.FILE_REPORT),
         may_lead=view.role in service.LEADS and allowed(actor, Permission.FILE_REPORT),
