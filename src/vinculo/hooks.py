@@ -34,6 +34,7 @@ def wire_hooks() -> None:
 def wire_item_kinds() -> None:
     """Hand the notifications the kinds of item domains above them own (notify/items.py):
     resolution's pairs, the exchange's release requests and cases (deconfliction hits)."""
+    from vinculo.cases.alerts import ALERT, ALERT_ITEM, ALERT_SENTENCE
     from vinculo.cases.targets import CASE, HIT, HIT_SENTENCE
     from vinculo.exchange.notices import RELEASE
     from vinculo.notify.items import KINDS
@@ -44,3 +45,5 @@ def wire_item_kinds() -> None:
     KINDS.register(RELEASE)
     KINDS.register(CASE)
     register_kind(HIT, HIT_SENTENCE)
+    KINDS.register(ALERT_ITEM)
+    register_kind(ALERT, ALERT_SENTENCE)

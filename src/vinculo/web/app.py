@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from vinculo.cases.api import router as cases_router
+from vinculo.cases.operations_api import router as operations_router
+from vinculo.cases.operations_views import router as operations_pages
 from vinculo.cases.views import router as cases_pages
 from vinculo.db import make_engine, make_sessionmaker
 from vinculo.errors import InvalidFields, InvalidInput, TooLarge, VinculoError
@@ -185,6 +187,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(translation_pages)
     app.include_router(notify_pages)
     app.include_router(cases_router, prefix=API_PREFIX)
+    app.include_router(operations_router, prefix=API_PREFIX)
+    app.include_router(operations_pages)
     app.include_router(cases_pages)
     app.include_router(network_router, prefix=API_PREFIX)
     app.include_router(network_pages)
