@@ -17,17 +17,21 @@ from vinculo.intel.reseen import RESEEN_HOOKS
 def wire_hooks() -> None:
     """Hand intel.deletion the hooks, in the order they run: resolution's pairs judged on a
     deleted statement first, then the exchange's published versions that carried it, then
-    the notifications' places, kept within what is left; and intel.reseen the exchange's
-    note of entities asserted again."""
+    the notifications' places, kept within what is left; intel.reseen the exchange's
+    note of entities asserted again; and the exchange's received deconfliction pointers the
+    cases domain's check."""
     # Imported here: the command line wires the hooks before it knows which command runs,
     # and loading the exchange and resolution on every start would slow all of them.
+    from vinculo.cases.pointers import check_received
     from vinculo.exchange.changes import note_reseen
+    from vinculo.exchange.pointers import POINTER_HOOKS
     from vinculo.exchange.purge import take_back_purged
     from vinculo.notify.service import keep_places_within_store
     from vinculo.resolve.store import forget_purged
 
     PURGE_HOOKS.wire([forget_purged, take_back_purged, keep_places_within_store])
     RESEEN_HOOKS.wire([note_reseen])
+    POINTER_HOOKS.wire([check_received])
     wire_item_kinds()
 
 
@@ -35,7 +39,8 @@ def wire_item_kinds() -> None:
     """Hand the notifications the kinds of item domains above them own (notify/items.py):
     resolution's pairs, the exchange's release requests and cases (deconfliction hits)."""
     from vinculo.cases.alerts import ALERT, ALERT_ITEM, ALERT_SENTENCE
-    from vinculo.cases.targets import CASE, HIT, HIT_SENTENCE
+    from vinculo.cases.hit_notices import HIT, HIT_SENTENCE
+    from vinculo.cases.targets import CASE
     from vinculo.exchange.notices import RELEASE
     from vinculo.notify.items import KINDS
     from vinculo.notify.service import register_kind

@@ -139,6 +139,18 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Deconfliction: agreement keys, a JSON list of {key_id, secret, partners}.",
     )
+    deconfliction_pointers_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Deconfliction: most pointers a partner may send in a minute before it is "
+        "quarantined.",
+    )
+    deconfliction_pointers_per_hour: int = Field(
+        default=2000,
+        ge=1,
+        description="Deconfliction: most pointers a partner may send in an hour before it is "
+        "quarantined.",
+    )
     exchange_page_size: int = Field(
         default=1000, ge=1, description="Exchange: most objects in one TAXII page."
     )

@@ -127,17 +127,19 @@ def list_targets(case_id: str, session: SessionDep, actor: ApiActor) -> TargetLi
 
 @router.post("/cases/{case_id}/targets/{target_id}/renew", response_model=TargetRead)
 def renew_target(
-    case_id: str, target_id: str, session: SessionDep, actor: WriteActor
+    case_id: str, target_id: str, session: SessionDep, actor: WriteActor, settings: SettingsDep
 ) -> TargetRead:
-    return targets.renew_target(session=session, actor=actor, case_id=case_id, target_id=target_id)
+    return targets.renew_target(
+        session=session, actor=actor, case_id=case_id, target_id=target_id, settings=settings
+    )
 
 
 @router.post("/cases/{case_id}/targets/{target_id}/withdraw", response_model=TargetRead)
 def withdraw_target(
-    case_id: str, target_id: str, session: SessionDep, actor: WriteActor
+    case_id: str, target_id: str, session: SessionDep, actor: WriteActor, settings: SettingsDep
 ) -> TargetRead:
     return targets.withdraw_target(
-        session=session, actor=actor, case_id=case_id, target_id=target_id
+        session=session, actor=actor, case_id=case_id, target_id=target_id, settings=settings
     )
 
 

@@ -196,8 +196,14 @@ class NoticeRead(BaseModel):
 
 
 class CheckedNode(BaseModel):
+    """A node a registration was checked against: this node now; a partner as of when its
+    pointers were last received (`at`, None if never), `stale` when that is too long ago to
+    stand for "no conflict", `quarantined` when its pointers are held."""
+
     node: str
-    at: datetime
+    at: datetime | None
+    stale: bool = False
+    quarantined: bool = False
 
 
 class TargetCheck(BaseModel):

@@ -26,9 +26,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from vinculo.cases.hit_notices import HIT, HIT_SENTENCE
+from vinculo.cases.hit_notices import tell as _tell
 from vinculo.cases.models import Case, CaseEvent, CaseNotice, CaseTarget, CaseTargetHash
+from vinculo.cases.pointers import on_registered, on_renewed, on_withdrawn
 from vinculo.cases.schemas import (
-    CheckedNode,
     NoticeRead,
     TargetCheck,
     TargetList,
@@ -56,8 +58,6 @@ TARGET_DAYS = 90
 LOCAL_KEY_ID = "local"
 ACTIVE, EXPIRED, WITHDRAWN = "active", "expired", "withdrawn"
 # The notification the other side's registrant gets, pointing at their own case.
-HIT = "deconfliction_hit"
-HIT_SENTENCE = N_("Another agency has an active interest in a subject registered on your case")
 
 
 def visible_cases(session: Session, actor: Actor, ids: list[str]) -> set[str]:
@@ -210,53 +210,6 @@ def _notice_read(notice: CaseNotice) -> NoticeRead:
     )
 
 
-def _tell(
-    session: Session,
-    *,
-    actor: Actor | None,
-    case_id: str,
-    target_id: str,
-    contact: tuple[str, str, str],
-    now: datetime,
-) -> CaseNotice:
-    """One side's notice: on its case's timeline and the audit chain, naming only its own
-    case and registration and the other side's contact."""
-    name, agency, phone = contact
-    notice = CaseNotice(
-        case_id=case_id,
-        target_id=target_id,
-        contact_name=name,
-        contact_agency=agency,
-        contact_phone=phone,
-        at=now,
-    )
-    session.add(notice)
-    session.add(
-        CaseEvent(
-            case_id=case_id,
-            at=now,
-            actor=actor.username or "" if actor else "",
-            action="deconfliction",
-            item=f"target:{target_id}",
-            note=f"{name} · {agency} · {phone}",
-        )
-    )
-    record(
-        session=session,
-        actor=actor,
-        action="write",
-        kind="case",
-        target=case_id,
-        ids=[case_id],
-        detail={
-            "change": "deconfliction_notice",
-            "target": target_id,
-            "contact": {"name": name, "agency": agency, "phone": phone},
-        },
-    )
-    return notice
-
-
 def _tell_both(
     session: Session, actor: Actor, target: CaseTarget, hits: list[Hit], now: datetime
 ) -> list[CaseNotice]:
@@ -391,10 +344,16 @@ def register_target(
     )
     told = _tell_both(session, actor, target, hits, now)
     session.flush()
+    # Across nodes (cases/pointers.py): its pointers published to the partners its case may
+    # reach, and its check against theirs.
+    across, checked = on_registered(
+        session=session, settings=settings, actor=actor, target=target, keys=keys, now=now
+    )
+    session.flush()
     return TargetCheck(
         target=_read(target, now),
-        notices=[_notice_read(n) for n in told],
-        checked=[CheckedNode(node=settings.node_name, at=now)],
+        notices=[_notice_read(n) for n in [*told, *across]],
+        checked=checked,
     )
 
 
@@ -445,8 +404,16 @@ def _change(session: Session, actor: Actor, case: Case, target: CaseTarget, chan
     )
 
 
-def renew_target(*, session: Session, actor: Actor, case_id: str, target_id: str) -> TargetRead:
-    """Keep the registration active for another TARGET_DAYS from now (an expired one too)."""
+def renew_target(
+    *,
+    session: Session,
+    actor: Actor,
+    case_id: str,
+    target_id: str,
+    settings: Settings | None = None,
+) -> TargetRead:
+    """Keep the registration active for another TARGET_DAYS from now (an expired one too);
+    with the node's `settings`, its pointers go to partners again with the new expiry."""
     case = _writable(session, actor, case_id, WRITERS)
     _open(case)
     target = _target_on(session, case, target_id)
@@ -468,16 +435,28 @@ def renew_target(*, session: Session, actor: Actor, case_id: str, target_id: str
         ).scalars()
         hits = find_hits(session, list(hashes), now=now, case_id=case.id, agency=target.agency)
         _tell_both(session, actor, target, hits, now)
+    if settings is not None:
+        on_renewed(session=session, settings=settings, actor=actor, target=target, lapsed=lapsed)
     session.flush()
     return _read(target, now)
 
 
-def withdraw_target(*, session: Session, actor: Actor, case_id: str, target_id: str) -> TargetRead:
-    """End the registration: it no longer meets any other."""
+def withdraw_target(
+    *,
+    session: Session,
+    actor: Actor,
+    case_id: str,
+    target_id: str,
+    settings: Settings | None = None,
+) -> TargetRead:
+    """End the registration: it no longer meets any other; with the node's `settings`, its
+    pointers are revoked at every partner they went to."""
     case = _writable(session, actor, case_id, WRITERS)
     target = _target_on(session, case, target_id)
     if target.status != WITHDRAWN:
         target.status = WITHDRAWN
         _change(session, actor, case, target, "withdrawn")
+        if settings is not None:
+            on_withdrawn(session=session, settings=settings, target=target)
     session.flush()
     return _read(target, utcnow())

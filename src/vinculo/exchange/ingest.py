@@ -22,8 +22,10 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput, TooLarge
+from vinculo.exchange.deconfliction import POINTER_TYPE
 from vinculo.exchange.markings import marking_refs
 from vinculo.exchange.models import QuarantinedObject, ReceivedObject, StatusResource
+from vinculo.exchange.pointers import receive_pointers
 from vinculo.exchange.stix import parse_timestamp, timestamp, vinculo_extension
 from vinculo.exchange.stored import VIA
 from vinculo.exchange.validate import (
@@ -173,6 +175,7 @@ class Ingest:
         found: dict[int, str | None] = {}
         # Where each object (by the UUID of its id) first came in the page.
         slots: dict[str, int] = {}
+        pointers: list[dict[str, Any]] = []
         for index, obj in enumerate(objects):
             if checks is not None and index < len(checks):
                 found[id(obj)] = checks[index]
@@ -182,6 +185,11 @@ class Ingest:
                 self.quarantine("", "malformed", "not a STIX object", text)
                 outcome.quarantined += 1
                 outcome.failures.append({"id": "", "message": "not a STIX object"})
+                continue
+            if obj.get("type") == POINTER_TYPE:
+                # A deconfliction pointer is no intelligence: it goes its own way, never
+                # stored as a received object (exchange/pointers.py).
+                pointers.append(obj)
                 continue
             if obj.get("type") == "marking-definition":
                 self.defined.add(stix_id)
@@ -221,6 +229,18 @@ class Ingest:
                 self.quarantine(stix_id, rejected.reason, str(rejected), text)
                 outcome.failures.append({"id": stix_id, "message": str(rejected)})
         self._write(plans, outcome)
+        if pointers:
+            got = receive_pointers(
+                session=self.session,
+                settings=self.settings,
+                partner=self.partner,
+                collection_id=self.collection_id,
+                objects=pointers,
+                actor=self.actor,
+            )
+            outcome.stored += got.stored
+            outcome.quarantined += got.quarantined
+            outcome.skipped += len(pointers) - got.stored - got.quarantined
         return outcome
 
     def _existing(self, ids: Sequence[str]) -> dict[str, ReceivedObject]:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vinculo.db import Base
@@ -193,3 +202,56 @@ class StatusResource(Base):
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     pending_count: Mapped[int] = mapped_column(Integer, default=0)
     details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class ReceivedPointer(Base):
+    """The newest version of a deconfliction pointer a partner sent (exchange/pointers.py):
+    who to call, under which agreement key, until when; never stored as intelligence."""
+
+    __tablename__ = "received_pointers"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the pointer's STIX id
+    partner: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64))
+    registering_node: Mapped[str] = mapped_column(String(64))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_agency: Mapped[str] = mapped_column(String(64))
+    contact_phone: Mapped[str] = mapped_column(String(40))
+    modified: Mapped[datetime] = mapped_column(DateTime)
+    expires: Mapped[datetime] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_received_pointers_partner", "partner"),)
+
+
+class ReceivedPointerHash(Base):
+    """One keyed hash of a received pointer, indexed by (agreement key, hash) for the check."""
+
+    __tablename__ = "received_pointer_hashes"
+
+    pointer_id: Mapped[str] = mapped_column(
+        String(100), ForeignKey("received_pointers.id", ondelete="CASCADE"), primary_key=True
+    )
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key_id: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_received_pointer_hashes_hash", "key_id", "hash"),)
+
+
+class PointerPartner(Base):
+    """What this node holds of one partner's pointers: quarantined or not (and why, since
+    when), and the pointers it sent in the current minute and hour (the flood rule)."""
+
+    __tablename__ = "pointer_partners"
+
+    partner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quarantined: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    minute_start: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    minute_count: Mapped[int] = mapped_column(Integer, default=0)
+    hour_start: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    hour_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_received_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

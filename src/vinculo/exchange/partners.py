@@ -90,10 +90,23 @@ def create_collection(
     return collection
 
 
-def collections(*, session: Session) -> list[ExchangeCollection]:
-    return list(
-        session.execute(select(ExchangeCollection).order_by(ExchangeCollection.alias)).scalars()
-    )
+# A partner's collection of deconfliction pointers (exchange/pointers.py) is aliased
+# `deconfliction-<partner>`: served to that partner node only, never built from intelligence,
+# never listed to a person.
+POINTER_ALIAS = "deconfliction-"
+
+
+def is_pointer_collection(collection: ExchangeCollection) -> bool:
+    return collection.alias.startswith(POINTER_ALIAS)
+
+
+def collections(*, session: Session, pointers: bool = False) -> list[ExchangeCollection]:
+    """The collections of intelligence; with `pointers`, the partners' pointer collections
+    too (what a partner node reads)."""
+    query = select(ExchangeCollection).order_by(ExchangeCollection.alias)
+    if not pointers:
+        query = query.where(~ExchangeCollection.alias.startswith(POINTER_ALIAS))
+    return list(session.execute(query).scalars())
 
 
 def count_written(*, session: Session, collection_id: str) -> int:

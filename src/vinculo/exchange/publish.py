@@ -22,7 +22,7 @@ from vinculo.exchange.models import (
     ExchangeState,
     ReceivedObject,
 )
-from vinculo.exchange.partners import collections
+from vinculo.exchange.partners import POINTER_ALIAS, collections
 from vinculo.exchange.stix import content_hash, revoked_object
 from vinculo.exchange.stored import SHARED, VIA, marking_id_set, set_state, state_value
 from vinculo.exchange.writer import Clock, Writer
@@ -218,19 +218,22 @@ def nothing_new(session: Session, settings: Settings) -> bool:
         or state.get("shared") != "marked"
     ):
         return False
+    # Pointer collections are written when a target is registered, never built here.
+    intel = ~ExchangeCollection.alias.startswith(POINTER_ALIAS)
     unbuilt = (
         select(func.count())
         .select_from(ExchangeCollection)
         .where(
+            intel,
             ~select(ExchangeState.key)
             .where(ExchangeState.key == literal("built:") + ExchangeCollection.id)
-            .exists()
+            .exists(),
         )
         .scalar_subquery()
     )
     found = session.execute(
         select(
-            select(func.count()).select_from(ExchangeCollection).scalar_subquery(),
+            select(func.count()).select_from(ExchangeCollection).where(intel).scalar_subquery(),
             unbuilt,
             select(ExchangeChange.seq).limit(1).scalar_subquery(),
             select(func.max(StatementRow.seq)).scalar_subquery(),

@@ -29,7 +29,7 @@ from vinculo.exchange.parts import (
     report_of,
 )
 from vinculo.exchange.stix import Scope
-from vinculo.exchange.stored import CHUNK, SHARED, readable
+from vinculo.exchange.stored import CHUNK, POINTER_KEY, SHARED, readable
 from vinculo.i18n import N_
 from vinculo.security.audit import record
 from vinculo.security.dissemination import Dissemination
@@ -49,9 +49,10 @@ class Reader:
     _crossing: dict[str, set[int]] = field(default_factory=dict)
 
     def collections(self, session: Session) -> list[ExchangeCollection]:
-        found = collections(session=session)
         if self.partner is None:
-            return found
+            return collections(session=session)
+        # A partner node reads its pointer collection too; a person never does.
+        found = collections(session=session, pointers=True)
         return [c for c in found if self.partner.name in c.partner_set]
 
     def allowed_markings(
@@ -89,7 +90,7 @@ def serves(reader: Reader, item_key: str, marking_ids: str, allowed: set[int]) -
     """Whether a stored row is the reader's to have: a partner node has whole entity
     objects, a person the parts composed into what they may read (see `parts`)."""
     if reader.partner is None:
-        if for_partners_only(item_key):
+        if for_partners_only(item_key) or item_key.startswith(POINTER_KEY):
             return False
     elif is_part(item_key):
         return False

@@ -21,6 +21,9 @@ CHUNK = 500
 # markings that uses them, under those markings: a reader has the first copy it may read.
 SHARED = ("marking:", "agency:")
 
+# Deconfliction pointers (exchange/pointers.py): a partner node's only, never a person's.
+POINTER_KEY = "pointer:"
+
 
 def marking_id_set(text: str) -> set[int]:
     return {int(p) for p in text.split(",") if p}
