@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vinculo import vocab
 from vinculo.db import transaction
 from vinculo.demo.cases import seed_cases
+from vinculo.demo.operations import seed_operations
 from vinculo.demo.scenario import BASE_DATE, build_scenario
 from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.intel.service import create_report
@@ -19,6 +20,7 @@ from vinculo.security.models import User, utcnow
 from vinculo.security.passwords import DEMO_PASSWORD
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group, get_by_username
+from vinculo.settings import Settings
 
 
 def seed_demo(
@@ -82,6 +84,8 @@ def seed_demo(
                 progress.advance(task)
         # After every report: cases link reports and name entities they filed.
         opened = seed_cases(session=session, on_node=nation is not None)
+        # Then the planned operations, two of which collide (data/operations.yml).
+        seed_operations(session=session, settings=Settings())
         return {
             "reports": _count(session, Report),
             "entities": _count(session, Entity),
