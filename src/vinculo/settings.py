@@ -201,6 +201,17 @@ class Settings(BaseSettings):
     mail_interval_seconds: float = Field(
         default=5, gt=0, description="The mailer looks for e-mails to send this often."
     )
+    webhook_hosts: list[str] = Field(
+        default_factory=list,
+        description="Notifications by signed webhook: the hosts an account may send them to, "
+        'a JSON list such as ["hooks.dea.example"]; empty sends none.',
+    )
+    webhook_timeout_seconds: float = Field(
+        default=5, gt=0, description="Give up on a webhook's answer after this many seconds."
+    )
+    webhook_attempts: int = Field(
+        default=5, ge=1, le=20, description="Tries of one webhook before it is marked failed."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -1145,6 +1145,16 @@ def api_workspace(world: World, view: View, clients: Clients) -> None:
     assert clients.api.delete(f"/api/v1/watch/{made.json()['id']}").status_code == 404
     read = clients.api.post("/api/v1/notifications/read", json={})
     assert read.status_code == 200, read.text
+    # The account's own webhook: this node allows no host, so none can be named.
+    hook = clients.api.get("/api/v1/notifications/webhook")
+    assert hook.status_code == 200, hook.text
+    assert hook.json()["url"] == "" and hook.json()["secret"] is None
+    refused = clients.api.put(
+        "/api/v1/notifications/webhook", json={"url": "https://hooks.example/x"}
+    )
+    assert refused.status_code == 422
+    assert_no_secret(view, refused)
+    assert clients.api.delete("/api/v1/notifications/webhook").status_code == 204
 
 
 @probe
@@ -1172,6 +1182,12 @@ def page_workspace(world: World, view: View, clients: Clients) -> None:
     )
     assert bad.status_code == 422
     assert_no_secret(view, bad)
+    hook = clients.page.post(
+        "/notifications/webhook",
+        data={"csrf_token": clients.csrf, "url": "https://hooks.example/x"},
+    )
+    assert hook.status_code == 422
+    assert_no_secret(view, hook)
 
 
 @probe
@@ -1778,6 +1794,35 @@ def api_case_writes(world: World, view: View, clients: Clients) -> None:
 
 
 @probe
+def map_cases(world: World, view: View, clients: Clients) -> None:
+    """The map (API, page, the case page's panel): the cases the account may see and only
+    what it may see of their subjects; a case it may not see answers as a missing one."""
+    visible = view.entity_ids()
+    for path in ("/api/v1/map", "/map"):
+        answer = (clients.api if path.startswith("/api/") else clients.page).get(path)
+        assert answer.status_code == 200, answer.text
+        assert_no_secret(view, answer)
+    drawn = clients.api.get("/api/v1/map").json()
+    assert {f["id"] for f in drawn["features"] if f["layer"] != "port"} <= visible
+    assert all(f["banner"] for f in drawn["features"])
+    routes = [
+        (clients.api, "/api/v1/cases/{}/map"),
+        (clients.page, "/cases/{}/map"),
+        (clients.page, "/cases/{}/map.json"),
+    ]
+    for client, path in routes:
+        missing = client.get(path.format(world.missing_case))
+        assert missing.status_code == 404, (path, missing.text)
+        for case in (c for c in world.cases if c.kind == "case"):
+            answer = client.get(path.format(case.id))
+            if case in view.cases:
+                assert answer.status_code == 200, answer.text
+                assert_no_secret(view, answer)
+            else:
+                assert_like_missing(view, answer, case.id, missing, world.missing_case)
+
+
+@probe
 def page_cases(world: World, view: View, clients: Clients) -> None:
     """The case and task-force pages: lists link and count only what the account may see,
     each one it may not see (page or form) answers as a missing one."""
@@ -1901,6 +1946,7 @@ PROBE_ORDER = [
     api_cases,
     api_case_writes,
     page_cases,
+    map_cases,
     api_search,
     api_retention,
     api_account,
@@ -2067,9 +2113,13 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/api/v1/watch"): (READS, "api_workspace"),
     ("POST", "/api/v1/watch"): (WRITES, "api_workspace"),
     ("DELETE", "/api/v1/watch/{watch_id}"): (WRITES, "api_workspace"),
+    ("GET", "/api/v1/notifications/webhook"): (READS, "api_workspace"),
+    ("PUT", "/api/v1/notifications/webhook"): (WRITES, "api_workspace"),
+    ("DELETE", "/api/v1/notifications/webhook"): (WRITES, "api_workspace"),
     ("GET", "/notifications"): (READS, "page_workspace"),
     ("POST", "/notifications/read"): (WRITES, "page_workspace"),
     ("POST", "/notifications/settings"): (WRITES, "page_workspace"),
+    ("POST", "/notifications/webhook"): (WRITES, "page_workspace"),
     ("GET", "/watch"): (READS, "page_workspace"),
     ("POST", "/watch"): (WRITES, "page_workspace"),
     ("POST", "/watch/{watch_id}/delete"): (WRITES, "page_workspace"),
@@ -2121,6 +2171,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/v1/task-forces/{task_force_id}/members"): (WRITES, "api_case_writes"),
     ("GET", "/cases"): (READS, "page_cases"),
     ("GET", "/cases/{case_id}"): (READS, "page_cases"),
+    ("GET", "/api/v1/map"): (READS, "map_cases"),
+    ("GET", "/api/v1/cases/{case_id}/map"): (READS, "map_cases"),
+    ("GET", "/map"): (READS, "map_cases"),
+    ("GET", "/cases/{case_id}/map"): (READS, "map_cases"),
+    ("GET", "/cases/{case_id}/map.json"): (READS, "map_cases"),
     ("GET", "/task-forces"): (READS, "page_cases"),
     ("GET", "/task-forces/{task_force_id}"): (READS, "page_cases"),
     ("POST", "/cases/{case_id}/subjects"): (WRITES, "page_cases"),

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from vinculo.notify import service, watch
+from vinculo.notify import service, watch, webhooks
+from vinculo.notify.models import NotifyState
 from vinculo.notify.schemas import (
     NotificationList,
     NotificationRead,
@@ -15,8 +16,10 @@ from vinculo.notify.schemas import (
     WatchCreate,
     WatchList,
     WatchRead,
+    WebhookRead,
+    WebhookSet,
 )
-from vinculo.web.deps import ApiActor, SessionDep, WriteActor
+from vinculo.web.deps import ApiActor, SessionDep, SettingsDep, WriteActor
 
 router = APIRouter(tags=["notifications"])
 
@@ -80,3 +83,33 @@ def remove_watch(
 ) -> None:
     """Stop watching; someone else's watch answers as a missing one."""
     watch.remove_watch(session=session, actor=actor, watch_id=watch_id)
+
+
+def _webhook(session: SessionDep, settings: SettingsDep, actor: ApiActor) -> WebhookRead:
+    # Read, not made: a GET stores nothing (an account that never chose has no row yet).
+    state = session.get(NotifyState, actor.user_id)
+    url = state.webhook_url if state is not None else ""
+    return WebhookRead(url=url, hosts=sorted(settings.webhook_hosts))
+
+
+@router.get("/notifications/webhook", response_model=WebhookRead)
+def webhook(session: SessionDep, settings: SettingsDep, actor: ApiActor) -> WebhookRead:
+    """The reader's webhook (never its secret) and the hosts this node may call."""
+    return _webhook(session, settings, actor)
+
+
+@router.put("/notifications/webhook", response_model=WebhookRead)
+def set_webhook(
+    webhook_in: WebhookSet, session: SessionDep, settings: SettingsDep, actor: WriteActor
+) -> WebhookRead:
+    """Send the reader's notifications to this address, signed with a new secret (shown once)."""
+    secret = webhooks.set_webhook(
+        session=session, settings=settings, actor=actor, url=webhook_in.url
+    )
+    return _webhook(session, settings, actor).model_copy(update={"secret": secret})
+
+
+@router.delete("/notifications/webhook", status_code=204)
+def remove_webhook(session: SessionDep, actor: WriteActor) -> None:
+    """Send the reader's notifications to no webhook."""
+    webhooks.remove_webhook(session=session, actor=actor)

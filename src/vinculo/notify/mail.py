@@ -31,6 +31,7 @@ from vinculo.notify.models import (
 )
 from vinculo.notify.service import KIND_SENTENCES
 from vinculo.notify.watch import scan_everyone
+from vinculo.notify.webhooks import deliver_pending
 from vinculo.security.audit import record
 from vinculo.security.models import User
 from vinculo.security.service import actor_for
@@ -163,8 +164,8 @@ def _send(settings: Settings, message: EmailMessage) -> None:
 
 class Mailer:
     """A thread beside the server that, every few seconds, looks for watchlist hits and
-    shared items for every account (so that those not signed in are told too) and sends
-    the e-mails waiting."""
+    shared items for every account (so that those not signed in are told too), sends the
+    e-mails waiting and makes the webhook calls due."""
 
     def __init__(self, *, sessions: sessionmaker[Session], settings: Settings) -> None:
         self.sessions = sessions
@@ -186,5 +187,6 @@ class Mailer:
                 with transaction(self.sessions) as session:
                     scan_everyone(session=session)
                 send_pending(sessions=self.sessions, settings=self.settings)
+                deliver_pending(sessions=self.sessions, settings=self.settings)
             except Exception:  # the thread must outlive one bad round; it is logged
                 log.exception("the mailer's round failed")

@@ -20,6 +20,15 @@ EMAIL_FAILED = "failed"
 EMAIL_WITHHELD = "withheld"
 
 
+# What a notification's webhook call is doing: the same states, and tries are counted.
+HOOK_NONE = EMAIL_NONE
+HOOK_PENDING = EMAIL_PENDING
+HOOK_SENDING = EMAIL_SENDING
+HOOK_SENT = EMAIL_SENT
+HOOK_FAILED = EMAIL_FAILED
+HOOK_WITHHELD = EMAIL_WITHHELD
+
+
 class Notification(Base):
     """One thing one account is told of: a kind (why) and the item it points at. It holds
     no content of the item; what is shown is read, through the policy, when it is shown."""
@@ -34,10 +43,15 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     email_state: Mapped[str] = mapped_column(String(16), default=EMAIL_NONE)
+    hook_state: Mapped[str] = mapped_column(String(16), default=HOOK_NONE, server_default=HOOK_NONE)
+    hook_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A failed call is tried again no sooner than this (backing off), up to webhook_attempts.
+    hook_after: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_notifications_recipient", "recipient_id", "read_at"),
         Index("ix_notifications_email", "email_state"),
+        Index("ix_notifications_hook", "hook_state"),
     )
 
 
@@ -52,6 +66,10 @@ class NotifyState(Base):
     )
     email: Mapped[str] = mapped_column(String(254), default="")
     by_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A signed webhook the account's own system receives its notifications at; the secret
+    # signs each call (HMAC-SHA256) and is shown to the account once, when it is made.
+    webhook_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    webhook_secret: Mapped[str] = mapped_column(String(64), default="", server_default="")
     # "New since my last visit": reports after last_visit_seq; this visit began at visit_at.
     last_visit_seq: Mapped[int] = mapped_column(Integer, default=0)
     visit_seq: Mapped[int] = mapped_column(Integer, default=0)

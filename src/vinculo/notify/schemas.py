@@ -46,3 +46,13 @@ class WatchRead(BaseModel):
 
 class WatchList(BaseModel):
     items: list[WatchRead]
+
+
+class WebhookSet(BaseModel):
+    url: str = Field(min_length=1, max_length=500)
+
+
+class WebhookRead(BaseModel):
+    url: str  # empty: none
+    hosts: list[str]  # the hosts this node may call; empty: it sends no webhooks
+    secret: str | None = None  # only in the answer that made it

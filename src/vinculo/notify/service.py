@@ -21,7 +21,14 @@ from vinculo.i18n import N_, gettext
 from vinculo.intel.deletion import Purged
 from vinculo.intel.models import Report, StatementRow
 from vinculo.notify.items import KINDS, Item
-from vinculo.notify.models import EMAIL_NONE, EMAIL_PENDING, Notification, NotifyState
+from vinculo.notify.models import (
+    EMAIL_NONE,
+    EMAIL_PENDING,
+    HOOK_NONE,
+    HOOK_PENDING,
+    Notification,
+    NotifyState,
+)
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.models import User, utcnow
@@ -101,8 +108,9 @@ def notify(
 
     Nothing is made when the recipient may not see the item, is disabled or unknown, or
     already has the same notification unread. Returns the notification made, or None.
-    The e-mail, if the recipient asked for them, is sent after the transaction commits,
-    by the mailer (notify/mail.py), which asks again whether they may see the item.
+    The e-mail and the webhook call, if the recipient asked for them, are made after the
+    transaction commits, by the mailer (notify/mail.py, notify/webhooks.py), which asks again
+    whether they may see the item.
     """
     if kind not in KIND_SENTENCES:
         raise ValueError(f"unknown notification kind {kind!r}; register_kind it first")
@@ -131,6 +139,7 @@ def notify(
         item_id=item.id,
         created_at=utcnow(),
         email_state=EMAIL_PENDING if state.by_email and state.email else EMAIL_NONE,
+        hook_state=HOOK_PENDING if state.webhook_url else HOOK_NONE,
     )
     session.add(row)
     session.flush()

@@ -1,4 +1,4 @@
-"""Pages: the reader's notifications (the bell), their e-mail choice, their watchlist."""
+"""Pages: the reader's notifications (the bell), their e-mail and webhook, their watchlist."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidFields, InvalidInput, NotFound, VinculoError
 from vinculo.intel.views import Show
-from vinculo.notify import service, watch
+from vinculo.notify import service, watch, webhooks
 from vinculo.notify.models import NotifyState
 from vinculo.security.markings import Actor
-from vinculo.web.deps import PageActor, SessionDep, sign_in_first
+from vinculo.settings import Settings
+from vinculo.web.deps import PageActor, SessionDep, SettingsDep, sign_in_first
 from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -41,8 +42,10 @@ def _notifications(
     status_code: int = 200,
     errors: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
+    secret: str | None = None,
 ) -> Response:
     assert actor.user_id is not None
+    settings: Settings = request.app.state.settings
     watch.scan(session=session, actor=actor)
     items = service.list_notifications(session=session, actor=actor)
     state: NotifyState = service.state_for(session=session, user_id=actor.user_id)
@@ -54,7 +57,10 @@ def _notifications(
         show=Show(actor.locale),
         items=items,
         unread_here=sum(1 for n in items if not n.read),
-        form=form or {"email": state.email, "by_email": state.by_email},
+        form={"email": state.email, "by_email": state.by_email, **(form or {})},
+        webhook_url=state.webhook_url,
+        webhook_hosts=sorted(settings.webhook_hosts),
+        secret=secret,
         errors=errors or {},
         saved=request.query_params.get("saved") == "1",
     )
@@ -97,6 +103,36 @@ def settings_page(
             form={"email": email, "by_email": wanted},
         )
     return RedirectResponse("/notifications?saved=1", status_code=303)
+
+
+@router.post("/notifications/webhook", response_class=HTMLResponse)
+def webhook_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: PageActor,
+    url: Annotated[str, Form(max_length=500)] = "",
+    remove: Annotated[str, Form()] = "",
+) -> Response:
+    if not actor.signed_in or actor.user_id is None:
+        return sign_in_first(request)
+    if remove:
+        webhooks.remove_webhook(session=session, actor=actor)
+        return RedirectResponse("/notifications?saved=1", status_code=303)
+    try:
+        with session.begin_nested():
+            secret = webhooks.set_webhook(session=session, settings=settings, actor=actor, url=url)
+    except InvalidInput as error:
+        return _notifications(
+            request,
+            session,
+            actor,
+            status_code=422,
+            errors=_errors(error, actor.locale),
+            form={"url": url},
+        )
+    # The secret is shown in this answer alone: not redirected to a page that could show it again.
+    return _notifications(request, session, actor, secret=secret)
 
 
 @router.get("/watch", response_class=HTMLResponse)

@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from vinculo.cases.api import router as cases_router
+from vinculo.cases.map_api import router as map_router
+from vinculo.cases.map_views import router as map_pages
 from vinculo.cases.operations_api import router as operations_router
 from vinculo.cases.operations_views import router as operations_pages
 from vinculo.cases.views import router as cases_pages
@@ -124,8 +126,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_can_start(settings=settings, sessions=sessions)
-        # Notification e-mails, when an SMTP server is set (notify/mail.py).
-        mailer = Mailer(sessions=sessions, settings=settings) if settings.smtp_host else None
+        # Notification e-mails and webhook calls, when an SMTP server or a webhook host is set.
+        sending = bool(settings.smtp_host or settings.webhook_hosts)
+        mailer = Mailer(sessions=sessions, settings=settings) if sending else None
         if mailer is not None:
             mailer.start()
         yield
@@ -190,6 +193,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(operations_router, prefix=API_PREFIX)
     app.include_router(operations_pages)
     app.include_router(cases_pages)
+    app.include_router(map_router, prefix=API_PREFIX)
+    app.include_router(map_pages)
     app.include_router(network_router, prefix=API_PREFIX)
     app.include_router(network_pages)
     app.include_router(resolve_router, prefix=API_PREFIX)
