@@ -1,7 +1,7 @@
 // Builds Vínculo's front-end assets into src/vinculo/web/static/.
 // Uses only Node's standard library and packages already in node_modules:
 // nothing is fetched at build time, and nothing is ever loaded from a CDN.
-import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,6 +14,7 @@ const files = [
   ["frontend/app.js", "js/app.js"],
   ["frontend/workspace.css", "css/workspace.css"],
   ["frontend/graph.css", "css/graph.css"],
+  ["frontend/map.css", "css/map.css"],
   ["frontend/import.js", "js/import.js"],
   // axe-core, for the accessibility tests (tests/web/test_axe.py) to inject: same origin.
   ["node_modules/axe-core/axe.min.js", "js/axe.min.js"],
@@ -64,6 +65,41 @@ await build({
   logLevel: "warning",
 });
 console.log(`build: frontend/forms.js (bundled) -> ${relative(root, forms)}`);
+
+// The map (d3-geo + topojson-client from node_modules), bundled the same way.
+const map = join(out, "js", "map.js");
+await build({
+  entryPoints: [join(root, "frontend", "map.js")],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2020",
+  outfile: map,
+  logLevel: "warning",
+});
+console.log(`build: frontend/map.js (bundled) -> ${relative(root, map)}`);
+
+// The map's base layers, served from static/map/ (never a tile server): countries from
+// world-atlas, U.S. states from us-atlas (TopoJSON, as published), and the Mexican states of
+// @svg-maps/mexico turned into GeoJSON lines in longitude and latitude (frontend/mexico.mjs).
+rmSync(join(out, "map"), { recursive: true, force: true });
+mkdirSync(join(out, "map"), { recursive: true });
+for (const [from, to] of [
+  ["node_modules/world-atlas/countries-50m.json", "map/countries-50m.json"],
+  ["node_modules/us-atlas/states-10m.json", "map/us-states-10m.json"],
+]) {
+  const src = join(root, from);
+  if (!existsSync(src)) {
+    console.error(`build: ${from} not found; run \`npm ci\` first (or \`make assets\`).`);
+    process.exit(1);
+  }
+  copyFileSync(src, join(out, to));
+  console.log(`build: ${from} -> ${relative(root, join(out, to))}`);
+}
+const { mexicoStates } = await import("./mexico.mjs");
+const mexico = join(out, "map", "mexico-states.json");
+writeFileSync(mexico, JSON.stringify(mexicoStates()));
+console.log(`build: @svg-maps/mexico (as GeoJSON lines) -> ${relative(root, mexico)}`);
 
 // The theme switch's early script, the logo and the favicon, copied as they are.
 rmSync(join(out, "img"), { recursive: true, force: true });
