@@ -206,8 +206,8 @@ def _publish_target(
 
 def _stale(settings: Settings, at: datetime | None, now: datetime) -> bool:
     """Whether a partner's pointers are too old to stand for "no conflict": no pull that
-    succeeded within three sync intervals (a minute at least)."""
-    limit = timedelta(seconds=max(3 * settings.sync_interval_seconds, 60))
+    succeeded within three sync intervals (ten seconds at least)."""
+    limit = timedelta(seconds=max(3 * settings.sync_interval_seconds, 10))
     return at is None or now - at > limit
 
 

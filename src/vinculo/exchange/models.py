@@ -255,3 +255,5 @@ class PointerPartner(Base):
     hour_start: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     hour_count: Mapped[int] = mapped_column(Integer, default=0)
     last_received_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # When a pull of every collection the partner serves us last succeeded.
+    last_pulled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -348,8 +348,17 @@ class PartnerPointers:
     last_pulled_at: datetime | None
 
 
+def note_pulled(session: Session, partner: str) -> None:
+    """A pull of everything the partner serves us succeeded (the sync worker's note)."""
+    _partner(session, partner).last_pulled_at = utcnow()
+
+
 def last_pulled(session: Session, partner: str) -> datetime | None:
-    """When a pull from the partner last succeeded (its collections, pointers among them)."""
+    """When a pull from the partner last succeeded, its pointer collection among what it
+    serves us (or, before any such note, when a page of it was last stored)."""
+    row = session.get(PointerPartner, partner)
+    if row is not None and row.last_pulled_at is not None:
+        return row.last_pulled_at
     return session.execute(
         select(func.max(SyncCursor.updated_at)).where(SyncCursor.partner == partner)
     ).scalar()
@@ -432,6 +441,7 @@ __all__ = [
     "Received",
     "is_quarantined",
     "last_pulled",
+    "note_pulled",
     "pointer_collection",
     "pointer_status",
     "publish_pointer",

@@ -26,6 +26,7 @@ from vinculo.db import transaction
 from vinculo.exchange.client import BadPage, Page, PartnerClient, PartnerDown, partner_events
 from vinculo.exchange.ingest import Ingest, IngestCache, Outcome
 from vinculo.exchange.models import SyncCursor
+from vinculo.exchange.pointers import note_pulled
 from vinculo.exchange.validate import check_objects, is_plain
 from vinculo.security.audit import record
 from vinculo.security.models import utcnow
@@ -311,6 +312,11 @@ def sync_partner(
             total.pages += got.pages
             total.objects += got.objects
             total.outcome.add(got.outcome)
+        if stop is None or not stop.is_set():
+            # Every collection pulled: a registration's check may say the partner's pointers
+            # are current as of now (cases/pointers.py).
+            with transaction(sessions) as session:
+                note_pulled(session, config.name)
     finally:
         client.close()
         if checker is None:

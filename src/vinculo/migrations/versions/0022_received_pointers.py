@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("hour_start", sa.DateTime(), nullable=True),
         sa.Column("hour_count", sa.Integer(), nullable=False),
         sa.Column("last_received_at", sa.DateTime(), nullable=True),
+        sa.Column("last_pulled_at", sa.DateTime(), nullable=True),
     )
     op.create_table(
         "case_target_key_hashes",
