@@ -19,13 +19,13 @@ from conftest import Store
 TITLE = "Fentanyl supply chain Sinaloa–Arizona"
 
 
-def _read(store: Store, username: str) -> Any:
+def _read(store: Store, username: str, title: str = TITLE) -> Any:
     with transaction(store.sessions) as session:
         user = get_by_username(session=session, username=username)
         assert user is not None
         actor = actor_for(user)
         listed = service.list_cases(session=session, actor=actor)
-        found = [c for c in listed.items if c.title_en == TITLE]
+        found = [c for c in listed.items if c.title_en == title]
         if not found:
             return None
         case = service.get_case(session=session, actor=actor, case_id=found[0].id)
@@ -51,6 +51,23 @@ def test_the_joint_case_is_seeded_for_its_members_and_task_force(demo_store: Sto
     assert mx is not None and len(mx.report_ids) == 1 and mx.report_ids[0] in us.report_ids
     # dea.agent2 is of a member agency but on neither the case nor the task force.
     assert _read(demo_store, "dea.agent2") is None
+
+
+def test_the_smuggling_ring_case_has_guatemalan_members_and_reaches_no_one_else(
+    demo_store: Store,
+) -> None:
+    title = "Suchiate smuggling ring, Tecún Umán to Texas"
+    gt = _read(demo_store, "gt.analyst", title)
+    assert gt is not None
+    assert gt.agencies == ["HSI", "MP", "PNC", "SSPC"] and gt.lead_agency == "HSI"
+    assert gt.markings.rel_to == ["GTM", "MEX", "USA"]
+    assert "tf-multinational" in gt.markings.groups
+    assert ("gt.analyst", "analyst") in [(m.username, m.role) for m in gt.members]
+    assert [s.entity_id for s in gt.subjects] == ["per-mn01"]
+    assert len(gt.report_ids) == 2 and len(gt.tasks) == 2
+    # The binational accounts are on neither the case nor its task force.
+    assert _read(demo_store, "us.analyst", title) is None
+    assert _read(demo_store, "mx.analyst", title) is None
 
 
 def test_a_row_that_cannot_be_opened_names_the_file_the_case_and_the_field(
