@@ -1884,6 +1884,89 @@ def page_cases(world: World, view: View, clients: Clients) -> None:
     assert set(re.findall(r'href="/cases/([0-9a-f]{16})"', refused.text)) == _case_ids(view, "case")
 
 
+OP_MISSING = "00000000000000ff"
+OP_BODY: dict[str, Any] = {
+    "kind": "raid",
+    "latitude": 32.6927,
+    "longitude": -114.6277,
+    "radius_m": 500,
+    "starts_local": "2027-02-01T06:00",
+    "ends_local": "2027-02-01T07:00",
+    "contact_phone": "+1 602 334 1234",
+}
+OP_CHANGE = {
+    k: OP_BODY[k] for k in ("latitude", "longitude", "radius_m", "starts_local", "ends_local")
+}
+
+
+@probe
+def api_operations(world: World, view: View, clients: Clients) -> None:
+    """Planned operations and deconfliction alerts: every route on a case the account may
+    not see answers as on a missing one; bad input on one it sees names the field; the
+    alerts listed are only those it is a party to (none here) and any other alert id
+    answers as missing."""
+    reads = ["/api/v1/cases/{}/operations", f"/api/v1/cases/{{}}/operations/{OP_MISSING}"]
+    for case in (c for c in world.cases if c.kind == "case"):
+        for path in reads:
+            answer = clients.api.get(path.format(case.id))
+            if case in view.cases:
+                assert answer.status_code == (404 if OP_MISSING in path else 200), answer.text
+                assert_no_secret(view, answer)
+            else:
+                missing = clients.api.get(path.format(world.missing_case))
+                assert_like_missing(view, answer, case.id, missing, world.missing_case)
+    writes: list[tuple[str, dict[str, Any] | None]] = [
+        ("/api/v1/cases/{}/operations", OP_BODY),
+        (f"/api/v1/cases/{{}}/operations/{OP_MISSING}/change", OP_CHANGE),
+        (f"/api/v1/cases/{{}}/operations/{OP_MISSING}/cancel", None),
+        (f"/api/v1/cases/{{}}/operations/{OP_MISSING}/done", None),
+    ]
+    for path, body in writes:
+        missing = clients.api.post(path.format(world.missing_case), json=body)
+        assert missing.status_code == 404, (path, missing.text)
+        for case in view.hidden_cases:
+            if case.kind == "case":
+                answer = clients.api.post(path.format(case.id), json=body)
+                assert_like_missing(view, answer, case.id, missing, world.missing_case)
+    for case in (c for c in view.cases if c.kind == "case"):
+        refused = clients.api.post(
+            f"/api/v1/cases/{case.id}/operations", json=OP_BODY | {"latitude": 95}
+        )
+        # 403 where the account holds no writing role on the case, 422 (closed, or the
+        # field named) where it does; nothing is stored either way.
+        assert refused.status_code in (403, 422), refused.text
+        assert_no_secret(view, refused)
+    listed = clients.api.get("/api/v1/deconfliction/alerts")
+    assert listed.status_code == 200 and listed.json()["items"] == [], listed.text
+    for action, body in (("acknowledge", None), ("resolve", {"note": "x"})):
+        answer = clients.api.post(f"/api/v1/deconfliction/alerts/{OP_MISSING}/{action}", json=body)
+        assert answer.status_code == 404, answer.text
+
+
+@probe
+def page_operations(world: World, view: View, clients: Clients) -> None:
+    """The operations forms on a case page and the alerts page: a case the account may not
+    see answers as a missing one; an alert it is no party to is missing."""
+    answer = clients.page.get("/deconfliction/alerts")
+    assert answer.status_code == 200, answer.text
+    assert_no_secret(view, answer)
+    token = _csrf(clients.page, "/cases")
+    form = {k: str(v) for k, v in OP_BODY.items()} | {"csrf_token": token}
+    for path in ("/cases/{}/operations", f"/cases/{{}}/operations/{OP_MISSING}/cancel"):
+        missing = clients.page.post(path.format(world.missing_case), data=form)
+        assert missing.status_code == 404, missing.text
+        for case in view.hidden_cases:
+            if case.kind == "case":
+                answer = clients.page.post(path.format(case.id), data=form)
+                assert_like_missing(view, answer, case.id, missing, world.missing_case)
+    for action in ("acknowledge", "resolve"):
+        answer = clients.page.post(
+            f"/deconfliction/alerts/{OP_MISSING}/{action}", data={"csrf_token": token, "note": "x"}
+        )
+        assert answer.status_code == 404, answer.text
+        assert_no_secret(view, answer)
+
+
 @probe
 def page_account(world: World, view: View, clients: Clients) -> None:
     for path in ("/account", "/account/password", "/account/totp", "/account/tokens"):
@@ -1946,6 +2029,8 @@ PROBE_ORDER = [
     api_cases,
     api_case_writes,
     page_cases,
+    api_operations,
+    page_operations,
     map_cases,
     api_search,
     api_retention,
@@ -2187,6 +2272,30 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/cases"): (WRITES, "page_cases"),
     ("POST", "/task-forces"): (WRITES, "page_cases"),
     ("POST", "/task-forces/{task_force_id}/members"): (WRITES, "page_cases"),
+    # planned operations and deconfliction alerts
+    ("GET", "/api/v1/cases/{case_id}/operations"): (READS, "api_operations"),
+    ("GET", "/api/v1/cases/{case_id}/operations/{operation_id}"): (READS, "api_operations"),
+    ("GET", "/api/v1/deconfliction/alerts"): (READS, "api_operations"),
+    ("POST", "/api/v1/cases/{case_id}/operations"): (WRITES, "api_operations"),
+    ("POST", "/api/v1/cases/{case_id}/operations/{operation_id}/change"): (
+        WRITES,
+        "api_operations",
+    ),
+    ("POST", "/api/v1/cases/{case_id}/operations/{operation_id}/cancel"): (
+        WRITES,
+        "api_operations",
+    ),
+    ("POST", "/api/v1/cases/{case_id}/operations/{operation_id}/done"): (
+        WRITES,
+        "api_operations",
+    ),
+    ("POST", "/api/v1/deconfliction/alerts/{alert_id}/acknowledge"): (WRITES, "api_operations"),
+    ("POST", "/api/v1/deconfliction/alerts/{alert_id}/resolve"): (WRITES, "api_operations"),
+    ("GET", "/deconfliction/alerts"): (READS, "page_operations"),
+    ("POST", "/cases/{case_id}/operations"): (WRITES, "page_operations"),
+    ("POST", "/cases/{case_id}/operations/{operation_id}/cancel"): (WRITES, "page_operations"),
+    ("POST", "/deconfliction/alerts/{alert_id}/acknowledge"): (WRITES, "page_operations"),
+    ("POST", "/deconfliction/alerts/{alert_id}/resolve"): (WRITES, "page_operations"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data
