@@ -216,3 +216,139 @@ def register_target_command(
         out.print_json(result.model_dump_json())
 
     _run(lang, as_user, work)
+
+
+@app.command("operations")
+def operations_command(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    as_user: AsUser,
+    lang: Lang = None,
+) -> None:
+    """The case's planned operations (UTC and the place's local time) and the alerts raised
+    on them, as JSON."""
+    from vinculo.cases import operations
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        listed = operations.list_operations(session=session, actor=actor, case_id=case_id)
+        out.print_json(listed.model_dump_json())
+
+    _run(lang, as_user, work)
+
+
+@app.command("plan-operation")
+def plan_operation_command(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    as_user: AsUser,
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="raid, buy_walk, surveillance, arrest, controlled_delivery or search_warrant."
+        ),
+    ],
+    lat: Annotated[float, typer.Option(help="Latitude of the place, in degrees.")],
+    lon: Annotated[float, typer.Option(help="Longitude of the place, in degrees.")],
+    starts: Annotated[str, typer.Option(help="Local time at the place: 2027-01-21T05:00.")],
+    ends: Annotated[str, typer.Option(help="Local time at the place: 2027-01-21T11:00.")],
+    contact_phone: Annotated[str, typer.Option(help="The phone partners call you on.")],
+    radius: Annotated[float, typer.Option(help="Radius of the place, in metres.")] = 500,
+    agency: Annotated[str | None, typer.Option(help="Operating agency (default: yours).")] = None,
+    contact_name: Annotated[str, typer.Option(help="Default: your display name.")] = "",
+    lang: Lang = None,
+) -> None:
+    """Plan an operation on the case and check it against every other planned operation on
+    this node; prints the operation and any alert raised, as JSON."""
+    from vinculo.cases import operations
+    from vinculo.cases.operation_schemas import OperationRegister
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        operation_in = OperationRegister(
+            kind=kind,
+            latitude=lat,
+            longitude=lon,
+            radius_m=radius,
+            starts_local=starts,
+            ends_local=ends,
+            agency=agency,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+        )
+        result = operations.register_operation(
+            session=session,
+            actor=actor,
+            case_id=case_id,
+            operation_in=operation_in,
+            settings=Settings(),
+        )
+        out.print_json(result.model_dump_json())
+
+    _run(lang, as_user, work)
+
+
+@app.command("cancel-operation")
+def cancel_operation_command(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    operation_id: Annotated[str, typer.Argument(help="The operation's id.")],
+    as_user: AsUser,
+    lang: Lang = None,
+) -> None:
+    """Cancel a planned operation: it meets no other after."""
+    from vinculo.cases import operations
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        op = operations.set_status(
+            session=session,
+            actor=actor,
+            case_id=case_id,
+            operation_id=operation_id,
+            status=operations.CANCELLED,
+        )
+        out.print(f"{op.id} {op.status}")
+
+    _run(lang, as_user, work)
+
+
+@app.command("alerts")
+def alerts_command(as_user: AsUser, lang: Lang = None) -> None:
+    """The deconfliction alerts the account is a party to, as JSON."""
+    from vinculo.cases import alerts
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        out.print_json(alerts.list_alerts(session=session, actor=actor).model_dump_json())
+
+    _run(lang, as_user, work)
+
+
+@app.command("acknowledge-alert")
+def acknowledge_alert_command(
+    alert_id: Annotated[str, typer.Argument(help="The alert's id.")],
+    as_user: AsUser,
+    lang: Lang = None,
+) -> None:
+    """Acknowledge an alert for your side (one of the two operations' contacts)."""
+    from vinculo.cases import alerts
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        read = alerts.acknowledge(session=session, actor=actor, alert_id=alert_id)
+        out.print_json(read.model_dump_json())
+
+    _run(lang, as_user, work)
+
+
+@app.command("resolve-alert")
+def resolve_alert_command(
+    alert_id: Annotated[str, typer.Argument(help="The alert's id.")],
+    as_user: AsUser,
+    note: Annotated[str, typer.Option(help="How the overlap was settled (required).")] = "",
+    lang: Lang = None,
+) -> None:
+    """Resolve an alert both sides acknowledged (a watch supervisor or either side)."""
+    from vinculo.cases import alerts
+    from vinculo.cases.operation_schemas import AlertResolve
+
+    def work(session: Session, actor: Actor, locale: str) -> None:
+        read = alerts.resolve(
+            session=session, actor=actor, alert_id=alert_id, resolve_in=AlertResolve(note=note)
+        )
+        out.print_json(read.model_dump_json())
+
+    _run(lang, as_user, work)

@@ -11,6 +11,7 @@ change in any answer.
 
 from __future__ import annotations
 
+import atexit
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -73,10 +74,13 @@ def check_place(latitude: float, longitude: float, radius_m: float) -> list[Inva
 @cache
 def _finder() -> object:
     # Loaded once per process (about 0.2 s): the polygons are read from the package's own
-    # files, never fetched.
+    # files, never fetched, and mapped rather than copied into memory; the files are closed
+    # when the process ends.
     from timezonefinder import TimezoneFinder
 
-    return TimezoneFinder()
+    finder = TimezoneFinder()
+    atexit.register(finder.cleanup)
+    return finder
 
 
 def zone_at(latitude: float, longitude: float) -> str:
