@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from vinculo.db import is_read_only, make_sessionmaker, transaction
@@ -51,6 +51,8 @@ class Publisher:
         self.sessions = make_sessionmaker(app.state.engine)
         # Owned by this publisher, for the live streams of its app (exchange.stream).
         self.publications = Publications()
+        # The newest stored version the streams were told of.
+        self.seen = 0
         self.wake = threading.Event()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, name="vinculo-publisher", daemon=True)
@@ -75,7 +77,14 @@ class Publisher:
                 # writing transaction): most commits are reads' audit rows.
                 with transaction(self.sessions, read_only=True) as session:
                     idle = nothing_new(session, self.settings)
+                    newest = session.execute(select(func.max(ExchangeObject.seq))).scalar() or 0
                 if idle:
+                    # Written by a request rather than by the publisher (a deconfliction
+                    # pointer, exchange/pointers.py): the live streams hear of it at once
+                    # rather than at their next look (stream.POLL).
+                    if newest > self.seen:
+                        self.seen = newest
+                        self.publications.notify()
                     continue
                 with transaction(self.sessions) as session:
                     written = publish(session=session, settings=self.settings)
