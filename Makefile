@@ -38,7 +38,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP_NPM := node_modules/.vinculo-npm-ci
 STATIC := src/vinculo/web/static
-ASSETS := $(STATIC)/css/pico.min.css $(STATIC)/css/app.css $(STATIC)/js/app.js $(STATIC)/css/graph.css $(STATIC)/js/graph.js $(STATIC)/js/import.js $(STATIC)/js/forms.js $(STATIC)/css/workspace.css $(STATIC)/js/theme.js $(STATIC)/img/logo.svg $(STATIC)/img/favicon.svg $(STATIC)/js/axe.min.js
+ASSETS := $(STATIC)/css/pico.min.css $(STATIC)/css/app.css $(STATIC)/js/app.js $(STATIC)/css/graph.css $(STATIC)/js/graph.js $(STATIC)/js/import.js $(STATIC)/js/forms.js $(STATIC)/css/workspace.css $(STATIC)/js/theme.js $(STATIC)/img/logo.svg $(STATIC)/img/favicon.svg $(STATIC)/js/axe.min.js $(STATIC)/css/map.css $(STATIC)/js/map.js $(STATIC)/map/countries-50m.json $(STATIC)/map/us-states-10m.json $(STATIC)/map/mexico-states.json
 LINT_PATHS := $(wildcard src tests bench)
 STEP := scripts/step
 
@@ -111,7 +111,7 @@ $(STAMP_NPM): package-lock.json package.json
 		npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(ASSETS) &: $(STAMP_NPM) frontend/build.mjs frontend/app.css frontend/app.js frontend/graph.css frontend/graph.js frontend/import.js frontend/forms.js frontend/workspace.css frontend/theme.js frontend/img/logo.svg frontend/img/favicon.svg
+$(ASSETS) &: $(STAMP_NPM) frontend/build.mjs frontend/app.css frontend/app.js frontend/graph.css frontend/graph.js frontend/import.js frontend/forms.js frontend/workspace.css frontend/theme.js frontend/img/logo.svg frontend/img/favicon.svg frontend/map.css frontend/map.js frontend/mexico.mjs
 	@$(STEP) "building the front-end into $(STATIC)" "See the error above; frontend/build.mjs names the file it could not build." \
 		npm run --silent build
 

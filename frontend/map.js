@@ -125,19 +125,26 @@ async function draw(root, data) {
   }
   svg.append(names);
 
-  // Planned operations (circles of their radius), then crossings' trips, ports, addresses;
-  // numbered as the list beside the map numbers them.
+  // Ports, planned operations (circles of their radius), crossings' trips, crossings, then
+  // addresses on top; numbered as the list beside the map numbers them.
   const layers = el("g", { class: "map-features" });
   const listed = features.filter((f) => f.layer !== "port");
   const order = new Map(listed.map((f, i) => [f, i + 1]));
+  for (const f of features.filter((f) => f.layer === "port" && placed(f))) {
+    const at = projection([f.lon, f.lat]);
+    if (at) layers.append(marker(f, at, null));
+  }
   for (const f of features.filter((f) => f.layer === "operation" && placed(f))) {
-    const circle = geoCircle().center([f.lon, f.lat]).radius(Math.max(f.radius_m || 0, 500) / 111320);
+    const [x, y] = projection([f.lon, f.lat]);
     const g = el("g", { class: "map-marker marker-operation", "data-id": f.id, "data-layer": f.layer, tabindex: "0" });
     g.append(el("title", {}, tooltip(f)));
-    g.append(el("path", { d: path(circle()) }));
-    const [x, y] = projection([f.lon, f.lat]);
+    // Its circle at scale, or a ring of 9 px where the circle would be smaller than that.
+    const area = path(geoCircle().center([f.lon, f.lat]).radius((f.radius_m || 0) / 111320)());
+    const edge = projection([f.lon, f.lat + (f.radius_m || 0) / 111320]);
+    if (area && edge && Math.abs(edge[1] - y) >= 9) g.append(el("path", { d: area }));
+    else g.append(el("circle", { cx: x, cy: y, r: 9, class: "operation-ring" }));
     g.append(el("circle", { cx: x, cy: y, r: 3 }));
-    if (order.get(f)) g.append(el("text", { x: x + 8, y: y + 14, class: "marker-number" }, order.get(f)));
+    if (order.get(f)) g.append(el("text", { x: x + 11, y: y + 14, class: "marker-number" }, order.get(f)));
     layers.append(g);
   }
   for (const f of features.filter((f) => f.layer === "crossing" && f.path && f.path.length > 1)) {
@@ -147,7 +154,7 @@ async function draw(root, data) {
       d: path({ type: "LineString", coordinates: f.path }),
     }));
   }
-  for (const layer of ["port", "address", "crossing"]) {
+  for (const layer of ["crossing", "address"]) {
     for (const f of features.filter((f) => f.layer === layer && placed(f))) {
       const at = projection([f.lon, f.lat]);
       if (at) layers.append(marker(f, at, order.get(f)));

@@ -11,6 +11,7 @@ import pytest
 from map_world import MapWorld, build_map_world
 from playwright.sync_api import Page, expect
 
+from vinculo.cases.map import ports as case_ports
 from vinculo.cases.operation_models import CaseOperation
 from vinculo.db import transaction
 
@@ -102,3 +103,14 @@ def test_the_case_page_panel(page: Page, map_server: tuple[LiveServer, MapWorld]
     expect(page.locator("#case-map-list .map-items > li")).to_have_count(5)
     expect(page.locator("#case-map-list")).to_contain_text("TLP:GREEN · REL TO USA")
     page.locator(".case-map").screenshot(path="var/screenshots/map-case-panel.png")
+
+
+def test_the_demo_s_map(page: Page, browser_server: LiveServer) -> None:
+    """The seeded demo's cases on one map: its subjects' addresses and its two planned
+    operations in Nogales."""
+    sign_in(page, browser_server, "us.analyst")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{browser_server.url}/map")
+    _drawn(page)
+    assert page.locator("#map .map-marker").count() > len(case_ports())
+    shot(page, "map-demo-en")
