@@ -12,7 +12,13 @@ serves, so the database reads the table row by row; its p95 against the indexed 
 the ratio printed. Target: the service's p95 under 50 ms.
 
     .venv/bin/python bench/cases.py [--targets 1000000] [--checks 200] [--scans 10]
-        [--backend auto|sqlite|postgresql]
+        [--operations 100000] [--backend auto|sqlite|postgresql]
+
+Event deconfliction the same way, in the same run: `--operations` synthetic planned
+operations of FGR (random places over Mexico and the southern United States, windows through
+2027), stored with their grid cells; a DEA analyst plans operations through the service
+(half at a stored one's place and time), each rolled back, and the check (`find_overlaps`)
+by grid cell is timed against the same check reading the operations table row by row.
 
 PostgreSQL (VINCULO_TEST_POSTGRES_URL, or 127.0.0.1:5432/test) gets a schema of its own,
 dropped after the run.
@@ -26,6 +32,7 @@ import random
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
@@ -43,10 +50,14 @@ from _common import (
     verdict,
 )
 
-from vinculo.cases import marked, service, targets
+from vinculo.cases import marked, operations, service, targets
 from vinculo.cases.models import CaseTarget, CaseTargetHash
+from vinculo.cases.operation_models import CaseOperation, CaseOperationCell
+from vinculo.cases.operation_schemas import OperationRegister
+from vinculo.cases.places import Place, cells, zone_at
 from vinculo.cases.schemas import CaseCreate, TargetRegister
 from vinculo.cases.target_keys import TargetKey
+from vinculo.errors import InvalidInput
 from vinculo.security.markings import Actor
 from vinculo.security.models import utcnow
 from vinculo.settings import Settings
@@ -172,6 +183,154 @@ def _run(
     return ok
 
 
+# --- event deconfliction: the overlap check against many planned operations ---------------
+
+
+def _fill_operations(
+    sessions: sessionmaker[Session], n: int, rng: random.Random
+) -> tuple[Actor, str, list[tuple[float, float, datetime, datetime]]]:
+    """`n` planned operations of FGR spread over Mexico and the southern United States
+    (14–37° N, 118–86° W) through 2027, one to twelve hours long, 100 m to 5 km wide,
+    stored with their grid cells as the service stores them; the DEA analyst, their case,
+    and the operations' places and windows (to aim half the checks at)."""
+    with sessions() as session:
+        fgr = ensure_user(session, "bench.fgr", "FGR")
+        dea = ensure_user(session, "bench.dea", "DEA")
+        theirs = service.create_case(
+            session=session,
+            actor=fgr,
+            case_in=CaseCreate(title_es="Operativos", lead_agency="FGR", agencies=["FGR"]),
+        )
+        ours = service.create_case(
+            session=session,
+            actor=dea,
+            case_in=CaseCreate(title_en="Plans", lead_agency="DEA", agencies=["DEA"]),
+        )
+        session.commit()
+        dea = marked.actor_again(session=session, actor=dea)
+        theirs_id, ours_id = theirs.id, ours.id
+    year = datetime(2027, 1, 1)
+    placed = []
+    started = time.perf_counter()
+    for start in range(0, n, BATCH):
+        rows, cell_rows = [], []
+        for i in range(start, min(n, start + BATCH)):
+            lat, lon = rng.uniform(14.0, 37.0), rng.uniform(-118.0, -86.0)
+            radius = rng.uniform(100, 5_000)
+            begins = year + timedelta(minutes=rng.randrange(365 * 24 * 60))
+            ends = begins + timedelta(minutes=rng.randrange(60, 12 * 60))
+            op_id = f"{i:016x}"
+            placed.append((lat, lon, begins, ends))
+            rows.append(
+                {
+                    "id": op_id,
+                    "case_id": theirs_id,
+                    "kind": "raid",
+                    "agency": "FGR",
+                    "latitude": lat,
+                    "longitude": lon,
+                    "radius_m": radius,
+                    "time_zone": "America/Mexico_City",
+                    "starts_at": begins,
+                    "ends_at": ends,
+                    "registered_by": "bench.fgr",
+                    "contact_name": "Bench FGR",
+                    "contact_agency": "FGR",
+                    "contact_phone": "+52 33 3614 2000",
+                    "registered_at": year,
+                    "status": "planned",
+                }
+            )
+            cell_rows.extend(
+                {"cell": c, "operation_id": op_id, "starts_at": begins, "ends_at": ends}
+                for c in cells(Place(lat, lon, radius))
+            )
+        with sessions() as session:
+            session.execute(insert(CaseOperation), rows)
+            session.execute(insert(CaseOperationCell), cell_rows)
+            session.commit()
+    with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE case_operations"))
+            session.execute(text("ANALYZE case_operation_cells"))
+        else:
+            session.execute(text("ANALYZE"))
+        session.commit()
+    console.print(f"  {n:,} planned operations stored in {time.perf_counter() - started:.1f} s")
+    return dea, ours_id, placed
+
+
+def _run_operations(
+    sessions: sessionmaker[Session], settings: Settings, args: argparse.Namespace
+) -> None:
+    rng = random.Random(args.seed)
+    dea, case_id, placed = _fill_operations(sessions, args.operations, rng)
+    service_ms: list[float] = []
+    indexed_ms: list[float] = []
+    scan_ms: list[float] = []
+    alerts = 0
+    for n in range(args.checks):
+        if n % 2 == 0:  # at a stored operation's place, inside its window: an overlap
+            lat, lon, begins, ends = placed[rng.randrange(len(placed))]
+            begins += (ends - begins) / 2
+        else:  # anywhere, any time: mostly nothing
+            lat, lon = rng.uniform(14.0, 37.0), rng.uniform(-118.0, -86.0)
+            begins = datetime(2027, 1, 1) + timedelta(minutes=rng.randrange(365 * 24 * 60))
+        # The service reads the window as UTC when it carries an offset.
+        window = (
+            begins.isoformat() + "+00:00",
+            (begins + timedelta(hours=2)).isoformat() + "+00:00",
+        )
+        where = operations.Where(Place(lat, lon, 500), "UTC", begins, begins + timedelta(hours=2))
+        try:
+            zone_at(lat, lon)
+        except InvalidInput:
+            continue  # at sea: the service refuses it, the check is not reached
+        operation_in = OperationRegister(
+            kind="surveillance",
+            latitude=lat,
+            longitude=lon,
+            radius_m=500,
+            starts_local=window[0],
+            ends_local=window[1],
+            contact_phone="+1 602 334 1234",
+        )
+        with sessions() as session:
+            started = time.perf_counter()
+            result = operations.register_operation(
+                session=session,
+                actor=dea,
+                case_id=case_id,
+                operation_in=operation_in,
+                settings=settings,
+            )
+            service_ms.append((time.perf_counter() - started) * 1000)
+            session.rollback()
+        alerts += len(result.alerts)
+        with sessions() as session:
+            found = {}
+            for scan, samples in ((False, indexed_ms), (True, scan_ms)):
+                if scan and len(scan_ms) >= args.scans:
+                    continue
+                started = time.perf_counter()
+                hits = operations.find_overlaps(session, where, agency="DEA", scan=scan)
+                samples.append((time.perf_counter() - started) * 1000)
+                found[scan] = [op.id for op in hits]
+            if len(found) == 2:
+                assert found[False] == found[True], (n, found)
+    p95_service, p95_indexed, p95_scan = (pct(x, 95) for x in (service_ms, indexed_ms, scan_ms))
+    console.print(
+        f"  register_operation (whole service path: time zone, the check, alerts), "
+        f"{len(service_ms)} checks, {alerts} alerts: p50 {pct(service_ms, 50):.1f} ms, "
+        f"p95 {p95_service:.1f} ms"
+    )
+    console.print(
+        f"  find_overlaps by grid cell: p95 {p95_indexed:.2f} ms; sequential scan "
+        f"({len(scan_ms)} checks, same answers): p95 {p95_scan:.1f} ms; "
+        f"scan / indexed = {p95_scan / p95_indexed:,.0f}x"
+    )
+
+
 def _postgres_url() -> str:
     return os.environ.get(
         "VINCULO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -184,6 +343,9 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=200)
     parser.add_argument("--scans", type=int, default=10, help="sequential scans timed")
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--operations", type=int, default=100_000, help="planned operations (0: none)"
+    )
     parser.add_argument("--backend", choices=["auto", "sqlite", "postgresql"], default="auto")
     args = parser.parse_args()
     console.print(f"bench/cases.py: {machine_line()}")
@@ -194,6 +356,8 @@ def main() -> None:
             engine, sessions = sqlite_store(path)
             settings = Settings(database_url=f"sqlite:///{path}", data_dir=Path(tmp))
             results.append(_run("SQLite", sessions, settings, args))
+            if args.operations:
+                _run_operations(sessions, settings, args)
             engine.dispose()
     if args.backend in ("auto", "postgresql"):
         base = _postgres_url()
@@ -207,6 +371,8 @@ def main() -> None:
             engine, sessions = url_store(url)
             settings = Settings(database_url=url)
             results.append(_run("PostgreSQL", sessions, settings, args))
+            if args.operations:
+                _run_operations(sessions, settings, args)
             engine.dispose()
         finally:
             with admin.connect() as connection:
