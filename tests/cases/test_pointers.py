@@ -41,6 +41,7 @@ from vinculo.security.audit import AuditRow
 from vinculo.security.models import utcnow
 from vinculo.settings import DeconflictionKeyConfig, PartnerConfig, Settings
 
+from command_line import run_vinculo
 from worlds import World
 
 PHONE = "+52 33 3614 2000"
@@ -362,3 +363,37 @@ def test_a_stale_pointer_is_dropped_not_held_against_the_partner(fresh_world: Wo
     state = _quarantined(fresh_world)
     assert state is not None and not state.quarantined
     assert notices(fresh_world, case_id) == []
+
+
+def test_the_command_line_shows_and_releases_a_quarantine(fresh_world: World) -> None:
+    settings = node_settings(fresh_world)
+    case_id = case_of(fresh_world, ["DEA", "FGR"])
+    register(fresh_world, settings, case_id)
+    receive(fresh_world, settings, [_bad("wrong_key"), mx_pointer()])
+    assert notices(fresh_world, case_id) == []
+    env = {
+        "VINCULO_DATABASE_URL": settings.resolved_database_url,
+        "VINCULO_DATA_DIR": str(settings.data_dir),
+        "VINCULO_SECRET_KEY": settings.secret_key,
+        "VINCULO_NODE_NAME": "us",
+        "VINCULO_NODE_NATION": "USA",
+        "VINCULO_PARTNERS": json.dumps([p.model_dump() for p in settings.partners]),
+        "VINCULO_DECONFLICTION_KEYS": json.dumps(
+            [
+                {"key_id": c.key_id, "secret": c.secret.get_secret_value(), "partners": c.partners}
+                for c in settings.deconfliction_keys
+            ]
+        ),
+    }
+    shown = run_vinculo("exchange", "pointers", env=env)
+    assert shown.returncode == 0, shown.stderr
+    mx = next(line.split("\t") for line in shown.stdout.splitlines() if line.startswith("mx"))
+    assert mx[1] == "quarantined" and "key_id" in mx[3] and mx[4] == "1"
+    released = run_vinculo("exchange", "pointers", "--release", "mx", env=env)
+    assert released.returncode == 0, released.stderr
+    assert "1" in released.stderr
+    mx = next(line.split("\t") for line in released.stdout.splitlines() if line.startswith("mx"))
+    assert mx[1] == "ok"
+    assert len(notices(fresh_world, case_id)) == 1
+    unknown = run_vinculo("exchange", "pointers", "--release", "zz", env=env)
+    assert unknown.returncode == 2 and "partner" in unknown.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -76,6 +77,46 @@ def collection_list() -> None:
         for c in collections(session=session):
             written = count_written(session=session, collection_id=c.id)
             print(f"{c.id}\t{c.alias}\t{c.partners}\t{c.groups or '-'}\t{written}")
+
+
+@app.command("pointers")
+def pointers(
+    release: Annotated[
+        str | None,
+        typer.Option(help="End this partner's quarantine and check its held pointers now."),
+    ] = None,
+) -> None:
+    """Each partner's deconfliction pointers: quarantined or not (why, since when), how many
+    are active, when they were last received and pulled; tab-separated."""
+    from vinculo.exchange.pointers import pointer_status, release_partner
+
+    settings = _settings()
+    sessions = make_sessionmaker(make_engine(settings))
+    try:
+        with transaction(sessions) as session:
+            if release:
+                checked = release_partner(session=session, settings=settings, partner=release)
+                err.print(
+                    gettext(
+                        settings.default_locale,
+                        N_("Partner {name} released: {count} active pointers checked."),
+                        name=release,
+                        count=checked,
+                    )
+                )
+            rows = pointer_status(session=session, settings=settings)
+    except VinculoError as error:
+        raise _fail(error, settings) from None
+
+    def when(at: datetime | None) -> str:
+        return at.isoformat(timespec="seconds") if at is not None else "-"
+
+    for row in rows:
+        state = "quarantined" if row.quarantined else "ok"
+        print(
+            f"{row.partner}\t{state}\t{when(row.since)}\t{row.reason or '-'}\t{row.active}"
+            f"\t{when(row.last_received_at)}\t{when(row.last_pulled_at)}"
+        )
 
 
 @app.command("partner-token")
