@@ -17,19 +17,23 @@ from vinculo.intel.reseen import RESEEN_HOOKS
 def wire_hooks() -> None:
     """Hand intel.deletion the hooks, in the order they run: resolution's pairs judged on a
     deleted statement first, then the exchange's published versions that carried it, then
-    the notifications' places, kept within what is left; intel.reseen the exchange's
+    the notifications' places, kept within what is left, and the cases' links to what went;
+    intel.reseen the exchange's
     note of entities asserted again; and the exchange's received deconfliction pointers the
     cases domain's check."""
     # Imported here: the command line wires the hooks before it knows which command runs,
     # and loading the exchange and resolution on every start would slow all of them.
     from vinculo.cases.pointers import check_received
+    from vinculo.cases.purge import forget_purged_links
     from vinculo.exchange.changes import note_reseen
     from vinculo.exchange.pointers import POINTER_HOOKS
     from vinculo.exchange.purge import take_back_purged
     from vinculo.notify.service import keep_places_within_store
     from vinculo.resolve.store import forget_purged
 
-    PURGE_HOOKS.wire([forget_purged, take_back_purged, keep_places_within_store])
+    PURGE_HOOKS.wire(
+        [forget_purged, take_back_purged, keep_places_within_store, forget_purged_links]
+    )
     RESEEN_HOOKS.wire([note_reseen])
     POINTER_HOOKS.wire([check_received])
     wire_item_kinds()
