@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from vinculo.cases import operations_views, service, targets, task_forces
+from vinculo.cases import operations_views, pointers, service, targets, task_forces
 from vinculo.cases.models import Case
 from vinculo.cases.schemas import (
     CaseCreate,
@@ -23,6 +23,7 @@ from vinculo.errors import InvalidFields, InvalidInput, VinculoError
 from vinculo.intel.models import Report
 from vinculo.intel.views import Show
 from vinculo.security.markings import Actor
+from vinculo.security.models import utcnow
 from vinculo.security.policy import markings_by_id
 from vinculo.security.roles import Permission, allowed
 from vinculo.web.deps import PageActor, SessionDep, sign_in_first
@@ -173,6 +174,7 @@ def _case_page(
         captions={s.entity_id: s.caption for s in view.subjects},
         timeline=line.items,
         targets=targets.list_targets(session=session, actor=actor, case_id=case.id),
+        checked=pointers.checked_nodes(session, request.app.state.settings, case, utcnow())[1:],
         **operations_views.section(session, actor, case.id),
         task_force=task_force,
         may_write=view.role in service.WRITERS and allowed(actor, Permission.FILE_REPORT),
