@@ -43,10 +43,14 @@ function placed(f) {
 function tooltip(f) {
   const lines = [f.label];
   if (f.subjects && f.subjects.length) lines.push(f.subjects.join(", "));
-  if (f.detail && f.detail !== f.label) lines.push(f.detail);
-  if (f.date) lines.push(f.date);
+  if (f.detail && f.detail !== f.label && f.layer !== "operation") lines.push(f.detail);
+  if (f.when || f.date) lines.push(f.when || f.date);
   lines.push(f.banner);
   return lines.join("\n");
+}
+
+function named(f, order) {
+  return order ? `${order}. ${tooltip(f)}` : tooltip(f);
 }
 
 function marker(f, [x, y], order) {
@@ -56,6 +60,8 @@ function marker(f, [x, y], order) {
     "data-layer": f.layer,
     tabindex: f.layer === "port" ? "-1" : "0",
   });
+  // Its accessible name starts with the number it shows, as the list beside the map does.
+  if (f.layer !== "port") g.setAttribute("role", "button"), g.setAttribute("aria-label", named(f, order));
   g.append(el("title", {}, tooltip(f)));
   if (f.layer === "port") {
     g.append(el("rect", { x: x - 3.5, y: y - 3.5, width: 7, height: 7, transform: `rotate(45 ${x} ${y})` }));
@@ -90,7 +96,7 @@ async function draw(root, data) {
   const svg = el("svg", {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
     class: "map-svg",
-    role: "img",
+    role: "group",
     "aria-label": strings.title || "",
   });
   svg.append(el("title", {}, strings.title || ""));
@@ -136,7 +142,10 @@ async function draw(root, data) {
   }
   for (const f of features.filter((f) => f.layer === "operation" && placed(f))) {
     const [x, y] = projection([f.lon, f.lat]);
-    const g = el("g", { class: "map-marker marker-operation", "data-id": f.id, "data-layer": f.layer, tabindex: "0" });
+    const g = el("g", {
+      class: "map-marker marker-operation", "data-id": f.id, "data-layer": f.layer, tabindex: "0",
+      role: "button", "aria-label": named(f, order.get(f)),
+    });
     g.append(el("title", {}, tooltip(f)));
     // Its circle at scale, or a ring of 9 px where the circle would be smaller than that.
     const area = path(geoCircle().center([f.lon, f.lat]).radius((f.radius_m || 0) / 111320)());
@@ -162,14 +171,24 @@ async function draw(root, data) {
   }
   svg.append(layers);
   root.replaceChildren(svg);
-  svg.addEventListener("click", (event) => {
-    const hit = event.target.closest(".map-marker");
-    if (!hit) return;
+  const select = (hit) => {
     for (const item of document.querySelectorAll(".map-item.selected")) item.classList.remove("selected");
     const item = document.querySelector(`.map-item[data-id="${CSS.escape(hit.dataset.id)}"]`);
     if (item) {
       item.classList.add("selected");
       item.scrollIntoView({ block: "nearest" });
+    }
+  };
+  svg.addEventListener("click", (event) => {
+    const hit = event.target.closest(".map-marker");
+    if (hit) select(hit);
+  });
+  // A marker reached by the keyboard (Tab) is picked with Enter or the space bar.
+  svg.addEventListener("keydown", (event) => {
+    const hit = event.target.closest(".map-marker");
+    if (hit && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      select(hit);
     }
   });
   root.dataset.drawn = String(svg.querySelectorAll(".map-marker").length);
@@ -184,7 +203,7 @@ function list(target, data) {
     const li = html("li", { class: `map-item layer-${f.layer}`, "data-id": f.id });
     li.append(html("span", { class: `map-key key-${f.layer}`, "aria-hidden": "true" }));
     li.append(" ", html("strong", {}, f.label), " ");
-    li.append(html("small", { class: "muted" }, strings[`layer_${f.layer}`] || f.layer));
+    li.append(html("small", { class: "muted" }, [strings[`layer_${f.layer}`] || f.layer, f.when].filter(Boolean).join(" · ")));
     if (f.subjects && f.subjects.length) {
       li.append(html("br"), html("small", {}, `${strings.subjects}: ${f.subjects.join(", ")}`));
     }

@@ -13,7 +13,7 @@ from map_world import MapWorld, build_map_world
 from sqlalchemy.orm import Session
 
 from vinculo.cases import map as case_map
-from vinculo.cases import marked
+from vinculo.cases import map_views, marked
 from vinculo.cases.map import MapData
 from vinculo.cases.operation_models import CaseOperation
 from vinculo.db import transaction
@@ -118,7 +118,11 @@ def test_planned_operations_are_drawn_under_their_cases_marking(mw: MapWorld) ->
     (op,) = [f for f in mx.features if f.layer == "operation"]
     assert op.radius_m == 800.0 and (op.lat, op.lon) == (31.31, -110.94)
     # The window in the place's own time zone (Arizona keeps UTC-7 all year).
-    assert op.date == "2026-12-10 06:00 – 2026-12-10 10:00 (America/Phoenix)"
+    assert op.date == "2026-12-10T06:00-07:00/2026-12-10T10:00-07:00"
+    assert op.detail == "America/Phoenix"
+    shown = {loc: map_views.when(op, loc) for loc in ("en", "es")}
+    assert shown["en"].startswith("12/10/26, 6:00") and shown["en"].endswith("(America/Phoenix)")
+    assert shown["es"].startswith("10/12/26, 6:00"), shown
     assert op.label.startswith("Search warrant")
     assert [m.groups for m in op.markings] and all(m.tlp.value == "AMBER" for m in op.markings)
     read = case_map.map_read(mx, "ref")

@@ -83,6 +83,12 @@ def test_the_map_in_both_languages(page: Page, map_server: tuple[LiveServer, Map
     expect(page.locator('.map-item[data-id="adr-map1"]')).to_have_class(
         "map-item layer-address selected"
     )
+    page.locator("#map .marker-crossing").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator('.map-item[data-id="trp-map1"]')).to_have_class(
+        "map-item layer-crossing selected"
+    )
+    expect(page.locator('.map-item[data-id="trp-map1"]')).to_contain_text("Sep 18, 2026")
     shot(page, "map-en")
     page.goto(f"{server.url}/map?lang=es")
     _drawn(page)
@@ -114,3 +120,21 @@ def test_the_demo_s_map(page: Page, browser_server: LiveServer) -> None:
     _drawn(page)
     assert page.locator("#map .map-marker").count() > len(case_ports())
     shot(page, "map-demo-en")
+
+
+def test_the_map_pages_pass_axe(page: Page, map_server: tuple[LiveServer, MapWorld]) -> None:
+    """No serious or critical WCAG 2.1 A/AA violation on the map page and the case panel."""
+    server, mw = map_server
+    sign_in(page, server, "us.analyst")
+    for path in (f"/cases/{mw.case_id}/map?lang=es", f"/cases/{mw.case_id}"):
+        page.goto(server.url + path)
+        expect(page.locator("#map svg.map-svg")).to_be_visible()
+        page.add_script_tag(url="/static/js/axe.min.js")
+        found = page.evaluate(
+            """async () => (await axe.run(document, {
+                resultTypes: ["violations"],
+                runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            })).violations.filter(v => ["serious", "critical"].includes(v.impact))
+              .map(v => [v.id, v.nodes.slice(0, 3).map(n => n.target.join(" "))])"""
+        )
+        assert found == [], (path, found)

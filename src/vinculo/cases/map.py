@@ -360,8 +360,9 @@ def operation_features(*, session: Session, locale: str, case_ids: Sequence[str]
     kinds = vocab.load("operation_kinds")
     out = []
     for op, marking_id in rows:
-        starts = local_in(op.starts_at, op.time_zone).strftime("%Y-%m-%d %H:%M")
-        ends = local_in(op.ends_at, op.time_zone).strftime("%Y-%m-%d %H:%M")
+        # An ISO 8601 interval in the place's own time zone (named in `detail`).
+        starts = local_in(op.starts_at, op.time_zone).isoformat(timespec="minutes")
+        ends = local_in(op.ends_at, op.time_zone).isoformat(timespec="minutes")
         out.append(
             Feature(
                 layer="operation",
@@ -370,7 +371,8 @@ def operation_features(*, session: Session, locale: str, case_ids: Sequence[str]
                 lat=op.latitude,
                 lon=op.longitude,
                 radius_m=op.radius_m,
-                date=f"{starts} – {ends} ({op.time_zone})",
+                date=f"{starts}/{ends}",
+                detail=op.time_zone,
                 markings=[sets[marking_id]] if marking_id in sets else [],
             )
         )

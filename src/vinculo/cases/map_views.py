@@ -7,14 +7,16 @@ from /cases/{id}/map.json with the page session.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
+from babel.dates import format_date, format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from vinculo.cases import map as case_map
 from vinculo.cases import service
-from vinculo.cases.map import LAYERS, MapData
+from vinculo.cases.map import LAYERS, Feature, MapData
 from vinculo.cases.map_api import REFERENCE
 from vinculo.i18n import N_, gettext
 from vinculo.intel.views import Show
@@ -47,10 +49,30 @@ SCRIPT_STRINGS = {
 }
 
 
+def when(f: Feature, locale: str) -> str:
+    """A feature's date in the reader's language: an operation's window in its place's time
+    zone, a crossing's day (a partial date as written)."""
+    if not f.date:
+        return ""
+    try:
+        if "/" in f.date:
+            starts, ends = (datetime.fromisoformat(part) for part in f.date.split("/", 1))
+            shown = [
+                format_datetime(t, "short", tzinfo=t.tzinfo, locale=locale) for t in (starts, ends)
+            ]
+            return f"{shown[0]} – {shown[1]} ({f.detail})"
+        return format_date(date.fromisoformat(f.date), "medium", locale=locale)
+    except ValueError:
+        return f.date
+
+
 def payload(data: MapData, locale: str) -> dict[str, Any]:
     """What the script draws: the API's shape plus the words it shows."""
     read = case_map.map_read(data, gettext(locale, REFERENCE))
     out = read.model_dump(mode="json")
+    for key, found in (("features", data.features), ("unplaced", data.unplaced)):
+        for shown, f in zip(out[key], found, strict=True):
+            shown["when"] = when(f, locale)
     out["strings"] = {k: gettext(locale, v) for k, v in SCRIPT_STRINGS.items()}
     return out
 
@@ -68,6 +90,7 @@ def _page(request: Request, actor: PageActor, data: MapData, **context: Any) -> 
         marks=data.markings(),
         highest=case_map.highest(data.markings()),
         layers=[(k, gettext(locale, LAYER_NAMES[k])) for k in LAYERS],
+        when=lambda f: when(f, locale),
         reference=gettext(locale, REFERENCE),
         **context,
     )
