@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from vinculo.cases import marked, service, targets
-from vinculo.cases.models import Case, CaseNotice
+from vinculo.cases.models import Case, CaseEvent, CaseNotice
 from vinculo.cases.schemas import CaseCreate, TargetCheck, TargetRegister
 from vinculo.cases.target_keys import Target, hash_set
 from vinculo.db import transaction
@@ -397,3 +397,37 @@ def test_the_command_line_shows_and_releases_a_quarantine(fresh_world: World) ->
     assert len(notices(fresh_world, case_id)) == 1
     unknown = run_vinculo("exchange", "pointers", "--release", "zz", env=env)
     assert unknown.returncode == 2 and "partner" in unknown.stderr
+
+
+def test_a_revoked_pointer_meets_nothing_after(fresh_world: World) -> None:
+    settings = node_settings(fresh_world)
+    first = mx_pointer()
+    receive(fresh_world, settings, [first])
+    revoked = dict(
+        first,
+        revoked=True,
+        modified=pointer_object(build_pointer_again(first))["modified"],
+    )
+    got = receive(fresh_world, settings, [revoked])
+    assert got.stored == 1 and got.quarantined == 0
+    case_id = case_of(fresh_world, ["DEA", "FGR"])
+    check = register(fresh_world, settings, case_id)
+    assert check.notices == []
+
+
+def test_a_hit_from_a_partner_is_on_the_timeline_and_the_audit_chain(fresh_world: World) -> None:
+    settings = node_settings(fresh_world)
+    case_id = case_of(fresh_world, ["DEA", "FGR"])
+    register(fresh_world, settings, case_id)
+    receive(fresh_world, settings, [mx_pointer()])
+    with transaction(fresh_world.store.sessions) as session:
+        events = session.execute(
+            select(CaseEvent).where(
+                CaseEvent.case_id == case_id, CaseEvent.action == "deconfliction"
+            )
+        ).scalars()
+        assert [e.note for e in events] == [
+            f"{MX_CONTACT.name} · {MX_CONTACT.agency} · {MX_CONTACT.phone}"
+        ]
+        audit = session.execute(select(AuditRow).where(AuditRow.target == case_id)).scalars()
+        assert any("deconfliction_notice" in (a.detail or "") for a in audit)
