@@ -69,7 +69,12 @@ def test_each_analyst_is_drawn_only_what_they_may_see(mw: MapWorld) -> None:
             assert f.markings == []
         else:
             assert [sorted(m.rel_to) for m in f.markings] == [["MEX", "USA"]], f.id
-    assert "USA" in {n for f in us.features for m in f.markings for n in m.rel_to}
+    # What ties an address to its subject counts: the U.S.-only link to adr-usa1 is named.
+    (usa1,) = [f for f in us.features if f.id == "adr-usa1"]
+    assert sorted(m.rel_to for m in usa1.markings) == [
+        frozenset({"USA"}),
+        frozenset({"MEX", "USA"}),
+    ]
     text = json.dumps(case_map.map_read(mx, "ref").model_dump(mode="json"))
     for secret in (*US_ONLY, "Phoenix", "Tucson, AZ", "Dwayne", "per-usa2"):
         assert secret not in text

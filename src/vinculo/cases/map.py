@@ -21,7 +21,7 @@ from vinculo.cases.models import Case, CaseSubject
 from vinculo.cases.operation_models import CaseOperation
 from vinculo.cases.places import local_in
 from vinculo.cases.service import get_case
-from vinculo.intel.marks import entity_markings, narrowest_first
+from vinculo.intel.marks import narrowest_first
 from vinculo.intel.models import StatementRow
 from vinculo.intel.schemas import MarkingsRead
 from vinculo.intel.service import assemble_rows, markings_read, visible_statements
@@ -226,11 +226,34 @@ def _place(entity: StatementEntity) -> tuple[float | None, float | None, Port | 
     return lat, lon, port
 
 
+Rows = dict[str, list[StatementRow]]
+
+
 def _entities(
     session: Session, ids: Iterable[str], visible: list[int]
-) -> dict[str, StatementEntity]:
+) -> tuple[dict[str, StatementEntity], Rows]:
+    """Entities assembled from their visible statements, and those statements (whose
+    markings a feature drawn from them carries)."""
     rows = visible_statements(session=session, entity_ids=ids, visible=visible)
-    return {entity_id: assemble_rows(found) for entity_id, found in rows.items() if found}
+    return {entity_id: assemble_rows(found) for entity_id, found in rows.items() if found}, rows
+
+
+def _marks(
+    rows: Rows, entity_id: str, props: Iterable[str] | None = None, value: str = ""
+) -> set[int]:
+    """Marking ids of an entity's statements the feature shows: all of them, or those of
+    `props` (with `value`, if given)."""
+    wanted = set(props) if props is not None else None
+    return {
+        r.marking_id
+        for r in rows.get(entity_id, [])
+        if (wanted is None or r.prop in wanted) and (not value or r.value == value)
+    }
+
+
+def _caption_marks(rows: Rows, entity: StatementEntity) -> set[int]:
+    """The statements a subject's caption (its name, as shown beside a feature) draws on."""
+    return _marks(rows, entity.id or "", entity.schema.caption)
 
 
 def _trips_of(session: Session, subject_ids: Sequence[str], visible: list[int]) -> set[str]:
@@ -255,47 +278,42 @@ def _trips_of(session: Session, subject_ids: Sequence[str], visible: list[int]) 
 def subject_features(
     *, session: Session, visible: list[int], subject_ids: Sequence[str], locale: str
 ) -> MapData:
-    """Addresses and crossings of these subjects, from the statements `visible` allows."""
-    subjects = _entities(session, subject_ids, visible)
-    # address id -> the captions of the subjects it belongs to
+    """Addresses and crossings of these subjects, from the statements `visible` allows. A
+    feature carries the markings of every statement it shows: the address's, the link from
+    the subject to it, the subject's name, the trip's."""
+    subjects, subject_rows = _entities(session, subject_ids, visible)
+    # address id -> the captions of its subjects, and the marking ids of what ties them
     owners: dict[str, list[str]] = {}
-    unplaced: list[Feature] = []
-    marks_of: dict[str, list[Markings]] = {}
+    ties: dict[str, set[int]] = {}
+    written: list[tuple[Feature, set[int]]] = []
     for entity_id in subject_ids:
         entity = subjects.get(entity_id)
         if entity is None:
             continue
         if entity.schema.name == "Address":
             owners.setdefault(entity_id, []).append(entity.caption)
+            ties.setdefault(entity_id, set())
         elif entity.schema.name in _HOLDERS:
+            name = _caption_marks(subject_rows, entity)
             for address_id in entity.get("addressEntity"):
                 owners.setdefault(address_id, []).append(entity.caption)
+                link = _marks(subject_rows, entity_id, ["addressEntity"], address_id)
+                ties.setdefault(address_id, set()).update(link | name)
             # A written address with no address entity: listed, never placed.
             for n, text in enumerate(entity.get("address")):
-                unplaced.append(
-                    Feature(
-                        layer="address",
-                        id=f"{entity_id}:address:{n}",
-                        label=text,
-                        subjects=[entity.caption],
-                        markings=[],
-                    )
+                feature = Feature(
+                    layer="address",
+                    id=f"{entity_id}:address:{n}",
+                    label=text,
+                    subjects=[entity.caption],
                 )
-                marks_of[f"{entity_id}:address:{n}"] = []
+                written.append((feature, _marks(subject_rows, entity_id, ["address"], text) | name))
     trip_ids = _trips_of(session, list(subjects), visible)
-    trips = _entities(session, trip_ids, visible)
+    trips, trip_rows = _entities(session, trip_ids, visible)
     ends = {e for t in trips.values() for p in ("startLocation", "endLocation") for e in t.get(p)}
-    addresses = _entities(session, set(owners) | ends, visible)
-    by_entity = entity_markings(
-        session=session,
-        entity_ids=[*subjects, *addresses, *trips],
-        visible=visible,
-    )
-    for item in unplaced:
-        holder = item.id.split(":address:")[0]
-        item.markings = by_entity.get(holder, [])
+    addresses, address_rows = _entities(session, set(owners) | ends, visible)
 
-    features: list[Feature] = []
+    placed: list[tuple[Feature, set[int]]] = []
     for address_id, captions in owners.items():
         address = addresses.get(address_id)
         if address is None:
@@ -308,26 +326,26 @@ def subject_features(
             lat=lat,
             lon=lon,
             subjects=sorted(set(captions) - {address.caption}),
-            markings=by_entity.get(address_id, []),
         )
-        (features if feature.placed else unplaced).append(feature)
-    names = {e: subjects[e].caption for e in subjects}
+        placed.append((feature, _marks(address_rows, address_id) | ties[address_id]))
     for trip_id in sorted(trips):
         trip = trips[trip_id]
         path: list[tuple[float, float]] = []
         port: Port | None = None
-        used = [trip_id]
+        used = _marks(trip_rows, trip_id)
         for prop in ("startLocation", "endLocation"):
             for end_id in trip.get(prop)[:1]:
                 end = addresses.get(end_id)
                 if end is None:
                     continue
-                used.append(end_id)
+                used |= _marks(address_rows, end_id)
                 lat, lon, at = _place(end)
                 port = port or at
                 if lat is not None and lon is not None:
                     path.append((lon, lat))
-        who = sorted({names[v] for p in ("involved", "vehicle") for v in trip.get(p) if v in names})
+        who = [subjects[v] for p in ("involved", "vehicle") for v in trip.get(p) if v in subjects]
+        for subject in who:
+            used |= _caption_marks(subject_rows, subject)
         feature = Feature(
             layer="crossing",
             id=trip_id,
@@ -335,11 +353,18 @@ def subject_features(
             lat=port.lat if port else (path[-1][1] if path else None),
             lon=port.lon if port else (path[-1][0] if path else None),
             path=path,
-            subjects=who,
+            subjects=sorted({s.caption for s in who}),
             detail=trip.caption,
             date=min(trip.get("startDate"), default=""),
-            markings=narrowest_first(m for i in used for m in by_entity.get(i, [])),
         )
+        placed.append((feature, used))
+
+    found = [*placed, *written]
+    sets = markings_by_id(session=session, ids={m for _f, ids in found for m in ids})
+    features: list[Feature] = []
+    unplaced: list[Feature] = []
+    for feature, ids in found:
+        feature.markings = narrowest_first(sets[m] for m in ids if m in sets)
         (features if feature.placed else unplaced).append(feature)
     return MapData(features=features, unplaced=unplaced)
 
