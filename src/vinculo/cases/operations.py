@@ -203,11 +203,10 @@ def _check(
             raised.append(alert)
     session.flush()
     shown = {a.id for a in raised}
+    found = alerts.case_alerts(session, actor, op.case_id, [op.id]) if shown else []
     return OperationCheck(
         operation=operation_read(op),
-        alerts=[
-            a for a in alerts.case_alerts(session, actor, op.case_id, [op.id]) if a.id in shown
-        ],
+        alerts=[a for a in found if a.id in shown],
         checked=[CheckedNode(node=settings.node_name, at=now)],
     )
 
