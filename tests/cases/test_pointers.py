@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from vinculo.cases import marked, service, targets
 from vinculo.cases.models import Case, CaseEvent, CaseNotice
-from vinculo.cases.schemas import CaseCreate, TargetCheck, TargetRegister
+from vinculo.cases.pointers import on_case_status
+from vinculo.cases.schemas import CaseCreate, CaseStatusUpdate, TargetCheck, TargetRegister
 from vinculo.cases.target_keys import Target, hash_set
 from vinculo.db import transaction
 from vinculo.errors import InvalidFields
@@ -431,3 +432,30 @@ def test_a_hit_from_a_partner_is_on_the_timeline_and_the_audit_chain(fresh_world
         ]
         audit = session.execute(select(AuditRow).where(AuditRow.target == case_id)).scalars()
         assert any("deconfliction_notice" in (a.detail or "") for a in audit)
+
+
+def test_closing_the_case_revokes_its_pointers_and_reopening_publishes_them(
+    fresh_world: World,
+) -> None:
+    settings = node_settings(fresh_world)
+    case_id = case_of(fresh_world, ["DEA", "FGR"])
+    register(fresh_world, settings, case_id)
+
+    def status(value: str, reason: str = "") -> None:
+        with transaction(fresh_world.store.sessions) as session:
+            who = marked.actor_again(session=session, actor=fresh_world.actors["us.analyst"])
+            case = service.set_status(
+                session=session,
+                actor=who,
+                case_id=case_id,
+                status_in=CaseStatusUpdate(status=value, reason=reason),
+            )
+            on_case_status(session=session, settings=settings, case=case)
+
+    status("closed", "Indicted")
+    sent = published(fresh_world, "deconfliction-mx")
+    assert [s.get("revoked", False) for s in sent] == [True]
+    status("open")
+    sent = published(fresh_world, "deconfliction-mx")
+    assert [s.get("revoked", False) for s in sent] == [True, False]
+    assert sent[0]["id"] == sent[1]["id"]

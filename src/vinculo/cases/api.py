@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from vinculo.cases import service, targets, task_forces
+from vinculo.cases import pointers, service, targets, task_forces
 from vinculo.cases.schemas import (
     CaseCreate,
     CaseList,
@@ -58,9 +58,14 @@ def get_case(case_id: str, session: SessionDep, actor: ApiActor) -> CaseRead:
 
 @router.post("/cases/{case_id}/status", response_model=CaseRead)
 def set_status(
-    case_id: str, status_in: CaseStatusUpdate, session: SessionDep, actor: WriteActor
+    case_id: str,
+    status_in: CaseStatusUpdate,
+    session: SessionDep,
+    actor: WriteActor,
+    settings: SettingsDep,
 ) -> CaseRead:
     case = service.set_status(session=session, actor=actor, case_id=case_id, status_in=status_in)
+    pointers.on_case_status(session=session, settings=settings, case=case)
     return service.case_read(session=session, actor=actor, case=case)
 
 

@@ -360,6 +360,21 @@ def on_withdrawn(*, session: Session, settings: Settings, target: CaseTarget) ->
     _publish_target(session, settings, target, revoked=True)
 
 
+def on_case_status(*, session: Session, settings: Settings, case: Case) -> None:
+    """A case closed revokes the pointers of its active registrations, which meet nothing
+    while it is closed (cases/targets.py); reopened, they are published again."""
+    now = utcnow()
+    rows = session.execute(
+        select(CaseTarget).where(
+            CaseTarget.case_id == case.id,
+            CaseTarget.status == "active",
+            CaseTarget.expires_at > now,
+        )
+    ).scalars()
+    for target in list(rows):
+        _publish_target(session, settings, target, revoked=case.status == "closed")
+
+
 def check_received(session: Session, settings: Settings, pointer_ids: list[str]) -> None:
     """The exchange's hook: partners' pointers just received, each checked against this
     node's active registrations that would be published to that partner under that key."""
@@ -406,6 +421,7 @@ __all__ = [
     "check_target",
     "checked_nodes",
     "gather_target_pointers",
+    "on_case_status",
     "on_registered",
     "on_renewed",
     "on_withdrawn",

@@ -270,8 +270,12 @@ def status_form(
         session,
         actor,
         case_id,
-        lambda: service.set_status(
-            session=session, actor=actor, case_id=case_id, status_in=status_in
+        lambda: pointers.on_case_status(
+            session=session,
+            settings=request.app.state.settings,
+            case=service.set_status(
+                session=session, actor=actor, case_id=case_id, status_in=status_in
+            ),
         ),
     )
 
