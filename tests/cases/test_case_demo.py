@@ -44,7 +44,7 @@ def test_the_joint_case_is_seeded_for_its_members_and_task_force(demo_store: Sto
         ("dea.agent1", "analyst"),
         ("fgr.mp1", "viewer"),
     ]
-    assert [s.entity_id for s in us.subjects] == ["per-0001"]
+    assert [s.entity_id for s in us.subjects] == ["per-0001", "com-0001"]
     assert len(us.report_ids) == 2 and len(us.tasks) == 2
     # mx.analyst is on it, but the DEA report is REL TO USA only: one report for Mexico.
     mx = _read(demo_store, "mx.analyst")

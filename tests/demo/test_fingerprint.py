@@ -13,8 +13,9 @@ from demo_fingerprint import scenario_fingerprint
 # The counter-terrorism story (demo/data/counter_terrorism.yml) added a group, two reports and
 # eleven entities after the drawn ones, which it left as they were. The multinational story
 # (demo/data/multinational.yml) added a group, four Guatemalan accounts, three reports and ten
-# entities between them and the counter-terrorism story, and left both as they were.
-SCENARIO = "6c0c4c1b0fd0bd103c83624cbfc0100adffbf25204ac1b43bb817cd4889675f7"
+# entities between them and the counter-terrorism story, and left both as they were. The
+# smuggling ring's guide then gained his Tecún Umán address and its coordinates (the map).
+SCENARIO = "b6c183783a0f65c5f90e96cc4b353f1197d78890bd41627103086887bb9a5b17"
 COUNTS = {"groups": 4, "users": 23, "reports": 189, "entities": 1678, "duplicates": 6}
 
 
