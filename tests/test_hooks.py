@@ -30,7 +30,7 @@ print(",".join(f"{h.__module__}.{h.__name__}" for h in PURGE_HOOKS.hooks))
 """
 WIRED = (
     "vinculo.resolve.store.forget_purged,vinculo.exchange.purge.take_back_purged,"
-    "vinculo.notify.service.keep_places_within_store"
+    "vinculo.notify.service.keep_places_within_store,vinculo.cases.purge.forget_purged_links"
 )
 
 

@@ -26,6 +26,7 @@ from vinculo.cases.schemas import (
 from vinculo.demo.catalogue import read
 from vinculo.demo.scripted import ScriptError
 from vinculo.errors import VinculoError
+from vinculo.exchange.models import ExchangeCollection
 from vinculo.intel.models import Report
 from vinculo.security.markings import Actor
 from vinculo.security.service import actor_for, get_by_username
@@ -48,6 +49,13 @@ def name_collections(*, session: Session, node: str) -> int:
     tied = 0
     for row in read("cases")["task_forces"]:
         alias = f"{node}-{row['collection']}"
+        # A task force's collection is made only on the nodes taking part (data/nodes.yml):
+        # the multinational one exists with `--nodes 3`, not with two.
+        made = session.execute(
+            select(ExchangeCollection.id).where(ExchangeCollection.alias == alias)
+        ).first()
+        if made is None:
+            continue
         found = session.execute(
             select(TaskForce).where(TaskForce.name_en == row["name"]["en"])
         ).scalar_one_or_none()
