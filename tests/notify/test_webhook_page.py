@@ -26,6 +26,8 @@ def test_the_webhook_form_refuses_a_host_then_shows_the_secret_once(
     with LiveServer(settings) as server:
         sign_in(page, server, "mx.analyst")
         page.goto(f"{server.url}/notifications?lang={locale}")
+        title = "Notifications" if locale == "en" else "Notificaciones"
+        expect(page).to_have_title(f"{title} · Vínculo")
         page.fill("#url", "https://elsewhere.example/hook")
         page.locator("#url").locator("xpath=ancestor::form").locator("button").click()
         error = page.locator("#url-error")
