@@ -14,7 +14,7 @@ import smtplib
 import threading
 from email.message import EmailMessage
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vinculo.db import transaction
@@ -23,16 +23,14 @@ from vinculo.notify.items import KINDS, Item
 from vinculo.notify.models import (
     EMAIL_FAILED,
     EMAIL_PENDING,
-    EMAIL_SENDING,
     EMAIL_SENT,
     EMAIL_WITHHELD,
     Notification,
     NotifyState,
 )
-from vinculo.notify.service import KIND_SENTENCES
+from vinculo.notify.service import KIND_SENTENCES, claim_pending, record_delivery
 from vinculo.notify.watch import scan_everyone
 from vinculo.notify.webhooks import deliver_pending
-from vinculo.security.audit import record
 from vinculo.security.models import User
 from vinculo.security.service import actor_for
 from vinculo.settings import Settings
@@ -76,32 +74,13 @@ def message_for(
     return message
 
 
-def _claim(sessions: sessionmaker[Session], row_id: int) -> bool:
-    with transaction(sessions) as session:
-        result = session.execute(
-            update(Notification)
-            .where(Notification.id == row_id, Notification.email_state == EMAIL_PENDING)
-            .values(email_state=EMAIL_SENDING)
-        )
-        return bool(getattr(result, "rowcount", 0))
-
-
 def _finish(sessions: sessionmaker[Session], row_id: int, state: str, username: str) -> None:
     with transaction(sessions) as session:
         row = session.get(Notification, row_id)
         if row is None:
             return
         row.email_state = state
-        record(
-            session=session,
-            actor=None,
-            action="email",
-            kind=row.item_kind,
-            target=row.item_id,
-            ids=[row.item_id],
-            detail={"recipient": username, "notification": row.kind, "id": row.id},
-            outcome="ok" if state == EMAIL_SENT else state,
-        )
+        record_delivery(session, row, "email", username, state)
 
 
 def send_pending(*, sessions: sessionmaker[Session], settings: Settings) -> int:
@@ -120,7 +99,7 @@ def send_pending(*, sessions: sessionmaker[Session], settings: Settings) -> int:
         )
     sent = 0
     for row_id in waiting:
-        if not _claim(sessions, row_id):
+        if not claim_pending(sessions, row_id, "email_state"):
             continue  # another mailer took it
         with sessions() as session:
             row = session.get(Notification, row_id)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from vinculo.db import transaction
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_, gettext
 from vinculo.intel.deletion import Purged
@@ -24,6 +25,8 @@ from vinculo.notify.items import KINDS, Item
 from vinculo.notify.models import (
     EMAIL_NONE,
     EMAIL_PENDING,
+    EMAIL_SENDING,
+    EMAIL_SENT,
     HOOK_NONE,
     HOOK_PENDING,
     Notification,
@@ -307,3 +310,32 @@ def set_email(*, session: Session, actor: Actor, email: str, by_email: bool) -> 
         detail={"notify_by_email": by_email},
     )
     return state
+
+
+def claim_pending(sessions: sessionmaker[Session], row_id: int, state: str) -> bool:
+    """Take one notification's e-mail or webhook call (`state`: the column's name) from
+    pending to sending; False when another sender took it first, so none is sent twice."""
+    column = getattr(Notification, state)
+    with transaction(sessions) as session:
+        result = session.execute(
+            update(Notification)
+            .where(Notification.id == row_id, column == EMAIL_PENDING)
+            .values({state: EMAIL_SENDING})
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+def record_delivery(
+    session: Session, row: Notification, action: str, username: str, state: str
+) -> None:
+    """The audit row of an e-mail or webhook call sent, withheld or given up."""
+    record(
+        session=session,
+        actor=None,
+        action=action,
+        kind=row.item_kind,
+        target=row.item_id,
+        ids=[row.item_id],
+        detail={"recipient": username, "notification": row.kind, "id": row.id},
+        outcome="ok" if state == EMAIL_SENT else state,
+    )

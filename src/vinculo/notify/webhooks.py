@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vinculo.db import transaction
@@ -34,13 +34,12 @@ from vinculo.notify.items import KINDS, Item
 from vinculo.notify.models import (
     HOOK_FAILED,
     HOOK_PENDING,
-    HOOK_SENDING,
     HOOK_SENT,
     HOOK_WITHHELD,
     Notification,
     NotifyState,
 )
-from vinculo.notify.service import KIND_SENTENCES, state_for
+from vinculo.notify.service import KIND_SENTENCES, claim_pending, record_delivery, state_for
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.models import User, utcnow
@@ -92,14 +91,7 @@ def set_webhook(*, session: Session, settings: Settings, actor: Actor, url: str)
     state = state_for(session=session, user_id=actor.user_id)
     state.webhook_url = check_url(settings, url)
     state.webhook_secret = secrets.token_hex(32)
-    record(
-        session=session,
-        actor=actor,
-        action="update",
-        kind="account",
-        target=actor.username,
-        detail={"webhook": urlsplit(state.webhook_url).hostname},
-    )
+    _audit(session, actor, urlsplit(state.webhook_url).hostname)
     return state.webhook_secret
 
 
@@ -109,13 +101,18 @@ def remove_webhook(*, session: Session, actor: Actor) -> None:
     state = state_for(session=session, user_id=actor.user_id)
     state.webhook_url = ""
     state.webhook_secret = ""
+    _audit(session, actor, None)
+
+
+def _audit(session: Session, actor: Actor, host: str | None) -> None:
+    """The account's change, naming the webhook's host (never its path or secret)."""
     record(
         session=session,
         actor=actor,
         action="update",
         kind="account",
         target=actor.username,
-        detail={"webhook": None},
+        detail={"webhook": host},
     )
 
 
@@ -145,16 +142,6 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={signed.hexdigest()}"
 
 
-def _claim(sessions: sessionmaker[Session], row_id: int) -> bool:
-    with transaction(sessions) as session:
-        result = session.execute(
-            update(Notification)
-            .where(Notification.id == row_id, Notification.hook_state == HOOK_PENDING)
-            .values(hook_state=HOOK_SENDING)
-        )
-        return bool(getattr(result, "rowcount", 0))
-
-
 def _finish(
     sessions: sessionmaker[Session], settings: Settings, row_id: int, outcome: str, username: str
 ) -> None:
@@ -171,18 +158,8 @@ def _finish(
                 wait = min(2**row.hook_attempts, MOST_WAIT_SECONDS)
                 row.hook_after = utcnow() + timedelta(seconds=wait)
         row.hook_state = state
-        if state == HOOK_PENDING:
-            return  # audited once, when it is sent, withheld or given up
-        record(
-            session=session,
-            actor=None,
-            action="webhook",
-            kind=row.item_kind,
-            target=row.item_id,
-            ids=[row.item_id],
-            detail={"recipient": username, "notification": row.kind, "id": row.id},
-            outcome="ok" if state == HOOK_SENT else state,
-        )
+        if state != HOOK_PENDING:  # audited once, when it is sent, withheld or given up
+            record_delivery(session, row, "webhook", username, state)
 
 
 def _call(
@@ -232,7 +209,7 @@ def deliver_pending(
     own = client or httpx.Client(follow_redirects=False, trust_env=False)
     try:
         for row_id in _due(sessions, utcnow()):
-            if not _claim(sessions, row_id):
+            if not claim_pending(sessions, row_id, "hook_state"):
                 continue  # another deliverer took it
             with sessions() as session:
                 row = session.get(Notification, row_id)
