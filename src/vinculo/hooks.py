@@ -20,9 +20,10 @@ def wire_hooks() -> None:
     the notifications' places, kept within what is left, and the cases' links to what went;
     intel.reseen the exchange's
     note of entities asserted again; and the exchange's received deconfliction pointers the
-    cases domain's check."""
+    cases domain's checks (registered targets, planned operations)."""
     # Imported here: the command line wires the hooks before it knows which command runs,
     # and loading the exchange and resolution on every start would slow all of them.
+    from vinculo.cases.operation_pointers import check_received as check_operations
     from vinculo.cases.pointers import check_received
     from vinculo.cases.purge import forget_purged_links
     from vinculo.exchange.changes import note_reseen
@@ -35,7 +36,7 @@ def wire_hooks() -> None:
         [forget_purged, take_back_purged, keep_places_within_store, forget_purged_links]
     )
     RESEEN_HOOKS.wire([note_reseen])
-    POINTER_HOOKS.wire([check_received])
+    POINTER_HOOKS.wire([check_received, check_operations])
     wire_item_kinds()
 
 
@@ -44,6 +45,7 @@ def wire_item_kinds() -> None:
     resolution's pairs, the exchange's release requests and cases (deconfliction hits)."""
     from vinculo.cases.alerts import ALERT, ALERT_ITEM, ALERT_SENTENCE
     from vinculo.cases.hit_notices import HIT, HIT_SENTENCE
+    from vinculo.cases.operation_pointers import PARTNER_ALERT, PARTNER_ALERT_SENTENCE
     from vinculo.cases.targets import CASE
     from vinculo.exchange.notices import RELEASE
     from vinculo.notify.items import KINDS
@@ -56,3 +58,4 @@ def wire_item_kinds() -> None:
     register_kind(HIT, HIT_SENTENCE)
     KINDS.register(ALERT_ITEM)
     register_kind(ALERT, ALERT_SENTENCE)
+    register_kind(PARTNER_ALERT, PARTNER_ALERT_SENTENCE)

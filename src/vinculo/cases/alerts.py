@@ -7,6 +7,10 @@ involved. A side learns the other operation's contact (name, agency, phone) and 
 meet in place and time; never the other case, its title or the operation's kind (the
 deliberate disclosure of ../shared/MARKINGS.md). A watch supervisor sees both contacts and
 no case. Readers of a case see the alerts on its operations as its side's reader would.
+
+An alert raised by a partner node's pointer (cases/operation_pointers.py) has no local second
+operation: its other side is the partner's contact (`deconfliction_alert_partners`), and its
+flow stays on this node — this side acknowledges, then it may be resolved.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.cases.models import Case, CaseEvent
 from vinculo.cases.operation_models import AlertParty, CaseOperation, DeconflictionAlert
+from vinculo.cases.operation_pointer_models import PartnerAlertSide
 from vinculo.cases.operation_schemas import AlertList, AlertRead, AlertResolve, ContactRead
 from vinculo.cases.targets import visible_cases
 from vinculo.errors import Forbidden, InvalidInput, NotFound
@@ -180,11 +185,28 @@ def raise_alert(
     return alert
 
 
-def _ops(session: Session, alert: DeconflictionAlert) -> tuple[CaseOperation, CaseOperation]:
+def _ops(session: Session, alert: DeconflictionAlert) -> tuple[CaseOperation, CaseOperation | None]:
+    """The alert's operations; the second is None when it is a partner node's."""
     a = session.get(CaseOperation, alert.operation_a)
-    b = session.get(CaseOperation, alert.operation_b)
-    assert a is not None and b is not None
+    b = session.get(CaseOperation, alert.operation_b) if alert.operation_b else None
+    assert a is not None
     return a, b
+
+
+def _other(
+    session: Session, alert: DeconflictionAlert, b: CaseOperation | None
+) -> tuple[str, str, str]:
+    """Side b's contact: its operation's, or the partner's its pointer named."""
+    if b is not None:
+        return _contact(b)
+    side = session.get(PartnerAlertSide, alert.id)
+    assert side is not None
+    return side.contact_name, side.contact_agency, side.contact_phone
+
+
+def _sides(b: CaseOperation | None) -> tuple[str, ...]:
+    """The sides that acknowledge here: a partner's side does so on its own node."""
+    return SIDES if b is not None else SIDES[:1]
 
 
 def _parties(session: Session, alert_ids: list[str]) -> dict[str, list[AlertParty]]:
@@ -215,23 +237,25 @@ def alert_read(
     """The alert as one reader sees it: a side's (its own operation and the other's contact)
     or the watch's (both contacts, no case)."""
     a, b = _ops(session, alert)
+    b_contact = _other(session, alert, b)
     mine = next((p for p in parties if p.user_id == actor.user_id), None)
     acks = {s: _acked(parties, s) for s in SIDES}
-    both = all(acks.values())
+    both = all(acks[s] for s in _sides(b))
     if side == WATCH:
         contacts = [
             ContactRead(side=s, name=n, agency=ag, phone=ph, acknowledged_at=acks[s])
-            for s, (n, ag, ph) in (("a", _contact(a)), ("b", _contact(b)))
+            for s, (n, ag, ph) in (("a", _contact(a)), ("b", b_contact))
         ]
         case_id = operation_id = None
     else:
-        own, other = (a, b) if side == "a" else (b, a)
+        own = a if side == "a" or b is None else b
         other_side = "b" if side == "a" else "a"
+        theirs = b_contact if side == "a" else _contact(a)
         contacts = [
             ContactRead(side=label, name=n, agency=ag, phone=ph, acknowledged_at=acks[which])
             for label, which, (n, ag, ph) in (
                 ("yours", side, _contact(own)),
-                ("theirs", other_side, _contact(other)),
+                ("theirs", other_side, theirs),
             )
         ]
         shown = own.case_id in own_cases
@@ -270,7 +294,7 @@ def list_alerts(*, session: Session, actor: Actor, status: str | None = None) ->
         query = query.where(DeconflictionAlert.status == status)
     rows = session.execute(query).all()
     parties = _parties(session, [r[0].id for r in rows])
-    case_ids = [op.case_id for r in rows for op in _ops(session, r[0])]
+    case_ids = [op.case_id for r in rows for op in _ops(session, r[0]) if op is not None]
     own = visible_cases(session, actor, case_ids)
     record(
         session=session,
@@ -334,7 +358,7 @@ def _party(session: Session, actor: Actor, alert_id: str) -> tuple[Deconfliction
 
 def _read_one(session: Session, actor: Actor, alert: DeconflictionAlert, side: str) -> AlertRead:
     a, b = _ops(session, alert)
-    own = visible_cases(session, actor, [a.case_id, b.case_id])
+    own = visible_cases(session, actor, [a.case_id, *([b.case_id] if b else [])])
     return alert_read(
         session, actor, alert, _parties(session, [alert.id])[alert.id], side=side, own_cases=own
     )
@@ -354,18 +378,20 @@ def acknowledge(*, session: Session, actor: Actor, alert_id: str) -> AlertRead:
         party.acknowledged_at = now
         a, b = _ops(session, alert)
         own, other = (a, b) if party.side == "a" else (b, a)
+        assert own is not None
         _event(
             session, actor=actor, op=own, action="alert_acknowledged", alert=alert, note="", now=now
         )
-        _event(
-            session,
-            actor=None,
-            op=other,
-            action="alert_acknowledged",
-            alert=alert,
-            note=_line(_contact(own)),
-            now=now,
-        )
+        if other is not None:
+            _event(
+                session,
+                actor=None,
+                op=other,
+                action="alert_acknowledged",
+                alert=alert,
+                note=_line(_contact(own)),
+                now=now,
+            )
     session.flush()
     return _read_one(session, actor, alert, party.side)
 
@@ -382,7 +408,7 @@ def resolve(
     if not note:
         raise InvalidInput(N_("say how the overlap was settled"), field="note")
     parties = _parties(session, [alert.id])[alert.id]
-    if not all(_acked(parties, s) for s in SIDES):
+    if not all(_acked(parties, s) for s in _sides(_ops(session, alert)[1])):
         raise InvalidInput(
             N_("both sides must acknowledge the alert before it is resolved"), field="status"
         )
@@ -392,6 +418,8 @@ def resolve(
     alert.resolved_by = actor.username or ""
     alert.note = note
     for side, op in zip(SIDES, _ops(session, alert), strict=True):
+        if op is None:
+            continue
         _event(
             session,
             actor=actor if party.side == side else None,

@@ -303,6 +303,7 @@ def cancel_operation_command(
             case_id=case_id,
             operation_id=operation_id,
             status=operations.CANCELLED,
+            settings=Settings(),
         )
         out.print(f"{op.id} {op.status}")
 

@@ -68,8 +68,9 @@ class DeconflictionAlert(Base):
     operation_a: Mapped[str] = mapped_column(
         ForeignKey("case_operations.id", ondelete="CASCADE"), index=True
     )
-    operation_b: Mapped[str] = mapped_column(
-        ForeignKey("case_operations.id", ondelete="CASCADE"), index=True
+    # None when the other operation is a partner node's (deconfliction_alert_partners).
+    operation_b: Mapped[str | None] = mapped_column(
+        ForeignKey("case_operations.id", ondelete="CASCADE"), index=True, nullable=True
     )
     raised_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="open")

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
-from vinculo.cases import alerts
+from vinculo.cases import alerts, operation_pointers
 from vinculo.cases.models import Case, CaseAgency, CaseEvent
 from vinculo.cases.operation_models import CaseOperation, CaseOperationCell
 from vinculo.cases.operation_schemas import (
@@ -31,7 +31,6 @@ from vinculo.cases.operation_schemas import (
     OperationRegister,
 )
 from vinculo.cases.places import Place, cells, check_place, local_in, meet, parse_local, zone_at
-from vinculo.cases.schemas import CheckedNode
 from vinculo.cases.service import WRITERS, _open, _visible_case, _writable
 from vinculo.errors import InvalidFields, InvalidInput, NotFound
 from vinculo.i18n import N_
@@ -201,13 +200,15 @@ def _check(
         alert = alerts.raise_alert(session, actor, op, other, now)
         if alert is not None:
             raised.append(alert)
+    # Across nodes: published to the partners its case reaches, checked against theirs.
+    raised.extend(operation_pointers.on_planned(session, settings, actor, op, now))
     session.flush()
     shown = {a.id for a in raised}
     found = alerts.case_alerts(session, actor, op.case_id, [op.id]) if shown else []
     return OperationCheck(
         operation=operation_read(op),
         alerts=[a for a in found if a.id in shown],
-        checked=[CheckedNode(node=settings.node_name, at=now)],
+        checked=operation_pointers.checked(session, settings, op, now),
     )
 
 
@@ -335,9 +336,16 @@ def get_operation(
 
 
 def set_status(
-    *, session: Session, actor: Actor, case_id: str, operation_id: str, status: str
+    *,
+    session: Session,
+    actor: Actor,
+    case_id: str,
+    operation_id: str,
+    status: str,
+    settings: Settings | None = None,
 ) -> OperationRead:
-    """Cancel a planned operation or mark it done: either way it meets no other after."""
+    """Cancel a planned operation or mark it done: either way it meets no other after, and
+    its pointers are revoked at the partners they went to."""
     case = _writable(session, actor, case_id, WRITERS)
     op = _operation_on(session, case, operation_id)
     if status not in (CANCELLED, DONE):
@@ -346,6 +354,7 @@ def set_status(
         raise InvalidInput(N_("the operation is no longer planned"), field="status")
     op.status = status
     _index(session, op)
+    operation_pointers.on_ended(session, settings or Settings(), op)
     _event(session, actor, op, f"operation_{status}", "")
     session.flush()
     return operation_read(op)

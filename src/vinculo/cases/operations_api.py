@@ -72,7 +72,11 @@ def change_operation(
 
 @router.post("/cases/{case_id}/operations/{operation_id}/cancel", response_model=OperationRead)
 def cancel_operation(
-    case_id: str, operation_id: str, session: SessionDep, actor: WriteActor
+    case_id: str,
+    operation_id: str,
+    session: SessionDep,
+    actor: WriteActor,
+    settings: SettingsDep,
 ) -> OperationRead:
     return operations.set_status(
         session=session,
@@ -80,12 +84,17 @@ def cancel_operation(
         case_id=case_id,
         operation_id=operation_id,
         status=operations.CANCELLED,
+        settings=settings,
     )
 
 
 @router.post("/cases/{case_id}/operations/{operation_id}/done", response_model=OperationRead)
 def complete_operation(
-    case_id: str, operation_id: str, session: SessionDep, actor: WriteActor
+    case_id: str,
+    operation_id: str,
+    session: SessionDep,
+    actor: WriteActor,
+    settings: SettingsDep,
 ) -> OperationRead:
     return operations.set_status(
         session=session,
@@ -93,6 +102,7 @@ def complete_operation(
         case_id=case_id,
         operation_id=operation_id,
         status=operations.DONE,
+        settings=settings,
     )
 
 

@@ -75,6 +75,8 @@ KEY_KINDS: tuple[str, ...] = (
     "account",
     "company",
     "address",
+    # A planned operation's (grid cell, UTC day) (cases/operation_pointers.py).
+    "operation",
 )
 
 POINTER_TYPE = "x-vinculo-deconfliction-pointer"

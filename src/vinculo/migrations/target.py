@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import vinculo.cases.models
+import vinculo.cases.operation_pointer_models
 import vinculo.cases.pointer_models
 import vinculo.exchange.models
 import vinculo.intel.models
@@ -16,6 +17,7 @@ from vinculo.db import Base
 
 MODULES = (
     vinculo.cases.models,
+    vinculo.cases.operation_pointer_models,
     vinculo.cases.pointer_models,
     vinculo.exchange.models,
     vinculo.intel.models,
