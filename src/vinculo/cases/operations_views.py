@@ -5,52 +5,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from babel.dates import get_timezone_location
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from vinculo.cases import alerts, operations
-from vinculo.cases.operation_schemas import AlertResolve, OperationList, OperationRegister
+from vinculo.cases.operation_schemas import AlertResolve, OperationRegister
+from vinculo.cases.views import _case_page
 from vinculo.errors import InvalidFields, InvalidInput, VinculoError
 from vinculo.i18n import N_
 from vinculo.security.markings import Actor
 from vinculo.web.deps import PageActor, SessionDep, SettingsDep, sign_in_first
-from vinculo.web.templating import format_moment, render
+from vinculo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 # A change a form makes, run in a savepoint so that bad input stores nothing.
 Change = Callable[[], object]
-
-
-@dataclass(frozen=True)
-class ShowPlace:
-    """Formatting for operations: a moment at the place, in the place's words for its zone."""
-
-    locale: str
-
-    def at_place(self, moment: datetime, zone: str) -> str:
-        return format_moment(moment, self.locale, ZoneInfo(zone), "short")
-
-    def zone(self, zone: str) -> str:
-        return str(get_timezone_location(ZoneInfo(zone), locale=self.locale, return_city=True))
-
-
-def section(session: Session, actor: Actor, case_id: str) -> dict[str, object]:
-    """What the case page's operations section shows (the caller checked the case is seen)."""
-    listed: OperationList = operations.list_operations(
-        session=session, actor=actor, case_id=case_id
-    )
-    return {
-        "operations": listed,
-        "operation_kinds": operations.kinds(),
-        "show_place": ShowPlace(actor.locale),
-    }
 
 
 def _errors(error: VinculoError, locale: str) -> dict[str, list[str]]:
@@ -74,8 +46,6 @@ def _on_case(
 ) -> Response:
     """One change from the case page; on bad input the case page again with the fields
     named (nothing stored: the change runs in a savepoint)."""
-    from vinculo.cases.views import _case_page
-
     try:
         with session.begin_nested():
             work()

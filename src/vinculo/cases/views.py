@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from vinculo.cases import operations_views, pointers, service, targets, task_forces
+from vinculo.cases import operation_section_views, pointers, service, targets, task_forces
 from vinculo.cases.models import Case
 from vinculo.cases.schemas import (
     CaseCreate,
@@ -175,7 +175,7 @@ def _case_page(
         timeline=line.items,
         targets=targets.list_targets(session=session, actor=actor, case_id=case.id),
         checked=pointers.checked_nodes(session, request.app.state.settings, case, utcnow())[1:],
-        **operations_views.section(session, actor, case.id),
+        **operation_section_views.section(session, actor, case.id),
         task_force=task_force,
         may_write=view.role in service.WRITERS and allowed(actor, Permission.FILE_REPORT),
         may_lead=view.role in service.LEADS and allowed(actor, Permission.FILE_REPORT),
