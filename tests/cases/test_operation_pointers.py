@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from vinculo.cases import alerts, marked, operation_pointers, operations, service
+from vinculo.cases import alerts, marked, operation_pointers, operations, pointers, service
 from vinculo.cases.models import Case, CaseEvent
 from vinculo.cases.operation_models import AlertParty, CaseOperation, DeconflictionAlert
 from vinculo.cases.operation_pointer_models import CaseOperationKeyHash, PartnerAlertSide
@@ -358,7 +358,8 @@ def test_closing_the_case_revokes_and_reopening_publishes_again(fresh_world: Wor
                 case_id=case_id,
                 status_in=CaseStatusUpdate(status=status, reason="done with it"),
             )
-            operation_pointers.on_case_status(session, settings, case)
+            # As the API, the page and the command line do after a change of status.
+            pointers.on_case_status(session=session, settings=settings, case=case)
     sent = published(fresh_world, "deconfliction-mx")
     # The revocation replaced the first version; reopened, a new version of the same pointer.
     assert [s.get("revoked", False) for s in sent] == [True, False]
