@@ -132,6 +132,20 @@ def _canon(world: World, who: str, ids: list[str]) -> dict[str, str]:
         return canonical_ids(session=session, actor=world.actors[who], entity_ids=ids)
 
 
+def test_members_walked_from_one_entity_are_its_cluster_among_all_merges(resolved: World) -> None:
+    ids = ["r-us-1", "r-mx-1", "r-us-2", "r-mx-2"]
+    for who in ("us.analyst", "mx.analyst"):
+        actor = resolved.actors[who]
+        with resolved.store.sessions() as session:
+            mapping = canonical_ids(session=session, actor=actor)
+            for entity_id in ids:
+                root = mapping.get(entity_id)
+                cluster = (
+                    sorted(i for i, r in mapping.items() if r == root) if root else [entity_id]
+                )
+                assert members(session=session, actor=actor, entity_id=entity_id) == cluster
+
+
 def test_a_merge_is_seen_only_by_who_may_see_all_its_evidence(resolved: World) -> None:
     ids = ["r-us-1", "r-mx-1", "r-us-2", "r-mx-2"]
     us = _canon(resolved, "us.analyst", ids)

@@ -125,12 +125,30 @@ def canonical_ids(
 
 
 def members(*, session: Session, actor: Actor, entity_id: str) -> list[str]:
-    """Every entity id the actor sees as the same identity as `entity_id` (itself included)."""
-    mapping = canonical_ids(session=session, actor=actor)
-    root = mapping.get(entity_id)
-    if root is None:
+    """Every entity id the actor sees as the same identity as `entity_id` (itself included).
+
+    Walked out from the entity, one query per step over the pairs touching what was reached
+    (both ends are indexed), rather than by clustering every merge the actor may see: an
+    entity page or a target's registration costs what its own identity holds, not what the
+    store does.
+    """
+    visible = visible_marking_ids(session=session, actor=actor)
+    if not visible or actor.username is None:
         return [entity_id]
-    return sorted(i for i, r in mapping.items() if r == root)
+    clause = visible_pairs_clause(visible, actor.username)
+    reached, frontier = {entity_id}, {entity_id}
+    while frontier:
+        ids = sorted(frontier)
+        rows = session.execute(
+            select(ResolutionPair.left_id, ResolutionPair.right_id).where(
+                ResolutionPair.judgement.in_(MERGED),
+                clause,
+                or_(ResolutionPair.left_id.in_(ids), ResolutionPair.right_id.in_(ids)),
+            )
+        )
+        frontier = {x for r in rows for x in (r.left_id, r.right_id)} - reached
+        reached |= frontier
+    return sorted(reached)
 
 
 def forget_purged(session: Session, purged: Purged) -> None:
