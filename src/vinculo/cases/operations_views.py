@@ -111,7 +111,12 @@ def operation_form(
 
 @router.post("/cases/{case_id}/operations/{operation_id}/cancel", response_class=HTMLResponse)
 def cancel_form(
-    request: Request, case_id: str, operation_id: str, session: SessionDep, actor: PageActor
+    request: Request,
+    case_id: str,
+    operation_id: str,
+    session: SessionDep,
+    actor: PageActor,
+    settings: SettingsDep,
 ) -> Response:
     if not actor.signed_in:
         return sign_in_first(request)
@@ -126,6 +131,7 @@ def cancel_form(
             case_id=case_id,
             operation_id=operation_id,
             status=operations.CANCELLED,
+            settings=settings,
         ),
     )
 
