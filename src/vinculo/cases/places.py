@@ -27,8 +27,8 @@ EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 MAX_RADIUS_M = 50_000
 # The grid a place is indexed by: cells of CELL_DEG x CELL_DEG degrees (about 55 km of
 # latitude), larger than the widest circle, so a circle covers at most a few cells and a
-# check reads only the operations registered in those. The same cells, hashed with an hour
-# bucket under a sharing agreement's key, are what a partner node would be sent later.
+# check reads only the operations registered in those. The same cells, hashed with a UTC day
+# under a sharing agreement's key, are what a partner node is sent (operation_pointers.py).
 CELL_DEG = 0.5
 LON_CELLS = int(360 / CELL_DEG)
 
