@@ -193,14 +193,19 @@ def _ops(session: Session, alert: DeconflictionAlert) -> tuple[CaseOperation, Ca
     return a, b
 
 
+def _partner_side(session: Session, alert: DeconflictionAlert) -> PartnerAlertSide:
+    side = session.get(PartnerAlertSide, alert.id)
+    assert side is not None
+    return side
+
+
 def _other(
     session: Session, alert: DeconflictionAlert, b: CaseOperation | None
 ) -> tuple[str, str, str]:
     """Side b's contact: its operation's, or the partner's its pointer named."""
     if b is not None:
         return _contact(b)
-    side = session.get(PartnerAlertSide, alert.id)
-    assert side is not None
+    side = _partner_side(session, alert)
     return side.contact_name, side.contact_agency, side.contact_phone
 
 
@@ -271,6 +276,7 @@ def alert_read(
         case_id=case_id,
         operation_id=operation_id,
         contacts=contacts,
+        partner=_partner_side(session, alert).partner if b is None else None,
         resolved_at=alert.resolved_at,
         note=alert.note,
         may_acknowledge=bool(

@@ -79,6 +79,11 @@ class AlertRead(BaseModel):
     case_id: str | None = Field(description="Your own case, for a side's reader")
     operation_id: str | None = Field(description="Your own operation, for a side's reader")
     contacts: list[ContactRead]
+    partner: str | None = Field(
+        default=None,
+        description="The partner node whose pointer raised it: the other operation is in the "
+        "same area on the same day, and its side acknowledges on its own node",
+    )
     resolved_at: datetime | None
     note: str
     may_acknowledge: bool
