@@ -19,12 +19,15 @@ from vinculo.exchange.notices import announce
 from vinculo.exchange.partners import audience_of
 from vinculo.exchange.parts import parse_part_key, part_id, part_key, part_object
 from vinculo.exchange.stix import (
+    ATTRIBUTION_PREFIX,
+    INTRUSION_PREFIX,
     Scope,
     StatementIn,
     agency_identity,
     content_hash,
     entity_object,
     extension_definition,
+    intrusion_set_objects,
     language_content,
     node_identity,
     report_object,
@@ -217,7 +220,8 @@ class Builder:
             refs = {s.value for rows in found.values() for s in rows if s.prop_type == "entity"}
             ref_of = self.types(refs) if refs else {}
             keys = [f"entity:{e}" for e in part]
-            latest = self.writer.latest(keys)
+            derived = [f"{p}{e}" for e in part for p in (INTRUSION_PREFIX, ATTRIBUTION_PREFIX)]
+            latest = self.writer.latest(keys + derived)
             parts = self.writer.latest(
                 [part_id(self.scope.entity_uuid(e)) for e in part], by_id=True
             )
@@ -230,11 +234,31 @@ class Builder:
                 if not rows:
                     if prev is not None:
                         self.writer.revoke(key, prev)
+                    self.derived(entity_id, None, set(), latest)
                     continue
                 obj = entity_object(self.scope, entity_id, rows, ref_of)
                 marking_ids = {s.marking_id for s in rows}
                 self.writer.put(key, obj, marking_ids, prev)
+                self.derived(entity_id, obj, marking_ids, latest)
             self.writer.flush()
+
+    def derived(
+        self,
+        entity_id: str,
+        obj: dict[str, Any] | None,
+        marking_ids: set[int],
+        latest: dict[str, Latest],
+    ) -> None:
+        """A terrorist group's intrusion set and its attribution, under the group's markings:
+        written as the threat-actor changes, revoked when it goes or is no longer terrorist."""
+        made = intrusion_set_objects(self.scope, entity_id, obj) if obj is not None else []
+        for index, prefix in enumerate((INTRUSION_PREFIX, ATTRIBUTION_PREFIX)):
+            key = f"{prefix}{entity_id}"
+            prev = latest.get(key)
+            if index < len(made):
+                self.writer.put(key, made[index], marking_ids, prev)
+            elif prev is not None:
+                self.writer.revoke(key, prev)
 
     def parts(self, entity_id: str, rows: Sequence[StatementIn], latest: dict[str, Latest]) -> None:
         """A version of each part of the entity (its statements under one marking) that

@@ -37,6 +37,8 @@ from sqlalchemy.orm import Session
 
 from vinculo.exchange.models import ExchangeObject
 from vinculo.exchange.stix import (
+    ATTRIBUTION_PREFIX,
+    INTRUSION_PREFIX,
     Scope,
     StatementIn,
     content_hash,
@@ -94,8 +96,9 @@ def report_of(item_key: str) -> str:
 
 
 def for_partners_only(item_key: str) -> bool:
-    """The whole entity object, every crossing statement in it: a partner node's only."""
-    return item_key.startswith(ENTITY_PREFIX)
+    """The whole entity object, every crossing statement in it, and what a terrorist group's
+    object brings with it: a partner node's only."""
+    return item_key.startswith((ENTITY_PREFIX, INTRUSION_PREFIX, ATTRIBUTION_PREFIX))
 
 
 def part_object(scope: Scope, entity_id: str, statements: Sequence[StatementIn]) -> dict[str, Any]:

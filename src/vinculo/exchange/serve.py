@@ -316,7 +316,8 @@ def served_items(rows: Iterable[ExchangeObject]) -> list[str]:
     found = []
     for row in rows:
         kind, _, key = row.item_key.partition(":")
-        if kind in ("entity", "report"):
+        # A terrorist group's intrusion set and attribution are of its entity.
+        if kind in ("entity", "report", "intrusion-set", "attribution"):
             found.append(key)
     return list(dict.fromkeys(found))
 

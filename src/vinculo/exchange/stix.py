@@ -169,6 +169,50 @@ def stix_type_for(schema_name: str, props: dict[str, list[str]]) -> str:
     return CUSTOM_TYPE
 
 
+# Item keys of what a terrorist group's threat-actor brings with it (partners only).
+INTRUSION_PREFIX = "intrusion-set:"
+ATTRIBUTION_PREFIX = "attribution:"
+
+
+def intrusion_set_objects(
+    scope: Scope, entity_id: str, actor: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """A terrorist group's intrusion set, and the relationship attributing it to the group's
+    threat-actor: STIX keeps the behaviour and resources a group shares (the intrusion set)
+    apart from who is behind them, and tools such as OpenCTI list terrorist groups by their
+    intrusion sets. Both say only what the threat-actor says (its name and aliases), under
+    its markings, and change and go with it; none for any other object."""
+    if actor["type"] != "threat-actor" or "terrorist" not in actor.get("threat_actor_types", []):
+        return []
+    common = {
+        "spec_version": SPEC,
+        "created": actor["created"],
+        "modified": actor["modified"],
+        "created_by_ref": actor["created_by_ref"],
+        "object_marking_refs": list(actor["object_marking_refs"]),
+    }
+    intrusion: dict[str, Any] = {
+        "type": "intrusion-set",
+        "id": f"intrusion-set--{scope.entity_uuid(INTRUSION_PREFIX + entity_id)}",
+        **common,
+        "name": actor["name"],
+    }
+    if actor.get("aliases"):
+        intrusion["aliases"] = list(actor["aliases"])
+    named = [g for g in actor.get("granular_markings", []) if g.get("selectors") == ["name"]]
+    if named:
+        intrusion["granular_markings"] = named
+    attribution = {
+        "type": "relationship",
+        "id": f"relationship--{scope.entity_uuid(ATTRIBUTION_PREFIX + entity_id)}",
+        **common,
+        "relationship_type": "attributed-to",
+        "source_ref": intrusion["id"],
+        "target_ref": actor["id"],
+    }
+    return [intrusion, attribution]
+
+
 def content_hash(obj: dict[str, Any]) -> str:
     """What the object says, its version stamp left out: equal hashes, nothing to publish."""
     body = {k: v for k, v in obj.items() if k not in ("modified", "object_modified")}

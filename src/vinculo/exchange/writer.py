@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from vinculo.exchange.models import ExchangeCollection, ExchangeObject
 from vinculo.exchange.parts import part_id
-from vinculo.exchange.stix import Scope, content_hash, parse_timestamp, revoked_object, timestamp
+from vinculo.exchange.stix import (
+    ATTRIBUTION_PREFIX,
+    INTRUSION_PREFIX,
+    Scope,
+    content_hash,
+    parse_timestamp,
+    revoked_object,
+    timestamp,
+)
 from vinculo.exchange.stored import CHUNK, SHARED, marking_id_set, marking_text
 from vinculo.security.models import utcnow
 
@@ -183,11 +191,14 @@ class Writer:
         """Delete the earlier versions of these entities (and of their parts) that carry
         statements of the purged reports. The newest stays (written after the purge, it
         holds none of them), and so do versions that never held any: a reader who could not
-        see a purged report sees no version come or go."""
+        see a purged report sees no version come or go. A terrorist group's intrusion set and
+        attribution carry no statements: a version of theirs goes when the entity's version
+        it was made beside (the same `modified`) goes."""
         self.flush()
         markers = [f'"dataset":"report:{r}"' for r in sorted(reports)]
         entity_ids = sorted(set(entity_ids))
         keys = [f"entity:{e}" for e in entity_ids]
+        derived = [f"{p}{e}" for e in entity_ids for p in (INTRUSION_PREFIX, ATTRIBUTION_PREFIX)]
         parts = [part_id(scope.entity_uuid(e)) for e in entity_ids]
         if not markers:
             return
@@ -197,12 +208,14 @@ class Writer:
                     ExchangeObject.seq,
                     ExchangeObject.item_key,
                     ExchangeObject.stix_id,
+                    ExchangeObject.modified,
                     ExchangeObject.payload,
                 ).where(
                     ExchangeObject.collection_id == self.collection.id,
                     or_(
                         ExchangeObject.item_key.in_(keys[start : start + CHUNK]),
                         ExchangeObject.stix_id.in_(parts[start : start + CHUNK]),
+                        ExchangeObject.item_key.in_(derived[2 * start : 2 * (start + CHUNK)]),
                     ),
                 )
             ).all()
@@ -210,11 +223,18 @@ class Writer:
             for row in rows:
                 key = (row.item_key, row.stix_id)
                 newest[key] = max(newest.get(key, row.seq), row.seq)
-            doomed = [
+            older = [row for row in rows if row.seq != newest[(row.item_key, row.stix_id)]]
+            doomed = [row.seq for row in older if any(marker in row.payload for marker in markers)]
+            gone = {
+                (row.item_key.removeprefix("entity:"), row.modified)
+                for row in older
+                if row.seq in doomed and row.item_key.startswith("entity:")
+            }
+            doomed += [
                 row.seq
-                for row in rows
-                if row.seq != newest[(row.item_key, row.stix_id)]
-                and any(marker in row.payload for marker in markers)
+                for row in older
+                if row.item_key.startswith((INTRUSION_PREFIX, ATTRIBUTION_PREFIX))
+                and (row.item_key.partition(":")[2], row.modified) in gone
             ]
             if doomed:
                 self.session.execute(delete(ExchangeObject).where(ExchangeObject.seq.in_(doomed)))
