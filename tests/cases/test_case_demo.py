@@ -87,3 +87,26 @@ def test_a_row_that_cannot_be_opened_names_the_file_the_case_and_the_field(
         transaction(demo_store.sessions) as session,
     ):
         demo_cases.seed_cases(session=session)
+
+
+def test_the_demo_s_shared_target_tells_each_side_only_whom_to_call(demo_store: Store) -> None:
+    from vinculo.cases import targets
+
+    told = {}
+    for username, title in (
+        ("us.analyst", TITLE),
+        ("fgr.mp1", "Stash house on Calle Internacional, Nogales, Sonora"),
+    ):
+        with transaction(demo_store.sessions) as session:
+            user = get_by_username(session=session, username=username)
+            assert user is not None
+            actor = actor_for(user)
+            [case] = [
+                c
+                for c in service.list_cases(session=session, actor=actor).items
+                if c.title_en == title
+            ]
+            listed = targets.list_targets(session=session, actor=actor, case_id=case.id)
+            told[username] = [(n.contact_name, n.contact_agency) for n in listed.notices]
+    assert told["us.analyst"] == [("Lic. Marta Ruiz Ochoa", "FGR")]
+    assert told["fgr.mp1"] == [("SA Dana Reyes", "DEA")]
