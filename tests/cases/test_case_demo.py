@@ -110,3 +110,16 @@ def test_the_demo_s_shared_target_tells_each_side_only_whom_to_call(demo_store: 
             told[username] = [(n.contact_name, n.contact_agency) for n in listed.notices]
     assert told["us.analyst"] == [("Lic. Marta Ruiz Ochoa", "FGR")]
     assert told["fgr.mp1"] == [("SA Dana Reyes", "DEA")]
+
+
+def test_the_counter_terrorism_cell_runs_a_case_like_any_other(demo_store: Store) -> None:
+    title = "Colectivo Armado Sierra Negra, its crossings and its financing"
+    fbi = _read(demo_store, "fbi.agent1", title)
+    assert fbi is not None and fbi.lead_agency == "FBI"
+    assert "ct-binational" in fbi.markings.groups
+    assert [s.entity_id for s in fbi.subjects] == ["org-ct01", "per-ct01", "com-ct01"]
+    assert len(fbi.report_ids) == 2 and len(fbi.tasks) == 2
+    assert _read(demo_store, "uif.analista1", title) is not None
+    # Accounts outside the cell see no case.
+    assert _read(demo_store, "us.analyst", title) is None
+    assert _read(demo_store, "mx.analyst", title) is None

@@ -27,7 +27,7 @@ from vinculo.demo.catalogue import read
 from vinculo.demo.scripted import ScriptError
 from vinculo.errors import VinculoError
 from vinculo.exchange.models import ExchangeCollection
-from vinculo.intel.models import Report
+from vinculo.intel.models import Report, StatementRow
 from vinculo.security.markings import Actor
 from vinculo.security.service import actor_for, get_by_username
 
@@ -37,6 +37,13 @@ FILE = "demo/data/cases.yml"
 def _actor(session: Session, username: str) -> Actor | None:
     user = get_by_username(session=session, username=username)
     return actor_for(user) if user is not None else None
+
+
+def _entity_here(session: Session, entity_id: str) -> bool:
+    found = session.execute(
+        select(StatementRow.entity_id).where(StatementRow.entity_id == entity_id).limit(1)
+    ).first()
+    return found is not None
 
 
 def _report_id(session: Session, title: str) -> str | None:
@@ -145,6 +152,8 @@ def _open_case(
         )
         members.append(member["username"])
     for entity_id in row.get("subjects", []):
+        if on_node and not _entity_here(session, entity_id):
+            continue  # filed by an agency of the other node
         service.add_subject(
             session=session, actor=lead, case_id=case.id, subject_in=SubjectAdd(entity_id=entity_id)
         )
