@@ -432,3 +432,16 @@ def test_alert_parties_name_nobody_of_the_partner(fresh_world: World) -> None:
     with transaction(fresh_world.store.sessions) as session:
         sides = set(session.execute(select(AlertParty.side)).scalars())
     assert sides == {"a"}
+
+
+def test_an_operation_whose_window_has_passed_meets_nothing(fresh_world: World) -> None:
+    settings = node_settings(fresh_world)
+    case_id = case_of(fresh_world, ["DEA", "FGR"])
+    check = plan(fresh_world, settings, case_id)
+    with transaction(fresh_world.store.sessions) as session:
+        op = session.get(CaseOperation, check.operation.id)
+        assert op is not None
+        # As if the window were over: its pointer has expired at the partner by now.
+        op.ends_at = datetime(2026, 1, 1)
+    receive(fresh_world, settings, [mx_pointer()])
+    assert alerts_of(fresh_world, "us.analyst") == []

@@ -339,7 +339,8 @@ def check_operation(
     """The operation against the partners' operation pointers it would itself be sent to: an
     alert per new hit."""
     case = _case(session, op)
-    if op.status != PLANNED or case.status == "closed":
+    # One whose window has passed meets nothing: its pointer has expired at the partners.
+    if op.status != PLANNED or case.status == "closed" or op.ends_at <= now:
         return []
     raised = []
     for key_id, route in sorted(routes(session, settings, case).items()):
@@ -437,6 +438,7 @@ def check_received(session: Session, settings: Settings, pointer_ids: list[str])
                     CaseOperationKeyHash.hash.in_(theirs),
                     Case.status != "closed",
                     CaseOperation.status == PLANNED,
+                    CaseOperation.ends_at > now,
                 )
                 .distinct()
                 .order_by(CaseOperation.id)
