@@ -360,6 +360,7 @@ def test_closing_the_case_revokes_and_reopening_publishes_again(fresh_world: Wor
             )
             # As the API, the page and the command line do after a change of status.
             pointers.on_case_status(session=session, settings=settings, case=case)
+            operation_pointers.on_case_status(session=session, settings=settings, case=case)
     sent = published(fresh_world, "deconfliction-mx")
     # The revocation replaced the first version; reopened, a new version of the same pointer.
     assert [s.get("revoked", False) for s in sent] == [True, False]

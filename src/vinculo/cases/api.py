@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from vinculo.cases import pointers, service, targets, task_forces
+from vinculo.cases import operation_pointers, pointers, service, targets, task_forces
 from vinculo.cases.schemas import (
     CaseCreate,
     CaseList,
@@ -66,6 +66,7 @@ def set_status(
 ) -> CaseRead:
     case = service.set_status(session=session, actor=actor, case_id=case_id, status_in=status_in)
     pointers.on_case_status(session=session, settings=settings, case=case)
+    operation_pointers.on_case_status(session=session, settings=settings, case=case)
     return service.case_read(session=session, actor=actor, case=case)
 
 

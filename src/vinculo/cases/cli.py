@@ -135,7 +135,7 @@ def close_command(
     lang: Lang = None,
 ) -> None:
     """Close a case (its lead only). Nothing of it is deleted."""
-    from vinculo.cases import pointers, service
+    from vinculo.cases import operation_pointers, pointers, service
     from vinculo.cases.schemas import CaseStatusUpdate
 
     def work(session: Session, actor: Actor, locale: str) -> None:
@@ -143,8 +143,9 @@ def close_command(
         case = service.set_status(
             session=session, actor=actor, case_id=case_id, status_in=status_in
         )
-        # Its registrations' pointers are revoked at the partners (cases/pointers.py).
+        # Its registrations' and planned operations' pointers are revoked at the partners.
         pointers.on_case_status(session=session, settings=Settings(), case=case)
+        operation_pointers.on_case_status(session=session, settings=Settings(), case=case)
         out.print(f"{case.id} {case.status}")
 
     _run(lang, as_user, work)

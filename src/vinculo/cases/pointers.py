@@ -373,10 +373,6 @@ def on_case_status(*, session: Session, settings: Settings, case: Case) -> None:
     ).scalars()
     for target in list(rows):
         _publish_target(session, settings, target, revoked=case.status == "closed")
-    # Its planned operations' pointers likewise (imported here: that module imports this one).
-    from vinculo.cases import operation_pointers
-
-    operation_pointers.on_case_status(session, settings, case)
 
 
 def check_received(session: Session, settings: Settings, pointer_ids: list[str]) -> None:

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from vinculo.cases import operation_section_views, pointers, service, targets, task_forces
+from vinculo.cases import (
+    operation_pointers,
+    operation_section_views,
+    pointers,
+    service,
+    targets,
+    task_forces,
+)
 from vinculo.cases.models import Case
 from vinculo.cases.schemas import (
     CaseCreate,
@@ -265,19 +272,17 @@ def status_form(
     if not actor.signed_in:
         return sign_in_first(request)
     status_in = CaseStatusUpdate(status=status, reason=reason)
-    return _change(
-        request,
-        session,
-        actor,
-        case_id,
-        lambda: pointers.on_case_status(
-            session=session,
-            settings=request.app.state.settings,
-            case=service.set_status(
-                session=session, actor=actor, case_id=case_id, status_in=status_in
-            ),
-        ),
-    )
+
+    def work() -> None:
+        case = service.set_status(
+            session=session, actor=actor, case_id=case_id, status_in=status_in
+        )
+        # Its registrations' and planned operations' pointers follow it at the partners.
+        settings = request.app.state.settings
+        pointers.on_case_status(session=session, settings=settings, case=case)
+        operation_pointers.on_case_status(session=session, settings=settings, case=case)
+
+    return _change(request, session, actor, case_id, work)
 
 
 @router.post("/cases/{case_id}/members", response_class=HTMLResponse)
