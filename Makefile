@@ -171,8 +171,11 @@ endef
 compile: install-dev
 	@$(PY) -m compileall -q src
 
+# A test marked alone measures time (frames on a page): it runs after the others, by itself,
+# so that what it measures is the page rather than the other workers' load.
 test: install-dev compile assets chromium java
-	$(call run_pytest,$(PYTEST) $(PYTEST_ARGS))
+	$(call run_pytest,$(PYTEST) -m 'not alone' $(PYTEST_ARGS))
+	$(call run_pytest,$(PY) -m pytest -n 0 -m alone $(PYTEST_ARGS))
 
 # SQLite only, no browser, no Spark, nothing marked slow: for the edit-test loop.
 test-fast: install-dev compile assets

@@ -221,8 +221,15 @@ class LiveServer:
     def __init__(self, settings: Settings) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Idle connections stay open for the whole test: with uvicorn's default of 5 s, a
+        # client of a slow, loaded run can send on a connection the server is closing at that
+        # moment and read a reset, which is the timing of the run rather than the app.
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning"
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            timeout_keep_alive=600,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -7,6 +7,7 @@ only the partner's contact; the alert's flow stays local; cancelling revokes."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -446,3 +447,69 @@ def test_an_operation_whose_window_has_passed_meets_nothing(fresh_world: World) 
         op.ends_at = datetime(2026, 1, 1)
     receive(fresh_world, settings, [mx_pointer()])
     assert alerts_of(fresh_world, "us.analyst") == []
+
+
+def _operation_in() -> OperationRegister:
+    return OperationRegister(
+        kind="controlled_delivery",
+        latitude=NOGALES_AZ[0],
+        longitude=NOGALES_AZ[1],
+        radius_m=2_000,
+        starts_local="2027-01-20T06:00",
+        ends_local="2027-01-20T12:00",
+        contact_phone=US_DESK,
+    )
+
+
+@pytest.mark.parametrize("first", ["planned", "received"])
+def test_a_pointer_arriving_while_the_operation_is_planned_is_met_once(
+    fresh_world: World, first: str
+) -> None:
+    # Each side's transaction is open, its row written, when the other starts: under
+    # PostgreSQL's read committed neither would see the other's row unless the second check
+    # waits for the first transaction's end.
+    settings = node_settings(fresh_world)
+    case_id = case_of(fresh_world, ["DEA", "FGR"])
+    with transaction(fresh_world.store.sessions) as session:
+        who = marked.actor_again(session=session, actor=fresh_world.actors["us.analyst"])
+
+    def planned() -> None:
+        with transaction(fresh_world.store.sessions) as session:
+            operations.register_operation(
+                session=session,
+                actor=who,
+                case_id=case_id,
+                operation_in=_operation_in(),
+                settings=settings,
+            )
+            opened.set()
+            release.wait(timeout=30)
+
+    def received() -> None:
+        with transaction(fresh_world.store.sessions) as session:
+            receive_pointers(
+                session=session,
+                settings=settings,
+                partner="mx",
+                collection_id="c-mx",
+                objects=[mx_pointer()],
+            )
+            opened.set()
+            release.wait(timeout=30)
+
+    opened, release = threading.Event(), threading.Event()
+    sides = {"planned": planned, "received": received}
+    holder = threading.Thread(target=sides[first])
+    holder.start()
+    assert opened.wait(timeout=30)
+    second = threading.Thread(target=sides["received" if first == "planned" else "planned"])
+    second.start()
+    second.join(timeout=1)
+    # The second waits for the first: on SQLite for the store's write lock, on PostgreSQL
+    # for the audit chain's head, which the first's check took.
+    assert second.is_alive()
+    release.set()
+    holder.join(timeout=30)
+    second.join(timeout=30)
+    assert not holder.is_alive() and not second.is_alive()
+    assert len(alerts_of(fresh_world, "us.analyst")) == 1

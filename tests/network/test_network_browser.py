@@ -318,6 +318,7 @@ FRAME_PROBE = """async ({seconds}) => {
 }"""
 
 
+@pytest.mark.alone
 def test_pan_and_zoom_stay_smooth_with_2000_nodes(page: Page, big_server: LiveServer) -> None:
     problems = watch(page)
     sign_in(page, big_server, "big.analyst")

@@ -61,7 +61,7 @@ from vinculo.exchange.models import PointerPartner, ReceivedPointer, ReceivedPoi
 from vinculo.i18n import N_
 from vinculo.notify.items import Item
 from vinculo.notify.service import notify, register_kind
-from vinculo.security.audit import record
+from vinculo.security.audit import hold_head, record
 from vinculo.security.markings import Actor
 from vinculo.security.models import User, utcnow
 from vinculo.settings import Settings
@@ -342,6 +342,7 @@ def check_operation(
     # One whose window has passed meets nothing: its pointer has expired at the partners.
     if op.status != PLANNED or case.status == "closed" or op.ends_at <= now:
         return []
+    hold_head(session)  # a pointer arriving meanwhile is checked after
     raised = []
     for key_id, route in sorted(routes(session, settings, case).items()):
         mine = select(CaseOperationKeyHash.hash).where(
@@ -416,6 +417,7 @@ def checked(
 def check_received(session: Session, settings: Settings, pointer_ids: list[str]) -> None:
     """The exchange's hook: partners' pointers just received, each checked against this
     node's planned operations that would be published to that partner under that key."""
+    hold_head(session)
     now = utcnow()
     for start in range(0, len(pointer_ids), 500):
         pointers = session.execute(

@@ -52,6 +52,7 @@ from vinculo.exchange.pointers import is_quarantined, last_pulled, publish_point
 from vinculo.i18n import N_
 from vinculo.notify.items import Item
 from vinculo.notify.service import notify
+from vinculo.security.audit import hold_head
 from vinculo.security.markings import Actor
 from vinculo.security.models import MarkingRow, utcnow
 from vinculo.settings import Settings
@@ -292,6 +293,7 @@ def check_target(
     case = _case(session, target.case_id)
     if case is None:
         return []
+    hold_head(session)  # a pointer arriving meanwhile is checked after
     pointers = _matching_pointers(
         session, _stored_hashes(session, target.id), routes(session, settings, case), now
     )
@@ -378,6 +380,7 @@ def on_case_status(*, session: Session, settings: Settings, case: Case) -> None:
 def check_received(session: Session, settings: Settings, pointer_ids: list[str]) -> None:
     """The exchange's hook: partners' pointers just received, each checked against this
     node's active registrations that would be published to that partner under that key."""
+    hold_head(session)
     now = utcnow()
     for start in range(0, len(pointer_ids), 500):
         pointers = session.execute(

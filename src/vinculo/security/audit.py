@@ -156,6 +156,39 @@ class _AppendSQL:
 _APPEND_SQL: dict[str, _AppendSQL] = {}
 
 
+def _append_sql(dialect: Dialect) -> _AppendSQL:
+    return _APPEND_SQL.get(dialect.name) or _APPEND_SQL.setdefault(
+        dialect.name, _AppendSQL.for_dialect(dialect)
+    )
+
+
+def _locked_head(connection: Connection, dialect: Dialect, sql: _AppendSQL) -> tuple[int, str]:
+    """The head's position and hash, read under its lock, held until the transaction ends."""
+    dialect.take_write_lock(connection)
+    head = connection.exec_driver_sql(sql.head).first()
+    if head is None:
+        # The first append of a store: two may race to start the chain; one row wins and
+        # both then read it under the lock.
+        connection.exec_driver_sql(sql.start, (GENESIS,))
+        head = connection.exec_driver_sql(sql.head).one()
+    return int(head[0]), str(head[1])
+
+
+def hold_head(session: Session) -> None:
+    """Take the chain head's lock now rather than at the next append.
+
+    For a check that must see the other side's write whichever commits first (an operation
+    planned while a partner's pointer to it arrives): under PostgreSQL's read committed, two
+    such transactions running side by side each miss the other's uncommitted rows. Both
+    record what they find, so both take this lock anyway; taken before the check, it puts
+    the second check after the first one's commit, in the order every writer already takes
+    it (no new way to deadlock). A SQLite writer holds the store's write lock throughout.
+    """
+    connection = session.connection()
+    dialect = dialect_named(connection.dialect.name)
+    _locked_head(connection, dialect, _append_sql(dialect))
+
+
 def append(connection: Connection, entries: Sequence[Entry]) -> list[int]:
     """Put `entries` at the end of the chain in the connection's open transaction.
 
@@ -165,17 +198,8 @@ def append(connection: Connection, entries: Sequence[Entry]) -> list[int]:
     and moved once.
     """
     dialect = dialect_named(connection.dialect.name)
-    sql = _APPEND_SQL.get(dialect.name) or _APPEND_SQL.setdefault(
-        dialect.name, _AppendSQL.for_dialect(dialect)
-    )
-    dialect.take_write_lock(connection)
-    head = connection.exec_driver_sql(sql.head).first()
-    if head is None:
-        # The first append of a store: two may race to start the chain; one row wins and
-        # both then read it under the lock.
-        connection.exec_driver_sql(sql.start, (GENESIS,))
-        head = connection.exec_driver_sql(sql.head).one()
-    head_seq, head_hash = int(head[0]), str(head[1])
+    sql = _append_sql(dialect)
+    head_seq, head_hash = _locked_head(connection, dialect, sql)
     at = utcnow()
     stamp = canonical_time(at)
     when = dialect.stored_time(at)
