@@ -51,6 +51,8 @@ LAYERS: list[tuple[str, list[tuple[str, list[str]]]]] = [
     ("web kit", [("web kit", ["vinculo.web", "vinculo.web.*"])]),
     # Joint cases read reports and entities and name the exchange's task-force collections.
     ("cases", [("cases", ["vinculo.cases", "vinculo.cases.*"])]),
+    # Assistance's programmes and ledger read markings and intel's shapes of them.
+    ("assistance", [("assistance", ["vinculo.assistance", "vinculo.assistance.*"])]),
     (
         "domains over resolve",
         [

@@ -1,0 +1,1 @@
+"""Security assistance: programmes, the funding ledger and ForeignAssistance.gov imports."""
