@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import vinculo.assistance.models
 import vinculo.cases.models
 import vinculo.cases.operation_pointer_models
 import vinculo.cases.pointer_models
@@ -16,6 +17,7 @@ import vinculo.security.models
 from vinculo.db import Base
 
 MODULES = (
+    vinculo.assistance.models,
     vinculo.cases.models,
     vinculo.cases.operation_pointer_models,
     vinculo.cases.pointer_models,
