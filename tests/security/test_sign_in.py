@@ -8,6 +8,7 @@ import base64
 import json
 import re
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +21,17 @@ from sqlalchemy import select
 
 from vinculo.db import transaction
 from vinculo.errors import InvalidInput
-from vinculo.security.audit import AuditRow, verify
+from vinculo.security.audit import AuditRow, hold_head, verify
 from vinculo.security.models import ApiToken, PageSession, User
 from vinculo.security.passwords import DEMO_PASSWORD
 from vinculo.security.schemas import UserCreate
-from vinculo.security.service import authenticate, create_user, enrol_totp
+from vinculo.security.service import (
+    authenticate,
+    create_user,
+    enrol_totp,
+    issue_token,
+    sign_in,
+)
 
 from command_line import run_vinculo
 from conftest import BACKENDS, LiveServer, Store, make_store
@@ -556,3 +563,38 @@ def test_a_locked_accounts_tokens_are_suspended_and_an_unlock_restores_them(
         assert client.get("/taxii2/").status_code in (401, 403)
         assert cli(strict.store, "user", "unlock", "ana.fgr").returncode == 0
         assert client.get("/api/v1/me").status_code == 200
+
+
+def test_a_sign_in_and_a_writer_naming_the_account_do_not_deadlock(store: Store) -> None:
+    # The writer appends to the audit chain first, then writes a row naming the account (its
+    # key check locks the account's row in share mode); the sign-in locks the account's row,
+    # then appends. A sign-in lock that excluded the key check would deadlock them.
+    with transaction(store.sessions) as session:
+        create_user(
+            session=session,
+            user_in=UserCreate(username="demo.dea", password=DEMO_PASSWORD, agency="DEA"),
+            demo_password=True,
+        )
+    appended, signed = threading.Event(), []
+
+    def sign_in_now() -> None:
+        appended.wait(timeout=30)
+        signed.append(
+            sign_in(
+                sessions=store.sessions,
+                settings=store.settings,
+                username="demo.dea",
+                password=DEMO_PASSWORD,
+            ).username
+        )
+
+    signer = threading.Thread(target=sign_in_now)
+    signer.start()
+    with transaction(store.sessions) as session:
+        hold_head(session)
+        appended.set()
+        time.sleep(1)  # the sign-in meanwhile holds the account's row and waits for the chain
+        user = session.execute(select(User).where(User.username == "demo.dea")).scalar_one()
+        issue_token(session=session, settings=store.settings, user=user)
+    signer.join(timeout=30)
+    assert signed == ["demo.dea"]

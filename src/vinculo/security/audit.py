@@ -181,8 +181,10 @@ def hold_head(session: Session) -> None:
     planned while a partner's pointer to it arrives): under PostgreSQL's read committed, two
     such transactions running side by side each miss the other's uncommitted rows. Both
     record what they find, so both take this lock anyway; taken before the check, it puts
-    the second check after the first one's commit, in the order every writer already takes
-    it (no new way to deadlock). A SQLite writer holds the store's write lock throughout.
+    the second check after the first one's commit. What such a transaction writes after it
+    (alerts, notifications naming accounts) is what a writer that has recorded already
+    writes; the sign-in's account lock lets those through (security/service.py). A SQLite
+    writer holds the store's write lock throughout.
     """
     connection = session.connection()
     dialect = dialect_named(connection.dialect.name)

@@ -264,8 +264,12 @@ def authenticate(
 
 
 def _account_for_update(session: Session, username: str) -> User | None:
+    # FOR NO KEY UPDATE on PostgreSQL: sign-ins of one account still queue, but a transaction
+    # that writes a row naming the account (a notification, whose key check takes KEY SHARE)
+    # does not wait for them. With FOR UPDATE, one that had already appended to the audit
+    # chain waited for the sign-in while the sign-in waited for the chain: a deadlock.
     return session.execute(
-        select(User).where(User.username == username.strip()).with_for_update()
+        select(User).where(User.username == username.strip()).with_for_update(key_share=True)
     ).scalar_one_or_none()
 
 
