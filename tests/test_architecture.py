@@ -53,6 +53,9 @@ LAYERS: list[tuple[str, list[tuple[str, list[str]]]]] = [
     ("cases", [("cases", ["vinculo.cases", "vinculo.cases.*"])]),
     # Assistance's programmes and ledger read markings and intel's shapes of them.
     ("assistance", [("assistance", ["vinculo.assistance", "vinculo.assistance.*"])]),
+    # Security-force units are entities of intel's store, read through the reader's
+    # resolved identities; assistance will refuse money to a unit by its vetting.
+    ("oversight", [("oversight", ["vinculo.oversight", "vinculo.oversight.*"])]),
     (
         "domains over resolve",
         [

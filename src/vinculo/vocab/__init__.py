@@ -199,3 +199,12 @@ def name_vocabulary() -> NameVocabulary:
 def nicknames() -> dict[str, list[str]]:
     """Nickname (folded) -> the given names it stands for (folded), from nicknames.yml."""
     return name_vocabulary().nicknames
+
+
+@cache
+def forces() -> Vocabulary:
+    """Security forces (forces.yml): the partner agencies it names, with agencies.yml's
+    labels, then the forces that are no partner agency."""
+    data = _read("forces")
+    terms = [agencies().get(str(code)) for code in data["agencies"]]
+    return Vocabulary("forces", [*terms, *_terms(data["others"], "forces")])

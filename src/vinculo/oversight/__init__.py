@@ -1,0 +1,1 @@
+"""Security-force units, and in time Leahy vetting, allegations, training and end-use checks."""
