@@ -93,6 +93,12 @@ def _cases_app() -> typer.Typer:
     return cases_app
 
 
+def _assistance_app() -> typer.Typer:
+    from vinculo.assistance.cli import app as assistance_app
+
+    return assistance_app
+
+
 def _network_app() -> typer.Typer:
     from vinculo.network.cli import app as network_app
 
@@ -144,6 +150,11 @@ _add_lazy(
 )
 _add_lazy("notify", "Notifications: watchlist hits and shared items, e-mails.", _notify_app)
 _add_lazy("cases", "Joint cases: list, show, open and close them.", _cases_app)
+_add_lazy(
+    "assistance",
+    "Security assistance: import ForeignAssistance.gov data into the ledger.",
+    _assistance_app,
+)
 app.command("screen")(resolve_commands.screen)
 
 err = Console(stderr=True)
