@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -50,6 +51,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
+from vinculo.assistance.importer import REQUIRED as ASSISTANCE_COLUMNS
+from vinculo.assistance.importer import UNIT as ASSISTANCE_UNIT
+from vinculo.assistance.importer import import_csv as import_assistance
+from vinculo.assistance.models import LedgerTransaction
 from vinculo.cases import marked as case_marked
 from vinculo.cases import service as case_service
 from vinculo.cases import task_forces as case_task_forces
@@ -237,6 +242,18 @@ class StoredCase:
 
 
 @dataclass
+class StoredLedger:
+    """A programme and its one ledger row, imported under an item's markings: for the oracle."""
+
+    id: str  # the ledger row's id
+    programme_id: str
+    markings: Markings
+    unit: str
+    usd: Decimal
+    content: list[str]  # marker words of its programme name, partner and unit
+
+
+@dataclass
 class World:
     store: Store
     nonce: str
@@ -249,6 +266,7 @@ class World:
     cases: list[StoredCase] = field(default_factory=list)  # cases and task forces
     joined: dict[str, set[str]] = field(default_factory=dict)  # groups joined on a case
     missing_case: str = "0123456789abcdef"
+    ledger: list[StoredLedger] = field(default_factory=list)  # assistance rows
 
     @property
     def prefix(self) -> str:
@@ -276,6 +294,8 @@ class View:
     hidden: list[Stored]
     cases: list[StoredCase] = field(default_factory=list)
     hidden_cases: list[StoredCase] = field(default_factory=list)
+    ledger: list[StoredLedger] = field(default_factory=list)
+    hidden_ledger: list[StoredLedger] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:
@@ -360,6 +380,12 @@ class View:
                 found[word] = f"content of hidden {case.kind} {case.id}"
             if ids_too:
                 found[case.id] = f"id of hidden {case.kind}"
+        for row in self.hidden_ledger:
+            for word in row.content:
+                found[word] = f"content of hidden ledger row {row.id}"
+            if ids_too:
+                found[row.id] = "id of a hidden ledger row"
+                found[row.programme_id] = "id of a hidden programme"
         return found
 
 
@@ -479,6 +505,7 @@ def build_world(store: Store, spec: WorldSpec) -> World:
             )
         resolve_service.run(session=session, actor=None, scorer=_slot_scorer(nonce))
         _store_cases(session, world)
+        _store_ledger(session, world)
         world.pairs = [
             PairSpec(p.id, p.left_id, p.right_id, p.judgement, p.owner)
             for p in session.execute(select(ResolutionPair)).scalars()
@@ -586,7 +613,58 @@ def view_of(world: World, account: Account) -> View:
     )
     cases = [c for c in world.cases if can_see(joined, c.markings)]
     hidden_cases = [c for c in world.cases if not can_see(joined, c.markings)]
-    return View(account, seen, hidden, cases, hidden_cases)
+    ledger = [row for row in world.ledger if can_see(account.actor, row.markings)]
+    hidden_ledger = [row for row in world.ledger if not can_see(account.actor, row.markings)]
+    return View(account, seen, hidden, cases, hidden_cases, ledger, hidden_ledger)
+
+
+# --- assistance: a programme and a ledger row per item, under its markings ------------------
+
+
+def _store_ledger(session: Session, world: World) -> None:
+    """Each item's author imports one ForeignAssistance.gov row under the item's markings:
+    a programme and a disbursement whose name, partner and unit are marker words."""
+    header = [*ASSISTANCE_COLUMNS, ASSISTANCE_UNIT]
+    for number, item in enumerate(world.items):
+        words = [world.marker(f"{tag}{number}") for tag in ("pn", "pp", "pu")]
+        values = {
+            "Country Name": "Mexico",
+            "Fiscal Year": "2024",
+            "Funding Account Name": "INCLE",
+            "International Purpose Name": "Narcotics control",
+            "Activity ID": f"act-{world.nonce}-{number}",
+            "Activity Name": words[0],
+            "Implementing Partner Name": words[1],
+            ASSISTANCE_UNIT: words[2],
+            "Transaction Type Name": "Disbursements",
+            "Transaction Date": "2024-03-01",
+            "Current Dollar Amount": f"{number + 1}000.25",
+        }
+        text = ",".join(header) + "\n" + ",".join(values.get(c, "") for c in header) + "\n"
+        m = item.markings
+        import_assistance(
+            session=session,
+            actor=world.accounts[item.spec.author].actor,
+            handle=io.StringIO(text),
+            file_name=f"fa-{world.nonce}-{number}.csv",
+            release="leaks",
+            markings_in=MarkingsIn(
+                tlp=m.tlp.value,
+                rel_to=sorted(m.rel_to),
+                orcon=m.orcon,
+                groups=sorted(m.groups),
+                recipients=sorted(m.recipients),
+                shared_with=sorted(m.shared_with),
+            ),
+        )
+        row_id, programme_id = session.execute(
+            select(LedgerTransaction.id, LedgerTransaction.programme_id).where(
+                LedgerTransaction.unit_name == words[2]
+            )
+        ).one()
+        world.ledger.append(
+            StoredLedger(row_id, programme_id, m, words[2], Decimal(f"{number + 1}000.25"), words)
+        )
 
 
 # --- cases and task forces, opened through the service ----------------------------------------
@@ -1969,6 +2047,34 @@ def page_operations(world: World, view: View, clients: Clients) -> None:
         assert_no_secret(view, answer)
 
 
+ASSISTANCE = "/api/v1/assistance/"
+
+
+@probe
+def api_assistance(world: World, view: View, clients: Clients) -> None:
+    """Programmes, the ledger and its totals hold, count and sum only what the account may
+    see; a filter naming a hidden programme or unit answers as one naming nothing."""
+    programmes = walk(clients.api, view, ASSISTANCE + "programmes")
+    assert {p["id"] for p in programmes} == {r.programme_id for r in view.ledger}
+    rows = walk(clients.api, view, ASSISTANCE + "ledger")
+    assert {r["id"] for r in rows} == {r.id for r in view.ledger}, view.account.username
+    whole = clients.api.get(ASSISTANCE + "ledger", params={"limit": 200})
+    assert_no_secret(view, whole)
+    assert whole.json()["total"] == len(view.ledger)
+    totals = clients.api.get(ASSISTANCE + "totals")
+    assert_no_secret(view, totals)
+    items = totals.json()["items"]
+    assert sum(t["count"] for t in items) == len(view.ledger)
+    assert sum(Decimal(t["usd"]) for t in items) == sum(r.usd for r in view.ledger)
+    for row in view.hidden_ledger:
+        for name, value in (("programme", row.programme_id), ("unit", row.unit)):
+            for path in ("ledger", "totals"):
+                ours = clients.api.get(ASSISTANCE + path, params={name: value})
+                theirs = clients.api.get(ASSISTANCE + path, params={name: "none-such"})
+                assert_no_secret(view, ours)
+                assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+
+
 @probe
 def page_account(world: World, view: View, clients: Clients) -> None:
     for path in ("/account", "/account/password", "/account/totp", "/account/tokens"):
@@ -2034,6 +2140,7 @@ PROBE_ORDER = [
     api_operations,
     page_operations,
     map_cases,
+    api_assistance,
     api_search,
     api_retention,
     api_account,
@@ -2298,6 +2405,10 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/cases/{case_id}/operations/{operation_id}/cancel"): (WRITES, "page_operations"),
     ("POST", "/deconfliction/alerts/{alert_id}/acknowledge"): (WRITES, "page_operations"),
     ("POST", "/deconfliction/alerts/{alert_id}/resolve"): (WRITES, "page_operations"),
+    # assistance: programmes, the ledger and its totals
+    ("GET", "/api/v1/assistance/programmes"): (READS, "api_assistance"),
+    ("GET", "/api/v1/assistance/ledger"): (READS, "api_assistance"),
+    ("GET", "/api/v1/assistance/totals"): (READS, "api_assistance"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

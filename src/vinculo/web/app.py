@@ -15,6 +15,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from vinculo.assistance.api import router as assistance_router
 from vinculo.cases.api import router as cases_router
 from vinculo.cases.map_api import router as map_router
 from vinculo.cases.map_views import router as map_pages
@@ -189,6 +190,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(import_pages)
     app.include_router(translation_pages)
     app.include_router(notify_pages)
+    app.include_router(assistance_router, prefix=API_PREFIX)
     app.include_router(cases_router, prefix=API_PREFIX)
     app.include_router(operations_router, prefix=API_PREFIX)
     app.include_router(operations_pages)
