@@ -99,6 +99,12 @@ def _assistance_app() -> typer.Typer:
     return assistance_app
 
 
+def _oversight_app() -> typer.Typer:
+    from vinculo.oversight.cli import app as oversight_app
+
+    return oversight_app
+
+
 def _network_app() -> typer.Typer:
     from vinculo.network.cli import app as network_app
 
@@ -155,6 +161,7 @@ _add_lazy(
     "Security assistance: import ForeignAssistance.gov data into the ledger.",
     _assistance_app,
 )
+_add_lazy("oversight", "Oversight: security-force units.", _oversight_app)
 app.command("screen")(resolve_commands.screen)
 
 err = Console(stderr=True)

@@ -2075,6 +2075,38 @@ def api_assistance(world: World, view: View, clients: Clients) -> None:
                 assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
 
 
+UNIT_CHAIN = "/api/v1/oversight/units/{}/chain"
+
+
+@probe
+def api_unit_chain(world: World, view: View, clients: Clients) -> None:
+    """The chain of command of a unit (an organisation): an entity the account may not see,
+    or one it sees as no organisation, answers as a missing one; a visible organisation's
+    chain is built from what the account sees of it alone, under its canonical id."""
+    on = {"on": "2026-01-01"}
+    missing = clients.api.get(UNIT_CHAIN.format(world.missing_entity), params=on)
+    assert missing.status_code == 404, missing.text
+    visible = view.entity_ids()
+    for entity_id in world.entity_ids():
+        answer = clients.api.get(UNIT_CHAIN.format(entity_id), params=on)
+        identity = view.members(world, entity_id) if entity_id in visible else set()
+        if answer.status_code == 200:
+            assert identity, (view.account.username, entity_id, answer.text)
+            assert_no_secret(view, answer)
+            items = answer.json()["items"]
+            # The world's organisations have no parent and no post: the unit alone.
+            assert [i["id"] for i in items] == [min(identity)]
+            assert items[0]["commanders"] == [] and items[0]["banner"]
+        else:
+            # A Person or a link the account sees is no unit; whether it may see it or not,
+            # the answer is the missing one's.
+            assert not identity or len(identity) > 1 or view.schema_of(entity_id) != "Company", (
+                view.account.username,
+                entity_id,
+            )
+            assert_like_missing(view, answer, entity_id, missing, world.missing_entity)
+
+
 @probe
 def page_account(world: World, view: View, clients: Clients) -> None:
     for path in ("/account", "/account/password", "/account/totp", "/account/tokens"):
@@ -2132,6 +2164,7 @@ PROBE_ORDER = [
     api_report,
     api_entities,
     api_entity,
+    api_unit_chain,
     # Before the probes that write onto hidden entities: after them the account sees its
     # own statement of such an entity, and a case's subject of that id with it.
     api_cases,
@@ -2409,6 +2442,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/api/v1/assistance/programmes"): (READS, "api_assistance"),
     ("GET", "/api/v1/assistance/ledger"): (READS, "api_assistance"),
     ("GET", "/api/v1/assistance/totals"): (READS, "api_assistance"),
+    # security-force units (oversight): the chain of command on a date
+    ("GET", "/api/v1/oversight/units/{unit_id}/chain"): (READS, "api_unit_chain"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

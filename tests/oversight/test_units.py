@@ -219,3 +219,43 @@ def test_importing_the_same_file_again_doubles_nothing(fresh_world: World) -> No
     once = _statements(fresh_world)
     _import(fresh_world, "us.analyst", UNITS, SHARED)
     assert _statements(fresh_world) == once
+
+
+def test_the_chain_follows_the_reader_s_resolved_identities(fresh_world: World) -> None:
+    """mx.analyst's resolution holds the battalion's record from another file (`org-bi23`)
+    and the commander's (`per-fuentes-2`) to be the ones of the unit file: asked by either
+    id, the chain gives the canonical id (the smallest) and what the records say together.
+    us.analyst ran no resolution: the other record is only itself to them."""
+    from vinculo.resolve import service as resolve_service
+
+    _import(fresh_world, "us.analyst", UNITS, SHARED)
+    other = """\
+- id: org-bi23
+  name_es: Batallón 23
+  force: SEDENA
+  members:
+    - {id: per-fuentes-2, name: Daniel Fuentes Lara, start: 2019-01-01}
+"""
+    _import(fresh_world, "mx.analyst", other, SHARED, "other.yml")
+    with transaction(fresh_world.store.sessions) as session:
+        fuentes = session.execute(
+            select(StatementRow.entity_id).where(
+                StatementRow.schema == "Person", StatementRow.value == "Cor. Daniel Fuentes Lara"
+            )
+        ).scalar_one()
+    same = {("org-bi23", "sedena-bi23"), tuple(sorted((fuentes, "per-fuentes-2")))}
+
+    def scorer(entities: object) -> list[resolve_service.ScoredPair]:
+        ids = {e.id for e in entities}  # type: ignore[attr-defined]
+        return [resolve_service.ScoredPair(a, b, 0.99) for a, b in same if {a, b} <= ids]
+
+    with transaction(fresh_world.store.sessions) as session:
+        resolve_service.run(session=session, actor=fresh_world.actors["mx.analyst"], scorer=scorer)
+    mx = _chain(fresh_world, "mx.analyst", "sedena-bi23", date(2020, 1, 1))
+    assert mx.items[0].id == "org-bi23"  # the smaller id of the two records
+    assert mx.items[0].commanders[0].id == min(fuentes, "per-fuentes-2")
+    assert [u.id for u in mx.items[1:]] == ["sedena-rm2", "sedena"]
+    by_other = _chain(fresh_world, "mx.analyst", "org-bi23", date(2020, 1, 1))
+    assert by_other == mx
+    us = _chain(fresh_world, "us.analyst", "org-bi23", date(2020, 1, 1))
+    assert [u.id for u in us.items] == ["org-bi23"] and us.items[0].commanders == []

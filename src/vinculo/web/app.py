@@ -43,6 +43,7 @@ from vinculo.network.views import router as network_pages
 from vinculo.notify.api import router as notify_router
 from vinculo.notify.mail import Mailer
 from vinculo.notify.views import router as notify_pages
+from vinculo.oversight.api import router as oversight_router
 from vinculo.resolve.api import router as resolve_router
 from vinculo.resolve.assign_api import pages as assign_pages
 from vinculo.resolve.assign_api import router as assign_router
@@ -197,6 +198,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(cases_pages)
     app.include_router(map_router, prefix=API_PREFIX)
     app.include_router(map_pages)
+    app.include_router(oversight_router, prefix=API_PREFIX)
     app.include_router(network_router, prefix=API_PREFIX)
     app.include_router(network_pages)
     app.include_router(resolve_router, prefix=API_PREFIX)
