@@ -110,6 +110,7 @@ def test_lists_filters_and_totals_count_only_what_the_reader_may_see(
             headers={"Accept-Language": "es"},
         ).json()["items"]
         assert {t["fiscal_year"] for t in spanish} == {2020}
+        assert {t["type"]: t["type_label"] for t in spanish}["3"] == "Desembolso"
         us_totals = american.get("/api/v1/assistance/totals", params={"fiscal_year": 2020}).json()
         us_2020 = {t["type"]: t for t in us_totals["items"]}
         assert Decimal(us_2020["3"]["usd"]) == Decimal("6300001.00")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from vinculo.assistance.importer import REVERSES, import_csv
+from vinculo.assistance.importer import GOAL, PILLAR, REVERSES, import_csv
 from vinculo.assistance.models import LedgerTransaction, Programme
 from vinculo.db import transaction
 from vinculo.errors import InvalidInput
@@ -172,3 +172,27 @@ def test_skip_bad_stores_the_rest_and_writes_the_rejects(fresh_world: World) -> 
     ]
     assert written[0]["Activity ID"] == "19-INL-MX-0101"
     assert "línea 2" in written[0]["error"]
+
+
+def test_a_programme_s_pillar_and_goal_are_read_from_columns_of_the_project(
+    fresh_world: World,
+) -> None:
+    header, rows = _rows(FIRST)
+    header += [PILLAR, GOAL]
+    for row in rows:
+        row[PILLAR], row[GOAL] = "", ""
+    for row in rows[:3]:
+        row[PILLAR] = "Pilar 2: Institucionalizar la capacidad para mantener el Estado de derecho"
+    rows[3][GOAL] = "pursue_networks"
+    _import(fresh_world, _text(header, rows))
+    with transaction(fresh_world.store.sessions) as session:
+        found = {
+            p.key.rsplit(":", 1)[1]: (p.pillar, p.goal)
+            for p in session.execute(select(Programme)).scalars()
+        }
+    assert found["19-INL-MX-0101"] == ("rule_of_law", None)
+    assert found["19-INL-MX-0102"] == (None, "pursue_networks")
+    rows[5][PILLAR] = "Pillar 9"
+    with pytest.raises(InvalidInput) as refused:
+        _import(fresh_world, _text(header, rows))
+    assert (refused.value.line, refused.value.field) == (7, PILLAR)

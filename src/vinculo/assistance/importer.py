@@ -70,6 +70,10 @@ UNIT_ENTITY = "Recipient Unit Entity ID"
 MXN = "MXN Amount"
 RATE = "Exchange Rate"
 REVERSES = "Reversal Of"
+# The framework a programme is filed under: codes or labels of vocab/merida_pillars.yml and
+# vocab/bicentennial_goals.yml (the public dataset names neither).
+PILLAR = "Merida Pillar"
+GOAL = "Bicentennial Goal"
 MAX_TEXT = 300
 BATCH = 2000
 
@@ -165,6 +169,8 @@ def _code(name: str, text: str, column: str, where: Where) -> str:
             codes.ACCOUNTS: N_("unknown funding account {value}"),
             codes.SECTORS: N_("unknown DAC purpose {value}"),
             codes.TRANSACTION_TYPES: N_("unknown transaction type {value}"),
+            codes.PILLARS: N_("unknown Mérida Initiative pillar {value}"),
+            codes.GOALS: N_("unknown Bicentennial Framework goal {value}"),
         }
         raise _bad(messages[name], column, where, value=text)
     return found
@@ -225,6 +231,8 @@ def _check_row(row: dict[str, str], where: Where, seen: dict[str, int], release:
             where,
             name=REVERSES,
         )
+    pillar = _text(row, PILLAR)
+    goal = _text(row, GOAL)
     activity = _text(row, "Activity ID")
     if not activity:
         raise _bad(
@@ -243,6 +251,8 @@ def _check_row(row: dict[str, str], where: Where, seen: dict[str, int], release:
             "description": (row.get("Activity Description") or "").strip(),
             "account": account,
             "sector": sector,
+            "pillar": _code(codes.PILLARS, pillar, PILLAR, where) if pillar else None,
+            "goal": _code(codes.GOALS, goal, GOAL, where) if goal else None,
             "partner": partner,
             "funding_agency": _text(row, "Funding Agency Name"),
             "managing_agency": _text(row, "Managing Agency Name"),
@@ -396,8 +406,13 @@ def _store_programmes(
     session: Session, rows: list[_Row], release: str, marking_id: int, summary: ImportSummary
 ) -> dict[str, str]:
     """Programme key -> id, each programme made or brought up to this release (its last
-    row in the file describes it)."""
-    described = {row.programme_key: row.programme for row in rows}
+    row in the file describes it, but for a pillar or goal any of its rows names)."""
+    described: dict[str, dict[str, object]] = {}
+    for row in rows:
+        earlier = described.get(row.programme_key, {})
+        # A framework named on any of the activity's rows stands: the others may leave it out.
+        framework = {k: row.programme[k] or earlier.get(k) for k in ("pillar", "goal")}
+        described[row.programme_key] = {**row.programme, **framework}
     found: dict[str, tuple[int, str]] = {}
     keys = sorted(described)
     for start in range(0, len(keys), BATCH):
