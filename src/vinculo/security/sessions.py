@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from vinculo.security.models import PageSession, User, utcnow
 from vinculo.settings import Settings
@@ -53,8 +53,13 @@ def key_hash(key: object) -> str | None:
 def _row(session: Session, key: object) -> PageSession | None:
     if not isinstance(key, str) or not key:
         return None
-    query = select(PageSession).where(PageSession.key_hash == _key_hash(key))
-    return session.execute(query).scalar_one_or_none()
+    # The account and its groups in one query, as for an API token (security/service.py).
+    query = (
+        select(PageSession)
+        .where(PageSession.key_hash == _key_hash(key))
+        .options(joinedload(PageSession.user).joinedload(User.groups))
+    )
+    return session.execute(query).unique().scalar_one_or_none()
 
 
 def user_of(*, session: Session, key: object) -> User | None:
