@@ -196,3 +196,48 @@ def test_a_programme_s_pillar_and_goal_are_read_from_columns_of_the_project(
     with pytest.raises(InvalidInput) as refused:
         _import(fresh_world, _text(header, rows))
     assert (refused.value.line, refused.value.field) == (7, PILLAR)
+
+
+def test_a_nul_character_or_a_stray_quote_is_refused_by_line(
+    fresh_world: World,
+) -> None:
+    text = FIRST.read_text("utf-8").splitlines(keepends=True)
+    nul = [*text[:4], text[4].replace("Mexico", "Mex\x00ico"), *text[5:]]
+    with pytest.raises(InvalidInput) as refused:
+        _import(fresh_world, "".join(nul), file_name="nul.csv")
+    assert (refused.value.file, refused.value.line, refused.value.field) == (
+        "nul.csv",
+        5,
+        "Country Name",
+    )
+    quoted = [*text[:5], text[5].replace(",Mexico,", ',"Mex"ico,', 1), *text[6:]]
+    with pytest.raises(InvalidInput) as refused:
+        _import(fresh_world, "".join(quoted), file_name="quote.csv")
+    assert (refused.value.file, refused.value.line) == ("quote.csv", 6)
+    assert "cannot be read as CSV" in refused.value.render("en")
+    assert "no se puede leer como CSV" in refused.value.render("es")
+    assert _count(fresh_world) == 0
+
+
+def test_a_row_s_line_is_where_it_starts_and_long_texts_are_cut_to_fit(
+    fresh_world: World,
+) -> None:
+    header, rows = _rows(FIRST)
+    rows[2]["Activity Description"] = "First line.\nSecond line.\nThird line."
+    long = "Ñ" * 2_000
+    for column in ("Funding Agency Name", "Managing Agency Name", "Implementing Partner Name"):
+        rows[1][column] = long
+    rows[1]["Activity ID"] = "A" * 1_000
+    rows[3]["Current Dollar Amount"] = "n/a"
+    with pytest.raises(InvalidInput) as refused:
+        _import(fresh_world, _text(header, rows))
+    # The header is line 1, rows 2 and 3, the third lines 4 to 6, the fourth 7.
+    assert refused.value.line == 7
+    rows[3]["Current Dollar Amount"] = "1.00"
+    summary = _import(fresh_world, _text(header, rows))
+    assert summary.added == 11  # type: ignore[attr-defined]
+    with transaction(fresh_world.store.sessions) as session:
+        description = session.execute(
+            select(Programme.description).where(Programme.key.like("%19-INL-MX-0101"))
+        ).scalar_one()
+        assert description == "First line.\nSecond line.\nThird line."

@@ -245,7 +245,7 @@ def _check_row(row: dict[str, str], where: Where, seen: dict[str, int], release:
     return _Row(
         line=line,
         key=_row_key(row, sector, seen),
-        programme_key=f"{SOURCE}:{activity}",
+        programme_key=f"{SOURCE}:{activity[:250]}",
         programme={
             "name_en": _text(row, "Activity Name") or activity,
             "description": (row.get("Activity Description") or "").strip(),
@@ -254,8 +254,8 @@ def _check_row(row: dict[str, str], where: Where, seen: dict[str, int], release:
             "pillar": _code(codes.PILLARS, pillar, PILLAR, where) if pillar else None,
             "goal": _code(codes.GOALS, goal, GOAL, where) if goal else None,
             "partner": partner,
-            "funding_agency": _text(row, "Funding Agency Name"),
-            "managing_agency": _text(row, "Managing Agency Name"),
+            "funding_agency": _text(row, "Funding Agency Name")[:200],
+            "managing_agency": _text(row, "Managing Agency Name")[:200],
         },
         values={
             "fiscal_year": year,
@@ -286,8 +286,12 @@ def read_rows(
     rejects: Callable[[int, dict[str, str], InvalidInput], None],
 ) -> Iterator[_Row]:
     """The file's checked rows of `country`; a bad one raises, or goes to `rejects`."""
-    reader = csv.DictReader(handle)
-    header = reader.fieldnames or []
+    # Strict: a stray quote or one left open is refused, not read as something else.
+    reader = csv.DictReader(handle, strict=True)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as broken:
+        raise _unreadable(broken, Where(file_name, 1)) from None
     for column in REQUIRED:
         if column not in header:
             raise InvalidInput(
@@ -295,14 +299,17 @@ def read_rows(
             )
     seen: dict[str, int] = {}
     wanted = fold(country)
-    for row in reader:
-        # The header is line 1; a row's line is where it starts (a quoted field may span).
-        line = reader.line_num
+    for line, row in _records(reader, file_name):
         summary.rows += 1
         where = Where(file_name, line)
         error: InvalidInput
+        nul = next((k for k, v in row.items() if isinstance(v, str) and "\x00" in v), None)
         if None in row:
             error = _bad(N_("the row has more fields than the header"), None, where)
+        elif nul is not None:
+            error = _bad(
+                N_("the text holds a NUL character (code 0), which is refused"), nul, where
+            )
         elif fold(row.get("Country Name") or "") != wanted:
             summary.other_countries += 1
             continue
@@ -316,6 +323,26 @@ def read_rows(
             raise error
         summary.rejected += 1
         rejects(line, row, error)
+
+
+def _unreadable(error: csv.Error, where: Where) -> InvalidInput:
+    # A stray quote, a quote left open, a field over the csv module's limit: not CSV to go on.
+    return _bad(N_("the file cannot be read as CSV here: {value}"), None, where, value=str(error))
+
+
+def _records(reader: csv.DictReader[str], file_name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) for each row; the line is where the row starts (a quoted field may span
+    several). A row the csv module cannot read ends the file: nothing after it is trusted."""
+    ended = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise _unreadable(error, Where(file_name, ended + 1)) from None
+        yield ended + 1, row
+        ended = reader.line_num
 
 
 def import_csv(
