@@ -14,6 +14,7 @@ from vinculo.db import transaction
 from vinculo.demo.cases import seed_cases
 from vinculo.demo.operations import seed_operations
 from vinculo.demo.scenario import BASE_DATE, build_scenario
+from vinculo.demo.units import seed_units
 from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.intel.service import create_report
 from vinculo.security.models import User, utcnow
@@ -86,12 +87,15 @@ def seed_demo(
         opened = seed_cases(session=session, on_node=nation is not None)
         # Then the planned operations, two of which collide (data/operations.yml).
         seed_operations(session=session, settings=Settings())
+        # Then the security-force units and their chains of command (data/units.yml).
+        units = seed_units(session=session)
         return {
             "reports": _count(session, Report),
             "entities": _count(session, Entity),
             "statements": _count(session, StatementRow),
             "cases": opened["cases"],
             "task_forces": opened["task_forces"],
+            "units": units,
         }
 
 
