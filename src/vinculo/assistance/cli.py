@@ -136,3 +136,69 @@ def import_command(
         err.print(
             gettext(locale, N_("Rejected rows: {path}"), path=str(reject_path)), soft_wrap=True
         )
+
+
+@app.command("iati")
+def iati_command(
+    output: Annotated[Path, typer.Argument(dir_okay=False, help="The XML file to write.")],
+    as_user: AsUser,
+    fiscal_year: Annotated[
+        int | None, typer.Option(help="Only this fiscal year's rows and their programmes.")
+    ] = None,
+    reporting_org: Annotated[
+        str, typer.Option(help="IATI organisation identifier of the publisher (default: agency).")
+    ] = "",
+    reporting_name: Annotated[str, typer.Option(help="Name of the publisher.")] = "",
+    lang: Lang = None,
+) -> None:
+    """Write the programmes and ledger the account may see as IATI 2.03 activity XML."""
+    from vinculo.assistance.iati import reporter_for, write_activities
+    from vinculo.db import make_engine, make_sessionmaker, transaction
+    from vinculo.security.service import actor_for, get_by_username
+
+    settings = Settings()
+    chosen = lang or settings.default_locale
+    locale = chosen if chosen in LOCALES else "en"
+    # Written beside the target and renamed once complete: a failed export leaves no file.
+    partial = output.with_name(f".{output.name}.partial")
+    engine = make_engine(settings)
+    started = time.perf_counter()
+    try:
+        with (
+            transaction(make_sessionmaker(engine)) as session,
+            partial.open("w", encoding="utf-8") as out,
+        ):
+            user = get_by_username(session=session, username=as_user)
+            if user is None:
+                raise NotFound(N_("unknown account {value}"), value=as_user)
+            actor = actor_for(user)
+            summary = write_activities(
+                session=session,
+                actor=actor,
+                out=out,
+                reporter=reporter_for(actor, reporting_org, reporting_name),
+                fiscal_year=fiscal_year,
+            )
+        partial.replace(output)
+    except VinculoError as error:
+        partial.unlink(missing_ok=True)
+        err.print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    finally:
+        partial.unlink(missing_ok=True)
+        engine.dispose()
+    err.print(
+        gettext(
+            locale,
+            N_(
+                "{activities} activities, {transactions} transactions and {budgets} budgets "
+                "written to {path} in {seconds} s."
+            ),
+            activities=summary.activities,
+            transactions=summary.transactions,
+            budgets=summary.budgets,
+            path=str(output),
+            seconds=f"{time.perf_counter() - started:.1f}",
+        ),
+        soft_wrap=True,
+    )

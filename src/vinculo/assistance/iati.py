@@ -1,0 +1,336 @@
+"""IATI 2.03 activity XML of the programmes and ledger a reader may see.
+
+One `iati-activity` per programme, its elements in the order the schema's sequence gives:
+identifier, reporting org, title and descriptions (English and Spanish narratives),
+participating orgs (funding, extending, implementing), status and dates derived from the
+ledger, Mexico as recipient country, the DAC purpose (vocabulary 1), appropriations as
+budgets by fiscal year (IATI has no transaction type for them) and every other ledger row as
+a transaction in USD. The models hold no results (indicators, baselines, targets), so no
+`result` element is written.
+
+Every read goes through the one policy: programmes and rows are filtered by
+`visible_marking_ids`, and a visible row of a hidden programme is left out with it (it could
+only be shown under that programme). The document is written activity by activity, a batch
+of programmes at a time, so 10,000 of them never sit in memory at once.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TextIO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vinculo import vocab
+from vinculo.assistance import codes
+from vinculo.assistance.models import LedgerTransaction, Programme
+from vinculo.assistance.service import _ledger_conditions
+from vinculo.errors import NotFound
+from vinculo.i18n import LOCALES, N_, gettext
+from vinculo.security.audit import record
+from vinculo.security.markings import Actor
+from vinculo.security.models import utcnow
+from vinculo.security.policy import visible_marking_ids
+
+VERSION = "2.03"
+CURRENCY = "USD"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+RECIPIENT_COUNTRY = "MX"
+DAC_5_DIGIT = "1"  # IATI SectorVocabulary: OECD DAC CRS purpose codes, 5 digits
+GOVERNMENT = "10"  # IATI OrganisationType
+FUNDING, EXTENDING, IMPLEMENTING = "1", "3", "4"  # IATI OrganisationRole
+IMPLEMENTATION, FINALISATION = "2", "3"  # IATI ActivityStatus
+PLANNED_START, ACTUAL_START = "1", "2"  # IATI ActivityDateType
+GENERAL, OTHER = "1", "4"  # IATI DescriptionType
+ORIGINAL, COMMITTED = "1", "2"  # IATI BudgetType, BudgetStatus
+INCOMING = frozenset({"1", "11", "13"})  # types whose money comes to the reporter
+# An activity with a ledger row in the last year is in implementation; one whose last row is
+# older is reported as finalising (the ledger cannot say it is financially closed).
+ACTIVE = timedelta(days=365)
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """The organisation publishing the file: its IATI organisation identifier and name."""
+
+    ref: str
+    name: str
+    type: str = GOVERNMENT
+
+
+@dataclass
+class ExportSummary:
+    activities: int = 0
+    transactions: int = 0
+    budgets: int = 0
+
+
+def reporter_for(actor: Actor, ref: str = "", name: str = "") -> Reporter:
+    """The reporter asked for, or else the acting account's agency (its code and label)."""
+    agency = actor.agency or ""
+    label = vocab.load("agencies").label(agency, "en") if agency else ""
+    return Reporter(ref=ref.strip() or agency or "VINCULO", name=name.strip() or label or agency)
+
+
+def write_activities(
+    *,
+    session: Session,
+    actor: Actor,
+    out: TextIO,
+    reporter: Reporter,
+    fiscal_year: int | None = None,
+    today: date | None = None,
+) -> ExportSummary:
+    """Write the document to `out`. With `fiscal_year`, only that year's rows and budgets,
+    and only the programmes that have any. Refuses (NotFound) when the actor sees none, as
+    the schema wants at least one activity: the caller writes nothing then."""
+    visible = visible_marking_ids(session=session, actor=actor)
+    rows_where = _ledger_conditions(
+        visible, fiscal_year=fiscal_year, programme=None, partner=None, unit=None
+    )
+    where = [Programme.marking_id.in_(visible)]
+    if fiscal_year is not None:
+        where.append(Programme.id.in_(select(LedgerTransaction.programme_id).where(*rows_where)))
+    day = today or utcnow().date()
+    summary = ExportSummary()
+    exported: list[str] = []
+    started = False
+    last = 0
+    while True:
+        batch = list(
+            session.execute(
+                select(Programme)
+                .where(*where, Programme.seq > last)
+                .order_by(Programme.seq)
+                .limit(BATCH)
+            ).scalars()
+        )
+        if not batch:
+            break
+        last = batch[-1].seq
+        ids = [p.id for p in batch]
+        rows: dict[str, list[LedgerTransaction]] = defaultdict(list)
+        for row in session.execute(
+            select(LedgerTransaction)
+            .where(*rows_where, LedgerTransaction.programme_id.in_(ids))
+            .order_by(LedgerTransaction.transaction_date, LedgerTransaction.seq)
+        ).scalars():
+            rows[row.programme_id].append(row)
+        # The dates describe the whole activity as the reader sees it, whatever the year asked.
+        spans = {
+            pid: (first, latest)
+            for pid, first, latest in session.execute(
+                select(
+                    LedgerTransaction.programme_id,
+                    func.min(LedgerTransaction.transaction_date),
+                    func.max(LedgerTransaction.transaction_date),
+                )
+                .where(LedgerTransaction.marking_id.in_(visible))
+                .where(LedgerTransaction.programme_id.in_(ids))
+                .group_by(LedgerTransaction.programme_id)
+            )
+        }
+        if not started:
+            out.write(_opening())
+            started = True
+        for programme in batch:
+            element = _activity(
+                programme, rows[programme.id], spans.get(programme.id), reporter, day
+            )
+            out.write(ET.tostring(element, encoding="unicode"))
+            out.write("\n")
+            summary.activities += 1
+            summary.transactions += len(element.findall("transaction"))
+            summary.budgets += len(element.findall("budget"))
+        exported.extend(ids)
+    if not started:
+        raise NotFound(N_("there is no programme you may see to export"))
+    out.write("</iati-activities>\n")
+    record(
+        session=session,
+        actor=actor,
+        action="export",
+        kind="iati",
+        ids=exported,
+        detail={"fiscal_year": fiscal_year, "reporting_org": reporter.ref, **vars(summary)},
+    )
+    return summary
+
+
+def _opening() -> str:
+    generated = utcnow().replace(microsecond=0).isoformat() + "Z"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<iati-activities version="{VERSION}" generated-datetime="{generated}">\n'
+    )
+
+
+def _sub(parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
+    return ET.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attributes.items()})
+
+
+def _narrative(parent: ET.Element, text: str, lang: str | None = None) -> None:
+    element = ET.SubElement(parent, "narrative", {XML_LANG: lang} if lang else {})
+    element.text = text
+
+
+def _narratives(parent: ET.Element, texts: Iterable[tuple[str, str]]) -> None:
+    for lang, text in texts:
+        if text:
+            _narrative(parent, text, lang)
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def activity_ref(programme: Programme) -> str:
+    """The source's own id of the activity (`<source>:<activity id>` keeps it after ':')."""
+    return programme.key.split(":", 1)[-1] if ":" in programme.key else programme.id
+
+
+def framework_text(programme: Programme, locale: str) -> str:
+    """The account, DAC purpose and framework of a programme, in words of the locale."""
+    parts = [
+        gettext(
+            locale,
+            N_("Funding account: {value}."),
+            value=codes.label(codes.ACCOUNTS, programme.account, locale),
+        ),
+        gettext(
+            locale,
+            N_("DAC purpose: {value}."),
+            value=codes.label(codes.SECTORS, programme.sector, locale),
+        ),
+    ]
+    if programme.pillar:
+        parts.append(
+            gettext(
+                locale,
+                N_("Mérida Initiative pillar: {value}."),
+                value=codes.label(codes.PILLARS, programme.pillar, locale),
+            )
+        )
+    if programme.goal:
+        parts.append(
+            gettext(
+                locale,
+                N_("Bicentennial Framework goal: {value}."),
+                value=codes.label(codes.GOALS, programme.goal, locale),
+            )
+        )
+    return " ".join(parts)
+
+
+def _activity(
+    programme: Programme,
+    rows: Sequence[LedgerTransaction],
+    span: tuple[date, date] | None,
+    reporter: Reporter,
+    today: date,
+) -> ET.Element:
+    """One activity, children in the schema's sequence (iati-activities-schema.xsd)."""
+    activity = ET.Element(
+        "iati-activity",
+        {
+            "last-updated-datetime": _stamp(programme.updated_at),
+            XML_LANG: "en",
+            "default-currency": CURRENCY,
+        },
+    )
+    _sub(activity, "iati-identifier").text = f"{reporter.ref}-{activity_ref(programme)}"
+    reporting = _sub(
+        activity, "reporting-org", ref=reporter.ref, type=reporter.type, secondary_reporter="1"
+    )
+    _narrative(reporting, reporter.name or reporter.ref)
+    title = _sub(activity, "title")
+    _narratives(title, [("en", programme.name_en or programme.name_es), ("es", programme.name_es)])
+    if programme.description:
+        # The source's own text, in the language it publishes in.
+        _narrative(_sub(activity, "description", type=GENERAL), programme.description, "en")
+    _narratives(
+        _sub(activity, "description", type=OTHER),
+        [(locale, framework_text(programme, locale)) for locale in LOCALES],
+    )
+    _participants(activity, programme, reporter)
+    latest = span[1] if span else None
+    status = IMPLEMENTATION if latest is not None and today - latest <= ACTIVE else FINALISATION
+    _sub(activity, "activity-status", code=status)
+    if span:
+        _sub(activity, "activity-date", type=ACTUAL_START, iso_date=span[0].isoformat())
+    else:
+        # No ledger row the reader may see: the programme's recording stands for its start.
+        _sub(
+            activity,
+            "activity-date",
+            type=PLANNED_START,
+            iso_date=programme.created_at.date().isoformat(),
+        )
+    _sub(activity, "recipient-country", code=RECIPIENT_COUNTRY, percentage="100")
+    sector = _sub(
+        activity, "sector", vocabulary=DAC_5_DIGIT, code=programme.sector, percentage="100"
+    )
+    _narratives(sector, [(lc, codes.label(codes.SECTORS, programme.sector, lc)) for lc in LOCALES])
+    _budgets(activity, rows)
+    for row in rows:
+        if row.type != codes.APPROPRIATION:
+            _transaction(activity, programme, row)
+    return activity
+
+
+def _participants(activity: ET.Element, programme: Programme, reporter: Reporter) -> None:
+    named = [
+        (FUNDING, programme.funding_agency, GOVERNMENT),
+        (EXTENDING, programme.managing_agency, GOVERNMENT),
+        (IMPLEMENTING, programme.partner, ""),
+    ]
+    if not any(name for _, name, _ in named):
+        # The schema wants one: the reporter stands as the funder it republishes.
+        named = [(FUNDING, reporter.name or reporter.ref, reporter.type)]
+    for role, name, kind in named:
+        if name:
+            org = _sub(activity, "participating-org", role=role, **({"type": kind} if kind else {}))
+            _narrative(org, name)
+
+
+def _budgets(activity: ET.Element, rows: Sequence[LedgerTransaction]) -> None:
+    """Appropriations by fiscal year (1 October to 30 September), as committed budgets."""
+    by_year: dict[int, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row.type == codes.APPROPRIATION:
+            by_year[row.fiscal_year] += row.usd
+    for year in sorted(by_year):
+        start = date(year - 1, 10, 1).isoformat()
+        budget = _sub(activity, "budget", type=ORIGINAL, status=COMMITTED)
+        _sub(budget, "period-start", iso_date=start)
+        _sub(budget, "period-end", iso_date=date(year, 9, 30).isoformat())
+        _sub(budget, "value", currency=CURRENCY, value_date=start).text = _money(by_year[year])
+
+
+def _transaction(activity: ET.Element, programme: Programme, row: LedgerTransaction) -> None:
+    day = row.transaction_date.isoformat()
+    element = _sub(activity, "transaction", ref=row.id)
+    _sub(element, "transaction-type", code=row.type)
+    _sub(element, "transaction-date", iso_date=day)
+    _sub(element, "value", currency=CURRENCY, value_date=day).text = _money(row.usd)
+    if row.reverses:
+        _narratives(
+            _sub(element, "description"),
+            [(lc, gettext(lc, N_("Reverses {value}."), value=row.reverses)) for lc in LOCALES],
+        )
+    if programme.funding_agency:
+        _narrative(_sub(element, "provider-org"), programme.funding_agency)
+    receiver = row.partner or row.unit_name
+    if receiver and row.type not in INCOMING:
+        _narrative(_sub(element, "receiver-org"), receiver)
