@@ -21,12 +21,12 @@ from vinculo.cases.models import Case, CaseSubject
 from vinculo.cases.operation_models import CaseOperation
 from vinculo.cases.places import local_in
 from vinculo.cases.service import get_case
-from vinculo.intel.marks import narrowest_first
+from vinculo.intel.marks import highest, narrowest_first
 from vinculo.intel.models import StatementRow
 from vinculo.intel.schemas import MarkingsRead
 from vinculo.intel.service import assemble_rows, markings_read, visible_statements
 from vinculo.security.audit import record
-from vinculo.security.markings import TLP_ORDER, Actor, Markings
+from vinculo.security.markings import Actor, Markings
 from vinculo.security.policy import markings_by_id, visible_marking_ids
 from vinculo.text import fold
 
@@ -77,23 +77,6 @@ class MapData:
 
 
 # --- what the API answers --------------------------------------------------------------------
-
-
-def highest(found: Sequence[Markings]) -> tuple[str, str]:
-    """The page's banner over items under all these markings, and its TLP level: the highest
-    TLP, the nations every item may go to, every ORCON originator and every group."""
-    if not found:
-        return "", ""
-    tlp = max((m.tlp for m in found), key=TLP_ORDER.index)
-    nations = frozenset.intersection(*(m.rel_to for m in found))
-    parts = [f"TLP:{tlp.value}", f"REL TO {', '.join(sorted(nations))}"]
-    orcon = sorted({m.originator for m in found if m.orcon})
-    if orcon:
-        parts.append(f"ORCON ({', '.join(orcon)})")
-    groups = sorted({g for m in found for g in m.groups})
-    if groups:
-        parts.append(", ".join(groups))
-    return " // ".join(parts), tlp.value
 
 
 class MapFeatureRead(BaseModel):

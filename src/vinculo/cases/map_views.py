@@ -19,6 +19,7 @@ from vinculo.cases import service
 from vinculo.cases.map import LAYERS, Feature, MapData
 from vinculo.cases.map_api import REFERENCE
 from vinculo.i18n import N_, gettext
+from vinculo.intel.marks import highest
 from vinculo.intel.views import Show
 from vinculo.web.deps import PageActor, SessionDep, sign_in_first
 from vinculo.web.templating import render
@@ -88,7 +89,7 @@ def _page(request: Request, actor: PageActor, data: MapData, **context: Any) -> 
         drawn=[f for f in data.features if f.layer != "port"],
         unplaced=data.unplaced,
         marks=data.markings(),
-        highest=case_map.highest(data.markings()),
+        highest=highest(data.markings()),
         layers=[(k, gettext(locale, LAYER_NAMES[k])) for k in LAYERS],
         when=lambda f: when(f, locale),
         reference=gettext(locale, REFERENCE),

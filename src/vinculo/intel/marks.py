@@ -8,13 +8,13 @@ the distinct markings of the visible statements it draws on, narrowest first.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vinculo.intel.models import Report, StatementRow
-from vinculo.security.markings import Markings
+from vinculo.security.markings import TLP_ORDER, Markings
 from vinculo.security.policy import markings_by_id
 
 # Entity ids per query: well under SQLite's and PostgreSQL's bound-parameter limits.
@@ -30,6 +30,23 @@ def words(m: Markings, sep: str = " · ") -> str:
     if m.groups:
         parts.append(", ".join(sorted(m.groups)))
     return sep.join(parts)
+
+
+def highest(found: Sequence[Markings]) -> tuple[str, str]:
+    """The banner over items under all these markings, and its TLP level: the highest TLP,
+    the nations every item may go to, every ORCON originator and every group."""
+    if not found:
+        return "", ""
+    tlp = max((m.tlp for m in found), key=TLP_ORDER.index)
+    nations = frozenset.intersection(*(m.rel_to for m in found))
+    parts = [f"TLP:{tlp.value}", f"REL TO {', '.join(sorted(nations))}"]
+    orcon = sorted({m.originator for m in found if m.orcon})
+    if orcon:
+        parts.append(f"ORCON ({', '.join(orcon)})")
+    groups = sorted({g for m in found for g in m.groups})
+    if groups:
+        parts.append(", ".join(groups))
+    return " // ".join(parts), tlp.value
 
 
 def narrowest_first(found: Iterable[Markings]) -> list[Markings]:

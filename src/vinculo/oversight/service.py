@@ -26,7 +26,7 @@ from vinculo import vocab
 from vinculo.errors import InvalidFields, InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.intel.ftm import Where, assemble, check_entity, statement_key
-from vinculo.intel.marks import entity_markings, narrowest_first
+from vinculo.intel.marks import entity_markings, highest, narrowest_first
 from vinculo.intel.models import StatementRow
 from vinculo.intel.schemas import MarkingsIn
 from vinculo.intel.service import (
@@ -47,7 +47,7 @@ from vinculo.oversight.schemas import (
 )
 from vinculo.resolve.store import members
 from vinculo.security.audit import record
-from vinculo.security.markings import TLP_ORDER, Actor, MarkingError, Markings
+from vinculo.security.markings import Actor, MarkingError, Markings
 from vinculo.security.policy import marking_id_for, visible_marking_ids
 from vinculo.security.roles import Permission, require
 
@@ -396,21 +396,8 @@ def _identity(*, session: Session, actor: Actor, entity_id: str) -> list[str]:
 
 
 def banner(found: list[Markings]) -> str:
-    """The banner over an item built from statements under all these markings: the highest
-    TLP, the nations every one may go to, every ORCON originator and every group — the rule
-    of the case map's banner (`cases.map.highest`, a layer above this one)."""
-    if not found:
-        return ""
-    tlp = max((m.tlp for m in found), key=TLP_ORDER.index)
-    nations = frozenset.intersection(*(m.rel_to for m in found))
-    parts = [f"TLP:{tlp.value}", f"REL TO {', '.join(sorted(nations))}"]
-    orcon = sorted({m.originator for m in found if m.orcon})
-    if orcon:
-        parts.append(f"ORCON ({', '.join(orcon)})")
-    groups = sorted({g for m in found for g in m.groups})
-    if groups:
-        parts.append(", ".join(groups))
-    return " // ".join(parts)
+    """The banner over an item built from statements under all these markings."""
+    return highest(found)[0]
 
 
 def _marks(session: Session, visible: list[int], ids: Iterable[str]) -> list[Markings]:
