@@ -106,7 +106,7 @@ def test_the_export_validates_and_holds_only_what_the_reader_may_see(
     found = identifiers(mexican)
     assert len(found) == 6 and "US-GOV-11-19-INL-MX-0101" in found
     text = lxml.etree.tostring(mexican, encoding="unicode")
-    for hidden in ("9998", "9999", "Restricted", "Red: source"):
+    for hidden in ("MX-9998", "MX-9999", "Restricted", "Red: source"):
         assert hidden not in text
     american = lxml.etree.fromstring(export(fresh_world, "us.analyst"))
     schema.assertValid(american)
@@ -212,7 +212,7 @@ def test_the_command_writes_a_valid_file_or_none(
     assert "6 actividades" in stderr
     document = lxml.etree.parse(str(target))
     schema.assertValid(document)
-    assert "9999" not in target.read_text("utf-8")
+    assert "MX-9999" not in target.read_text("utf-8")
     narrowed = tmp_path / "fy2021.xml"
     code, stderr = cli(fresh_world, str(narrowed), "--as", "us.analyst", "--fiscal-year", "2021")
     assert code == 0, stderr
