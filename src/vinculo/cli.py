@@ -158,7 +158,7 @@ _add_lazy("notify", "Notifications: watchlist hits and shared items, e-mails.", 
 _add_lazy("cases", "Joint cases: list, show, open and close them.", _cases_app)
 _add_lazy(
     "assistance",
-    "Security assistance: import ForeignAssistance.gov data into the ledger.",
+    "Security assistance: import ForeignAssistance.gov data; export IATI activity XML.",
     _assistance_app,
 )
 _add_lazy("oversight", "Oversight: security-force units.", _oversight_app)

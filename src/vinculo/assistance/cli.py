@@ -16,7 +16,7 @@ from vinculo.i18n import LOCALES, N_, gettext
 from vinculo.settings import Settings
 
 app = typer.Typer(
-    help="Security assistance: import ForeignAssistance.gov data into the ledger.",
+    help="Security assistance: import ForeignAssistance.gov data; export IATI activity XML.",
     no_args_is_help=True,
 )
 err = Console(stderr=True, highlight=False)
