@@ -18,6 +18,8 @@ from vinculo.errors import Forbidden
 from vinculo.intel.models import Report
 from vinculo.intel.schemas import MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
+from vinculo.oversight import vetting
+from vinculo.oversight.vetting_schemas import DecisionIn, VettingCreate
 from vinculo.resolve import service as resolve_service
 from vinculo.security.audit import AuditRow
 from vinculo.security.dissemination import disseminate
@@ -181,6 +183,35 @@ def try_release(c: httpx.Client, server: LiveServer, world: World, role: str) ->
     return c.get("/api/v1/exchange/releases").status_code
 
 
+def try_vet(c: httpx.Client, server: LiveServer, world: World, role: str) -> int:
+    """The service behind `POST /api/v1/oversight/vetting/{id}/decision`, on a request
+    every FBI account may see."""
+    with transaction(world.store.sessions) as session:
+        request_id = vetting.request_vetting(
+            session=session,
+            actor=world.actors["us.analyst"],
+            request_in=VettingCreate(
+                subject_kind="person",
+                subject_name=f"Vetted for the {role}",
+                purpose="training",
+                programme_officer="INL Mexico City",
+                markings=MarkingsIn(tlp="GREEN", rel_to=["USA", "MEX"]),
+            ),
+        ).id
+    decision = DecisionIn(status="approved", reason="Nothing found", valid_until=date(2099, 1, 1))
+    try:
+        with transaction(world.store.sessions) as session:
+            vetting.decide(
+                session=session,
+                actor=world.actors[ACCOUNT[role]],
+                request_id=request_id,
+                decision_in=decision,
+            )
+    except Forbidden:
+        return 403
+    return 200
+
+
 ATTEMPTS: dict[str, Callable[[httpx.Client, LiveServer, World, str], int]] = {
     "file_report": try_file_report,
     "import": try_import,
@@ -190,6 +221,7 @@ ATTEMPTS: dict[str, Callable[[httpx.Client, LiveServer, World, str], int]] = {
     "accounts": try_accounts,
     "resolve": try_resolve,
     "release": try_release,
+    "vet": try_vet,
 }
 SUCCESS = {"file_report": 201}
 

@@ -10,6 +10,7 @@ import vinculo.exchange.models
 import vinculo.intel.models
 import vinculo.intel.translation
 import vinculo.notify.models
+import vinculo.oversight.vetting_models
 import vinculo.resolve.models
 import vinculo.security.audit
 import vinculo.security.dissemination
@@ -25,6 +26,7 @@ MODULES = (
     vinculo.intel.models,
     vinculo.intel.translation,
     vinculo.notify.models,
+    vinculo.oversight.vetting_models,
     vinculo.resolve.models,
     vinculo.security.audit,
     vinculo.security.dissemination,

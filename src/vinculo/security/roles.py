@@ -26,6 +26,7 @@ class Permission(StrEnum):
     ACCOUNTS = "accounts"  # create accounts, change their rights, unlock them
     RESOLVE = "resolve"  # run identity resolution, accept, reject or split merges
     RELEASE = "release"  # approve or refuse the release of ORCON items to a partner node
+    VET = "vet"  # decide Leahy vetting requests: approve, suspend or deny, with validity
 
 
 class Role(StrEnum):
@@ -39,7 +40,7 @@ P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RESOLVE}),
     Role.SUPERVISOR: frozenset(
-        {P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RETENTION, P.RESOLVE, P.RELEASE}
+        {P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RETENTION, P.RESOLVE, P.RELEASE, P.VET}
     ),
     Role.AUDITOR: frozenset({P.AUDIT}),
     Role.ADMIN: frozenset({P.ACCOUNTS}),
@@ -55,6 +56,7 @@ _REFUSAL = {
     P.ACCOUNTS: N_("only an administrator may manage accounts"),
     P.RELEASE: N_("only a supervisor of the originating agency may release its ORCON items"),
     P.RESOLVE: N_("your role may not resolve identities"),
+    P.VET: N_("only a supervisor may decide vetting requests"),
 }
 
 
