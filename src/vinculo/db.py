@@ -121,8 +121,23 @@ def _refuse_nul(
     (a form field, a JSON value, a path, a query, an imported file) meets this one check, so
     both backends answer alike: bad input, nothing stored.
     """
-    for row in parameters if executemany else (parameters,):
-        refuse_nul(row.values() if isinstance(row, Mapping) else row or ())
+    refuse_nul(_flat(parameters))
+
+
+def _flat(parameters: Any) -> Iterator[Any]:
+    """Every value among a statement's parameters, whatever their shape: one row or many, a
+    tuple or a mapping each, or (SQLAlchemy's batched insert of several rows) one flat row of
+    all of them, which the `executemany` flag does not tell apart."""
+    if isinstance(parameters, Mapping):
+        parameters = parameters.values()
+    elif not isinstance(parameters, (list, tuple)):
+        yield parameters
+        return
+    for value in parameters:
+        if isinstance(value, (Mapping, list, tuple)):
+            yield from _flat(value)
+        else:
+            yield value
 
 
 def refuse_nul(values: Iterable[Any]) -> None:

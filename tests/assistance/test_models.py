@@ -65,9 +65,9 @@ def test_money_is_kept_to_the_cent(store: Store) -> None:
                     marking_id=marking,
                 )
             )
-            # One row a flush: SQLite's batched INSERT … RETURNING hands the engine's NUL
-            # check one flat row of values, which it cannot read.
-            session.flush()
+        # One flush for the three: SQLite's batched INSERT … RETURNING hands the engine's NUL
+        # check one flat row of all their values (vinculo.db._flat).
+        session.flush()
     with transaction(store.sessions) as session:
         total = session.execute(select(func.sum(LedgerTransaction.usd))).scalar_one()
         assert Decimal(total) == Decimal("1234567890123.75")
