@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vinculo import vocab
 from vinculo.db import transaction
+from vinculo.demo.assistance import seed_assistance
 from vinculo.demo.cases import seed_cases
 from vinculo.demo.operations import seed_operations
 from vinculo.demo.scenario import BASE_DATE, build_scenario
@@ -89,6 +90,8 @@ def seed_demo(
         seed_operations(session=session, settings=Settings())
         # Then the security-force units and their chains of command (data/units.yml).
         units = seed_units(session=session)
+        # Then the assistance ledger, some of it to those units (data/assistance.yml).
+        ledger = seed_assistance(session=session)
         return {
             "reports": _count(session, Report),
             "entities": _count(session, Entity),
@@ -96,6 +99,7 @@ def seed_demo(
             "cases": opened["cases"],
             "task_forces": opened["task_forces"],
             "units": units,
+            "ledger": ledger,
         }
 
 
