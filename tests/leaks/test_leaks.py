@@ -73,6 +73,8 @@ from vinculo.intel.models import Report
 from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
 from vinculo.intel.transfer import import_ftm
+from vinculo.oversight import allegations as allegation_service
+from vinculo.oversight.allegation_schemas import AllegationCreate, PartyIn
 from vinculo.resolve import service as resolve_service
 from vinculo.resolve.models import ResolutionPair
 from vinculo.security.markings import TLP, Actor, Markings, can_see
@@ -254,6 +256,19 @@ class StoredLedger:
 
 
 @dataclass
+class StoredAllegation:
+    """An allegation filed under an item's markings and its one victim under a marking of
+    its own (the item's for group g-beta, or the monitors' group nobody here is in)."""
+
+    id: str
+    markings: Markings
+    party_markings: Markings
+    content: list[str]  # marker words of its summary
+    party_content: list[str]  # marker words of the victim's name and details
+    unit: str | None
+
+
+@dataclass
 class World:
     store: Store
     nonce: str
@@ -267,6 +282,7 @@ class World:
     joined: dict[str, set[str]] = field(default_factory=dict)  # groups joined on a case
     missing_case: str = "0123456789abcdef"
     ledger: list[StoredLedger] = field(default_factory=list)  # assistance rows
+    allegations: list[StoredAllegation] = field(default_factory=list)  # oversight
 
     @property
     def prefix(self) -> str:
@@ -296,6 +312,14 @@ class View:
     hidden_cases: list[StoredCase] = field(default_factory=list)
     ledger: list[StoredLedger] = field(default_factory=list)
     hidden_ledger: list[StoredLedger] = field(default_factory=list)
+    allegations: list[StoredAllegation] = field(default_factory=list)
+    hidden_allegations: list[StoredAllegation] = field(default_factory=list)
+
+    def sees_party(self, allegation: StoredAllegation) -> bool:
+        """A victim is shown only to a reader of both the allegation and the victim."""
+        return can_see(self.actor, allegation.markings) and can_see(
+            self.actor, allegation.party_markings
+        )
 
     @property
     def actor(self) -> Actor:
@@ -386,6 +410,15 @@ class View:
             if ids_too:
                 found[row.id] = "id of a hidden ledger row"
                 found[row.programme_id] = "id of a hidden programme"
+        for allegation in self.hidden_allegations:
+            for word in allegation.content:
+                found[word] = f"content of hidden allegation {allegation.id}"
+            if ids_too:
+                found[allegation.id] = "id of a hidden allegation"
+        for allegation in self.allegations + self.hidden_allegations:
+            if not self.sees_party(allegation):
+                for word in allegation.party_content:
+                    found[word] = f"victim of allegation {allegation.id}, not for this reader"
         return found
 
 
@@ -506,6 +539,7 @@ def build_world(store: Store, spec: WorldSpec) -> World:
         resolve_service.run(session=session, actor=None, scorer=_slot_scorer(nonce))
         _store_cases(session, world)
         _store_ledger(session, world)
+        _store_allegations(session, world)
         world.pairs = [
             PairSpec(p.id, p.left_id, p.right_id, p.judgement, p.owner)
             for p in session.execute(select(ResolutionPair)).scalars()
@@ -615,7 +649,66 @@ def view_of(world: World, account: Account) -> View:
     hidden_cases = [c for c in world.cases if not can_see(joined, c.markings)]
     ledger = [row for row in world.ledger if can_see(account.actor, row.markings)]
     hidden_ledger = [row for row in world.ledger if not can_see(account.actor, row.markings)]
-    return View(account, seen, hidden, cases, hidden_cases, ledger, hidden_ledger)
+    view = View(account, seen, hidden, cases, hidden_cases, ledger, hidden_ledger)
+    view.allegations = [a for a in world.allegations if can_see(account.actor, a.markings)]
+    view.hidden_allegations = [
+        a for a in world.allegations if not can_see(account.actor, a.markings)
+    ]
+    return view
+
+
+# --- oversight: an allegation per item, its victim under a marking of its own -----------------
+
+
+def _store_allegations(session: Session, world: World) -> None:
+    """Each stored item's author files an allegation under the item's markings, naming as
+    the unit the item's first entity; its victim is marked for g-beta when the author is in
+    it, else for the monitors' group (the default), which no account of the world is in."""
+    for number, item in enumerate(world.items):
+        author = world.accounts[item.spec.author]
+        m = item.markings
+        words = [world.marker(f"as{number}")]
+        party_words = [world.marker(f"av{number}"), world.marker(f"ad{number}")]
+        markings_in = MarkingsIn(
+            tlp=m.tlp.value,
+            rel_to=sorted(m.rel_to),
+            orcon=m.orcon,
+            groups=sorted(m.groups),
+            recipients=sorted(m.recipients),
+            shared_with=sorted(m.shared_with),
+        )
+        beta = "g-beta" in author.actor.groups
+        party = PartyIn(
+            role="victim",
+            name=f"Name {party_words[0]}",
+            details=f"Details {party_words[1]}",
+            markings=markings_in.model_copy(update={"groups": ["g-beta"]}) if beta else None,
+        )
+        unit = item.entity_ids[0] if item.entity_ids else None
+        made = allegation_service.file_allegation(
+            session=session,
+            actor=author.actor,
+            allegation_in=AllegationCreate(
+                summary_en=f"Summary {words[0]}",
+                occurred_from="2024-03-01",
+                violations=["torture"],
+                unit_entity_id=unit,
+                parties=[party],
+                markings=markings_in,
+            ),
+        )
+        party_markings = Markings.create(
+            tlp=m.tlp.value,
+            originator=m.originator,
+            rel_to=m.rel_to,
+            orcon=m.orcon,
+            groups=["g-beta" if beta else allegation_service.MONITORS],
+            recipients=m.recipients,
+            shared_with=m.shared_with,
+        )
+        world.allegations.append(
+            StoredAllegation(made.id, m, party_markings, words, party_words, unit)
+        )
 
 
 # --- assistance: a programme and a ledger row per item, under its markings ------------------
@@ -2075,6 +2168,58 @@ def api_assistance(world: World, view: View, clients: Clients) -> None:
                 assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
 
 
+ALLEGATIONS = "/api/v1/oversight/allegations"
+MISSING_ALLEGATION = "0123456789abcdef"
+
+
+@probe
+def api_allegations(world: World, view: View, clients: Clients) -> None:
+    """Allegations: the list, its total and filters hold only what the account may see; a
+    hidden allegation answers as a missing one, to a read and to a status change; a victim is
+    shown only to a reader of both the allegation and the victim, and the allegation's
+    answer is otherwise the same (no count, no flag); a unit the account may not see is
+    neither shown nor matched."""
+    rows = walk(clients.api, view, ALLEGATIONS)
+    assert {r["id"] for r in rows} == {a.id for a in view.allegations}, view.account.username
+    whole = clients.api.get(ALLEGATIONS, params={"limit": 200})
+    assert_no_secret(view, whole)
+    assert whole.json()["total"] == len(view.allegations)
+    seen_entities = view.entity_ids()
+    for allegation in view.allegations:
+        answer = clients.api.get(f"{ALLEGATIONS}/{allegation.id}")
+        assert answer.status_code == 200, answer.text
+        assert_no_secret(view, answer)
+        body = answer.json()
+        shown = [p["name"] for p in body["parties"]]
+        expected = [f"Name {allegation.party_content[0]}"] if view.sees_party(allegation) else []
+        assert shown == expected, (view.account.username, allegation.id)
+        unit = allegation.unit if allegation.unit in seen_entities else None
+        assert body["unit_entity_id"] == unit
+    missing = clients.api.get(f"{ALLEGATIONS}/{MISSING_ALLEGATION}")
+    assert missing.status_code == 404
+    bad = {"status": "none-such"}
+    missing_write = clients.api.post(f"{ALLEGATIONS}/{MISSING_ALLEGATION}/status", json=bad)
+    for allegation in view.hidden_allegations:
+        answer = clients.api.get(f"{ALLEGATIONS}/{allegation.id}")
+        assert_like_missing(view, answer, allegation.id, missing, MISSING_ALLEGATION)
+        write = clients.api.post(f"{ALLEGATIONS}/{allegation.id}/status", json=bad)
+        assert_like_missing(view, write, allegation.id, missing_write, MISSING_ALLEGATION)
+    for allegation in world.allegations:
+        if allegation.unit is None or allegation.unit in seen_entities:
+            continue
+        ours = clients.api.get(ALLEGATIONS, params={"unit": allegation.unit})
+        theirs = clients.api.get(ALLEGATIONS, params={"unit": world.missing_entity})
+        assert_no_secret(view, ours, given=allegation.unit)
+        assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+    # Filing with bad input stores nothing and names the field.
+    refused = clients.api.post(
+        ALLEGATIONS,
+        json={"occurred_from": "2024-03-01", "violations": ["x"], "markings": {"tlp": "GREEN"}},
+    )
+    assert refused.status_code in (403, 422), refused.text
+    assert_no_secret(view, refused)
+
+
 UNIT_CHAIN = "/api/v1/oversight/units/{}/chain"
 
 
@@ -2174,6 +2319,7 @@ PROBE_ORDER = [
     page_operations,
     map_cases,
     api_assistance,
+    api_allegations,
     api_search,
     api_retention,
     api_account,
@@ -2444,6 +2590,14 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/api/v1/assistance/totals"): (READS, "api_assistance"),
     # security-force units (oversight): the chain of command on a date
     ("GET", "/api/v1/oversight/units/{unit_id}/chain"): (READS, "api_unit_chain"),
+    # allegations (oversight): victims and witnesses under markings of their own
+    ("GET", "/api/v1/oversight/allegations"): (READS, "api_allegations"),
+    ("GET", "/api/v1/oversight/allegations/{allegation_id}"): (READS, "api_allegations"),
+    ("POST", "/api/v1/oversight/allegations"): (WRITES, "api_allegations"),
+    ("POST", "/api/v1/oversight/allegations/{allegation_id}/status"): (
+        WRITES,
+        "api_allegations",
+    ),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

@@ -32,7 +32,7 @@ from conftest import LiveServer
 from worlds import World
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
-ROLES = ["analyst", "supervisor", "auditor", "admin"]
+ROLES = ["analyst", "supervisor", "auditor", "admin", "monitor"]
 # FBI accounts: an agency that originated nothing in the world, so what they see is decided
 # by TLP and REL TO alone.
 ACCOUNT = {role: f"role.{role}" for role in ROLES}
@@ -84,7 +84,7 @@ def documented() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for line in DOCS.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 6:
+        if len(cells) != 2 + len(ROLES):
             continue
         code = re.fullmatch(r"`([a-z_]+)`", cells[1])
         if code:
@@ -183,6 +183,16 @@ def try_release(c: httpx.Client, server: LiveServer, world: World, role: str) ->
     return c.get("/api/v1/exchange/releases").status_code
 
 
+def try_file_allegation(c: httpx.Client, server: LiveServer, world: World, role: str) -> int:
+    body = {
+        "summary_en": f"Filed by the {role}",
+        "occurred_from": "2024-03-01",
+        "violations": ["arbitrary_detention"],
+        "markings": {"tlp": "GREEN", "rel_to": ["USA"]},
+    }
+    return c.post("/api/v1/oversight/allegations", json=body).status_code
+
+
 def try_vet(c: httpx.Client, server: LiveServer, world: World, role: str) -> int:
     """The service behind `POST /api/v1/oversight/vetting/{id}/decision`, on a request
     every FBI account may see."""
@@ -222,8 +232,9 @@ ATTEMPTS: dict[str, Callable[[httpx.Client, LiveServer, World, str], int]] = {
     "resolve": try_resolve,
     "release": try_release,
     "vet": try_vet,
+    "file_allegation": try_file_allegation,
 }
-SUCCESS = {"file_report": 201}
+SUCCESS = {"file_report": 201, "file_allegation": 201}
 
 
 def test_every_permission_has_an_attempt() -> None:

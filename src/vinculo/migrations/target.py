@@ -10,6 +10,7 @@ import vinculo.exchange.models
 import vinculo.intel.models
 import vinculo.intel.translation
 import vinculo.notify.models
+import vinculo.oversight.allegation_models
 import vinculo.oversight.vetting_models
 import vinculo.resolve.models
 import vinculo.security.audit
@@ -26,6 +27,7 @@ MODULES = (
     vinculo.intel.models,
     vinculo.intel.translation,
     vinculo.notify.models,
+    vinculo.oversight.allegation_models,
     vinculo.oversight.vetting_models,
     vinculo.resolve.models,
     vinculo.security.audit,

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     ACCOUNTS = "accounts"  # create accounts, change their rights, unlock them
     RESOLVE = "resolve"  # run identity resolution, accept, reject or split merges
     RELEASE = "release"  # approve or refuse the release of ORCON items to a partner node
+    FILE_ALLEGATION = "file_allegation"  # file an allegation of a human-rights violation
     VET = "vet"  # decide Leahy vetting requests: approve, suspend or deny, with validity
 
 
@@ -34,16 +35,29 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # An organisation's account (a human-rights monitor, an NGO): it files allegations and
+    # reads only what the markings give its organisation and its need-to-know groups.
+    MONITOR = "monitor"
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ANALYST: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RESOLVE}),
+    Role.ANALYST: frozenset({P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RESOLVE, P.FILE_ALLEGATION}),
     Role.SUPERVISOR: frozenset(
-        {P.FILE_REPORT, P.IMPORT, P.DISSEMINATE, P.RETENTION, P.RESOLVE, P.RELEASE, P.VET}
+        {
+            P.FILE_REPORT,
+            P.IMPORT,
+            P.DISSEMINATE,
+            P.RETENTION,
+            P.RESOLVE,
+            P.RELEASE,
+            P.VET,
+            P.FILE_ALLEGATION,
+        }
     ),
     Role.AUDITOR: frozenset({P.AUDIT}),
     Role.ADMIN: frozenset({P.ACCOUNTS}),
+    Role.MONITOR: frozenset({P.FILE_ALLEGATION}),
 }
 
 # The message each refusal gives: it names what the account lacks, never anything of an item.
@@ -56,6 +70,7 @@ _REFUSAL = {
     P.ACCOUNTS: N_("only an administrator may manage accounts"),
     P.RELEASE: N_("only a supervisor of the originating agency may release its ORCON items"),
     P.RESOLVE: N_("your role may not resolve identities"),
+    P.FILE_ALLEGATION: N_("your role may not file or triage allegations"),
     P.VET: N_("only a supervisor may decide vetting requests"),
 }
 

@@ -120,6 +120,15 @@ def agencies() -> Vocabulary:
     return load("agencies")
 
 
+def violations() -> Vocabulary:
+    """Gross violations of human rights an allegation names (oversight)."""
+    return load("violations")
+
+
+def allegation_statuses() -> Vocabulary:
+    return load("allegation_statuses")
+
+
 def agency_nation(agency: str) -> str:
     """The nation an agency belongs to."""
     return str(agencies().get(agency).extra["nation"])

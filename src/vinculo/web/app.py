@@ -43,6 +43,7 @@ from vinculo.network.views import router as network_pages
 from vinculo.notify.api import router as notify_router
 from vinculo.notify.mail import Mailer
 from vinculo.notify.views import router as notify_pages
+from vinculo.oversight.allegations_api import router as allegations_router
 from vinculo.oversight.api import router as oversight_router
 from vinculo.resolve.api import router as resolve_router
 from vinculo.resolve.assign_api import pages as assign_pages
@@ -199,6 +200,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(map_router, prefix=API_PREFIX)
     app.include_router(map_pages)
     app.include_router(oversight_router, prefix=API_PREFIX)
+    app.include_router(allegations_router, prefix=API_PREFIX)
     app.include_router(network_router, prefix=API_PREFIX)
     app.include_router(network_pages)
     app.include_router(resolve_router, prefix=API_PREFIX)
