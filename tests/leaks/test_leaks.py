@@ -74,7 +74,9 @@ from vinculo.intel.schemas import EntityIn, MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
 from vinculo.intel.transfer import import_ftm
 from vinculo.oversight import allegations as allegation_service
+from vinculo.oversight import vetting as vetting_service
 from vinculo.oversight.allegation_schemas import AllegationCreate, PartyIn
+from vinculo.oversight.vetting_schemas import VettingCreate
 from vinculo.resolve import service as resolve_service
 from vinculo.resolve.models import ResolutionPair
 from vinculo.security.markings import TLP, Actor, Markings, can_see
@@ -269,6 +271,15 @@ class StoredAllegation:
 
 
 @dataclass
+class StoredVetting:
+    """A vetting request under an item's markings, its subject a marker word: for the oracle."""
+
+    id: str
+    markings: Markings
+    subject: str
+
+
+@dataclass
 class World:
     store: Store
     nonce: str
@@ -282,6 +293,7 @@ class World:
     joined: dict[str, set[str]] = field(default_factory=dict)  # groups joined on a case
     missing_case: str = "0123456789abcdef"
     ledger: list[StoredLedger] = field(default_factory=list)  # assistance rows
+    vetting: list[StoredVetting] = field(default_factory=list)  # oversight
     allegations: list[StoredAllegation] = field(default_factory=list)  # oversight
 
     @property
@@ -539,6 +551,7 @@ def build_world(store: Store, spec: WorldSpec) -> World:
         resolve_service.run(session=session, actor=None, scorer=_slot_scorer(nonce))
         _store_cases(session, world)
         _store_ledger(session, world)
+        _store_vetting(session, world)
         _store_allegations(session, world)
         world.pairs = [
             PairSpec(p.id, p.left_id, p.right_id, p.judgement, p.owner)
@@ -709,6 +722,36 @@ def _store_allegations(session: Session, world: World) -> None:
         world.allegations.append(
             StoredAllegation(made.id, m, party_markings, words, party_words, unit)
         )
+
+
+# --- oversight: a vetting request per item, under its markings -------------------------------
+
+
+def _store_vetting(session: Session, world: World) -> None:
+    """Each item's author asks for vetting of a person named by a marker word, under the
+    item's markings; no entity bears the word, so screening finds nothing to score."""
+    for number, item in enumerate(world.items):
+        m = item.markings
+        subject = world.marker(f"vs{number}")
+        made = vetting_service.request_vetting(
+            session=session,
+            actor=world.accounts[item.spec.author].actor,
+            request_in=VettingCreate(
+                subject_kind="person",
+                subject_name=subject,
+                purpose="training",
+                programme_officer="INL",
+                markings=MarkingsIn(
+                    tlp=m.tlp.value,
+                    rel_to=sorted(m.rel_to),
+                    orcon=m.orcon,
+                    groups=sorted(m.groups),
+                    recipients=sorted(m.recipients),
+                    shared_with=sorted(m.shared_with),
+                ),
+            ),
+        )
+        world.vetting.append(StoredVetting(made.id, m, subject))
 
 
 # --- assistance: a programme and a ledger row per item, under its markings ------------------
@@ -2220,6 +2263,42 @@ def api_allegations(world: World, view: View, clients: Clients) -> None:
     assert_no_secret(view, refused)
 
 
+VETTING = "/api/v1/oversight/vetting"
+
+
+@probe
+def api_vetting(world: World, view: View, clients: Clients) -> None:
+    """Vetting requests: the list holds and counts only those the account may see; a hidden
+    one, by id, cursor or subject, answers as a missing one, and nothing of it is shown."""
+    seen = [v for v in world.vetting if can_see(view.actor, v.markings)]
+    hidden = [v for v in world.vetting if not can_see(view.actor, v.markings)]
+    secret = [v.subject for v in hidden] + [v.id for v in hidden]
+
+    def clean(answer: httpx.Response) -> None:
+        assert_no_secret(view, answer)
+        assert not [s for s in secret if s in answer.text], (view.account.username, answer.text)
+
+    listed = walk(clients.api, view, VETTING)
+    assert {i["id"] for i in listed} == {v.id for v in seen}, view.account.username
+    whole = clients.api.get(VETTING, params={"limit": 200})
+    clean(whole)
+    assert whole.json()["total"] == len(seen)
+    missing_id = "0123456789abcdef"
+    missing = clients.api.get(f"{VETTING}/{missing_id}")
+    assert missing.status_code == 404
+    none = clients.api.get(VETTING, params={"subject": "none-such"})
+    for request in world.vetting:
+        answer = clients.api.get(f"{VETTING}/{request.id}")
+        if request in seen:
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["subject_name"] == request.subject
+            clean(answer)
+        else:
+            assert_like_missing(view, answer, request.id, missing, missing_id)
+            ours = clients.api.get(VETTING, params={"subject": request.subject})
+            assert (ours.status_code, ours.text) == (none.status_code, none.text)
+
+
 UNIT_CHAIN = "/api/v1/oversight/units/{}/chain"
 
 
@@ -2319,6 +2398,7 @@ PROBE_ORDER = [
     page_operations,
     map_cases,
     api_assistance,
+    api_vetting,
     api_allegations,
     api_search,
     api_retention,
@@ -2590,6 +2670,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/api/v1/assistance/totals"): (READS, "api_assistance"),
     # security-force units (oversight): the chain of command on a date
     ("GET", "/api/v1/oversight/units/{unit_id}/chain"): (READS, "api_unit_chain"),
+    # Leahy vetting (oversight): requests, their screening hits and decisions
+    ("GET", "/api/v1/oversight/vetting"): (READS, "api_vetting"),
+    ("GET", "/api/v1/oversight/vetting/{request_id}"): (READS, "api_vetting"),
+    ("POST", "/api/v1/oversight/vetting"): (WRITES, None),
+    ("POST", "/api/v1/oversight/vetting/{request_id}/decision"): (WRITES, None),
     # allegations (oversight): victims and witnesses under markings of their own
     ("GET", "/api/v1/oversight/allegations"): (READS, "api_allegations"),
     ("GET", "/api/v1/oversight/allegations/{allegation_id}"): (READS, "api_allegations"),
