@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from vinculo.db import transaction
 from vinculo.errors import Forbidden, InvalidFields, NotFound
 from vinculo.intel.schemas import EntityIn, MarkingsIn
+from vinculo.oversight import allegations as allegation_service
 from vinculo.oversight import vetting as service
+from vinculo.oversight.allegation_schemas import AllegationCreate
 from vinculo.oversight.vetting_models import VettingDecision, VettingRequest
 from vinculo.oversight.vetting_schemas import DecisionIn, VettingCreate
 from vinculo.security.audit import AuditRow
@@ -260,3 +262,43 @@ def test_a_request_the_reader_may_not_see_answers_as_missing(fresh_world: World)
             session=session, actor=fresh_world.actors["us.analyst"], status="pending", limit=1
         )
         assert suspended.total == 2 and suspended.next_cursor
+
+
+def test_allegations_naming_the_subject_or_a_hit_as_each_reader_may_see_them(
+    fresh_world: World,
+) -> None:
+    add_unit_and_vetter(fresh_world)
+
+    def allege(who: str, markings: MarkingsIn, **named: object) -> str:
+        with transaction(fresh_world.store.sessions) as session:
+            return allegation_service.file_allegation(
+                session=session,
+                actor=fresh_world.actors[who],
+                allegation_in=AllegationCreate(
+                    summary_en="Detainees beaten at a checkpoint",
+                    occurred_from=date(2024, 3, 1),
+                    violations=["torture"],
+                    parties=[],
+                    markings=markings,
+                    **named,  # type: ignore[arg-type]
+                ),
+            ).id
+
+    both = allege("mx.analyst", BOTH, unit_entity_id=UNIT)
+    usa = allege("us.analyst", MarkingsIn(tlp="GREEN", rel_to=["USA"]), unit_entity_id=UNIT)
+    quinn = allege("dea.agent1", BOTH, perpetrators=["per-dea_strict"])
+    unit = ask(fresh_world)
+    seen = read(fresh_world, "us.analyst", unit)["allegations"]
+    assert [(a["id"], a["named_as"]) for a in seen] == [(usa, "unit"), (both, "unit")]  # type: ignore[union-attr]
+    ours = read(fresh_world, "mx.analyst", unit)
+    assert [a["id"] for a in ours["allegations"]] == [both]  # type: ignore[union-attr]
+    assert ours["allegations"][0]["violation_labels"] == ["Torture"]  # type: ignore[index]
+    person = ask(
+        fresh_world, subject_kind="person", subject_entity_id=None, subject_name="Walter Quinn"
+    )
+    found = read(fresh_world, "us.analyst", person)["allegations"]
+    assert [(a["id"], a["entity_id"], a["named_as"]) for a in found] == [  # type: ignore[union-attr]
+        (quinn, "per-dea_strict", "perpetrator")
+    ]
+    # The Mexican reader sees the allegation itself, but not Quinn as a hit: it is not listed.
+    assert read(fresh_world, "mx.analyst", person)["allegations"] == []

@@ -4,9 +4,11 @@ assistance that refuses a subject without a valid approval.
 A request carries a marking like an allegation: every read filters by
 `visible_marking_ids`, so one the reader may not see answers exactly as one that does not
 exist. The subject is screened through identity resolution's screening (resolve/screening)
-for each reader, against the entities that reader may see; a hit on an entity the reader
-may not see is not shown and not counted. ../shared/MARKINGS.md lists the deconfliction
-pointer for targets and operations only, so vetting gives no pointer to hidden hits.
+for each reader, against the entities that reader may see, and the allegations that reader
+may see naming the subject or a hit (as unit or alleged perpetrator) are listed with it; a
+hit on an entity the reader may not see is not shown and not counted. ../shared/MARKINGS.md
+lists the deconfliction pointer for targets and operations only, so vetting gives no
+pointer to hidden hits.
 
 Every decision is kept as history and written to the audit chain with who, when and why.
 "expired" is never stored: an approval whose last valid day has passed reads as expired.
@@ -22,6 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from vinculo import vocab
 from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound
 from vinculo.i18n import N_, gettext
 from vinculo.intel.service import (
@@ -31,8 +34,14 @@ from vinculo.intel.service import (
     markings_read,
     visible_statements,
 )
+from vinculo.oversight.allegation_models import (
+    Allegation,
+    AllegationPerpetrator,
+    AllegationViolation,
+)
 from vinculo.oversight.vetting_models import VettingDecision, VettingRequest
 from vinculo.oversight.vetting_schemas import (
+    AllegationHitRead,
     DecisionIn,
     DecisionRead,
     HitRead,
@@ -163,6 +172,56 @@ def hits_for(
         for c in found
         if str(c.entity.id) not in own
     ][:HITS]
+
+
+def allegations_for(
+    *, session: Session, actor: Actor, entity_ids: Sequence[str]
+) -> list[AllegationHitRead]:
+    """Allegations the actor may see that name one of `entity_ids` (each an entity the
+    actor sees: the subject or a hit) as their unit or an alleged perpetrator, newest first."""
+    ids = list(dict.fromkeys(entity_ids))
+    visible = visible_marking_ids(session=session, actor=actor)
+    if not ids or not visible:
+        return []
+    named: dict[str, tuple[str, str]] = {}
+    as_unit = select(Allegation.id, Allegation.unit_entity_id).where(
+        Allegation.unit_entity_id.in_(ids), Allegation.marking_id.in_(visible)
+    )
+    for allegation_id, entity_id in session.execute(as_unit):
+        named.setdefault(allegation_id, (str(entity_id), "unit"))
+    as_person = (
+        select(AllegationPerpetrator.allegation_id, AllegationPerpetrator.entity_id)
+        .join(Allegation, Allegation.id == AllegationPerpetrator.allegation_id)
+        .where(AllegationPerpetrator.entity_id.in_(ids), Allegation.marking_id.in_(visible))
+    )
+    for allegation_id, entity_id in session.execute(as_person):
+        named.setdefault(allegation_id, (entity_id, "perpetrator"))
+    if not named:
+        return []
+    rows = session.execute(
+        select(Allegation).where(Allegation.id.in_(named)).order_by(Allegation.seq.desc())
+    ).scalars()
+    codes: dict[str, list[str]] = {i: [] for i in named}
+    for allegation_id, code in session.execute(
+        select(AllegationViolation.allegation_id, AllegationViolation.code)
+        .where(AllegationViolation.allegation_id.in_(named))
+        .order_by(AllegationViolation.code)
+    ):
+        codes[allegation_id].append(code)
+    locale = actor.locale
+    return [
+        AllegationHitRead(
+            id=a.id,
+            entity_id=named[a.id][0],
+            named_as=named[a.id][1],
+            status=a.status,
+            status_label=vocab.allegation_statuses().label(a.status, locale),
+            occurred_from=a.occurred_from,
+            violations=codes[a.id],
+            violation_labels=[vocab.violations().label(c, locale) for c in codes[a.id]],
+        )
+        for a in rows
+    ]
 
 
 def _check(
@@ -417,10 +476,15 @@ def vetting_read(
         .order_by(VettingDecision.id)
     ).scalars()
     hits = hits_for(session=session, actor=actor, request=request, scorer=scorer or screen_scorer())
+    subject = [summary.subject_entity_id] if summary.subject_entity_id else []
+    alleged = allegations_for(
+        session=session, actor=actor, entity_ids=subject + [h.entity_id for h in hits]
+    )
     record(session=session, actor=actor, action="read", kind="vetting", ids=[request.id])
     return VettingRead(
         **summary.model_dump(),
         hits=hits,
+        allegations=alleged,
         history=[
             DecisionRead(
                 at=d.at,

@@ -1,8 +1,8 @@
 """Pydantic shapes for Leahy vetting, named by role.
 
-`hits` are computed for each reader from what that reader may see: a hit on an entity the
-reader may not see is not shown at all, and nothing counts it (../shared/MARKINGS.md lists
-no disclosure for vetting, so there is no pointer to it either).
+`hits` and `allegations` are computed for each reader from what that reader may see: a hit
+on an entity the reader may not see is not shown at all, and nothing counts it
+(../shared/MARKINGS.md lists no disclosure for vetting, so there is no pointer to it).
 """
 
 from __future__ import annotations
@@ -54,6 +54,19 @@ class HitRead(BaseModel):
     model_config = {"populate_by_name": True}
 
 
+class AllegationHitRead(BaseModel):
+    """An allegation naming the subject or one of its hits, as unit or alleged perpetrator."""
+
+    id: str
+    entity_id: str
+    named_as: str  # unit, perpetrator
+    status: str
+    status_label: str
+    occurred_from: date
+    violations: list[str]
+    violation_labels: list[str]
+
+
 class DecisionRead(BaseModel):
     at: datetime
     actor: str
@@ -86,6 +99,7 @@ class VettingSummary(BaseModel):
 
 class VettingRead(VettingSummary):
     hits: list[HitRead]
+    allegations: list[AllegationHitRead]
     history: list[DecisionRead]
 
 
