@@ -4,56 +4,18 @@ pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from vinculo.errors import NotFound, VinculoError
-from vinculo.i18n import LOCALES, N_
+from vinculo.security.command_line import AsUser, Lang, run_as
 from vinculo.security.markings import Actor
 from vinculo.settings import Settings
 
 app = typer.Typer(help="Joint cases: list, show, open and close them.", no_args_is_help=True)
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-T = TypeVar("T")
-
-AsUser = Annotated[str, typer.Option("--as", "--user", help="Act as this account.")]
-Lang = Annotated[
-    str | None, typer.Option("--lang", help="Language of messages: en or es (default: setting).")
-]
-
-
-@contextmanager
-def _store(settings: Settings, username: str) -> Iterator[tuple[Session, Actor]]:
-    from vinculo.db import make_engine, make_sessionmaker, transaction
-    from vinculo.security.service import actor_for, get_by_username
-
-    engine = make_engine(settings)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            user = get_by_username(session=session, username=username)
-            if user is None:
-                raise NotFound(N_("unknown account {value}"), value=username)
-            yield session, actor_for(user)
-    finally:
-        engine.dispose()
-
-
-def _run(lang: str | None, username: str, work: Callable[[Session, Actor, str], T]) -> T:
-    settings = Settings()
-    chosen = lang or settings.default_locale
-    locale = chosen if chosen in LOCALES else "en"
-    try:
-        with _store(settings, username) as (session, actor):
-            return work(session, actor, locale)
-    except VinculoError as error:
-        err.print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
-        raise typer.Exit(code=2) from None
 
 
 @app.command("list")
@@ -75,7 +37,7 @@ def list_command(
             out.print("\t".join([*fields, title or case.title_es]), soft_wrap=True)
         out.print(f"{listed.total}")
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("show")
@@ -92,7 +54,7 @@ def show_command(
         read = service.case_read(session=session, actor=actor, case=case)
         out.print_json(read.model_dump_json(by_alias=True))
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("open")
@@ -124,7 +86,7 @@ def open_command(
         case = service.create_case(session=session, actor=actor, case_in=case_in)
         out.print(case.id)
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("close")
@@ -148,7 +110,7 @@ def close_command(
         operation_pointers.on_case_status(session=session, settings=Settings(), case=case)
         out.print(f"{case.id} {case.status}")
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("targets")
@@ -164,7 +126,7 @@ def targets_command(
         listed = targets.list_targets(session=session, actor=actor, case_id=case_id)
         out.print_json(listed.model_dump_json())
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("register-target")
@@ -218,7 +180,7 @@ def register_target_command(
         )
         out.print_json(result.model_dump_json())
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("operations")
@@ -235,7 +197,7 @@ def operations_command(
         listed = operations.list_operations(session=session, actor=actor, case_id=case_id)
         out.print_json(listed.model_dump_json())
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("plan-operation")
@@ -284,7 +246,7 @@ def plan_operation_command(
         )
         out.print_json(result.model_dump_json())
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("cancel-operation")
@@ -308,7 +270,7 @@ def cancel_operation_command(
         )
         out.print(f"{op.id} {op.status}")
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("alerts")
@@ -319,7 +281,7 @@ def alerts_command(as_user: AsUser, lang: Lang = None) -> None:
     def work(session: Session, actor: Actor, locale: str) -> None:
         out.print_json(alerts.list_alerts(session=session, actor=actor).model_dump_json())
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("acknowledge-alert")
@@ -335,7 +297,7 @@ def acknowledge_alert_command(
         read = alerts.acknowledge(session=session, actor=actor, alert_id=alert_id)
         out.print_json(read.model_dump_json())
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 @app.command("resolve-alert")
@@ -355,4 +317,4 @@ def resolve_alert_command(
         )
         out.print_json(read.model_dump_json())
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)

@@ -3,21 +3,19 @@ one account (`--as NAME`), held to that account's markings and roles like the AP
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from vinculo.errors import InvalidInput, NotFound, VinculoError
-from vinculo.i18n import LOCALES, N_, gettext
+from vinculo.errors import InvalidInput
+from vinculo.i18n import N_, gettext
+from vinculo.security.command_line import AsUser, Lang, run_as
 from vinculo.security.markings import Actor
-from vinculo.settings import Settings
 
 app = typer.Typer(help="Oversight: security-force units.", no_args_is_help=True)
 units_app = typer.Typer(
@@ -25,41 +23,6 @@ units_app = typer.Typer(
 )
 app.add_typer(units_app, name="units")
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-T = TypeVar("T")
-
-AsUser = Annotated[str, typer.Option("--as", "--user", help="Act as this account.")]
-Lang = Annotated[
-    str | None, typer.Option("--lang", help="Language of messages: en or es (default: setting).")
-]
-
-
-@contextmanager
-def _store(settings: Settings, username: str) -> Iterator[tuple[Session, Actor]]:
-    from vinculo.db import make_engine, make_sessionmaker, transaction
-    from vinculo.security.service import actor_for, get_by_username
-
-    engine = make_engine(settings)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            user = get_by_username(session=session, username=username)
-            if user is None:
-                raise NotFound(N_("unknown account {value}"), value=username)
-            yield session, actor_for(user)
-    finally:
-        engine.dispose()
-
-
-def _run(lang: str | None, username: str, work: Callable[[Session, Actor, str], T]) -> T:
-    settings = Settings()
-    chosen = lang or settings.default_locale
-    locale = chosen if chosen in LOCALES else "en"
-    try:
-        with _store(settings, username) as (session, actor):
-            return work(session, actor, locale)
-    except VinculoError as error:
-        err.print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
-        raise typer.Exit(code=2) from None
 
 
 @units_app.command("import")
@@ -114,7 +77,7 @@ def import_command(
             )
         )
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
 
 
 def _date(value: str) -> date:
@@ -159,4 +122,4 @@ def chain_command(
             )
         out.print(table)
 
-    _run(lang, as_user, work)
+    run_as(lang, as_user, work)
