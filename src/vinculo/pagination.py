@@ -10,6 +10,11 @@ hits, the review queue) or whose positions the reader is entitled to (the audit 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_
@@ -62,3 +67,40 @@ def decode_key(cursor: str | None) -> str | None:
 def bad_cursor() -> InvalidInput:
     """The one answer to a cursor that names nothing the reader may see, or nothing at all."""
     return InvalidInput(N_("the cursor is not valid"), field="cursor")
+
+
+R = TypeVar("R")
+
+
+def newest_page(
+    session: Session,
+    model: type[R],
+    where: Sequence[ColumnElement[bool]],
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[R], bool, int]:
+    """One page of `model`'s rows matching `where`, newest first (by its `seq`), after the row
+    a key cursor names (by its `id`); whether there are more, and how many match in all.
+
+    `where` holds the reader's visibility: a cursor naming a row outside it (hidden, or
+    filtered out) is refused as one naming no row.
+    """
+    columns: Any = model  # any table with an integer `seq` and a public `id`
+    conditions = list(where)
+    total = int(
+        session.execute(select(func.count()).select_from(model).where(*conditions)).scalar_one()
+    )
+    after = decode_key(cursor)
+    if after is not None:
+        anchor = session.execute(
+            select(columns.seq).where(columns.id == after, *conditions)
+        ).scalar_one_or_none()
+        if anchor is None:
+            raise bad_cursor()
+        conditions.append(columns.seq < anchor)
+    rows = list(
+        session.execute(
+            select(model).where(*conditions).order_by(columns.seq.desc()).limit(limit + 1)
+        ).scalars()
+    )
+    return rows[:limit], len(rows) > limit, total

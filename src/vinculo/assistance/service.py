@@ -8,9 +8,7 @@ programme the reader may see, so a hidden programme's id is never confirmed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
-from typing import TypeVar
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -26,13 +24,12 @@ from vinculo.assistance.schemas import (
     Totals,
 )
 from vinculo.intel.service import markings_read
-from vinculo.pagination import bad_cursor, decode_key, encode_key
+from vinculo.pagination import encode_key, newest_page
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.policy import markings_by_id, visible_marking_ids
 
 CENT = Decimal("0.01")
-Row = TypeVar("Row", Programme, LedgerTransaction)
 
 
 def list_programmes(
@@ -40,7 +37,7 @@ def list_programmes(
 ) -> ProgrammeList:
     """Newest first, only the programmes the actor may see; `total` counts only those."""
     visible = visible_marking_ids(session=session, actor=actor)
-    rows, more, total = _page(
+    rows, more, total = newest_page(
         session, Programme, [Programme.marking_id.in_(visible)], cursor, limit
     )
     marks = markings_by_id(session=session, ids={p.marking_id for p in rows})
@@ -117,7 +114,7 @@ def list_ledger(
     where = _ledger_conditions(
         visible, fiscal_year=fiscal_year, programme=programme, partner=partner, unit=unit
     )
-    rows, more, total = _page(session, LedgerTransaction, where, cursor, limit)
+    rows, more, total = newest_page(session, LedgerTransaction, where, cursor, limit)
     marks = markings_by_id(session=session, ids={r.marking_id for r in rows})
     wanted = {r.programme_id for r in rows}
     shown = set(
@@ -193,33 +190,3 @@ def totals(
             for year, kind, total, count in found
         ]
     )
-
-
-def _page(
-    session: Session,
-    model: type[Row],
-    where: Sequence[ColumnElement[bool]],
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Row], bool, int]:
-    """One page newest first, whether there are more, and the count of all that match; a
-    cursor naming a row outside `where` (hidden, or filtered out) is refused as one naming
-    no row."""
-    conditions = list(where)
-    total = int(
-        session.execute(select(func.count()).select_from(model).where(*conditions)).scalar_one()
-    )
-    after = decode_key(cursor)
-    if after is not None:
-        anchor = session.execute(
-            select(model.seq).where(model.id == after, *conditions)
-        ).scalar_one_or_none()
-        if anchor is None:
-            raise bad_cursor()
-        conditions.append(model.seq < anchor)
-    rows = list(
-        session.execute(
-            select(model).where(*conditions).order_by(model.seq.desc()).limit(limit + 1)
-        ).scalars()
-    )
-    return rows[:limit], len(rows) > limit, total

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
 from vinculo.cases.models import Case, TaskForce
 from vinculo.errors import Forbidden, InvalidInput, NotFound
 from vinculo.i18n import N_
-from vinculo.pagination import bad_cursor, decode_key
+from vinculo.pagination import newest_page
 from vinculo.security.markings import Actor, Markings
 from vinculo.security.models import User, user_groups
 from vinculo.security.policy import visible_marking_ids
@@ -126,21 +126,4 @@ def page_rows(
     many the actor may see in all; a cursor naming a row the actor may not see is refused as
     one naming no row."""
     visible = visible_marking_ids(session=session, actor=actor)
-    conditions: list[ColumnElement[bool]] = [model.marking_id.in_(visible), *where]
-    total = int(
-        session.execute(select(func.count()).select_from(model).where(*conditions)).scalar_one()
-    )
-    after = decode_key(cursor)
-    if after is not None:
-        anchor = session.execute(
-            select(model.seq).where(model.id == after, *conditions)
-        ).scalar_one_or_none()
-        if anchor is None:
-            raise bad_cursor()
-        conditions.append(model.seq < anchor)
-    rows = list(
-        session.execute(
-            select(model).where(*conditions).order_by(model.seq.desc()).limit(limit + 1)
-        ).scalars()
-    )
-    return rows[:limit], len(rows) > limit, total
+    return newest_page(session, model, [model.marking_id.in_(visible), *where], cursor, limit)

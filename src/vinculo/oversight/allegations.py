@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
@@ -46,7 +46,7 @@ from vinculo.oversight.allegation_schemas import (
     StatusUpdate,
     ViolationRead,
 )
-from vinculo.pagination import bad_cursor, decode_key, encode_key
+from vinculo.pagination import encode_key, newest_page
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
 from vinculo.security.models import utcnow
@@ -538,7 +538,7 @@ def list_allegations(
         # would match every allegation that names no unit).
         seen = wanted in _seen_entities(session, visible, [wanted])
         where.append(Allegation.unit_entity_id == wanted if seen else false())
-    rows, more, total = _page(session, where, cursor, limit)
+    rows, more, total = newest_page(session, Allegation, where, cursor, limit)
     marks = markings_by_id(session=session, ids={a.marking_id for a in rows})
     violations = _violations(session, [a.id for a in rows], actor.locale)
     units = _seen_entities(session, visible, {a.unit_entity_id for a in rows if a.unit_entity_id})
@@ -557,33 +557,6 @@ def list_allegations(
         total=total,
         next_cursor=encode_key(rows[-1].id) if more and rows else None,
     )
-
-
-def _page(
-    session: Session, where: Sequence[ColumnElement[bool]], cursor: str | None, limit: int
-) -> tuple[list[Allegation], bool, int]:
-    """One page newest first, whether there are more, and the count of all that match; a
-    cursor naming an allegation outside `where` is refused as one naming none."""
-    conditions = list(where)
-    total = int(
-        session.execute(
-            select(func.count()).select_from(Allegation).where(*conditions)
-        ).scalar_one()
-    )
-    after = decode_key(cursor)
-    if after is not None:
-        anchor = session.execute(
-            select(Allegation.seq).where(Allegation.id == after, *conditions)
-        ).scalar_one_or_none()
-        if anchor is None:
-            raise bad_cursor()
-        conditions.append(Allegation.seq < anchor)
-    rows = list(
-        session.execute(
-            select(Allegation).where(*conditions).order_by(Allegation.seq.desc()).limit(limit + 1)
-        ).scalars()
-    )
-    return rows[:limit], len(rows) > limit, total
 
 
 __all__ = [

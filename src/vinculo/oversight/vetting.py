@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
@@ -50,7 +50,7 @@ from vinculo.oversight.vetting_schemas import (
     VettingRead,
     VettingSummary,
 )
-from vinculo.pagination import bad_cursor, decode_key, encode_key
+from vinculo.pagination import encode_key, newest_page
 from vinculo.resolve import screening
 from vinculo.resolve.scoring import screen_scorer
 from vinculo.resolve.service import ScreenScorer
@@ -544,26 +544,7 @@ def list_vetting(
             where += [VettingRequest.status == "approved", ~lapsed]
         else:
             where.append(VettingRequest.status == wanted)
-    total = int(
-        session.execute(select(func.count()).select_from(VettingRequest).where(*where)).scalar_one()
-    )
-    after = decode_key(cursor)
-    if after is not None:
-        anchor = session.execute(
-            select(VettingRequest.seq).where(VettingRequest.id == after, *where)
-        ).scalar_one_or_none()
-        if anchor is None:
-            raise bad_cursor()
-        where.append(VettingRequest.seq < anchor)
-    rows = list(
-        session.execute(
-            select(VettingRequest)
-            .where(*where)
-            .order_by(VettingRequest.seq.desc())
-            .limit(limit + 1)
-        ).scalars()
-    )
-    page, more = rows[:limit], len(rows) > limit
+    page, more, total = newest_page(session, VettingRequest, where, cursor, limit)
     record(session=session, actor=actor, action="list", kind="vetting", ids=[r.id for r in page])
     return VettingList(
         items=_summaries(session, actor, page),
