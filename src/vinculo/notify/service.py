@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vinculo.db import transaction
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_, gettext
+from vinculo.intel.backends import backend_for
 from vinculo.intel.deletion import Purged
 from vinculo.intel.models import Report, StatementRow
 from vinculo.notify.items import KINDS, Item
@@ -64,18 +65,28 @@ def state_for(*, session: Session, user_id: int) -> NotifyState:
     if state is None:
         last_report = session.execute(select(func.max(Report.seq))).scalar() or 0
         last_statement = session.execute(select(func.max(StatementRow.seq))).scalar() or 0
-        state = NotifyState(
-            user_id=user_id,
-            email="",
-            by_email=False,
-            last_visit_seq=last_report,
-            visit_seq=last_report,
-            visit_at=None,
-            scanned_report_seq=last_report,
-            scanned_statement_seq=last_statement,
+        # Two requests of one account (a page and the watch scan, say) may both find no row:
+        # the second insert is skipped instead of failing on the key, and both read the one.
+        made = (
+            backend_for(session)
+            .insert(NotifyState.__table__)
+            .values(
+                user_id=user_id,
+                email="",
+                by_email=False,
+                webhook_url="",
+                webhook_secret="",
+                last_visit_seq=last_report,
+                visit_seq=last_report,
+                visit_at=None,
+                scanned_report_seq=last_report,
+                scanned_statement_seq=last_statement,
+            )
+            .on_conflict_do_nothing(index_elements=["user_id"])
         )
-        session.add(state)
-        session.flush()
+        session.execute(made)
+        state = session.get(NotifyState, user_id, populate_existing=True)
+        assert state is not None  # made just now, or by the request that won
     return state
 
 
