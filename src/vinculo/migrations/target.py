@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import vinculo.assistance.equipment_models
 import vinculo.assistance.models
+import vinculo.assistance.training_models
 import vinculo.cases.models
 import vinculo.cases.operation_pointer_models
 import vinculo.cases.pointer_models
@@ -19,7 +21,9 @@ import vinculo.security.models
 from vinculo.db import Base
 
 MODULES = (
+    vinculo.assistance.equipment_models,
     vinculo.assistance.models,
+    vinculo.assistance.training_models,
     vinculo.cases.models,
     vinculo.cases.operation_pointer_models,
     vinculo.cases.pointer_models,
