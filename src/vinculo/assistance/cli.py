@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from vinculo.assistance.importer import DEFAULT_REL_TO, DEFAULT_TLP
+from vinculo.assistance.training_cli import equipment_app, training_app
 from vinculo.errors import NotFound, VinculoError
 from vinculo.i18n import LOCALES, N_, gettext
 from vinculo.settings import Settings
@@ -19,6 +20,8 @@ app = typer.Typer(
     help="Security assistance: import ForeignAssistance.gov data; export IATI activity XML.",
     no_args_is_help=True,
 )
+app.add_typer(training_app, name="training")
+app.add_typer(equipment_app, name="equipment")
 err = Console(stderr=True, highlight=False)
 
 AsUser = Annotated[str, typer.Option("--as", "--user", help="Act as this account.")]
