@@ -15,6 +15,7 @@ const files = [
   ["frontend/workspace.css", "css/workspace.css"],
   ["frontend/graph.css", "css/graph.css"],
   ["frontend/map.css", "css/map.css"],
+  ["frontend/accountability.css", "css/accountability.css"],
   ["frontend/import.js", "js/import.js"],
   // axe-core, for the accessibility tests (tests/web/test_axe.py) to inject: same origin.
   ["node_modules/axe-core/axe.min.js", "js/axe.min.js"],
@@ -78,6 +79,20 @@ await build({
   logLevel: "warning",
 });
 console.log(`build: frontend/map.js (bundled) -> ${relative(root, map)}`);
+
+// The accountability page's charts (ECharts) and map of Mexican states (d3-geo), bundled the
+// same way: only the chart types and components it uses are taken from ECharts.
+const accountability = join(out, "js", "accountability.js");
+await build({
+  entryPoints: [join(root, "frontend", "accountability.js")],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2020",
+  outfile: accountability,
+  logLevel: "warning",
+});
+console.log(`build: frontend/accountability.js (bundled) -> ${relative(root, accountability)}`);
 
 // The map's base layers, served from static/map/ (never a tile server): countries from
 // world-atlas, U.S. states from us-atlas (TopoJSON, as published), and the Mexican states of

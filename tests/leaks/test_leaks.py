@@ -2211,6 +2211,66 @@ def api_assistance(world: World, view: View, clients: Clients) -> None:
                 assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
 
 
+ACCOUNTABILITY = "/api/v1/assistance/accountability"
+ACCOUNTABILITY_PAGE = "/assistance/accountability"
+
+
+@probe
+def api_accountability(world: World, view: View, clients: Clients) -> None:
+    """The accountability view (API, page and PDF) sums, counts and shows only what the
+    account may see: money from its ledger rows, allegations and vetting requests it may
+    see; a hidden programme or unit answers as one naming nothing."""
+    answer = clients.api.get(ACCOUNTABILITY)
+    assert answer.status_code == 200, answer.text
+    assert_no_secret(view, answer)
+    body = answer.json()
+    # Every row of the world is a disbursement: what the account "received" is their sum.
+    assert Decimal(body["received_usd"]) == sum((r.usd for r in view.ledger), Decimal(0))
+    counted = sum(m["count"] for y in body["years"] for m in y["money"])
+    assert counted == len(view.ledger), view.account.username
+    assert body["allegations"] == len(view.allegations)
+    seen_vetting = {v.id for v in world.vetting if can_see(view.actor, v.markings)}
+    assert {v["id"] for v in body["vetting"]} == seen_vetting
+    hidden_subjects = [v.subject for v in world.vetting if v.id not in seen_vetting]
+    assert not [s for s in hidden_subjects if s in answer.text]
+    year = clients.api.get(ACCOUNTABILITY, params={"fy": 2024})
+    assert_no_secret(view, year)
+    none = {"programme": "none-such", "unit": "none-such"}
+    for row in view.hidden_ledger:
+        for name, value in (("programme", row.programme_id), ("unit", row.unit)):
+            ours = clients.api.get(ACCOUNTABILITY, params={name: value})
+            theirs = clients.api.get(ACCOUNTABILITY, params={name: none[name]})
+            assert_no_secret(view, ours, given=value)
+            assert ours.status_code == theirs.status_code == 200
+            assert ours.json() | {name: ""} == theirs.json() | {name: ""}
+    for path in (ACCOUNTABILITY_PAGE, ACCOUNTABILITY_PAGE + ".pdf"):
+        shown = clients.page.get(path)
+        assert shown.status_code == 200, (path, shown.text[:300])
+        assert_no_secret(view, shown)
+        assert not [s for s in hidden_subjects if s in shown.text]
+
+
+@probe
+def api_outcomes(world: World, view: View, clients: Clients) -> None:
+    """A programme's results hold only what the account may see; a hidden programme's answer
+    is a missing one's; municipal indicators are public and alike for everyone."""
+    for row in view.ledger:
+        answer = clients.api.get(f"{ASSISTANCE}programmes/{row.programme_id}/results")
+        assert answer.status_code == 200, answer.text
+        assert_no_secret(view, answer)
+        titles = [i["title_en"] for i in answer.json()["items"]]
+        assert titles == [row.content[0]], view.account.username
+    missing = clients.api.get(f"{ASSISTANCE}programmes/0123456789abcdef/results")
+    assert missing.status_code == 404
+    for row in view.hidden_ledger:
+        ours = clients.api.get(f"{ASSISTANCE}programmes/{row.programme_id}/results")
+        assert (ours.status_code, ours.text) == (missing.status_code, missing.text)
+    public = clients.api.get(ASSISTANCE + "indicators", params={"state": "02"})
+    assert public.status_code == 200
+    assert_no_secret(view, public)
+    assert public.json() == {"items": [], "total": 0}
+
+
 ALLEGATIONS = "/api/v1/oversight/allegations"
 MISSING_ALLEGATION = "0123456789abcdef"
 
@@ -2398,6 +2458,7 @@ PROBE_ORDER = [
     page_operations,
     map_cases,
     api_assistance,
+    api_accountability,
     api_vetting,
     api_allegations,
     api_search,
@@ -2668,6 +2729,10 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/api/v1/assistance/programmes"): (READS, "api_assistance"),
     ("GET", "/api/v1/assistance/ledger"): (READS, "api_assistance"),
     ("GET", "/api/v1/assistance/totals"): (READS, "api_assistance"),
+    # the accountability view: money, vetting and allegations per unit and fiscal year
+    ("GET", "/api/v1/assistance/accountability"): (READS, "api_accountability"),
+    ("GET", "/assistance/accountability"): (READS, "api_accountability"),
+    ("GET", "/assistance/accountability.pdf"): (READS, "api_accountability"),
     # security-force units (oversight): the chain of command on a date
     ("GET", "/api/v1/oversight/units/{unit_id}/chain"): (READS, "api_unit_chain"),
     # Leahy vetting (oversight): requests, their screening hits and decisions

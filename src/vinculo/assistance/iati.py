@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from vinculo import vocab
 from vinculo.assistance import codes
 from vinculo.assistance.models import LedgerTransaction, Programme
-from vinculo.assistance.service import _ledger_conditions
+from vinculo.assistance.service import ledger_conditions
 from vinculo.errors import NotFound
 from vinculo.i18n import LOCALES, N_, gettext
 from vinculo.security.audit import record
@@ -92,7 +92,7 @@ def write_activities(
     and only the programmes that have any. Refuses (NotFound) when the actor sees none, as
     the schema wants at least one activity: the caller writes nothing then."""
     visible = visible_marking_ids(session=session, actor=actor)
-    rows_where = _ledger_conditions(
+    rows_where = ledger_conditions(
         visible, fiscal_year=fiscal_year, programme=None, partner=None, unit=None
     )
     where = [Programme.marking_id.in_(visible)]

@@ -72,7 +72,7 @@ def list_programmes(
     )
 
 
-def _ledger_conditions(
+def ledger_conditions(
     visible: list[int],
     *,
     fiscal_year: int | None,
@@ -111,7 +111,7 @@ def list_ledger(
 ) -> LedgerList:
     """Newest first, only the ledger rows the actor may see; `total` counts only those."""
     visible = visible_marking_ids(session=session, actor=actor)
-    where = _ledger_conditions(
+    where = ledger_conditions(
         visible, fiscal_year=fiscal_year, programme=programme, partner=partner, unit=unit
     )
     rows, more, total = newest_page(session, LedgerTransaction, where, cursor, limit)
@@ -162,7 +162,7 @@ def totals(
 ) -> Totals:
     """USD by fiscal year and transaction type over the rows the actor may see."""
     visible = visible_marking_ids(session=session, actor=actor)
-    where = _ledger_conditions(
+    where = ledger_conditions(
         visible, fiscal_year=fiscal_year, programme=programme, partner=partner, unit=unit
     )
     found = session.execute(

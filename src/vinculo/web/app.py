@@ -15,9 +15,11 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from vinculo.assistance.accountability_api import router as accountability_router
 from vinculo.assistance.api import router as assistance_router
 from vinculo.assistance.equipment_api import router as equipment_router
 from vinculo.assistance.training_api import router as training_router
+from vinculo.assistance.views import router as assistance_pages
 from vinculo.cases.api import router as cases_router
 from vinculo.cases.map_api import router as map_router
 from vinculo.cases.map_views import router as map_pages
@@ -198,6 +200,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(assistance_router, prefix=API_PREFIX)
     app.include_router(training_router, prefix=API_PREFIX)
     app.include_router(equipment_router, prefix=API_PREFIX)
+    app.include_router(accountability_router, prefix=API_PREFIX)
+    app.include_router(assistance_pages)
     app.include_router(cases_router, prefix=API_PREFIX)
     app.include_router(operations_router, prefix=API_PREFIX)
     app.include_router(operations_pages)
