@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from test_training import BOTH, SUSPENDED, UNIT, USA_ONLY, add_units_and_vetter, vet
+from training_world import BOTH, SUSPENDED, UNIT, USA_ONLY, add_units_and_vetter, vet
 
 from vinculo.assistance import equipment as service
 from vinculo.assistance.equipment_models import EquipmentCheck, EquipmentCustody, EquipmentItem

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from test_training import CADET, SUSPENDED, UNIT, add_units_and_vetter, vet
+from training_world import CADET, SUSPENDED, UNIT, add_units_and_vetter, vet
 
 from conftest import LiveServer
 from worlds import World

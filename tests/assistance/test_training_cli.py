@@ -10,7 +10,7 @@ import subprocess
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from test_training import CADET, SUSPENDED, UNIT, add_units_and_vetter, vet
+from training_world import CADET, SUSPENDED, UNIT, add_units_and_vetter, vet
 
 from vinculo.assistance.equipment_models import EquipmentItem
 from vinculo.assistance.training_models import TrainingParticipant

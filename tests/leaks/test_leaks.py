@@ -51,10 +51,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
+from vinculo.assistance import training as training_service
+from vinculo.assistance.equipment_models import EquipmentCheck, EquipmentCustody, EquipmentItem
 from vinculo.assistance.importer import REQUIRED as ASSISTANCE_COLUMNS
 from vinculo.assistance.importer import UNIT as ASSISTANCE_UNIT
 from vinculo.assistance.importer import import_csv as import_assistance
 from vinculo.assistance.models import LedgerTransaction
+from vinculo.assistance.training_schemas import TrainingCreate
 from vinculo.cases import marked as case_marked
 from vinculo.cases import service as case_service
 from vinculo.cases import task_forces as case_task_forces
@@ -81,7 +84,7 @@ from vinculo.resolve import service as resolve_service
 from vinculo.resolve.models import ResolutionPair
 from vinculo.security.markings import TLP, Actor, Markings, can_see
 from vinculo.security.models import ApiToken, PageSession, utcnow
-from vinculo.security.policy import markings_by_id
+from vinculo.security.policy import marking_id_for, markings_by_id
 from vinculo.security.roles import Permission, allowed
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group, issue_token
@@ -280,6 +283,16 @@ class StoredVetting:
 
 
 @dataclass
+class StoredAssistance:
+    """A training event or an equipment item under an item's markings, named by a marker
+    word (the course, the serial number): for the oracle."""
+
+    id: str
+    markings: Markings
+    word: str
+
+
+@dataclass
 class World:
     store: Store
     nonce: str
@@ -295,6 +308,8 @@ class World:
     ledger: list[StoredLedger] = field(default_factory=list)  # assistance rows
     vetting: list[StoredVetting] = field(default_factory=list)  # oversight
     allegations: list[StoredAllegation] = field(default_factory=list)  # oversight
+    trainings: list[StoredAssistance] = field(default_factory=list)  # assistance
+    equipment: list[StoredAssistance] = field(default_factory=list)  # assistance
 
     @property
     def prefix(self) -> str:
@@ -553,6 +568,7 @@ def build_world(store: Store, spec: WorldSpec) -> World:
         _store_ledger(session, world)
         _store_vetting(session, world)
         _store_allegations(session, world)
+        _store_trainings_and_equipment(session, world)
         world.pairs = [
             PairSpec(p.id, p.left_id, p.right_id, p.judgement, p.owner)
             for p in session.execute(select(ResolutionPair)).scalars()
@@ -722,6 +738,74 @@ def _store_allegations(session: Session, world: World) -> None:
         world.allegations.append(
             StoredAllegation(made.id, m, party_markings, words, party_words, unit)
         )
+
+
+# --- assistance: a training event and an equipment item per item, under its markings -----
+
+
+def _store_trainings_and_equipment(session: Session, world: World) -> None:
+    """Each item's author records a training event (its course a marker word) through the
+    service, and an equipment item (its serial number and its check's finding marker words)
+    as a delivery writes it, with its first holder: no unit of this world is vetted, and the
+    gate is tested in tests/assistance. Every item is long overdue for its check."""
+    delivered = utcnow().date() - timedelta(days=800)
+    for number, item in enumerate(world.items):
+        m = item.markings
+        actor = world.accounts[item.spec.author].actor
+        course = world.marker(f"tc{number}")
+        event = training_service.create_training(
+            session=session,
+            actor=actor,
+            training_in=TrainingCreate(
+                course=course,
+                starts_on=delivered,
+                human_rights=True,
+                human_rights_hours=Decimal(number + 1),
+                markings=MarkingsIn(
+                    tlp=m.tlp.value,
+                    rel_to=sorted(m.rel_to),
+                    orcon=m.orcon,
+                    groups=sorted(m.groups),
+                    recipients=sorted(m.recipients),
+                    shared_with=sorted(m.shared_with),
+                ),
+            ),
+        )
+        world.trainings.append(StoredAssistance(event.id, m, course))
+        serial = world.marker(f"es{number}")
+        made = EquipmentItem(
+            id=secrets.token_hex(8),
+            type="radio",
+            serial_number=serial,
+            value_usd=Decimal(f"{number + 1}00.50"),
+            unit_entity_id=world.marker(f"eu{number}"),
+            delivered_on=delivered,
+            vetting_id="",
+            marking_id=marking_id_for(session=session, markings=m),
+            created_by=actor.username or "",
+        )
+        session.add(made)
+        session.flush()
+        session.add(
+            EquipmentCustody(
+                item_id=made.id,
+                holder_unit_entity_id=made.unit_entity_id,
+                from_date=delivered,
+                vetting_id="",
+                recorded_by=made.created_by,
+            )
+        )
+        session.add(
+            EquipmentCheck(
+                item_id=made.id,
+                checked_on=delivered + timedelta(days=30),
+                kind="blue_lantern_postshipment",
+                result="discrepancy",
+                discrepancy=world.marker(f"ed{number}"),
+                checked_by=made.created_by,
+            )
+        )
+        world.equipment.append(StoredAssistance(made.id, m, serial))
 
 
 # --- oversight: a vetting request per item, under its markings -------------------------------
@@ -2359,6 +2443,92 @@ def api_vetting(world: World, view: View, clients: Clients) -> None:
             assert (ours.status_code, ours.text) == (none.status_code, none.text)
 
 
+TRAININGS = "/api/v1/assistance/trainings"
+EQUIPMENT = "/api/v1/assistance/equipment"
+
+
+def _marked_routes(
+    view: View,
+    clients: Clients,
+    path: str,
+    stored: list[StoredAssistance],
+    write: tuple[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """A list and its items hold and count only what the account may see; a hidden one, read
+    or written to, answers as a missing one and nothing of it (id, marker words) shows."""
+    seen = [s for s in stored if can_see(view.actor, s.markings)]
+    hidden = [s for s in stored if not can_see(view.actor, s.markings)]
+    secret = [s.word for s in hidden] + [s.id for s in hidden]
+
+    def clean(answer: httpx.Response) -> None:
+        assert_no_secret(view, answer)
+        assert not [s for s in secret if s in answer.text], (view.account.username, answer.text)
+
+    listed = walk(clients.api, view, path)
+    assert {i["id"] for i in listed} == {s.id for s in seen}, view.account.username
+    whole = clients.api.get(path, params={"limit": 200})
+    clean(whole)
+    assert whole.json()["total"] == len(seen)
+    missing_id = "0123456789abcdef"
+    missing = clients.api.get(f"{path}/{missing_id}")
+    assert missing.status_code == 404
+    suffix, body = write
+    missing_write = clients.api.post(f"{path}/{missing_id}{suffix}", json=body)
+    for s in stored:
+        answer = clients.api.get(f"{path}/{s.id}")
+        if s in seen:
+            assert answer.status_code == 200, answer.text
+            assert s.word in answer.text
+            clean(answer)
+        else:
+            assert_like_missing(view, answer, s.id, missing, missing_id)
+            written = clients.api.post(f"{path}/{s.id}{suffix}", json=body)
+            assert_like_missing(view, written, s.id, missing_write, missing_id)
+    return [i for i in whole.json()["items"]]
+
+
+@probe
+def api_trainings(world: World, view: View, clients: Clients) -> None:
+    """Training events: lists, totals, items and seats (a write) as api_vetting's, and a
+    unit filter or the human-rights hours count only what the account may see."""
+    items = _marked_routes(
+        view, clients, TRAININGS, world.trainings, ("/participants", {"unit_entity_id": "x"})
+    )
+    seen = [s for s in world.trainings if can_see(view.actor, s.markings)]
+    assert sorted(i["course"] for i in items) == sorted(s.word for s in seen)
+    rights = clients.api.get(TRAININGS, params={"human_rights": True, "limit": 200})
+    assert rights.json()["total"] == len(seen)
+    by_unit = clients.api.get(TRAININGS, params={"unit": world.missing_entity})
+    assert by_unit.json()["total"] == 0
+
+
+@probe
+def api_equipment(world: World, view: View, clients: Clients) -> None:
+    """Equipment: lists, totals, items, checks and custody (writes) as api_vetting's; the
+    overdue filter and each item's discrepancies count only what the account may see, and a
+    hidden item's recipient or finding is never named."""
+    check = {"checked_on": "2025-01-01", "kind": "routine", "result": "verified"}
+    items = _marked_routes(view, clients, EQUIPMENT, world.equipment, ("/checks", check))
+    seen = [s for s in world.equipment if can_see(view.actor, s.markings)]
+    assert all(i["overdue"] and i["discrepancies"] == 1 for i in items)
+    late = clients.api.get(EQUIPMENT, params={"overdue": True, "limit": 200})
+    assert late.json()["total"] == len(seen)
+    assert clients.api.get(EQUIPMENT, params={"overdue": False}).json()["total"] == 0
+    missing = "0123456789abcdef"
+    custody = {"holder_unit_entity_id": "x", "from_date": "2025-01-01"}
+    theirs = clients.api.post(f"{EQUIPMENT}/{missing}/custody", json=custody)
+    for s in world.equipment:
+        if s in seen:
+            continue
+        ours = clients.api.post(f"{EQUIPMENT}/{s.id}/custody", json=custody)
+        assert_like_missing(view, ours, s.id, theirs, missing)
+        index = world.equipment.index(s)
+        for tag in ("eu", "ed"):
+            word = world.marker(f"{tag}{index}")
+            found = clients.api.get(EQUIPMENT, params={"unit": word})
+            assert found.json()["total"] == 0 and word not in found.text
+
+
 UNIT_CHAIN = "/api/v1/oversight/units/{}/chain"
 
 
@@ -2460,6 +2630,8 @@ PROBE_ORDER = [
     api_assistance,
     api_accountability,
     api_vetting,
+    api_trainings,
+    api_equipment,
     api_allegations,
     api_search,
     api_retention,
@@ -2740,6 +2912,19 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/api/v1/oversight/vetting/{request_id}"): (READS, "api_vetting"),
     ("POST", "/api/v1/oversight/vetting"): (WRITES, None),
     ("POST", "/api/v1/oversight/vetting/{request_id}/decision"): (WRITES, None),
+    # training events and equipment (assistance): participants, custody, end-use checks
+    ("GET", "/api/v1/assistance/trainings"): (READS, "api_trainings"),
+    ("GET", "/api/v1/assistance/trainings/{event_id}"): (READS, "api_trainings"),
+    ("POST", "/api/v1/assistance/trainings"): (WRITES, None),
+    ("POST", "/api/v1/assistance/trainings/{event_id}/participants"): (
+        WRITES,
+        "api_trainings",
+    ),
+    ("GET", "/api/v1/assistance/equipment"): (READS, "api_equipment"),
+    ("GET", "/api/v1/assistance/equipment/{item_id}"): (READS, "api_equipment"),
+    ("POST", "/api/v1/assistance/equipment"): (WRITES, None),
+    ("POST", "/api/v1/assistance/equipment/{item_id}/custody"): (WRITES, "api_equipment"),
+    ("POST", "/api/v1/assistance/equipment/{item_id}/checks"): (WRITES, "api_equipment"),
     # allegations (oversight): victims and witnesses under markings of their own
     ("GET", "/api/v1/oversight/allegations"): (READS, "api_allegations"),
     ("GET", "/api/v1/oversight/allegations/{allegation_id}"): (READS, "api_allegations"),
