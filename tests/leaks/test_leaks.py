@@ -41,6 +41,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from unittest import mock
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -2561,6 +2562,132 @@ def api_unit_chain(world: World, view: View, clients: Clients) -> None:
             assert_like_missing(view, answer, entity_id, missing, world.missing_entity)
 
 
+OVERSIGHT_MISSING = "0123456789abcdef"
+
+
+def _like_given(
+    view: View, ours: httpx.Response, given: str, theirs: httpx.Response, other: str
+) -> None:
+    """A filter naming something hidden answers as one naming nothing: the same page once
+    what each asked for (which the page repeats in its links) is taken out."""
+    assert_no_secret(view, ours, given=given)
+    strip = re.compile(r'name="csrf_token" value="[^"]+"')
+    mine = strip.sub("", _text(ours).replace(quote(given, safe=""), "X").replace(given, "X"))
+    other_text = _text(theirs).replace(quote(other, safe=""), "X").replace(other, "X")
+    assert ours.status_code == theirs.status_code, (view.account.username, ours.text)
+    assert mine == strip.sub("", other_text), (view.account.username, ours.request.url)
+
+
+@probe
+def page_oversight(world: World, view: View, clients: Clients) -> None:
+    """The oversight pages: a unit page as the chain of command's API answers (one the
+    account may not see, or sees as no organisation, answers as a missing one); the vetting
+    and allegation lists link and count only what the account may see, each one it may not
+    see answers as a missing one (page and form), a victim is shown only to a reader of both
+    the allegation and the victim, and a filter naming something hidden answers as one
+    naming nothing."""
+    page = clients.page
+    missing = page.get(f"/oversight/units/{world.missing_entity}")
+    assert missing.status_code == 404, missing.text
+    visible = view.entity_ids()
+    for entity_id in world.entity_ids():
+        answer = page.get(f"/oversight/units/{entity_id}", params={"on": "2026-01-01"})
+        if answer.status_code == 200:
+            assert entity_id in visible, (view.account.username, entity_id)
+            assert_no_secret(view, answer)
+            assert answer.text.count('class="marking-banner') == 2
+        else:
+            assert_like_missing(
+                view,
+                page.get(f"/oversight/units/{entity_id}"),
+                entity_id,
+                missing,
+                world.missing_entity,
+            )
+    # Vetting: the list, its count and each request.
+    seen = {v.id for v in world.vetting if can_see(view.actor, v.markings)}
+    hidden = [v for v in world.vetting if v.id not in seen]
+    listed = page.get("/oversight/vetting")
+    assert listed.status_code == 200
+    assert_no_secret(view, listed)
+    assert not [v.subject for v in hidden if v.subject in listed.text]
+    linked = set(re.findall(r'href="/oversight/vetting/([0-9a-f]{16})"', listed.text))
+    assert linked == seen, view.account.username
+    assert re.search(rf"\b{len(seen)} vetting requests?\b", listed.text), view.account.username
+    for status in ("pending", "approved"):
+        assert_no_secret(view, page.get("/oversight/vetting", params={"status": status}))
+    form_page = page.get("/oversight/vetting/new")
+    assert form_page.status_code == 200
+    assert_no_secret(view, form_page)
+    token = _csrf(page, "/oversight/vetting/new")
+    missing = page.get(f"/oversight/vetting/{OVERSIGHT_MISSING}")
+    assert missing.status_code == 404
+    decision = {"csrf_token": token, "status": "denied", "reason": "x"}
+    missing_write = page.post(f"/oversight/vetting/{OVERSIGHT_MISSING}/decision", data=decision)
+    assert missing_write.status_code == 404, missing_write.text
+    none = page.get("/oversight/vetting", params={"subject": "none-such"})
+    for request in world.vetting:
+        answer = page.get(f"/oversight/vetting/{request.id}")
+        if request.id in seen:
+            assert answer.status_code == 200, answer.text
+            assert_no_secret(view, answer)
+            assert request.subject in answer.text
+            assert not [v.subject for v in hidden if v.subject in answer.text]
+        else:
+            assert_like_missing(view, answer, request.id, missing, OVERSIGHT_MISSING)
+            write = page.post(f"/oversight/vetting/{request.id}/decision", data=decision)
+            assert_like_missing(view, write, request.id, missing_write, OVERSIGHT_MISSING)
+            ours = page.get("/oversight/vetting", params={"subject": request.subject})
+            _like_given(view, ours, request.subject, none, "none-such")
+    refused = page.post(
+        "/oversight/vetting", data={"csrf_token": token, "subject_kind": "unit", "tlp": "GREEN"}
+    )
+    assert refused.status_code in (403, 422), refused.text
+    assert_no_secret(view, refused)
+    # Allegations: the list, its count, each one and its victim.
+    listed = page.get("/oversight/allegations")
+    assert listed.status_code == 200
+    assert_no_secret(view, listed)
+    linked = set(re.findall(r'href="/oversight/allegations/([0-9a-f]{16})"', listed.text))
+    assert linked == {a.id for a in view.allegations}, view.account.username
+    assert re.search(rf"\b{len(view.allegations)} allegations?\b", listed.text)
+    filtered = page.get(
+        "/oversight/allegations", params={"status": "reported", "violation": "torture"}
+    )
+    assert_no_secret(view, filtered)
+    form_page = page.get("/oversight/allegations/new")
+    assert form_page.status_code == 200
+    assert_no_secret(view, form_page)
+    for allegation in view.allegations:
+        answer = page.get(f"/oversight/allegations/{allegation.id}")
+        assert answer.status_code == 200, answer.text
+        assert_no_secret(view, answer)
+        shown = f"Name {allegation.party_content[0]}" in answer.text
+        assert shown == view.sees_party(allegation), (view.account.username, allegation.id)
+    missing = page.get(f"/oversight/allegations/{OVERSIGHT_MISSING}")
+    assert missing.status_code == 404
+    change = {"csrf_token": token, "status": "under_review"}
+    missing_write = page.post(f"/oversight/allegations/{OVERSIGHT_MISSING}/status", data=change)
+    assert missing_write.status_code == 404, missing_write.text
+    for allegation in view.hidden_allegations:
+        answer = page.get(f"/oversight/allegations/{allegation.id}")
+        assert_like_missing(view, answer, allegation.id, missing, OVERSIGHT_MISSING)
+        write = page.post(f"/oversight/allegations/{allegation.id}/status", data=change)
+        assert_like_missing(view, write, allegation.id, missing_write, OVERSIGHT_MISSING)
+    none = page.get("/oversight/allegations", params={"unit": "none-such"})
+    for allegation in world.allegations:
+        if allegation.unit is None or allegation.unit in visible:
+            continue
+        ours = page.get("/oversight/allegations", params={"unit": allegation.unit})
+        _like_given(view, ours, allegation.unit, none, "none-such")
+    refused = page.post(
+        "/oversight/allegations",
+        data={"csrf_token": token, "occurred_from": "2024-03-01", "violations": ["x"]},
+    )
+    assert refused.status_code in (403, 422), refused.text
+    assert_no_secret(view, refused)
+
+
 @probe
 def page_account(world: World, view: View, clients: Clients) -> None:
     for path in ("/account", "/account/password", "/account/totp", "/account/tokens"):
@@ -2619,6 +2746,7 @@ PROBE_ORDER = [
     api_entities,
     api_entity,
     api_unit_chain,
+    page_oversight,
     # Before the probes that write onto hidden entities: after them the account sees its
     # own statement of such an entity, and a case's subject of that id with it.
     api_cases,
@@ -2933,6 +3061,18 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
         WRITES,
         "api_allegations",
     ),
+    # the oversight pages: a unit, vetting and allegations
+    ("GET", "/oversight/units/{unit_id}"): (READS, "page_oversight"),
+    ("GET", "/oversight/vetting"): (READS, "page_oversight"),
+    ("GET", "/oversight/vetting/new"): (READS, "page_oversight"),
+    ("GET", "/oversight/vetting/{request_id}"): (READS, "page_oversight"),
+    ("POST", "/oversight/vetting"): (WRITES, "page_oversight"),
+    ("POST", "/oversight/vetting/{request_id}/decision"): (WRITES, "page_oversight"),
+    ("GET", "/oversight/allegations"): (READS, "page_oversight"),
+    ("GET", "/oversight/allegations/new"): (READS, "page_oversight"),
+    ("GET", "/oversight/allegations/{allegation_id}"): (READS, "page_oversight"),
+    ("POST", "/oversight/allegations"): (WRITES, "page_oversight"),
+    ("POST", "/oversight/allegations/{allegation_id}/status"): (WRITES, "page_oversight"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

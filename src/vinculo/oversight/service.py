@@ -552,3 +552,54 @@ def chain_of_command(*, session: Session, actor: Actor, unit_id: str, on: date) 
         detail={"on": on.isoformat()},
     )
     return ChainRead(on=on, items=items)
+
+
+def subunits(*, session: Session, actor: Actor, unit_id: str) -> list[ChainUnit]:
+    """The units whose parent, as the actor sees it, is `unit_id` (or a record the actor
+    resolves into it), each by its canonical id, named from visible statements alone; a
+    child whose parent link the actor may not see is not listed. The unit itself must be one
+    the actor sees, else it answers as missing (`chain_of_command` checks that first)."""
+    visible = visible_marking_ids(session=session, actor=actor)
+    forces = vocab.forces()
+    ids = _identity(session=session, actor=actor, entity_id=unit_id)
+    found: dict[str, ChainUnit] = {}
+    for child in _refs(session, visible, UNIT_SCHEMA, "parent", ids):
+        members_ = _identity(session=session, actor=actor, entity_id=child)
+        if members_[0] in found or set(members_) & set(ids):
+            continue
+        held = visible_statements(session=session, entity_ids=members_, visible=visible)
+        rows = sorted((r for i in members_ for r in held.get(i, [])), key=lambda r: r.seq)
+        entity = _assembled(rows, members_[0]) if rows else None
+        if entity is None or not entity.schema.is_a("Organization"):
+            continue
+        names = {
+            locale: next((r.value for r in rows if r.prop == "name" and r.lang == lang), "")
+            or entity.caption
+            for locale, lang in LANGS.items()
+        }
+        force = next(
+            (r.value for r in rows if r.prop == "classification" and r.value in forces), None
+        )
+        marks = _marks(session, visible, members_)
+        found[members_[0]] = ChainUnit(
+            id=members_[0],
+            schema_=entity.schema.name,
+            name=entity.caption,
+            names=names,
+            force=force,
+            force_label=({loc: forces.label(force, loc) for loc in LANGS} if force else {}),
+            location=None,
+            commanders=[],
+            markings=[markings_read(m) for m in marks],
+            banner=banner(marks),
+        )
+    children = sorted(found.values(), key=lambda c: (c.names.get(actor.locale, c.name), c.id))
+    record(
+        session=session,
+        actor=actor,
+        action="read",
+        kind="unit_children",
+        target=unit_id,
+        ids=[c.id for c in children],
+    )
+    return children

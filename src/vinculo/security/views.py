@@ -73,6 +73,10 @@ KIND_LABELS = {
     "lab": N_("resolution lab"),
     "stash": N_("resolution run"),
     "stable": N_("resolved identities"),
+    "unit_chain": N_("chain of command"),
+    "unit_children": N_("subordinate units"),
+    "vetting": N_("vetting request"),
+    "allegation": N_("allegation"),
 }
 OUTCOME_LABELS = {
     "ok": N_("done"),

@@ -50,6 +50,7 @@ from vinculo.notify.views import router as notify_pages
 from vinculo.oversight.allegations_api import router as allegations_router
 from vinculo.oversight.api import router as oversight_router
 from vinculo.oversight.vetting_api import router as vetting_router
+from vinculo.oversight.views import router as oversight_pages
 from vinculo.resolve.api import router as resolve_router
 from vinculo.resolve.assign_api import pages as assign_pages
 from vinculo.resolve.assign_api import router as assign_router
@@ -211,6 +212,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(oversight_router, prefix=API_PREFIX)
     app.include_router(allegations_router, prefix=API_PREFIX)
     app.include_router(vetting_router, prefix=API_PREFIX)
+    app.include_router(oversight_pages)
     app.include_router(network_router, prefix=API_PREFIX)
     app.include_router(network_pages)
     app.include_router(resolve_router, prefix=API_PREFIX)
