@@ -15,6 +15,7 @@ from sqlalchemy import update
 from vinculo.assistance.iati import Reporter, write_activities
 from vinculo.assistance.importer import import_csv
 from vinculo.assistance.models import Programme
+from vinculo.assistance.outcomes import import_results
 from vinculo.db import transaction
 from vinculo.errors import NotFound
 from vinculo.intel.schemas import MarkingsIn
@@ -182,6 +183,87 @@ def test_a_spanish_name_is_the_spanish_title_and_a_fiscal_year_narrows_the_rows(
     for activity in document.iter("iati-activity"):
         for row in activity.iter("transaction-date"):
             assert "2019-10-01" <= str(row.get("iso-date")) <= "2020-09-30"
+
+
+RESULTS = DATA / "outcomes" / "results.csv"
+
+
+def test_an_activity_with_results_validates(
+    fresh_world: World, schema: lxml.etree.XMLSchema
+) -> None:
+    """Programme results are the `result` element: one outcome per activity, each indicator
+    with its measure, direction, baseline and periods (target and actual), after the
+    transactions as the schema's sequence wants; an indicator the reader may not see is
+    left out."""
+    ledger(fresh_world)
+    text = RESULTS.read_text("utf-8")
+    header, *rows = text.splitlines(keepends=True)
+    with transaction(fresh_world.store.sessions) as session:
+        actor = fresh_world.actors["us.analyst"]
+        import_results(session=session, actor=actor, text=text, file_name="results.csv")
+        import_results(
+            session=session,
+            actor=actor,
+            text="".join([header, *[r for r in rows if "pretrial" in r]]).replace(
+                "pretrial-detention", "usa-only"
+            ),
+            file_name="usa.csv",
+            markings_in=MarkingsIn(tlp="GREEN", rel_to=["USA"]),
+        )
+    mexican = lxml.etree.fromstring(export(fresh_world, "mx.analyst"))
+    schema.assertValid(mexican)
+    judicial = next(
+        a
+        for a in mexican.iter("iati-activity")
+        if a.findtext("iati-identifier") == "US-GOV-11-19-INL-MX-0101"
+    )
+    children = [c.tag for c in judicial]
+    assert children[-1] == "result"
+    assert children.index("result") > max(i for i, c in enumerate(children) if c == "transaction")
+    result = judicial.find("result")
+    assert result is not None and result.get("type") == "2"
+    indicators = result.findall("indicator")
+    assert [i.get("measure") for i in indicators] == ["1", "2"]
+    assert [i.get("ascending") for i in indicators] == ["1", "0"]
+    trials = indicators[0]
+    titles = {n.get(XML): n.text for n in trials.find("title").iter("narrative")}  # type: ignore[union-attr]
+    assert titles["es"] == "Juicios penales celebrados en el sistema acusatorio oral"
+    baseline = trials.find("baseline")
+    assert baseline is not None
+    assert (baseline.get("year"), baseline.get("value")) == ("2016", "1200")
+    periods = [
+        (
+            p.find("period-start").get("iso-date"),  # type: ignore[union-attr]
+            p.find("target").get("value") if p.find("target") is not None else None,  # type: ignore[union-attr]
+            p.find("actual").get("value") if p.find("actual") is not None else None,  # type: ignore[union-attr]
+        )
+        for p in trials.findall("period")
+    ]
+    # The overall target (4,000 in 2020) stands in its year's period.
+    assert periods == [
+        ("2018-01-01", "2500", "2300"),
+        ("2019-01-01", "3200", "3350"),
+        ("2020-01-01", "4000", "4100"),
+    ]
+    # The pretrial indicator's target year (2021) has no actual: a period of its own.
+    detention = [p.find("period-start").get("iso-date") for p in indicators[1].findall("period")]  # type: ignore[union-attr]
+    assert detention == ["2019-01-01", "2021-01-01"]
+    assert "usa-only" not in lxml.etree.tostring(mexican, encoding="unicode")
+    american = lxml.etree.fromstring(export(fresh_world, "us.analyst"))
+    schema.assertValid(american)
+    counted = [
+        len(a.findall("result/indicator"))
+        for a in american.iter("iati-activity")
+        if a.findtext("iati-identifier") == "US-GOV-11-19-INL-MX-0101"
+    ]
+    assert counted == [3]
+    # An activity with no indicator has no result element.
+    others = [
+        a
+        for a in mexican.iter("iati-activity")
+        if a.findtext("iati-identifier") == "US-GOV-11-19-INL-MX-0102"
+    ]
+    assert others and others[0].find("result") is None
 
 
 def test_a_reader_who_sees_no_programme_gets_no_file(fresh_world: World) -> None:

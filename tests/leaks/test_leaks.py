@@ -58,6 +58,7 @@ from vinculo.assistance.importer import REQUIRED as ASSISTANCE_COLUMNS
 from vinculo.assistance.importer import UNIT as ASSISTANCE_UNIT
 from vinculo.assistance.importer import import_csv as import_assistance
 from vinculo.assistance.models import LedgerTransaction
+from vinculo.assistance.outcomes import import_results
 from vinculo.assistance.training_schemas import TrainingCreate
 from vinculo.cases import marked as case_marked
 from vinculo.cases import service as case_service
@@ -883,6 +884,24 @@ def _store_ledger(session: Session, world: World) -> None:
                 LedgerTransaction.unit_name == words[2]
             )
         ).one()
+        # One result indicator of the programme, under the same markings, titled by its name.
+        import_results(
+            session=session,
+            actor=world.accounts[item.spec.author].actor,
+            text=(
+                "programme,indicator,title_en,measure,period,actual\n"
+                f"{programme_id},ind-{number},{words[0]},unit,2024,{number + 1}\n"
+            ),
+            file_name=f"results-{world.nonce}-{number}.csv",
+            markings_in=MarkingsIn(
+                tlp=m.tlp.value,
+                rel_to=sorted(m.rel_to),
+                orcon=m.orcon,
+                groups=sorted(m.groups),
+                recipients=sorted(m.recipients),
+                shared_with=sorted(m.shared_with),
+            ),
+        )
         world.ledger.append(
             StoredLedger(row_id, programme_id, m, words[2], Decimal(f"{number + 1}000.25"), words)
         )
@@ -2756,6 +2775,7 @@ PROBE_ORDER = [
     page_operations,
     map_cases,
     api_assistance,
+    api_outcomes,
     api_accountability,
     api_vetting,
     api_trainings,
@@ -3029,6 +3049,9 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/api/v1/assistance/programmes"): (READS, "api_assistance"),
     ("GET", "/api/v1/assistance/ledger"): (READS, "api_assistance"),
     ("GET", "/api/v1/assistance/totals"): (READS, "api_assistance"),
+    # assistance outcomes: a programme's results, municipal indicators (public data)
+    ("GET", "/api/v1/assistance/programmes/{programme_id}/results"): (READS, "api_outcomes"),
+    ("GET", "/api/v1/assistance/indicators"): (READS, "api_outcomes"),
     # the accountability view: money, vetting and allegations per unit and fiscal year
     ("GET", "/api/v1/assistance/accountability"): (READS, "api_accountability"),
     ("GET", "/assistance/accountability"): (READS, "api_accountability"),

@@ -11,15 +11,21 @@ import typer
 from rich.console import Console
 
 from vinculo.assistance.importer import DEFAULT_REL_TO, DEFAULT_TLP
+from vinculo.assistance.outcomes_cli import indicators_app, results_app
 from vinculo.assistance.training_cli import equipment_app, training_app
 from vinculo.errors import NotFound, VinculoError
 from vinculo.i18n import LOCALES, N_, gettext
 from vinculo.settings import Settings
 
 app = typer.Typer(
-    help="Security assistance: import ForeignAssistance.gov data; export IATI activity XML.",
+    help=(
+        "Security assistance: import ForeignAssistance.gov data, programme results and "
+        "municipal indicators; export IATI activity XML."
+    ),
     no_args_is_help=True,
 )
+app.add_typer(results_app, name="results")
+app.add_typer(indicators_app, name="indicators")
 app.add_typer(training_app, name="training")
 app.add_typer(equipment_app, name="equipment")
 err = Console(stderr=True, highlight=False)

@@ -5,8 +5,9 @@ identifier, reporting org, title and descriptions (English and Spanish narrative
 participating orgs (funding, extending, implementing), status and dates derived from the
 ledger, Mexico as recipient country, the DAC purpose (vocabulary 1), appropriations as
 budgets by fiscal year (IATI has no transaction type for them) and every other ledger row as
-a transaction in USD. The models hold no results (indicators, baselines, targets), so no
-`result` element is written.
+a transaction in USD, then the programme's results (assistance/outcomes.py) as one
+outcome `result`: each indicator the reader may see with its measure, direction, baseline
+and a period for each year it has an actual or a target.
 
 Every read goes through the one policy: programmes and rows are filtered by
 `visible_marking_ids`, and a visible row of a hidden programme is left out with it (it could
@@ -30,6 +31,8 @@ from sqlalchemy.orm import Session
 from vinculo import vocab
 from vinculo.assistance import codes
 from vinculo.assistance.models import LedgerTransaction, Programme
+from vinculo.assistance.outcome_models import ResultIndicator, ResultPeriod
+from vinculo.assistance.outcomes import IATI_MEASURES, indicators_for
 from vinculo.assistance.service import ledger_conditions
 from vinculo.errors import NotFound
 from vinculo.i18n import LOCALES, N_, gettext
@@ -46,6 +49,7 @@ DAC_5_DIGIT = "1"  # IATI SectorVocabulary: OECD DAC CRS purpose codes, 5 digits
 GOVERNMENT = "10"  # IATI OrganisationType
 FUNDING, EXTENDING, IMPLEMENTING = "1", "3", "4"  # IATI OrganisationRole
 IMPLEMENTATION, FINALISATION = "2", "3"  # IATI ActivityStatus
+OUTCOME = "2"  # IATI ResultType
 PLANNED_START, ACTUAL_START = "1", "2"  # IATI ActivityDateType
 GENERAL, OTHER = "1", "4"  # IATI DescriptionType
 ORIGINAL, COMMITTED = "1", "2"  # IATI BudgetType, BudgetStatus
@@ -70,6 +74,7 @@ class ExportSummary:
     activities: int = 0
     transactions: int = 0
     budgets: int = 0
+    indicators: int = 0
 
 
 def reporter_for(actor: Actor, ref: str = "", name: str = "") -> Reporter:
@@ -137,6 +142,7 @@ def write_activities(
                 .group_by(LedgerTransaction.programme_id)
             )
         }
+        results = indicators_for(session=session, visible=visible, programme_ids=ids)
         if not started:
             out.write(_opening())
             started = True
@@ -144,11 +150,13 @@ def write_activities(
             element = _activity(
                 programme, rows[programme.id], spans.get(programme.id), reporter, day
             )
+            _results(element, results.get(programme.id, []))
             out.write(ET.tostring(element, encoding="unicode"))
             out.write("\n")
             summary.activities += 1
             summary.transactions += len(element.findall("transaction"))
             summary.budgets += len(element.findall("budget"))
+            summary.indicators += len(element.findall("result/indicator"))
         exported.extend(ids)
     if not started:
         raise NotFound(N_("there is no programme you may see to export"))
@@ -334,3 +342,63 @@ def _transaction(activity: ET.Element, programme: Programme, row: LedgerTransact
     receiver = row.partner or row.unit_name
     if receiver and row.type not in INCOMING:
         _narrative(_sub(element, "receiver-org"), receiver)
+
+
+def _value(value: Decimal) -> str:
+    """A figure as IATI wants it: a plain number, without trailing zeros."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _results(
+    activity: ET.Element, indicators: Sequence[tuple[ResultIndicator, Sequence[ResultPeriod]]]
+) -> None:
+    """The programme's indicators as one outcome `result`, after the transactions as the
+    schema's sequence wants; children of each in the schema's order (title, baseline,
+    periods of start, end, target, actual)."""
+    if not indicators:
+        return
+    result = _sub(activity, "result", type=OUTCOME)
+    _narratives(
+        _sub(result, "title"),
+        [(lc, gettext(lc, N_("Programme results"))) for lc in LOCALES],
+    )
+    for indicator, periods in indicators:
+        element = _sub(
+            result,
+            "indicator",
+            measure=IATI_MEASURES.get(indicator.measure, "1"),
+            ascending="1" if indicator.ascending else "0",
+        )
+        _narratives(
+            _sub(element, "title"),
+            [
+                ("en", indicator.title_en or indicator.title_es),
+                ("es", indicator.title_es),
+            ],
+        )
+        if indicator.baseline_year is not None and indicator.baseline_value is not None:
+            _sub(
+                element,
+                "baseline",
+                year=str(indicator.baseline_year),
+                iso_date=date(indicator.baseline_year, 1, 1).isoformat(),
+                value=_value(indicator.baseline_value),
+            )
+        spans = {p.period_start: (p.period_end, p.target, p.actual) for p in periods}
+        # The overall target stands in its year's period, or a period of its own.
+        if indicator.target_year is not None and indicator.target_value is not None:
+            start = date(indicator.target_year, 1, 1)
+            end, target, actual = spans.get(
+                start, (date(indicator.target_year, 12, 31), None, None)
+            )
+            spans[start] = (end, target if target is not None else indicator.target_value, actual)
+        for start in sorted(spans):
+            end, target, actual = spans[start]
+            period = _sub(element, "period")
+            _sub(period, "period-start", iso_date=start.isoformat())
+            _sub(period, "period-end", iso_date=end.isoformat())
+            if target is not None:
+                _sub(period, "target", value=_value(target))
+            if actual is not None:
+                _sub(period, "actual", value=_value(actual))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import vinculo.assistance.equipment_models
 import vinculo.assistance.models
+import vinculo.assistance.outcome_models
 import vinculo.assistance.training_models
 import vinculo.cases.models
 import vinculo.cases.operation_pointer_models
@@ -23,6 +24,7 @@ from vinculo.db import Base
 MODULES = (
     vinculo.assistance.equipment_models,
     vinculo.assistance.models,
+    vinculo.assistance.outcome_models,
     vinculo.assistance.training_models,
     vinculo.cases.models,
     vinculo.cases.operation_pointer_models,

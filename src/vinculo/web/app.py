@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from vinculo.assistance.accountability_api import router as accountability_router
 from vinculo.assistance.api import router as assistance_router
 from vinculo.assistance.equipment_api import router as equipment_router
+from vinculo.assistance.outcomes_api import router as outcomes_router
 from vinculo.assistance.training_api import router as training_router
 from vinculo.assistance.views import router as assistance_pages
 from vinculo.cases.api import router as cases_router
@@ -199,6 +200,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(translation_pages)
     app.include_router(notify_pages)
     app.include_router(assistance_router, prefix=API_PREFIX)
+    app.include_router(outcomes_router, prefix=API_PREFIX)
     app.include_router(training_router, prefix=API_PREFIX)
     app.include_router(equipment_router, prefix=API_PREFIX)
     app.include_router(accountability_router, prefix=API_PREFIX)
