@@ -15,6 +15,7 @@ from vinculo.demo.assistance import seed_assistance
 from vinculo.demo.cases import seed_cases
 from vinculo.demo.operations import seed_operations
 from vinculo.demo.scenario import BASE_DATE, build_scenario
+from vinculo.demo.training import seed_training
 from vinculo.demo.units import seed_units
 from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.intel.service import create_report
@@ -92,6 +93,9 @@ def seed_demo(
         units = seed_units(session=session)
         # Then the assistance ledger, some of it to those units (data/assistance.yml).
         ledger = seed_assistance(session=session)
+        # Then trainings and equipment for those units, each seat and delivery through the
+        # Leahy gate (data/training.yml, data/equipment.yml).
+        trained = seed_training(session=session)
         return {
             "reports": _count(session, Report),
             "entities": _count(session, Entity),
@@ -100,6 +104,9 @@ def seed_demo(
             "task_forces": opened["task_forces"],
             "units": units,
             "ledger": ledger,
+            "trainings": trained.trainings,
+            "seats": trained.seats,
+            "equipment": trained.equipment,
         }
 
 
