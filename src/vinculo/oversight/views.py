@@ -11,11 +11,12 @@ input the form comes back with each field named and nothing stored (a savepoint)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -34,7 +35,7 @@ from vinculo.security.markings import Actor, Markings
 from vinculo.security.policy import visible_marking_ids
 from vinculo.security.roles import Permission, allowed
 from vinculo.web.deps import PageActor, SessionDep, sign_in_first
-from vinculo.web.templating import render
+from vinculo.web.templating import reader_zone, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,8 +63,24 @@ def _page(
         status_code=status_code,
         show=Show(actor.locale),
         marks=as_markings,
+        long_day=long_day(actor),
         **context,
     )
+
+
+def long_day(actor: Actor) -> Callable[[date | datetime | None], str]:
+    """A day written out in the reader's words ("1 de mayo de 2021", "May 1, 2021"): a
+    Spanish "1 may 2021" would read as an English word; a moment is the reader's local day."""
+
+    def shown(value: date | datetime | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+            value = aware.astimezone(reader_zone(actor)).date()
+        return str(format_date(value, format="long", locale=actor.locale))
+
+    return shown
 
 
 def _errors(error: VinculoError, locale: str) -> dict[str, list[str]]:
