@@ -14,6 +14,7 @@ from vinculo.db import transaction
 from vinculo.demo.assistance import seed_assistance
 from vinculo.demo.cases import seed_cases
 from vinculo.demo.operations import seed_operations
+from vinculo.demo.oversight import seed_oversight
 from vinculo.demo.scenario import BASE_DATE, build_scenario
 from vinculo.demo.training import seed_training
 from vinculo.demo.units import seed_units
@@ -93,6 +94,10 @@ def seed_demo(
         units = seed_units(session=session)
         # Then the assistance ledger, some of it to those units (data/assistance.yml).
         ledger = seed_assistance(session=session)
+        # Then allegations against some units, their vetting histories (one suspended
+        # after credible allegations, one denied) and programme results beside
+        # municipal figures (data/allegations.yml, vetting.yml, results.yml).
+        overseen = seed_oversight(session=session)
         # Then trainings and equipment for those units, each seat and delivery through the
         # Leahy gate (data/training.yml, data/equipment.yml).
         trained = seed_training(session=session)
@@ -104,6 +109,9 @@ def seed_demo(
             "task_forces": opened["task_forces"],
             "units": units,
             "ledger": ledger,
+            "allegations": overseen.allegations,
+            "vetting_requests": overseen.vetting_requests,
+            "result_indicators": overseen.indicators,
             "trainings": trained.trainings,
             "seats": trained.seats,
             "equipment": trained.equipment,

@@ -1,7 +1,7 @@
 """The demo's security-force units (`demo/data/units.yml`), imported through the oversight
-service as mx.analyst, TLP:GREEN REL TO USA, MEX, after the cases and operations: ten
-units of SEDENA, SEMAR, the National Guard and a municipal police, two of whose chains of
-command change over time.
+service as mx.analyst, TLP:GREEN REL TO USA, MEX, after the cases and operations: 43
+units of SEDENA, SEMAR, the National Guard, state and municipal police and the FGR, in six
+states, with chains of command whose commanders change over time.
 
 A file that cannot be imported as it stands raises ScriptError naming the file, line and
 field.
