@@ -71,6 +71,7 @@ def test_trainings_over_http(fresh_world: World) -> None:
         assert ([e["id"] for e in listed["items"]], listed["total"]) == ([event], 1)
         body = mexican.get(f"{TRAININGS}/{event}").json()
         assert body["participants"][0]["person_caption"] == "Lorena Ávila Cárdenas"
+        assert body["banner"] == "TLP:GREEN // REL TO MEX, USA"
         for path, method in (("", "get"), ("/participants", "post")):
             kwargs = {"json": {"unit_entity_id": UNIT}} if method == "post" else {}
             ours = getattr(mexican, method)(f"{TRAININGS}/{hidden}{path}", **kwargs)

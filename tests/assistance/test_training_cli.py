@@ -132,3 +132,4 @@ def test_equipment_deliver_check_and_list(fresh_world: World) -> None:
     assert listed.returncode == 0, listed.stderr
     assert "Equipment items: 1" in listed.stdout and "D-1" in listed.stdout
     assert "OVERDUE" in listed.stdout and "D-2" not in listed.stdout
+    assert "TLP:GREEN // REL TO MEX, USA" in listed.stdout

@@ -379,6 +379,7 @@ def _summaries(
                 overdue=state.overdue,
                 discrepancies=found.get(i.id, 0),
                 markings=markings_read(marks[i.marking_id]),
+                banner=marks[i.marking_id].banner(),
                 created_by=i.created_by,
                 created_at=i.created_at,
             )

@@ -76,6 +76,7 @@ class EquipmentSummary(BaseModel):
     overdue: bool  # computed on read: no check in the interval up to today
     discrepancies: int
     markings: MarkingsRead
+    banner: str  # the markings as the line shown over the item
     created_by: str
     created_at: datetime
 

@@ -300,6 +300,7 @@ def _summaries(
             programme_id=e.programme_id if e.programme_id in shown else None,
             seats=counts.get(e.id, 0),
             markings=markings_read(marks[e.marking_id]),
+            banner=marks[e.marking_id].banner(),
             created_by=e.created_by,
             created_at=e.created_at,
         )

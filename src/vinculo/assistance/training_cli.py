@@ -172,7 +172,7 @@ def training_list(
                 ", ".join(p for p in (e.municipality, e.state) if p),
                 str(e.human_rights_hours) if e.human_rights else "—",
                 str(e.seats),
-                e.markings.tlp,
+                e.banner,
             )
         out.print(table)
 
@@ -311,7 +311,7 @@ def equipment_list(
                 i.unit_caption or "—",
                 i.last_check.isoformat() if i.last_check else "—",
                 f"[red]{due} {gettext(locale, N_('OVERDUE'))}[/red]" if i.overdue else due,
-                i.markings.tlp,
+                i.banner,
             )
         out.print(table)
 

@@ -59,6 +59,7 @@ class TrainingSummary(BaseModel):
     programme_id: str | None  # None when the reader may not see the programme
     seats: int
     markings: MarkingsRead
+    banner: str  # the markings as the line shown over the event
     created_by: str
     created_at: datetime
 
