@@ -17,14 +17,19 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from unittest import mock
 
 import httpx
 from sqlalchemy import select
 
+from vinculo.assistance import equipment as equipment_service
+from vinculo.assistance import training as training_service
+from vinculo.assistance.equipment_schemas import EquipmentCreate
 from vinculo.assistance.importer import REQUIRED, UNIT, UNIT_ENTITY, import_csv
 from vinculo.assistance.models import Programme
+from vinculo.assistance.training_schemas import SeatCreate, TrainingCreate
 from vinculo.db import transaction
 from vinculo.intel.schemas import EntityIn, MarkingsIn
 from vinculo.oversight import allegations as allegation_service
@@ -130,14 +135,21 @@ def allege(world: World, markings: MarkingsIn, day: str, violation: str, status:
     return allegation_id
 
 
-def vet(world: World, markings: MarkingsIn, purpose: str, status: str, **more: str) -> str:
+def vet(
+    world: World,
+    markings: MarkingsIn,
+    purpose: str,
+    status: str,
+    subject: str = UNIT_ID,
+    **more: str,
+) -> str:
     with transaction(world.store.sessions) as session:
         made = vetting_service.request_vetting(
             session=session,
             actor=world.actors["us.analyst"],
             request_in=VettingCreate(
                 subject_kind="unit",
-                subject_entity_id=UNIT_ID,
+                subject_entity_id=subject,
                 purpose=purpose,
                 programme_officer="J. Smith, INL Mexico City",
                 markings=markings,
@@ -154,6 +166,59 @@ def vet(world: World, markings: MarkingsIn, purpose: str, status: str, **more: s
             ),
         )
     return request_id
+
+
+def train_and_equip(world: World) -> None:
+    """The Sonora unit, vetted for training and equipment, trained in FY2024 (one seat, a
+    human-rights course) and given a scanner worth $125,000.00; and an item only U.S.
+    readers see ($999.00)."""
+    for purpose in ("training", "equipment"):
+        vet(
+            world,
+            BOTH,
+            purpose,
+            "approved",
+            subject=OTHER_UNIT,
+            valid_from="2023-01-01",
+            valid_until="2099-12-31",
+        )
+    with transaction(world.store.sessions) as session:
+        event = training_service.create_training(
+            session=session,
+            actor=world.actors["us.analyst"],
+            training_in=TrainingCreate(
+                course="Human rights in the use of force",
+                starts_on=date(2024, 2, 12),
+                state="Sonora",
+                human_rights=True,
+                human_rights_hours=Decimal("16"),
+                provider="INL Mexico",
+                markings=BOTH,
+            ),
+        )
+        training_service.seat(
+            session=session,
+            actor=world.actors["us.analyst"],
+            event_id=event.id,
+            seat_in=SeatCreate(unit_entity_id=OTHER_UNIT),
+        )
+    for serial, value, markings in (
+        ("RS-7734-0192", "125000.00", BOTH),
+        ("RS-0000-SECRET", "999.00", USA),
+    ):
+        with transaction(world.store.sessions) as session:
+            equipment_service.deliver(
+                session=session,
+                actor=world.actors["us.analyst"],
+                equipment_in=EquipmentCreate(
+                    type="scanner",
+                    serial_number=serial,
+                    value_usd=Decimal(value),
+                    unit_entity_id=OTHER_UNIT,
+                    delivered_on=date(2024, 3, 15),
+                    markings=markings,
+                ),
+            )
 
 
 def build_accountable(world: World, *, hidden: bool = True) -> Accountable:
@@ -214,6 +279,7 @@ def build_accountable(world: World, *, hidden: bool = True) -> Accountable:
         ),
     ]
     load(world, rows_csv(seen), BOTH, "visible")
+    train_and_equip(world)
     if not hidden:
         allege(world, BOTH, "2024-01-20", "torture", "credible")
         allege(world, BOTH, "2024-06-02", "arbitrary_detention", None)

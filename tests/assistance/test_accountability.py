@@ -100,8 +100,25 @@ def test_a_programme_brings_the_units_it_paid(fresh_world: World) -> None:
     partner = view(fresh_world, "mx.analyst", partner="Instituto de Formación Policial")
     assert {s.state for s in partner.states} == {"Guerrero", "Sonora"}
     sonora = view(fresh_world, "mx.analyst", unit_id=OTHER_UNIT)
-    assert sonora.allegations == 0 and sonora.vetting_status is None
+    assert sonora.allegations == 0 and sonora.vetting_status == "approved"
     assert sonora.received_usd == Decimal("75000.00")
+
+
+def test_training_and_equipment_in_the_year(fresh_world: World) -> None:
+    build_accountable(fresh_world)
+    mx = view(fresh_world, "mx.analyst", unit_id=OTHER_UNIT, fiscal_year=2024)
+    assert (mx.training.events, mx.training.seats, mx.training.human_rights_events) == (1, 1, 1)
+    assert mx.equipment.items == 1 and mx.equipment.value_usd == Decimal("125000.00")
+    assert mx.years[0].equipment == mx.equipment and mx.years[0].training == mx.training
+    us = view(fresh_world, "us.analyst", unit_id=OTHER_UNIT, fiscal_year=2024)
+    assert us.equipment.value_usd == Decimal("125999.00")
+    assert us.banner == "TLP:GREEN // REL TO USA"
+    # Every year, each with its own: FY2023 had none.
+    whole = view(fresh_world, "mx.analyst", unit_id=OTHER_UNIT)
+    by_year = {y.fiscal_year: y for y in whole.years}
+    assert by_year[2024].equipment.items == 1
+    battalion = view(fresh_world, "mx.analyst", unit_id=UNIT_ID)
+    assert battalion.training.seats == 0 and battalion.equipment.items == 0
 
 
 def test_no_protected_person_in_any_answer(fresh_world: World) -> None:

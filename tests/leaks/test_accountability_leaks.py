@@ -6,11 +6,13 @@ exist, even where an allegation or request the reader sees names it."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import httpx
 from accountability_world import (
     BOTH,
+    OTHER_UNIT,
     PARTNER,
     UNIT_ID,
     VICTIM,
@@ -23,6 +25,9 @@ from accountability_world import (
     vet,
 )
 
+from vinculo.assistance import equipment as equipment_service
+from vinculo.assistance.equipment_schemas import EquipmentCreate
+from vinculo.db import transaction
 from vinculo.intel.schemas import EntityIn, MarkingsIn
 
 from conftest import LiveServer
@@ -45,6 +50,8 @@ def _observe(client: httpx.Client, programme: str) -> dict[str, tuple[int, str]]
         {},
         {"unit": UNIT_ID},
         {"unit": UNIT_ID, "fy": 2024},
+        {"unit": OTHER_UNIT},
+        {"unit": OTHER_UNIT, "fy": 2024},
         {"fy": 2024},
         {"fy": 2023},
         {"partner": PARTNER},
@@ -70,6 +77,19 @@ def _add_hidden(world: World) -> None:
         load(world, rows_csv(rows), markings, f"hidden-{tag}")
         allege(world, markings, "2024-02-02", "enforced_disappearance", "credible")
         vet(world, markings, "equipment", "denied")
+        with transaction(world.store.sessions) as session:
+            equipment_service.deliver(
+                session=session,
+                actor=world.actors["us.analyst"],
+                equipment_in=EquipmentCreate(
+                    type="scanner",
+                    serial_number=f"SECRET-{tag}",
+                    value_usd=Decimal("31.00"),
+                    unit_entity_id=OTHER_UNIT,
+                    delivered_on=date(2024, 4, 1),
+                    markings=markings,
+                ),
+            )
 
 
 def test_hidden_rows_change_nothing_a_mexican_reader_observes(fresh_world: World) -> None:
@@ -113,7 +133,6 @@ def test_a_unit_the_reader_may_not_see_answers_as_none(fresh_world: World) -> No
         [EntityIn(id=HIDDEN_UNIT, schema="PublicBody", properties={"name": ["Unidad 27-R"]})],
     )
     # Allegations and a vetting request both nations may read, naming that unit.
-    from vinculo.db import transaction
     from vinculo.oversight import allegations as allegation_service
     from vinculo.oversight.allegation_schemas import AllegationCreate
 

@@ -29,8 +29,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from vinculo import vocab
 from vinculo.assistance import codes
+from vinculo.assistance.equipment import equipment_summary
+from vinculo.assistance.equipment_models import EquipmentItem
+from vinculo.assistance.equipment_schemas import EquipmentTotals
 from vinculo.assistance.models import LedgerTransaction, Programme, fiscal_year
 from vinculo.assistance.service import ledger_conditions
+from vinculo.assistance.training import training_summary
+from vinculo.assistance.training_models import TrainingEvent, TrainingParticipant
+from vinculo.assistance.training_schemas import TrainingTotals
 from vinculo.i18n import gettext
 from vinculo.intel.marks import highest
 from vinculo.intel.schemas import MarkingsRead
@@ -95,10 +101,10 @@ class YearRead(BaseModel):
     allegations_by_status: list[CountRead]
     allegations_by_violation: list[CountRead]
     vetting_decisions: list[VettingStep]
-    # Training and equipment (assistance/training.py, equipment.py) join here when those
-    # modules land: None until then, as "not recorded", never as zero.
-    training: dict[str, object] | None = None
-    equipment: dict[str, object] | None = None
+    # Training of the units' people and equipment delivered to them in the year, as
+    # assistance/training.py and equipment.py count them for the reader.
+    training: TrainingTotals
+    equipment: EquipmentTotals
 
 
 class StateRead(BaseModel):
@@ -123,6 +129,8 @@ class AccountabilityRead(BaseModel):
     vetting_status: str | None
     vetting_status_label: str | None
     vetting: list[VettingNow]
+    training: TrainingTotals
+    equipment: EquipmentTotals
     states: list[StateRead]
     markings: list[MarkingsRead]
     banner: str
@@ -265,6 +273,35 @@ def _vetting(
     return requests, decisions
 
 
+# --- training and equipment ------------------------------------------------------------------
+
+
+def _training_marks(
+    session: Session, visible: list[int], units: list[str], year: int | None
+) -> set[int]:
+    """The markings of the training events and equipment the summaries count, for the
+    banner: events the reader may see with a seat from the units, items delivered to them."""
+    if not units:
+        return set()
+    events = select(TrainingEvent.marking_id).where(
+        TrainingEvent.marking_id.in_(visible),
+        TrainingEvent.id.in_(
+            select(TrainingParticipant.event_id).where(
+                TrainingParticipant.unit_entity_id.in_(units)
+            )
+        ),
+    )
+    items = select(EquipmentItem.marking_id).where(
+        EquipmentItem.marking_id.in_(visible), EquipmentItem.unit_entity_id.in_(units)
+    )
+    if year is not None:
+        events = events.where(_in_year(TrainingEvent.starts_on, year))
+        items = items.where(_in_year(EquipmentItem.delivered_on, year))
+    return set(session.execute(events.distinct()).scalars()) | set(
+        session.execute(items.distinct()).scalars()
+    )
+
+
 # --- the view --------------------------------------------------------------------------------
 
 
@@ -382,6 +419,25 @@ def accountability(
     ]
     overall = min((v.status for v in now), key=SEVERITY.index, default=None)
 
+    # The units whose training and equipment count: those of the view (only those the
+    # reader may see count, as training_summary and equipment_summary check).
+    scope = (
+        units
+        if units is not None
+        else sorted(
+            captions(
+                session=session,
+                entity_ids={u for _y, _t, u, *_rest in ledger if u},
+                visible=visible,
+            )
+        )
+    )
+    training = training_summary(
+        session=session, actor=actor, unit_ids=scope, fiscal_year=fiscal_year
+    )
+    equipment = equipment_summary(
+        session=session, actor=actor, unit_ids=scope, fiscal_year=fiscal_year
+    )
     years = sorted(set(money) | set(steps_by_year) | set(allegations_by_year), reverse=True)
     if fiscal_year is not None:
         years = [y for y in years if y == fiscal_year] or [fiscal_year]
@@ -409,12 +465,26 @@ def accountability(
                     (c for a in found for c in a[4]), "violations", locale
                 ),
                 vetting_decisions=steps_by_year.get(year, []),
-                training=None,
-                equipment=None,
+                training=(
+                    training
+                    if year == fiscal_year or not training.events
+                    else training_summary(
+                        session=session, actor=actor, unit_ids=scope, fiscal_year=year
+                    )
+                ),
+                equipment=(
+                    equipment
+                    if year == fiscal_year or not equipment.items
+                    else equipment_summary(
+                        session=session, actor=actor, unit_ids=scope, fiscal_year=year
+                    )
+                ),
             )
         )
 
     used = ledger_marks | allegation_marks | {r.marking_id for r in requests}
+    if training.events or equipment.items:
+        used |= _training_marks(session, visible, scope, fiscal_year)
     marks = markings_by_id(session=session, ids=used)
     shown_marks: list[Markings] = sorted(
         {m.banner(): m for m in marks.values()}.values(), key=lambda m: m.banner()
@@ -444,6 +514,8 @@ def accountability(
         vetting_status=overall,
         vetting_status_label=gettext(locale, STATUSES[overall]) if overall else None,
         vetting=now,
+        training=training,
+        equipment=equipment,
         states=[
             StateRead(
                 state=state,

@@ -281,6 +281,36 @@ def render_pdf(view: AccountabilityRead, actor: Actor) -> bytes:
                 "; ".join(f"{c.label}: {c.count}" for c in year.allegations_by_violation),
             ],
             [
+                gettext(locale, N_("Training")),
+                format_decimal(year.training.seats, locale=locale),
+                gettext(
+                    locale,
+                    N_(
+                        "{events} events, {seats} seats; {hr} with human-rights content ({hours} hours)"
+                    ),
+                    events=format_decimal(year.training.events, locale=locale),
+                    seats=format_decimal(year.training.seats, locale=locale),
+                    hr=format_decimal(year.training.human_rights_events, locale=locale),
+                    hours=format_decimal(year.training.human_rights_hours, locale=locale),
+                ),
+            ],
+            [
+                gettext(locale, N_("Equipment")),
+                format_decimal(year.equipment.items, locale=locale),
+                gettext(
+                    locale,
+                    N_(
+                        "{items} items worth {value}; {checks} end-use checks, {overdue} "
+                        "overdue, {discrepancies} with a discrepancy"
+                    ),
+                    items=format_decimal(year.equipment.items, locale=locale),
+                    value=money(year.equipment.value_usd, locale),
+                    checks=format_decimal(year.equipment.checks, locale=locale),
+                    overdue=format_decimal(year.equipment.overdue, locale=locale),
+                    discrepancies=format_decimal(year.equipment.discrepancies, locale=locale),
+                ),
+            ],
+            [
                 gettext(locale, N_("Vetting decisions")),
                 format_decimal(len(year.vetting_decisions), locale=locale),
                 "; ".join(
