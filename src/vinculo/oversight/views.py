@@ -25,7 +25,7 @@ from vinculo.errors import InvalidFields, InvalidInput, VinculoError
 from vinculo.i18n import N_
 from vinculo.intel.marks import highest
 from vinculo.intel.schemas import MarkingsIn, MarkingsRead
-from vinculo.intel.service import captions
+from vinculo.intel.service import captions, visible_statements
 from vinculo.intel.views import Show
 from vinculo.oversight import allegations, service, vetting
 from vinculo.oversight.allegation_schemas import AllegationCreate, PartyIn, SourceIn, StatusUpdate
@@ -105,6 +105,25 @@ def as_markings(m: MarkingsRead) -> Markings:
 def _banner(found: Sequence[MarkingsRead]) -> tuple[str, str]:
     """The banner over an item built from statements under these markings, and its TLP."""
     return highest([as_markings(m) for m in found])
+
+
+def unit_names(
+    session: SessionDep, actor: Actor, visible: list[int], ids: Sequence[str]
+) -> dict[str, str]:
+    """Each entity's name in the reader's language where one of its visible statements gives
+    it so (a unit's Spanish and English names), else its caption; only entities the reader
+    may see are named."""
+    wanted = [i for i in dict.fromkeys(ids) if i]
+    found = {
+        k: v[1] for k, v in captions(session=session, entity_ids=wanted, visible=visible).items()
+    }
+    lang = service.LANGS.get(actor.locale)
+    rows = visible_statements(session=session, entity_ids=list(found), visible=visible)
+    for entity_id, statements in rows.items():
+        own = next((r.value for r in statements if r.prop == "name" and r.lang == lang), None)
+        if own:
+            found[entity_id] = own
+    return found
 
 
 def _day(text: str, field: str, errors: list[InvalidInput]) -> date | None:
@@ -206,11 +225,14 @@ def vetting_list(
         subject=subject,
     )
     older = _url("/oversight/vetting", status=status, subject=subject, cursor=listed.next_cursor)
+    visible = visible_marking_ids(session=session, actor=actor)
+    subjects = [r.subject_entity_id or "" for r in listed.items if r.subject_kind == "unit"]
     return _page(
         request,
         "oversight/vetting_list.html",
         actor=actor,
         requests=listed.items,
+        names=unit_names(session, actor, visible, subjects),
         total=listed.total,
         status=status,
         subject=subject,
@@ -326,12 +348,15 @@ def _vetting_page(
 ) -> Response:
     scorer = screen_scorer(data_dir=request.app.state.settings.data_dir)
     read = vetting.get_vetting(session=session, actor=actor, request_id=request_id, scorer=scorer)
+    visible = visible_marking_ids(session=session, actor=actor)
+    unit = [read.subject_entity_id or ""] if read.subject_kind == "unit" else []
     return _page(
         request,
         "oversight/vetting.html",
         actor=actor,
         status_code=status_code,
         read=read,
+        names=unit_names(session, actor, visible, unit),
         statuses=vetting.STATUSES,
         decided=vetting.DECIDED,
         may_vet=allowed(actor, Permission.VET),
@@ -431,11 +456,7 @@ def allegation_list(
     filters = {"status": status, "violation": violation, "unit": unit}
     older = _url("/oversight/allegations", **filters, cursor=listed.next_cursor)
     visible = visible_marking_ids(session=session, actor=actor)
-    units = captions(
-        session=session,
-        entity_ids=[a.unit_entity_id for a in listed.items if a.unit_entity_id],
-        visible=visible,
-    )
+    units = unit_names(session, actor, visible, [a.unit_entity_id or "" for a in listed.items])
     return _page(
         request,
         "oversight/allegations.html",
@@ -445,7 +466,7 @@ def allegation_list(
         status=status,
         violation=violation,
         unit=unit,
-        unit_names={k: v[1] for k, v in units.items()},
+        unit_names=units,
         older_url=older if listed.next_cursor else None,
         newest_url=_url("/oversight/allegations", **filters),
         first_page=not cursor,
@@ -623,7 +644,7 @@ def _allegation_page(
         actor=actor,
         status_code=status_code,
         read=read,
-        names={k: v[1] for k, v in found.items()},
+        names=unit_names(session, actor, visible, named),
         schemas={k: v[0] for k, v in found.items()},
         statuses=vocab.allegation_statuses(),
         may_triage=allowed(actor, Permission.FILE_ALLEGATION) and bool(actor.agency),
