@@ -2313,6 +2313,31 @@ def api_assistance(world: World, view: View, clients: Clients) -> None:
                 theirs = clients.api.get(ASSISTANCE + path, params={name: "none-such"})
                 assert_no_secret(view, ours)
                 assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+        # Money recorded against a hidden programme answers as against none (a recipient
+        # with no vetting: a visible programme would stop at the gate, and nothing is kept).
+        money = {"date": "2025-03-14", "usd": "10.00", "recipient_entity_id": "none-such"}
+        ours = clients.api.post(
+            ASSISTANCE + "disbursements", json=money | {"programme_id": row.programme_id}
+        )
+        theirs = clients.api.post(
+            ASSISTANCE + "disbursements", json=money | {"programme_id": "none-such"}
+        )
+        assert_no_secret(view, ours)
+        assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+        # Flagging a hidden row for the public tables answers as flagging a missing one.
+        ours = clients.api.post(
+            ASSISTANCE + "public-flags", json={"kind": "ledger", "item_ids": [row.id]}
+        )
+        theirs = clients.api.post(
+            ASSISTANCE + "public-flags", json={"kind": "ledger", "item_ids": ["none-such"]}
+        )
+        assert_no_secret(view, ours)
+        assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+    # Nothing in a generated world is flagged for the public: every public count is empty.
+    public = clients.api.get(ASSISTANCE + "public-aggregates")
+    assert public.status_code == 200
+    assert_no_secret(view, public)
+    assert all(c["count"] == 0 for t in public.json()["tables"] for c in t["cells"])
 
 
 ACCOUNTABILITY = "/api/v1/assistance/accountability"
@@ -3049,6 +3074,9 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/api/v1/assistance/programmes"): (READS, "api_assistance"),
     ("GET", "/api/v1/assistance/ledger"): (READS, "api_assistance"),
     ("GET", "/api/v1/assistance/totals"): (READS, "api_assistance"),
+    ("POST", "/api/v1/assistance/disbursements"): (WRITES, "api_assistance"),
+    ("POST", "/api/v1/assistance/public-flags"): (WRITES, "api_assistance"),
+    ("GET", "/api/v1/assistance/public-aggregates"): (READS, "api_assistance"),
     # assistance outcomes: a programme's results, municipal indicators (public data)
     ("GET", "/api/v1/assistance/programmes/{programme_id}/results"): (READS, "api_outcomes"),
     ("GET", "/api/v1/assistance/indicators"): (READS, "api_outcomes"),

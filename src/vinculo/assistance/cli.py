@@ -10,8 +10,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vinculo.assistance.disbursement_cli import disburse_command
 from vinculo.assistance.importer import DEFAULT_REL_TO, DEFAULT_TLP
 from vinculo.assistance.outcomes_cli import indicators_app, results_app
+from vinculo.assistance.public_cli import public_tables_command, publish_command
 from vinculo.assistance.training_cli import equipment_app, training_app
 from vinculo.errors import NotFound, VinculoError
 from vinculo.i18n import LOCALES, N_, gettext
@@ -28,6 +30,9 @@ app.add_typer(results_app, name="results")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(training_app, name="training")
 app.add_typer(equipment_app, name="equipment")
+app.command("disburse")(disburse_command)
+app.command("publish")(publish_command)
+app.command("public-tables")(public_tables_command)
 err = Console(stderr=True, highlight=False)
 
 AsUser = Annotated[str, typer.Option("--as", "--user", help="Act as this account.")]

@@ -26,7 +26,7 @@ from vinculo.assistance.schemas import (
 from vinculo.intel.service import markings_read
 from vinculo.pagination import encode_key, newest_page
 from vinculo.security.audit import record
-from vinculo.security.markings import Actor
+from vinculo.security.markings import Actor, Markings
 from vinculo.security.policy import markings_by_id, visible_marking_ids
 
 CENT = Decimal("0.01")
@@ -98,6 +98,45 @@ def ledger_conditions(
     return where
 
 
+def _ledger_read(
+    r: LedgerTransaction, programme_shown: bool, marks: dict[int, Markings], locale: str
+) -> LedgerRead:
+    return LedgerRead(
+        id=r.id,
+        programme_id=r.programme_id if programme_shown else None,
+        fiscal_year=r.fiscal_year,
+        date=r.transaction_date,
+        type=r.type,
+        type_label=codes.label(codes.TRANSACTION_TYPES, r.type, locale),
+        partner=r.partner,
+        unit_name=r.unit_name,
+        unit_entity_id=r.unit_entity_id,
+        usd=r.usd,
+        constant_usd=r.constant_usd,
+        mxn=r.mxn,
+        rate=r.rate,
+        reverses=r.reverses,
+        source=r.source,
+        release=r.release,
+        markings=markings_read(marks[r.marking_id]),
+    )
+
+
+def ledger_read(*, session: Session, actor: Actor, row: LedgerTransaction) -> LedgerRead:
+    """One ledger row the actor has just written (and so may see) as the API shows it."""
+    visible = visible_marking_ids(session=session, actor=actor)
+    programme_shown = (
+        session.execute(
+            select(Programme.id).where(
+                Programme.id == row.programme_id, Programme.marking_id.in_(visible)
+            )
+        ).scalar_one_or_none()
+        is not None
+    )
+    marks = markings_by_id(session=session, ids={row.marking_id})
+    return _ledger_read(row, programme_shown, marks, actor.locale)
+
+
 def list_ledger(
     *,
     session: Session,
@@ -124,28 +163,7 @@ def list_ledger(
     )
     record(session=session, actor=actor, action="list", kind="ledger", ids=[r.id for r in rows])
     return LedgerList(
-        items=[
-            LedgerRead(
-                id=r.id,
-                programme_id=r.programme_id if r.programme_id in shown else None,
-                fiscal_year=r.fiscal_year,
-                date=r.transaction_date,
-                type=r.type,
-                type_label=codes.label(codes.TRANSACTION_TYPES, r.type, actor.locale),
-                partner=r.partner,
-                unit_name=r.unit_name,
-                unit_entity_id=r.unit_entity_id,
-                usd=r.usd,
-                constant_usd=r.constant_usd,
-                mxn=r.mxn,
-                rate=r.rate,
-                reverses=r.reverses,
-                source=r.source,
-                release=r.release,
-                markings=markings_read(marks[r.marking_id]),
-            )
-            for r in rows
-        ],
+        items=[_ledger_read(r, r.programme_id in shown, marks, actor.locale) for r in rows],
         total=total,
         next_cursor=encode_key(rows[-1].id) if more and rows else None,
     )

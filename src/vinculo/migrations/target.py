@@ -5,6 +5,7 @@ from __future__ import annotations
 import vinculo.assistance.equipment_models
 import vinculo.assistance.models
 import vinculo.assistance.outcome_models
+import vinculo.assistance.public_models
 import vinculo.assistance.training_models
 import vinculo.cases.models
 import vinculo.cases.operation_pointer_models
@@ -24,8 +25,9 @@ from vinculo.db import Base
 MODULES = (
     vinculo.assistance.equipment_models,
     vinculo.assistance.models,
-    vinculo.assistance.outcome_models,
     vinculo.assistance.training_models,
+    vinculo.assistance.outcome_models,
+    vinculo.assistance.public_models,
     vinculo.cases.models,
     vinculo.cases.operation_pointer_models,
     vinculo.cases.pointer_models,

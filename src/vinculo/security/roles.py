@@ -28,6 +28,8 @@ class Permission(StrEnum):
     RELEASE = "release"  # approve or refuse the release of ORCON items to a partner node
     FILE_ALLEGATION = "file_allegation"  # file an allegation of a human-rights violation
     VET = "vet"  # decide Leahy vetting requests: approve, suspend or deny, with validity
+    RECORD_ASSISTANCE = "record_assistance"  # record disbursements and other ledger rows
+    PUBLISH_AGGREGATES = "publish_aggregates"  # flag items to count in the public tables
 
 
 class Role(StrEnum):
@@ -53,6 +55,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RELEASE,
             P.VET,
             P.FILE_ALLEGATION,
+            P.RECORD_ASSISTANCE,
+            P.PUBLISH_AGGREGATES,
         }
     ),
     Role.AUDITOR: frozenset({P.AUDIT}),
@@ -72,6 +76,8 @@ _REFUSAL = {
     P.RESOLVE: N_("your role may not resolve identities"),
     P.FILE_ALLEGATION: N_("your role may not file or triage allegations"),
     P.VET: N_("only a supervisor may decide vetting requests"),
+    P.RECORD_ASSISTANCE: N_("only a supervisor may record assistance in the ledger"),
+    P.PUBLISH_AGGREGATES: N_("only a supervisor may flag items for the public tables"),
 }
 
 

@@ -17,6 +17,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from vinculo.assistance.accountability_api import router as accountability_router
 from vinculo.assistance.api import router as assistance_router
+from vinculo.assistance.disbursements_api import router as disbursements_router
+from vinculo.assistance.public_api import router as public_aggregates_router
 from vinculo.assistance.equipment_api import router as equipment_router
 from vinculo.assistance.outcomes_api import router as outcomes_router
 from vinculo.assistance.training_api import router as training_router
@@ -200,9 +202,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(translation_pages)
     app.include_router(notify_pages)
     app.include_router(assistance_router, prefix=API_PREFIX)
-    app.include_router(outcomes_router, prefix=API_PREFIX)
+    app.include_router(disbursements_router, prefix=API_PREFIX)
+    app.include_router(public_aggregates_router, prefix=API_PREFIX)
     app.include_router(training_router, prefix=API_PREFIX)
     app.include_router(equipment_router, prefix=API_PREFIX)
+    app.include_router(outcomes_router, prefix=API_PREFIX)
     app.include_router(accountability_router, prefix=API_PREFIX)
     app.include_router(assistance_pages)
     app.include_router(cases_router, prefix=API_PREFIX)

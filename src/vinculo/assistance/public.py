@@ -1,0 +1,272 @@
+"""The public subset of the accountability view: tables of counts (and money) made only from
+items a publisher flagged for public aggregation, small cells and what would reveal them
+suppressed (security/aggregates.py). This is the deliberate disclosure "Public aggregates"
+of ../shared/MARKINGS.md: flagging is an audited act of an account with the
+`publish_aggregates` permission, and only items that account may see can be flagged.
+
+What an item counts under (its facets: fiscal year, force, status …) is taken when it is
+flagged, from what the publisher sees, and never a person: a vetting request counts by its
+status, purpose and the subject's force, never by its subject; an allegation by year,
+status, state, force and violations, never by its victims, witnesses or alleged persons.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from vinculo import vocab
+from vinculo.assistance.models import LedgerTransaction, Programme
+from vinculo.assistance.public_models import PublicFlag
+from vinculo.errors import InvalidInput, NotFound
+from vinculo.i18n import N_
+from vinculo.intel.service import visible_statements
+from vinculo.oversight.allegation_models import Allegation, AllegationViolation
+from vinculo.oversight.vetting import status_on
+from vinculo.oversight.vetting_models import VettingRequest
+from vinculo.security.aggregates import ALL, THRESHOLD, Published, publish
+from vinculo.security.audit import record
+from vinculo.security.markings import Actor
+from vinculo.security.policy import visible_marking_ids
+from vinculo.security.roles import Permission, require
+
+UNKNOWN = "unknown"
+Facets = dict[str, tuple[dict[str, Any], Decimal | None]]
+
+
+def _forces(session: Session, visible: list[int], unit_ids: Iterable[str]) -> dict[str, str]:
+    """Each unit's force (vocab/forces.yml) as the publisher sees the unit."""
+    forces = vocab.forces()
+    held = visible_statements(session=session, entity_ids=set(unit_ids), visible=visible)
+    return {
+        unit: next(
+            (r.value for r in rows if r.prop == "classification" and r.value in forces), UNKNOWN
+        )
+        for unit, rows in held.items()
+    }
+
+
+def _ledger(session: Session, visible: list[int], ids: Sequence[str]) -> Facets:
+    rows = session.execute(
+        select(LedgerTransaction, Programme.pillar, Programme.marking_id)
+        .join(Programme, Programme.id == LedgerTransaction.programme_id)
+        .where(LedgerTransaction.id.in_(ids), LedgerTransaction.marking_id.in_(visible))
+    ).all()
+    return {
+        row.id: (
+            {
+                "fiscal_year": str(row.fiscal_year),
+                "type": row.type,
+                "pillar": (pillar or UNKNOWN) if marking in visible else UNKNOWN,
+            },
+            row.usd,
+        )
+        for row, pillar, marking in rows
+    }
+
+
+def _vetting(session: Session, visible: list[int], ids: Sequence[str]) -> Facets:
+    requests = list(
+        session.execute(
+            select(VettingRequest).where(
+                VettingRequest.id.in_(ids), VettingRequest.marking_id.in_(visible)
+            )
+        ).scalars()
+    )
+    forces = _forces(
+        session, visible, [r.subject_entity_id for r in requests if r.subject_entity_id]
+    )
+    today = date.today()
+    return {
+        r.id: (
+            {
+                "year": str(r.created_at.year),
+                "status": status_on(r, today),
+                "purpose": r.purpose,
+                "subject_kind": r.subject_kind,
+                "force": forces.get(r.subject_entity_id or "", UNKNOWN),
+            },
+            None,
+        )
+        for r in requests
+    }
+
+
+def _allegations(session: Session, visible: list[int], ids: Sequence[str]) -> Facets:
+    found = list(
+        session.execute(
+            select(Allegation).where(Allegation.id.in_(ids), Allegation.marking_id.in_(visible))
+        ).scalars()
+    )
+    violations: dict[str, list[str]] = defaultdict(list)
+    for allegation_id, code in session.execute(
+        select(AllegationViolation.allegation_id, AllegationViolation.code).where(
+            AllegationViolation.allegation_id.in_([a.id for a in found])
+        )
+    ):
+        violations[allegation_id].append(code)
+    forces = _forces(session, visible, [a.unit_entity_id for a in found if a.unit_entity_id])
+    return {
+        a.id: (
+            {
+                "year": str(a.occurred_from.year),
+                "status": a.status,
+                "state": a.state or UNKNOWN,
+                "force": forces.get(a.unit_entity_id or "", UNKNOWN),
+                "violations": sorted(violations[a.id]),
+            },
+            None,
+        )
+        for a in found
+    }
+
+
+KINDS: dict[str, Callable[[Session, list[int], Sequence[str]], Facets]] = {
+    "ledger": _ledger,
+    "vetting": _vetting,
+    "allegation": _allegations,
+}
+
+
+def flag_items(
+    *, session: Session, actor: Actor, kind: str, item_ids: Sequence[str], public: bool = True
+) -> int:
+    """Flag items for public aggregation (or withdraw them, `public=False`); all or nothing.
+    An item the publisher may not see is refused as one that does not exist."""
+    require(actor, Permission.PUBLISH_AGGREGATES)
+    if kind not in KINDS:
+        raise InvalidInput(N_("unknown kind of item {value}"), field="kind", value=kind)
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        raise InvalidInput(N_("name at least one item"), field="item_ids")
+    visible = visible_marking_ids(session=session, actor=actor)
+    facets = KINDS[kind](session, visible, ids)
+    missing = next((n for n, i in enumerate(ids, 1) if i not in facets), None)
+    if missing is not None:
+        # Named by its place in the list, not its id: the answer then reads the same for
+        # an item the publisher may not see as for one that does not exist.
+        raise NotFound(
+            N_("item {value} of the list: no such item"), field="item_ids", value=missing
+        )
+    session.execute(delete(PublicFlag).where(PublicFlag.kind == kind, PublicFlag.item_id.in_(ids)))
+    if public:
+        session.add_all(
+            PublicFlag(
+                kind=kind,
+                item_id=item_id,
+                facets=facets[item_id][0],
+                usd=facets[item_id][1],
+                flagged_by=actor.username or "",
+            )
+            for item_id in ids
+        )
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="write",
+        kind="public_flag",
+        target=kind,
+        ids=ids,
+        detail={"kind": kind, "public": public, "items": len(ids)},
+    )
+    return len(ids)
+
+
+class PublicCell(BaseModel):
+    key: list[str]  # one value per dimension; "*" is the total over that dimension
+    count: int | None  # None: suppressed
+    usd: Decimal | None = None
+
+
+class PublicTable(BaseModel):
+    name: str
+    dimensions: list[str]
+    cells: list[PublicCell]
+
+
+class PublicAggregates(BaseModel):
+    """What the public portal may show; the same for every reader."""
+
+    threshold: int
+    tables: list[PublicTable]
+
+
+def _cells(published: Published, money: dict[tuple[str, ...], Decimal] | None) -> list[PublicCell]:
+    return [
+        PublicCell(
+            key=list(key),
+            count=count,
+            usd=None if money is None or count is None else money.get(key, Decimal(0)),
+        )
+        for key, count in published.values.items()
+    ]
+
+
+def _sums(
+    dimensions: int, amounts: Iterable[tuple[tuple[str, ...], Decimal]]
+) -> dict[tuple[str, ...], Decimal]:
+    """Money per cell and per margin: each amount added to every total it falls under."""
+    sums: dict[tuple[str, ...], Decimal] = defaultdict(Decimal)
+    for key, usd in amounts:
+        for mask in range(2**dimensions):
+            margin = tuple(ALL if mask >> i & 1 else v for i, v in enumerate(key))
+            sums[margin] += usd
+    return sums
+
+
+def public_aggregates(*, session: Session) -> PublicAggregates:
+    """The public tables, from flagged items alone: money by fiscal year and pillar (a sum
+    shown only where its count is), vetting by force and status, allegations by force and
+    status, and the violations allegations name."""
+    flags = list(session.execute(select(PublicFlag)).scalars())
+    by_kind: dict[str, list[PublicFlag]] = defaultdict(list)
+    for flag in flags:
+        by_kind[flag.kind].append(flag)
+    money_keys = [
+        ((f.facets["fiscal_year"], f.facets["pillar"]), f.usd or Decimal(0))
+        for f in by_kind["ledger"]
+    ]
+    money = publish(("fiscal_year", "pillar"), dict(Counter(k for k, _ in money_keys)))
+    vetting = publish(
+        ("force", "status"),
+        dict(Counter((f.facets["force"], f.facets["status"]) for f in by_kind["vetting"])),
+    )
+    allegations = publish(
+        ("force", "status"),
+        dict(Counter((f.facets["force"], f.facets["status"]) for f in by_kind["allegation"])),
+    )
+    violations = publish(
+        ("violation",),
+        dict(Counter((v,) for f in by_kind["allegation"] for v in f.facets["violations"])),
+    )
+    return PublicAggregates(
+        threshold=THRESHOLD,
+        tables=[
+            PublicTable(
+                name="money",
+                dimensions=list(money.dimensions),
+                cells=_cells(money, _sums(2, money_keys)),
+            ),
+            PublicTable(
+                name="vetting", dimensions=list(vetting.dimensions), cells=_cells(vetting, None)
+            ),
+            PublicTable(
+                name="allegations",
+                dimensions=list(allegations.dimensions),
+                cells=_cells(allegations, None),
+            ),
+            PublicTable(
+                name="violations",
+                dimensions=list(violations.dimensions),
+                cells=_cells(violations, None),
+            ),
+        ],
+    )
