@@ -22,9 +22,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import BigInteger, ColumnElement, cast, false, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from vinculo import vocab
@@ -141,8 +142,16 @@ class AccountabilityRead(BaseModel):
 
 
 def _money(value: object) -> Decimal:
-    # SQLite sums Numeric as a float: back to cents, exact for any ledger's sum.
     return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _usd_sum(session: Session) -> tuple[ColumnElement[Any], Decimal]:
+    """The sum of USD, exact to the cent, and what to multiply it by: PostgreSQL sums
+    numeric exactly; SQLite keeps a Numeric as a float, and a float sum of tens of
+    thousands of amounts can be a cent off, so there whole cents are summed as integers."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.sum(cast(func.round(LedgerTransaction.usd * 100), BigInteger)), CENT
+    return func.sum(LedgerTransaction.usd), Decimal(1)
 
 
 def _ledger(
@@ -150,6 +159,7 @@ def _ledger(
 ) -> list[tuple[int, str, str | None, str, int, Decimal, int]]:
     """(fiscal year, type, unit entity id, unit name, marking id, USD, count) over the rows
     the conditions keep: one pass over the ledger, grouped."""
+    total, scale = _usd_sum(session)
     query = (
         select(
             LedgerTransaction.fiscal_year,
@@ -157,7 +167,7 @@ def _ledger(
             LedgerTransaction.unit_entity_id,
             LedgerTransaction.unit_name,
             LedgerTransaction.marking_id,
-            func.sum(LedgerTransaction.usd),
+            total,
             func.count(),
         )
         .where(*where)
@@ -169,7 +179,10 @@ def _ledger(
             LedgerTransaction.marking_id,
         )
     )
-    return [(y, t, u, n, m, _money(s), c) for y, t, u, n, m, s, c in session.execute(query)]
+    return [
+        (y, t, u, n, m, _money(Decimal(str(s or 0)) * scale), c)
+        for y, t, u, n, m, s, c in session.execute(query)
+    ]
 
 
 # --- units and their states ------------------------------------------------------------------

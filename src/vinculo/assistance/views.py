@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from reportlab.lib import colors
@@ -37,7 +37,7 @@ from vinculo.security.markings import Actor
 from vinculo.security.models import utcnow
 from vinculo.security.policy import visible_marking_ids
 from vinculo.web.deps import PageActor, SessionDep, sign_in_first
-from vinculo.web.templating import render
+from vinculo.web.templating import format_money, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,7 +56,8 @@ SCRIPT_STRINGS = {
 
 
 def money(value: Decimal, locale: str) -> str:
-    return format_currency(value, "USD", locale="es_MX" if locale == "es" else "en_US")
+    """Dollars as every page writes money (web/templating.format_money)."""
+    return format_money(value, "USD", locale)
 
 
 def _year(value: str | None) -> tuple[int | None, str | None]:
@@ -281,12 +282,13 @@ def render_pdf(view: AccountabilityRead, actor: Actor) -> bytes:
                 "; ".join(f"{c.label}: {c.count}" for c in year.allegations_by_violation),
             ],
             [
-                gettext(locale, N_("Training")),
+                gettext(locale, N_("Training events")),
                 format_decimal(year.training.seats, locale=locale),
                 gettext(
                     locale,
                     N_(
-                        "{events} events, {seats} seats; {hr} with human-rights content ({hours} hours)"
+                        "{events} events, {seats} seats; {hr} with human-rights content "
+                        "({hours} hours)"
                     ),
                     events=format_decimal(year.training.events, locale=locale),
                     seats=format_decimal(year.training.seats, locale=locale),
