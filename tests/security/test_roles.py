@@ -222,6 +222,16 @@ def try_vet(c: httpx.Client, server: LiveServer, world: World, role: str) -> int
     return 200
 
 
+def try_record_assistance(client: httpx.Client, _s: LiveServer, _w: World, _r: str) -> int:
+    money = {"programme_id": "none-such", "date": "2025-03-14", "usd": "10.00"}
+    return client.post("/api/v1/assistance/disbursements", json=money).status_code
+
+
+def try_publish_aggregates(client: httpx.Client, _s: LiveServer, _w: World, _r: str) -> int:
+    flag = {"kind": "ledger", "item_ids": ["none-such"]}
+    return client.post("/api/v1/assistance/public-flags", json=flag).status_code
+
+
 ATTEMPTS: dict[str, Callable[[httpx.Client, LiveServer, World, str], int]] = {
     "file_report": try_file_report,
     "import": try_import,
@@ -233,8 +243,16 @@ ATTEMPTS: dict[str, Callable[[httpx.Client, LiveServer, World, str], int]] = {
     "release": try_release,
     "vet": try_vet,
     "file_allegation": try_file_allegation,
+    "record_assistance": try_record_assistance,
+    "publish_aggregates": try_publish_aggregates,
 }
-SUCCESS = {"file_report": 201, "file_allegation": 201}
+# Past the role check, these two look for what they name and find nothing: 404, not 403.
+SUCCESS = {
+    "file_report": 201,
+    "file_allegation": 201,
+    "record_assistance": 404,
+    "publish_aggregates": 404,
+}
 
 
 def test_every_permission_has_an_attempt() -> None:
