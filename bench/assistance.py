@@ -201,7 +201,7 @@ def fill(sessions: sessionmaker[Session], rows: int) -> tuple[list[str], dict[st
                     "source": "bench",
                     "release": "bench-1",
                     "source_line": n + 2,
-                    "marking_id": usa if n % 20 == 19 else public,
+                    "marking_id": usa if rng.random() < 0.05 else public,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -394,18 +394,21 @@ def run(
     engine, sessions = url_store(url)
     unit_ids, actors = fill(sessions, args.rows)
     if args.index:
-        # What a migration would add: the ledger by recipient unit's entity id (the view's
-        # `unit` filter is "entity id or name as the source wrote it"; the name has an index).
+        # What a migration would add: the ledger by recipient unit's entity id, holding
+        # every column the view groups and sums, so the store answers from the index alone
+        # (the view asks by entity id and by name in two queries; the name has an index).
         with engine.begin() as connection:
             connection.execute(
                 text(
                     "CREATE INDEX ix_assistance_transactions_unit_entity "
-                    "ON assistance_transactions (unit_entity_id)"
+                    "ON assistance_transactions "
+                    "(unit_entity_id, fiscal_year, type, unit_name, marking_id, usd)"
                 )
             )
     if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+        # As autovacuum would leave a store at rest: statistics and the visibility map.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
     with sessions() as session:
         visible = visible_marking_ids(session=session, actor=actors["bench.fgr"])
     engine.dispose()
@@ -450,7 +453,7 @@ def main() -> None:
     parser.add_argument(
         "--index",
         action="store_true",
-        help="add an index on the ledger's unit entity id before timing (as a migration would)",
+        help="add a covering index on the ledger's unit entity id before timing",
     )
     args = parser.parse_args()
     console.print(f"machine: {machine_line()}")

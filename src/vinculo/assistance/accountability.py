@@ -334,9 +334,20 @@ def accountability(
     programme = (programme_id or "").strip() or None
     partner = (partner or "").strip() or None
     where = ledger_conditions(
-        visible, fiscal_year=fiscal_year, programme=programme, partner=partner, unit=unit
+        visible, fiscal_year=fiscal_year, programme=programme, partner=partner, unit=None
     )
-    ledger = _ledger(session, where)
+    if unit is None:
+        ledger = _ledger(session, where)
+    else:
+        # The ledger's unit filter (an entity id, or the name as the source wrote it) as two
+        # queries, each of which an index on its column answers alone, rather than one OR
+        # that makes the store fetch every row it matches from the table: the same rows,
+        # each once.
+        by_id = LedgerTransaction.unit_entity_id == unit
+        by_name = (LedgerTransaction.unit_name == unit) & (
+            LedgerTransaction.unit_entity_id.is_(None) | (LedgerTransaction.unit_entity_id != unit)
+        )
+        ledger = _ledger(session, [*where, by_id]) + _ledger(session, [*where, by_name])
 
     # The units the view is about: the one asked for, when the reader may see it; else
     # those the programme's or partner's rows name; else every unit (None).
@@ -471,7 +482,9 @@ def accountability(
             YearRead(
                 fiscal_year=year,
                 money=rows,
-                received_usd=sum((m.usd for m in rows if m.type in RECEIVED), Decimal(0)),
+                received_usd=sum((m.usd for m in rows if m.type in RECEIVED), Decimal(0)).quantize(
+                    CENT
+                ),
                 allegations=len(found),
                 allegations_by_status=_counts((a[2] for a in found), "allegation_statuses", locale),
                 allegations_by_violation=_counts(
@@ -518,7 +531,7 @@ def accountability(
         partner=partner,
         fiscal_year=fiscal_year,
         years=shown_years,
-        received_usd=sum((y.received_usd for y in shown_years), Decimal(0)),
+        received_usd=sum((y.received_usd for y in shown_years), Decimal(0)).quantize(CENT),
         allegations=len(allegations),
         allegations_by_status=_counts((a[2] for a in allegations), "allegation_statuses", locale),
         allegations_by_violation=_counts(
