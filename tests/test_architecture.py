@@ -41,6 +41,8 @@ DOORS = ("api", "views", "cli", "commands", "stream", "taxii_auth", "*_api", "*_
 LAYERS: list[tuple[str, list[tuple[str, list[str]]]]] = [
     ("entry points", [("entry", ["vinculo.__main__", "vinculo.cli"])]),
     ("the web app", [("web app", ["vinculo.web.app"])]),
+    # The public intake's own app (its own process): over its pages, never the internal app.
+    ("the public app", [("public app", ["vinculo.civic.public_app"])]),
     ("the hooks", [("hooks", ["vinculo.hooks"])]),
     ("the demo", [("demo", ["vinculo.demo", "vinculo.demo.*", "vinculo.exchange.demo"])]),
     ("migrations", [("migrations", ["vinculo.migrations", "vinculo.migrations.*"])]),
@@ -49,6 +51,9 @@ LAYERS: list[tuple[str, list[tuple[str, list[str]]]]] = [
         [("doors", [f"vinculo.*.{door}" for door in DOORS])],
     ),
     ("web kit", [("web kit", ["vinculo.web", "vinculo.web.*"])]),
+    # The civic channel: the public intake's core (its store, sealing, scrubbing), and later
+    # the triage that turns submissions into reports and allegations.
+    ("civic", [("civic", ["vinculo.civic", "vinculo.civic.*"])]),
     # Joint cases read reports and entities and name the exchange's task-force collections.
     ("cases", [("cases", ["vinculo.cases", "vinculo.cases.*"])]),
     # Assistance's programmes and ledger read markings and intel's shapes of them.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, MutableMapping
@@ -105,6 +106,12 @@ def _oversight_app() -> typer.Typer:
     return oversight_app
 
 
+def _civic_app() -> typer.Typer:
+    from vinculo.civic.cli import app as civic_app
+
+    return civic_app
+
+
 def _network_app() -> typer.Typer:
     from vinculo.network.cli import app as network_app
 
@@ -162,6 +169,7 @@ _add_lazy(
     _assistance_app,
 )
 _add_lazy("oversight", "Oversight: security-force units.", _oversight_app)
+_add_lazy("civic", "The civic channel: the public intake's keys.", _civic_app)
 app.command("screen")(resolve_commands.screen)
 
 err = Console(stderr=True)
@@ -221,13 +229,50 @@ def app_from_environment() -> FastAPI:
     return create_app(_settings())
 
 
+def _serve_public() -> None:
+    """The public intake (civic/): its own app, its own store, VINCULO_PUBLIC_* settings only;
+    no access log, so no client address or user agent is ever written."""
+    import uvicorn
+
+    from vinculo.civic.public_app import create_public_app
+    from vinculo.civic.settings import PublicSettings
+
+    configure_logging()
+    logging.getLogger("vinculo.civic").setLevel(logging.INFO)
+    settings = PublicSettings()
+    problems = settings.problems()
+    if problems:
+        for problem in problems:
+            err.print(f"[red]{problem}[/red]", highlight=False)
+        raise typer.Exit(code=1)
+    uvicorn.run(
+        create_public_app(settings),
+        host=settings.host,
+        port=settings.port,
+        # Start-up, shutdown and errors only: no line per request, so no client in the log.
+        access_log=False,
+        server_header=False,
+        log_level="info",
+    )
+
+
 @app.command()
 def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Server processes; one of them publishes and syncs.")
     ] = 1,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Start the public intake instead (its own store, VINCULO_PUBLIC_* settings).",
+        ),
+    ] = False,
 ) -> None:
-    """Start the web server (pages and API)."""
+    """Start the web server (pages and API), or with --public the public intake."""
+    if public:
+        _serve_public()
+        return
     from vinculo.migrations.runner import upgrade
 
     settings = _settings()
