@@ -19,9 +19,11 @@ from followthemoney.statement import StatementEntity
 from sqlalchemy.orm import Session
 
 from vinculo.resolve.engine import DEFAULT_MODEL, Engine
+from vinculo.resolve.features import ID
 from vinculo.resolve.pairs import Match
 from vinculo.resolve.records import from_entities, from_entity_variants, variant_entity
 from vinculo.resolve.service import (
+    BatchScreenScorer,
     RunSummary,
     ScoredPair,
     Scorer,
@@ -132,6 +134,63 @@ def screen_scorer(*, data_dir: Path | None = None) -> ScreenScorer:
             ScoredPair(str(query.id), entity_id, m.score, _explained(engine, m))
             for entity_id, m in sorted(best.items())
         ]
+
+    return score
+
+
+def screen_batch_scorer(
+    *, data_dir: Path | None = None, threshold: float | None = None
+) -> BatchScreenScorer:
+    """screen_scorer for many queries at once, each against its own candidates.
+
+    Each distinct candidate is made into its records once for the whole batch, not once per
+    query that finds it; each query is then scored as screen_scorer scores it, against the
+    records of its own candidates, so the scores are the same. Pairs below `threshold` (the
+    screening_threshold setting's default) are left out, unexplained: screening drops them.
+    """
+    cut = float(default_of("screening_threshold")) if threshold is None else threshold
+
+    def score(
+        batch: Sequence[tuple[StatementEntity, Sequence[StatementEntity]]],
+    ) -> list[list[ScoredPair]]:
+        engine = screening_engine(data_dir)
+        slot: dict[int, int] = {}
+        distinct: list[StatementEntity] = []
+        for _query, candidates in batch:
+            for candidate in candidates:
+                if id(candidate) not in slot:
+                    slot[id(candidate)] = len(distinct)
+                    distinct.append(candidate)
+        # Each distinct candidate under its slot number: two profiles of one identity (merged
+        # entities found by different queries) keep their own records.
+        records = [{**c.to_dict(), "id": str(n)} for n, c in enumerate(distinct)]
+        table = from_entity_variants(records).table if records else None
+        rows_of: dict[int, list[int]] = {}
+        if table is not None:
+            for row, variant_id in enumerate(table.column(ID).to_pylist()):
+                rows_of.setdefault(int(variant_entity(str(variant_id))), []).append(row)
+        out: list[list[ScoredPair]] = []
+        for query, candidates in batch:
+            if not candidates or table is None:
+                out.append([])
+                continue
+            slots = [slot[id(c)] for c in candidates]
+            own = table.take([row for n in slots for row in rows_of.get(n, [])])
+            best: dict[int, Match] = {}
+            for probe in from_entity_variants([query.to_dict()]).table.to_pylist():
+                # The best variant of a candidate at or above the cut is its best overall.
+                for m in engine.score_one(probe, own, threshold=cut):
+                    n = int(variant_entity(m.right_id))
+                    if n not in best or m.score > best[n].score:
+                        best[n] = m
+            ranked = sorted((str(distinct[n].id), n, m) for n, m in best.items())
+            out.append(
+                [
+                    ScoredPair(str(query.id), entity_id, m.score, _explained(engine, m))
+                    for entity_id, _n, m in ranked
+                ]
+            )
+        return out
 
     return score
 

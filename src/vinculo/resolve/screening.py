@@ -8,6 +8,7 @@ scored by the engine.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from vinculo.intel.ftm import Where, assemble, check_entity
 from vinculo.intel.models import StatementRow
 from vinculo.intel.service import assemble_rows, visible_statements
 from vinculo.resolve.models import RESOLVABLE
-from vinculo.resolve.service import ScreenScorer
+from vinculo.resolve.service import BatchScreenScorer, ScreenScorer
 from vinculo.resolve.store import canonical_ids
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
@@ -78,28 +79,46 @@ def _tokens(entity: StatementEntity) -> list[str]:
     return list(dict.fromkeys(found))[:24]
 
 
-def candidate_ids(*, session: Session, entity: StatementEntity, visible: list[int]) -> list[str]:
+def _token_ids(*, session: Session, token: str, visible: list[int]) -> list[str]:
+    """Visible people and organisations with a statement matching `token`, best first, at
+    most PER_TOKEN of them: the policy filters before the cap takes its place."""
+    matches = backend_for(session).match_statements([token]).subquery()
+    rows = session.execute(
+        select(StatementRow.entity_id)
+        .join(matches, matches.c.seq == StatementRow.seq)
+        .where(
+            StatementRow.marking_id.in_(visible),
+            StatementRow.schema.in_(RESOLVABLE),
+        )
+        .order_by(matches.c.rank, StatementRow.seq)
+        .limit(PER_TOKEN)
+    )
+    return [row.entity_id for row in rows]
+
+
+def candidate_ids(
+    *,
+    session: Session,
+    entity: StatementEntity,
+    visible: list[int],
+    per_token: dict[str, list[str]] | None = None,
+) -> list[str]:
     """Visible people and organisations sharing a name token or identifier with `entity`.
 
     The access policy filters the matches before the per-token cap takes the best of them:
     a statement the actor may not see never takes a place among the PER_TOKEN kept.
+    `per_token` keeps each token's matches for the next entity of a batch (screen_many):
+    the same visible set gives the same matches, so a token is looked up once.
     """
-    backend = backend_for(session)
     found: dict[str, None] = {}
     for token in _tokens(entity):
-        matches = backend.match_statements([token]).subquery()
-        rows = session.execute(
-            select(StatementRow.entity_id)
-            .join(matches, matches.c.seq == StatementRow.seq)
-            .where(
-                StatementRow.marking_id.in_(visible),
-                StatementRow.schema.in_(RESOLVABLE),
-            )
-            .order_by(matches.c.rank, StatementRow.seq)
-            .limit(PER_TOKEN)
-        )
-        for row in rows:
-            found[row.entity_id] = None
+        ids = per_token.get(token) if per_token is not None else None
+        if ids is None:
+            ids = _token_ids(session=session, token=token, visible=visible)
+            if per_token is not None:
+                per_token[token] = ids
+        for entity_id in ids:
+            found[entity_id] = None
             if len(found) >= MAX_CANDIDATES:
                 return list(found)
     return list(found)
@@ -158,3 +177,76 @@ def _as_one(root: str, rows: list[StatementRow]) -> StatementEntity:
     entity = assemble_rows(rows)
     entity.id = root
     return entity
+
+
+def screen_many(
+    *,
+    session: Session,
+    actor: Actor,
+    entities: Sequence[StatementEntity],
+    scorer: BatchScreenScorer,
+    limit: int | Sequence[int] = 10,
+    threshold: float | None = None,
+) -> list[tuple[list[Candidate], int]]:
+    """`screen` of each entity, in one pass: what `screen` would answer for each, in order.
+
+    The access policy is read once; each name token is looked up once for the whole batch;
+    the statements of every candidate are read once and each candidate profile is assembled
+    once; `scorer` scores every entity against its own candidates (scoring.screen_batch_scorer
+    prepares each candidate's records once). An entity's candidates are exactly those
+    `screen` finds for it, grouped by resolved identity from them alone, so a hit, its score
+    and its rank are the same as one by one. Each screening is on the audit chain as
+    `screen` puts it. `limit` is one for all, or one per entity.
+    """
+    limits = [limit] * len(entities) if isinstance(limit, int) else list(limit)
+    if threshold is None:
+        threshold = float(default_of("screening_threshold"))
+    visible = visible_marking_ids(session=session, actor=actor)
+    answers: list[tuple[list[Candidate], int]] = [([], 0) for _ in entities]
+    if visible and entities:
+        per_token: dict[str, list[str]] = {}
+        wanted = [
+            candidate_ids(session=session, entity=e, visible=visible, per_token=per_token)
+            for e in entities
+        ]
+        union = list(dict.fromkeys(i for ids in wanted for i in ids))
+        rows = visible_statements(session=session, entity_ids=union, visible=visible)
+        canon = canonical_ids(session=session, actor=actor, entity_ids=list(rows))
+        order = {entity_id: n for n, entity_id in enumerate(rows)}
+        profiles: dict[tuple[str, tuple[str, ...]], StatementEntity] = {}
+        batch: list[tuple[StatementEntity, list[StatementEntity]]] = []
+        for entity, ids in zip(entities, wanted, strict=True):
+            # As `screen` groups them: by identity, in the order the statements came.
+            groups: dict[str, list[str]] = {}
+            for entity_id in sorted((i for i in set(ids) if i in order), key=order.__getitem__):
+                groups.setdefault(canon[entity_id], []).append(entity_id)
+            candidates = []
+            for root, members in groups.items():
+                key = (root, tuple(members))
+                if key not in profiles:
+                    profiles[key] = _as_one(root, [r for m in members for r in rows[m]])
+                candidates.append(profiles[key])
+            batch.append((entity, candidates))
+        for n, ((_entity, candidates), pairs) in enumerate(zip(batch, scorer(batch), strict=True)):
+            scored = sorted(
+                (p for p in pairs if p.score >= threshold), key=lambda p: (-p.score, p.right_id)
+            )
+            by_id = {c.id: c for c in candidates}
+            answers[n] = (
+                [
+                    Candidate(by_id[p.right_id], p.score, p.explanation)
+                    for p in scored[: limits[n]]
+                    if p.right_id in by_id
+                ],
+                len(scored),
+            )
+    for entity, (results, total) in zip(entities, answers, strict=True):
+        record(
+            session=session,
+            actor=actor,
+            action="match",
+            kind="entity",
+            ids=[str(c.entity.id) for c in results],
+            detail={"schema": entity.schema.name, "threshold": threshold, "total": total},
+        )
+    return answers

@@ -67,6 +67,10 @@ class ScoredPair:
 Scorer = Callable[[Sequence[StatementEntity]], list[ScoredPair]]
 # Scores one query entity against candidates (resolve.screening, assignments).
 ScreenScorer = Callable[[StatementEntity, Sequence[StatementEntity]], list[ScoredPair]]
+# Many screenings at once: each query with its own candidates, the pairs of each in order.
+BatchScreenScorer = Callable[
+    [Sequence[tuple[StatementEntity, Sequence[StatementEntity]]]], list[list[ScoredPair]]
+]
 
 
 @dataclass
