@@ -6,6 +6,7 @@ internal node uses to take submissions away and leave replies."""
 from __future__ import annotations
 
 import io
+import socket
 import sqlite3
 import statistics
 import time
@@ -347,3 +348,23 @@ def test_the_public_site_refuses_to_start_without_its_key(tmp_path: Path) -> Non
     assert "VINCULO_PUBLIC_SUBMISSION_KEY is not set" in result.output
     assert "VINCULO_PUBLIC_PULL_TOKEN must be at least 32 characters" in result.output
     assert not (tmp_path / "public.db").exists()
+
+
+def test_a_body_too_large_or_of_unknown_length_is_refused_unread(public_site: PublicSite) -> None:
+    before = pending_count(public_site)
+    with public_site.client(**{"X-Forwarded-For": "198.51.100.20"}) as http:
+        # A gigabyte announced, a byte sent: refused on the header, before any is read.
+        host, port = public_site.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(
+                b"POST /report HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n\r\nx"
+            )
+            assert raw.recv(200).startswith(b"HTTP/1.1 413 ")
+
+        def chunks() -> Iterator[bytes]:
+            yield b"what=hola"
+
+        unknown = http.post("/report", content=chunks())
+        assert unknown.status_code == 411
+    assert pending_count(public_site) == before

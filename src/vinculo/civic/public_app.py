@@ -58,8 +58,13 @@ class _Guard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        length = headers.get(b"content-length", b"0")
-        if not length.isdigit() or int(length) > self.max_bytes:
+        length = headers.get(b"content-length")
+        if length is None and scope["method"] in ("POST", "PUT", "PATCH"):
+            # A body of unknown length (chunked) could be of any size: its length first.
+            response = JSONResponse({"detail": "send the body's length"}, status_code=411)
+            await response(scope, receive, send)
+            return
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             response = JSONResponse({"detail": "the request is too large"}, status_code=413)
             await response(scope, receive, send)
             return
