@@ -142,3 +142,14 @@ def test_the_answer_in_spanish(fresh_world: World) -> None:
         "Tortura",
         "Detención arbitraria",
     }
+
+
+def test_a_unit_asked_for_by_the_name_the_source_wrote(fresh_world: World) -> None:
+    build_accountable(fresh_world)
+    by_name = view(fresh_world, "mx.analyst", unit_id=UNIT_NAME, fiscal_year=2024)
+    by_id = view(fresh_world, "mx.analyst", unit_id=UNIT_ID, fiscal_year=2024)
+    # The same ledger rows, each once (they carry both the name and the id)…
+    assert by_name.received_usd == by_id.received_usd == RECEIVED_2024
+    assert by_name.years[0].money == by_id.years[0].money
+    # …but a name is no entity: no allegations or vetting are matched by it.
+    assert by_name.allegations == 0 and by_name.vetting == []

@@ -185,6 +185,22 @@ def _ledger(
     ]
 
 
+def _named(unit: str) -> ColumnElement[bool]:
+    return LedgerTransaction.unit_name == unit
+
+
+def _not_by_marking(
+    where: list[ColumnElement[bool]], visible: list[int]
+) -> list[ColumnElement[bool]]:
+    """The same conditions, the visibility one written so that no index on the marking is
+    used for it: without statistics SQLite would otherwise walk the marking's index (most
+    of the ledger) rather than the name's (a unit's rows). The rows kept are the same."""
+    shown = LedgerTransaction.marking_id.in_(visible)
+    return [
+        (LedgerTransaction.marking_id + 0).in_(visible) if c.compare(shown) else c for c in where
+    ]
+
+
 # --- units and their states ------------------------------------------------------------------
 
 
@@ -343,11 +359,14 @@ def accountability(
         # queries, each of which an index on its column answers alone, rather than one OR
         # that makes the store fetch every row it matches from the table: the same rows,
         # each once.
-        by_id = LedgerTransaction.unit_entity_id == unit
-        by_name = (LedgerTransaction.unit_name == unit) & (
-            LedgerTransaction.unit_entity_id.is_(None) | (LedgerTransaction.unit_entity_id != unit)
-        )
-        ledger = _ledger(session, [*where, by_id]) + _ledger(session, [*where, by_name])
+        by_id = _ledger(session, [*where, LedgerTransaction.unit_entity_id == unit])
+        # Rows named so that carry this id are counted above already (grouped by the id).
+        by_name = [
+            row
+            for row in _ledger(session, [*_not_by_marking(where, visible), _named(unit)])
+            if row[2] != unit
+        ]
+        ledger = by_id + by_name
 
     # The units the view is about: the one asked for, when the reader may see it; else
     # those the programme's or partner's rows name; else every unit (None).

@@ -11,11 +11,13 @@ tables hold; the PDF is drawn with ReportLab as a report's is (intel/pdf.py).
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -58,6 +60,16 @@ SCRIPT_STRINGS = {
 def money(value: Decimal, locale: str) -> str:
     """Dollars as every page writes money (web/templating.format_money)."""
     return format_money(value, "USD", locale)
+
+
+def day(value: date | datetime | None, locale: str) -> str:
+    """A day in words ("May 31, 2026", "31 de mayo de 2026"): Spanish's medium form
+    abbreviates May as "may", which reads as English."""
+    if value is None:
+        return ""
+    return format_date(
+        value.date() if isinstance(value, datetime) else value, "long", locale=locale
+    )
 
 
 def _year(value: str | None) -> tuple[int | None, str | None]:
@@ -148,6 +160,7 @@ def accountability_page(
         fy=fy or "",
         problem=gettext(locale, problem, value=fy or "") if problem else "",
         money=lambda v: money(v, locale),
+        day=lambda v: day(v, locale),
         number=lambda v: format_decimal(v, locale=locale),
         data=_script_data(view, locale),
         pdf_url=f"{PAGE}.pdf" + (f"?{urlencode(query)}" if query else ""),
@@ -178,7 +191,6 @@ def render_pdf(view: AccountabilityRead, actor: Actor) -> bytes:
     """The view as a PDF: the answer, then a table per fiscal year, under the view's banner
     at the top and bottom of every page."""
     locale = actor.locale
-    show = Show(locale)
     title = gettext(locale, N_("Accountability of security assistance"))
     nothing = gettext(locale, N_("Nothing you may see."))
     printed = PrintedReport(
@@ -192,7 +204,7 @@ def render_pdf(view: AccountabilityRead, actor: Actor) -> bytes:
             locale,
             N_("Printed for {account} on {day}"),
             account=actor.username or "",
-            day=show.date(utcnow()),
+            day=day(utcnow(), locale),
         ),
         page_label=gettext(locale, N_("Page {page} of {pages}")),
     )
@@ -248,7 +260,7 @@ def render_pdf(view: AccountabilityRead, actor: Actor) -> bytes:
                         gettext(locale, N_("Valid until")),
                     ],
                     *[
-                        [v.subject, v.purpose_label, v.status_label, show.date(v.valid_until)]
+                        [v.subject, v.purpose_label, v.status_label, day(v.valid_until, locale)]
                         for v in view.vetting
                     ],
                 ]
@@ -316,7 +328,7 @@ def render_pdf(view: AccountabilityRead, actor: Actor) -> bytes:
                 gettext(locale, N_("Vetting decisions")),
                 format_decimal(len(year.vetting_decisions), locale=locale),
                 "; ".join(
-                    f"{show.date(d.at)}: {d.from_label} → {d.to_label}"
+                    f"{day(d.at, locale)}: {d.from_label} → {d.to_label}"
                     for d in year.vetting_decisions
                 ),
             ],
