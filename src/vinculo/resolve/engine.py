@@ -419,6 +419,26 @@ class Engine:
             frame = frame.head(limit)
         return matches(frame.reset_index(drop=True), self.comparisons)
 
+    def score_pairs(
+        self,
+        probes: Any,
+        candidates: Any,
+        pairs: pa.Table,
+        *,
+        threshold: float | None = None,
+    ) -> list[Match]:
+        """Only the given pairs (`pairs`: probe_id, candidate_id) of probe and candidate
+        records, in one pass; each scored as score_one scores it. Those at or above
+        `threshold`, in no particular order."""
+        cut = self.review_threshold if threshold is None else threshold
+        table, probe = as_table(candidates), as_table(probes)
+        if table.num_rows == 0 or probe.num_rows == 0 or pairs.num_rows == 0:
+            return []
+        frame = self._backend.score_pairs(
+            probe, table, pairs, cut, self._screening_settings, self.comparisons
+        )
+        return matches(frame.reset_index(drop=True), self.comparisons)
+
     def _screening_settings(self) -> dict[str, Any]:
         """Settings to score one record against many: the model's comparisons, no blocking."""
         model = self._require_model()

@@ -144,8 +144,9 @@ def screen_batch_scorer(
     """screen_scorer for many queries at once, each against its own candidates.
 
     Each distinct candidate is made into its records once for the whole batch, not once per
-    query that finds it; each query is then scored as screen_scorer scores it, against the
-    records of its own candidates, so the scores are the same. Pairs below `threshold` (the
+    query that finds it, and every query's pairs (each of its name variants against each of
+    its own candidates' records) are scored in one pass (Engine.score_pairs), each as
+    screen_scorer scores it, so the scores are the same. Pairs below `threshold` (the
     screening_threshold setting's default) are left out, unexplained: screening drops them.
     """
     cut = float(default_of("screening_threshold")) if threshold is None else threshold
@@ -153,6 +154,9 @@ def screen_batch_scorer(
     def score(
         batch: Sequence[tuple[StatementEntity, Sequence[StatementEntity]]],
     ) -> list[list[ScoredPair]]:
+        import numpy as np
+        import pyarrow as pa
+
         engine = screening_engine(data_dir)
         slot: dict[int, int] = {}
         distinct: list[StatementEntity] = []
@@ -161,34 +165,49 @@ def screen_batch_scorer(
                 if id(candidate) not in slot:
                     slot[id(candidate)] = len(distinct)
                     distinct.append(candidate)
-        # Each distinct candidate under its slot number: two profiles of one identity (merged
-        # entities found by different queries) keep their own records.
-        records = [{**c.to_dict(), "id": str(n)} for n, c in enumerate(distinct)]
-        table = from_entity_variants(records).table if records else None
-        rows_of: dict[int, list[int]] = {}
-        if table is not None:
-            for row, variant_id in enumerate(table.column(ID).to_pylist()):
-                rows_of.setdefault(int(variant_entity(str(variant_id))), []).append(row)
-        out: list[list[ScoredPair]] = []
-        for query, candidates in batch:
-            if not candidates or table is None:
-                out.append([])
-                continue
-            slots = [slot[id(c)] for c in candidates]
-            own = table.take([row for n in slots for row in rows_of.get(n, [])])
-            best: dict[int, Match] = {}
-            for probe in from_entity_variants([query.to_dict()]).table.to_pylist():
-                # The best variant of a candidate at or above the cut is its best overall.
-                for m in engine.score_one(probe, own, threshold=cut):
-                    n = int(variant_entity(m.right_id))
-                    if n not in best or m.score > best[n].score:
-                        best[n] = m
-            ranked = sorted((str(distinct[n].id), n, m) for n, m in best.items())
-            out.append(
-                [
-                    ScoredPair(str(query.id), entity_id, m.score, _explained(engine, m))
-                    for entity_id, _n, m in ranked
-                ]
+        out: list[list[ScoredPair]] = [[] for _ in batch]
+        if not distinct:
+            return out
+        # Under batch-made ids: two profiles of one identity (merged entities found by
+        # different queries) keep their own records, and a query is told by its number.
+        table = from_entity_variants(
+            [{**c.to_dict(), "id": f"c{n}"} for n, c in enumerate(distinct)]
+        ).table
+        probes = from_entity_variants(
+            [{**q.to_dict(), "id": f"q{n}"} for n, (q, _c) in enumerate(batch)]
+        ).table
+        variants: dict[str, list[str]] = {}
+        for table_of in (table, probes):
+            for variant_id in table_of.column(ID).to_pylist():
+                variants.setdefault(variant_entity(str(variant_id)), []).append(str(variant_id))
+        left: list[np.ndarray] = []
+        right: list[np.ndarray] = []
+        for n, (_query, candidates) in enumerate(batch):
+            mine = np.array(variants.get(f"q{n}", []), dtype=object)
+            theirs = np.array(
+                [v for c in candidates for v in variants.get(f"c{slot[id(c)]}", [])],
+                dtype=object,
+            )
+            if len(mine) and len(theirs):
+                left.append(np.repeat(mine, len(theirs)))
+                right.append(np.tile(theirs, len(mine)))
+        if not left:
+            return out
+        pairs = pa.table(
+            {
+                "probe_id": pa.array(np.concatenate(left), pa.string()),
+                "candidate_id": pa.array(np.concatenate(right), pa.string()),
+            }
+        )
+        best: dict[tuple[int, int], Match] = {}
+        for m in engine.score_pairs(probes, table, pairs, threshold=cut):
+            # The best variant of a candidate at or above the cut is its best overall.
+            key = (int(variant_entity(m.left_id)[1:]), int(variant_entity(m.right_id)[1:]))
+            if key not in best or m.score > best[key].score:
+                best[key] = m
+        for (n, c), m in sorted(best.items()):
+            out[n].append(
+                ScoredPair(str(batch[n][0].id), str(distinct[c].id), m.score, _explained(engine, m))
             )
         return out
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 import pandas as pd
 import pyarrow as pa
 
-from vinculo.resolve.features import LEFT, RIGHT, as_table
+from vinculo.resolve.features import ID, LEFT, RIGHT, as_table
 
 if TYPE_CHECKING:
     from splink import Linker
@@ -59,6 +59,28 @@ class SplinkBackend(ABC):
         comparisons: Sequence[str],
     ) -> pd.DataFrame:
         """Every candidate scored against the one probe record, as `frame` gives them."""
+
+    def score_pairs(
+        self,
+        probes: pa.Table,
+        candidates: pa.Table,
+        pairs: pa.Table,
+        threshold: float,
+        settings: SettingsMaker,
+        comparisons: Sequence[str],
+    ) -> pd.DataFrame:
+        """The (probe_id, candidate_id) pairs scored, each as score_one scores it; those at or
+        above `threshold`. Here one probe at a time; DuckDB does all in one query."""
+        import pyarrow.compute as pc
+
+        frames = []
+        for probe_id in pc.unique(pairs.column("probe_id")).to_pylist():
+            mine = pairs.filter(pc.equal(pairs.column("probe_id"), probe_id))
+            probe = probes.filter(pc.equal(probes.column(ID), probe_id))
+            wanted = candidates.filter(pc.is_in(candidates.column(ID), mine.column("candidate_id")))
+            frame = self.score_one(probe, wanted, settings, comparisons)
+            frames.append(frame[frame["score"] >= threshold])
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def forget_model(self) -> None:
         """The engine's model changed: drop whatever was prepared for the old one."""
@@ -216,6 +238,18 @@ class DuckDBBackend(SplinkBackend):
         with self._screener(settings, comparisons) as screener:
             return screener.score(probe, candidates)
 
+    def score_pairs(
+        self,
+        probes: pa.Table,
+        candidates: pa.Table,
+        pairs: pa.Table,
+        threshold: float,
+        settings: SettingsMaker,
+        comparisons: Sequence[str],
+    ) -> pd.DataFrame:
+        with self._screener(settings, comparisons) as screener:
+            return screener.score_pairs(probes, candidates, pairs, threshold)
+
     def forget_model(self) -> None:
         self.screeners = queue.SimpleQueue()
 
@@ -313,6 +347,7 @@ class Screener:
 
     PROBE = "__vinculo_screen_probe"
     CANDIDATES = "__vinculo_screen_candidates"
+    PAIRS = "__vinculo_screen_pairs"
 
     def __init__(self, linker: Linker, comparisons: Sequence[str]) -> None:
         from splink.internals.find_matches_to_new_records import (
@@ -344,24 +379,35 @@ class Screener:
                 out_tablename=f"{table}_with_tf_uid_fix",
                 uid_str=f"_{side}",
             )
-        pipeline.enqueue_sql(
-            f"select {', '.join(settings._columns_to_select_for_blocking)}, 0 as match_key "
-            "from __splink__compare_two_records_left_with_tf_uid_fix as l "
+        blocked = f"select {', '.join(settings._columns_to_select_for_blocking)}, 0 as match_key "
+        uid = settings.column_info_settings.unique_id_column_name
+        # Every probe against every candidate (score), or only the pairs given (score_pairs).
+        joins = {
+            "cross": "from __splink__compare_two_records_left_with_tf_uid_fix as l "
             "cross join __splink__compare_two_records_right_with_tf_uid_fix as r",
-            "__splink__compare_two_records_blocked",
-        )
-        pipeline.enqueue_sql(
-            f"select {', '.join(settings._columns_to_select_for_comparison_vector_values)} "
-            "from __splink__compare_two_records_blocked",
-            "__splink__df_comparison_vectors",
-        )
-        pipeline.enqueue_list_of_sqls(
-            predict_from_comparison_vectors_sqls_using_settings(
-                settings, sql_infinity_expression=linker._infinity_expression
-            )
-        )
+            "pairs": "from __splink__compare_two_records_left_with_tf_uid_fix as l "
+            f"join {self.PAIRS} as p on l.{uid} = p.probe_id "
+            f"join __splink__compare_two_records_right_with_tf_uid_fix as r "
+            f"on r.{uid} = p.candidate_id",
+        }
         columns = ", ".join(frame_columns(comparisons))
-        self._sql = f"SELECT {columns} FROM ({pipeline.generate_cte_pipeline_sql()})"
+        made: dict[str, str] = {}
+        for kind, join in joins.items():
+            each = CTEPipeline(list(pipeline.input_dataframes))
+            each.queue = list(pipeline.queue)
+            each.enqueue_sql(blocked + join, "__splink__compare_two_records_blocked")
+            each.enqueue_sql(
+                f"select {', '.join(settings._columns_to_select_for_comparison_vector_values)} "
+                "from __splink__compare_two_records_blocked",
+                "__splink__df_comparison_vectors",
+            )
+            each.enqueue_list_of_sqls(
+                predict_from_comparison_vectors_sqls_using_settings(
+                    settings, sql_infinity_expression=linker._infinity_expression
+                )
+            )
+            made[kind] = f"SELECT {columns} FROM ({each.generate_cte_pipeline_sql()})"
+        self._sql, self._pairs_sql = made["cross"], made["pairs"]
 
     def score(self, probe: pa.Table, candidates: pa.Table) -> pd.DataFrame:
         """Every candidate scored against the probe, as SplinkBackend.frame gives them."""
@@ -373,6 +419,26 @@ class Screener:
             # The connection outlives the call: it must not keep the records.
             self._con.register(self.PROBE, as_table([]))
             self._con.register(self.CANDIDATES, as_table([]))
+        frame["score"] = frame["score"].clip(0.0, 1.0)
+        return frame
+
+    def score_pairs(
+        self, probes: pa.Table, candidates: pa.Table, pairs: pa.Table, threshold: float
+    ) -> pd.DataFrame:
+        """The given (probe_id, candidate_id) pairs scored in one query, each as `score`
+        scores it; only those at or above `threshold` come back."""
+        self._con.register(self.PROBE, probes)
+        self._con.register(self.CANDIDATES, candidates)
+        self._con.register(self.PAIRS, pairs)
+        try:
+            frame = self._con.execute(
+                f"SELECT * FROM ({self._pairs_sql}) WHERE greatest(least(score, 1.0), 0.0) >= ?",
+                [threshold],
+            ).df()
+        finally:
+            self._con.register(self.PROBE, as_table([]))
+            self._con.register(self.CANDIDATES, as_table([]))
+            self._con.unregister(self.PAIRS)
         frame["score"] = frame["score"].clip(0.0, 1.0)
         return frame
 
