@@ -169,7 +169,7 @@ _add_lazy(
     _assistance_app,
 )
 _add_lazy("oversight", "Oversight: security-force units.", _oversight_app)
-_add_lazy("civic", "The civic channel: the public intake's keys.", _civic_app)
+_add_lazy("civic", "The civic channel: the public intake's keys, pulling submissions.", _civic_app)
 app.command("screen")(resolve_commands.screen)
 
 err = Console(stderr=True)

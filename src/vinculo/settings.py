@@ -212,6 +212,33 @@ class Settings(BaseSettings):
     webhook_attempts: int = Field(
         default=5, ge=1, le=20, description="Tries of one webhook before it is marked failed."
     )
+    civic_url: str = Field(
+        default="",
+        description="The civic channel's public site (http://host:port); empty: pull nothing. "
+        "The internal node always opens the connection to it.",
+    )
+    civic_pull_token: str = Field(
+        default="", description="The public site's VINCULO_PUBLIC_PULL_TOKEN."
+    )
+    civic_key_path: Path | None = Field(
+        default=None,
+        description="The private key submissions are sealed to; empty: civic/submission.key "
+        "in the data directory, where `vinculo civic keys` writes it.",
+    )
+    civic_agency: str = Field(
+        default="",
+        description="The agency that receives the civic channel's submissions: each is marked "
+        "TLP:AMBER+STRICT for it and the civic-triage group.",
+    )
+    civic_pull_interval_seconds: float = Field(
+        default=60, gt=0, description="The internal app pulls new submissions this often."
+    )
+
+    @property
+    def resolved_civic_key_path(self) -> Path:
+        if self.civic_key_path is not None:
+            return self.civic_key_path
+        return self.data_dir / "civic" / "submission.key"
 
     @property
     def resolved_database_url(self) -> str:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from vinculo.db import transaction
-from vinculo.errors import Forbidden
+from vinculo.errors import Forbidden, NotFound
 from vinculo.intel.models import Report
 from vinculo.intel.schemas import MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
@@ -32,7 +32,7 @@ from conftest import LiveServer
 from worlds import World
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
-ROLES = ["analyst", "supervisor", "auditor", "admin", "monitor"]
+ROLES = ["analyst", "supervisor", "auditor", "admin", "monitor", "triager"]
 # FBI accounts: an agency that originated nothing in the world, so what they see is decided
 # by TLP and REL TO alone.
 ACCOUNT = {role: f"role.{role}" for role in ROLES}
@@ -232,6 +232,21 @@ def try_publish_aggregates(client: httpx.Client, _s: LiveServer, _w: World, _r: 
     return client.post("/api/v1/assistance/public-flags", json=flag).status_code
 
 
+def try_triage(_c: httpx.Client, _s: LiveServer, world: World, role: str) -> int:
+    from vinculo.civic import service as civic
+
+    try:
+        with transaction(world.store.sessions) as session:
+            civic.mark_spam(
+                session=session, actor=world.actors[ACCOUNT[role]], submission_id="none-such"
+            )
+    except Forbidden:
+        return 403
+    except NotFound:
+        return 404
+    return 200
+
+
 ATTEMPTS: dict[str, Callable[[httpx.Client, LiveServer, World, str], int]] = {
     "file_report": try_file_report,
     "import": try_import,
@@ -245,6 +260,7 @@ ATTEMPTS: dict[str, Callable[[httpx.Client, LiveServer, World, str], int]] = {
     "file_allegation": try_file_allegation,
     "record_assistance": try_record_assistance,
     "publish_aggregates": try_publish_aggregates,
+    "triage": try_triage,
 }
 # Past the role check, these two look for what they name and find nothing: 404, not 403.
 SUCCESS = {
@@ -252,6 +268,7 @@ SUCCESS = {
     "file_allegation": 201,
     "record_assistance": 404,
     "publish_aggregates": 404,
+    "triage": 404,
 }
 
 

@@ -10,7 +10,9 @@ from rich.console import Console
 
 from vinculo.civic import crypto
 
-app = typer.Typer(help="The civic channel: the public intake's keys.", no_args_is_help=True)
+app = typer.Typer(
+    help="The civic channel: the public intake's keys, pulling submissions.", no_args_is_help=True
+)
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -43,3 +45,30 @@ def keys(
     err.print(f"private key written to {path} (mode 0600); keep it on this node only.")
     err.print("set this on the public site as VINCULO_PUBLIC_SUBMISSION_KEY:")
     out.print(public)
+
+
+@app.command("pull")
+def pull() -> None:
+    """Pull the submissions waiting on the public site (VINCULO_CIVIC_URL), open them with the
+    private key, store them for triage and only then acknowledge them."""
+    from vinculo.civic import service
+    from vinculo.civic.client import IntakeError
+    from vinculo.db import make_engine, make_sessionmaker
+    from vinculo.errors import InvalidInput
+    from vinculo.settings import Settings
+
+    settings = Settings()
+    engine = make_engine(settings)
+    try:
+        result = service.pull_all(sessions=make_sessionmaker(engine), settings=settings)
+    except InvalidInput as error:
+        err.print(error.render(settings.default_locale))
+        raise typer.Exit(1) from None
+    except (IntakeError, OSError) as error:
+        err.print(str(error))
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    out.print(
+        f"opened {result.opened}, stored {result.stored} new, acknowledged {result.acknowledged}"
+    )

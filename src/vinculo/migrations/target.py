@@ -10,6 +10,7 @@ import vinculo.assistance.training_models
 import vinculo.cases.models
 import vinculo.cases.operation_pointer_models
 import vinculo.cases.pointer_models
+import vinculo.civic.models
 import vinculo.exchange.models
 import vinculo.intel.models
 import vinculo.intel.translation
@@ -31,6 +32,7 @@ MODULES = (
     vinculo.cases.models,
     vinculo.cases.operation_pointer_models,
     vinculo.cases.pointer_models,
+    vinculo.civic.models,
     vinculo.exchange.models,
     vinculo.intel.models,
     vinculo.intel.translation,

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     VET = "vet"  # decide Leahy vetting requests: approve, suspend or deny, with validity
     RECORD_ASSISTANCE = "record_assistance"  # record disbursements and other ledger rows
     PUBLISH_AGGREGATES = "publish_aggregates"  # flag items to count in the public tables
+    TRIAGE = "triage"  # act on civic submissions: spam, reply, status, refer, link
 
 
 class Role(StrEnum):
@@ -40,6 +41,9 @@ class Role(StrEnum):
     # An organisation's account (a human-rights monitor, an NGO): it files allegations and
     # reads only what the markings give its organisation and its need-to-know groups.
     MONITOR = "monitor"
+    # Staff of the receiving agency who work the civic channel's queue. What they read is
+    # still the markings' (the civic-triage group); the role grants the acts.
+    TRIAGER = "triager"
 
 
 P = Permission
@@ -62,6 +66,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset({P.AUDIT}),
     Role.ADMIN: frozenset({P.ACCOUNTS}),
     Role.MONITOR: frozenset({P.FILE_ALLEGATION}),
+    Role.TRIAGER: frozenset({P.TRIAGE}),
 }
 
 # The message each refusal gives: it names what the account lacks, never anything of an item.
@@ -78,6 +83,7 @@ _REFUSAL = {
     P.VET: N_("only a supervisor may decide vetting requests"),
     P.RECORD_ASSISTANCE: N_("only a supervisor may record assistance in the ledger"),
     P.PUBLISH_AGGREGATES: N_("only a supervisor may flag items for the public tables"),
+    P.TRIAGE: N_("only a triager may act on civic submissions"),
 }
 
 

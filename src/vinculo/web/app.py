@@ -29,6 +29,7 @@ from vinculo.cases.map_views import router as map_pages
 from vinculo.cases.operations_api import router as operations_router
 from vinculo.cases.operations_views import router as operations_pages
 from vinculo.cases.views import router as cases_pages
+from vinculo.civic.service import Puller
 from vinculo.db import make_engine, make_sessionmaker
 from vinculo.errors import InvalidFields, InvalidInput, TooLarge, VinculoError
 from vinculo.exchange.api import router as taxii_router
@@ -143,7 +144,14 @@ def create_app(settings: Settings) -> FastAPI:
         mailer = Mailer(sessions=sessions, settings=settings) if sending else None
         if mailer is not None:
             mailer.start()
+        # The civic channel's pull, when its public site is set: this node opens every
+        # connection, the public site never connects inward.
+        puller = Puller(sessions=sessions, settings=settings) if settings.civic_url else None
+        if puller is not None:
+            puller.start()
         yield
+        if puller is not None:
+            puller.stop()
         if mailer is not None:
             mailer.stop()
         engine.dispose()
