@@ -393,18 +393,6 @@ def run(
     console.print(f"[bold]{label}[/bold]")
     engine, sessions = url_store(url)
     unit_ids, actors = fill(sessions, args.rows)
-    if args.index:
-        # What a migration would add: the ledger by recipient unit's entity id, holding
-        # every column the view groups and sums, so the store answers from the index alone
-        # (the view asks by entity id and by name in two queries; the name has an index).
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "CREATE INDEX ix_assistance_transactions_unit_entity "
-                    "ON assistance_transactions "
-                    "(unit_entity_id, fiscal_year, type, unit_name, marking_id, usd)"
-                )
-            )
     if engine.dialect.name == "postgresql":
         # As autovacuum would leave a store at rest: statistics and the visibility map.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -450,11 +438,6 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--postgres", default="postgresql://127.0.0.1:5432/test")
     parser.add_argument("--sqlite-only", action="store_true")
-    parser.add_argument(
-        "--index",
-        action="store_true",
-        help="add a covering index on the ledger's unit entity id before timing",
-    )
     args = parser.parse_args()
     console.print(f"machine: {machine_line()}")
     results = []
