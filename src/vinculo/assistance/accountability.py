@@ -53,7 +53,7 @@ CENT = Decimal("0.01")
 # What a unit "received": money paid out to it (IATI's disbursement and expenditure).
 RECEIVED = ("3", "4")
 # Vetting statuses from the most to the least restrictive: the one a unit is shown under
-# when several of its requests are open.
+# when several of its current requests (one per purpose) disagree.
 SEVERITY = ("suspended", "denied", "expired", "pending", "approved")
 
 
@@ -460,7 +460,13 @@ def accountability(
         )
         for r in reversed(requests)
     ]
-    overall = min((v.status for v in now), key=SEVERITY.index, default=None)
+    # A later request for the same subject and purpose replaces an earlier one (a renewed
+    # approval, a suspension lifted), as the Leahy gate reads them; of what is current, the
+    # most restrictive is the unit's status.
+    current: dict[tuple[str, str], VettingRequest] = {}
+    for r in requests:
+        current[(r.subject_entity_id or r.subject_name, r.purpose)] = r
+    overall = min((status_on(r, today) for r in current.values()), key=SEVERITY.index, default=None)
 
     # The units whose training and equipment count: those of the view (only those the
     # reader may see count, as training_summary and equipment_summary check).
