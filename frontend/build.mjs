@@ -94,6 +94,20 @@ await build({
 });
 console.log(`build: frontend/accountability.js (bundled) -> ${relative(root, accountability)}`);
 
+// The public transparency portal's charts (ECharts), bundled the same way into the public
+// site's own static folder (src/vinculo/civic/static/), which the public process serves.
+const portal = join(root, "src", "vinculo", "civic", "static", "portal.js");
+await build({
+  entryPoints: [join(root, "frontend", "portal.js")],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2020",
+  outfile: portal,
+  logLevel: "warning",
+});
+console.log(`build: frontend/portal.js (bundled) -> ${relative(root, portal)}`);
+
 // The map's base layers, served from static/map/ (never a tile server): countries from
 // world-atlas, U.S. states from us-atlas (TopoJSON, as published), and the Mexican states of
 // @svg-maps/mexico turned into GeoJSON lines in longitude and latitude (frontend/mexico.mjs).

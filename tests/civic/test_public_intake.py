@@ -121,7 +121,8 @@ def test_a_submission_arrives_as_ciphertext_only(public_site: PublicSite) -> Non
     with sqlite3.connect(public_site.database) as db:
         tables = {row[0] for row in db.execute("select name from sqlite_master where type='table'")}
         rows = db.execute("select ciphertext from submissions").fetchall()
-    assert tables == {"public_schema", "submissions", "receipts", "updates"}
+    # `portal` holds the transparency portal's pushed document only (tests/civic/test_portal.py).
+    assert tables == {"public_schema", "submissions", "receipts", "updates", "portal"}
     assert rows and all(len(row[0]) > len(SECRET_TEXT) for row in rows)
     # Only the internal node's private key opens it.
     opened = crypto.unseal(public_site.key, rows[-1][0]).decode()

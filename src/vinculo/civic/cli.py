@@ -9,12 +9,14 @@ import typer
 from rich.console import Console
 
 from vinculo.civic import crypto
+from vinculo.civic.portal_cli import publish_command
 
 app = typer.Typer(
     help="The civic channel: the public intake's keys, pulling submissions.", no_args_is_help=True
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+app.command("publish")(publish_command)
 
 
 def key_path(data_dir: Path) -> Path:

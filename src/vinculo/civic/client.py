@@ -7,7 +7,8 @@ connection; the public process never connects inward.
     push_update(url=..., token=..., receipt=..., reply_key=..., status="under_review")
 
 `pull_submissions(..., acknowledge=True)` does both steps in one call, acknowledging only what
-it could open.
+it could open. `push_portal(url=..., token=..., document=build_document(...))` replaces the
+transparency portal's document (civic/portal.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import httpx
 
 from vinculo.civic import crypto
 from vinculo.civic.crypto import CryptoError, PrivateKey
+from vinculo.civic.portal import PortalDocument
 
 STATUSES = ("received", "under_review", "referred", "closed")
 
@@ -117,5 +119,17 @@ def push_update(
         response = client.post(
             f"/receipts/{receipt}/updates",
             json={"ciphertext": base64.b64encode(sealed).decode("ascii")},
+        )
+        _check(response)
+
+
+def push_portal(*, url: str, token: str, document: PortalDocument, timeout: float = 30) -> None:
+    """Leave the transparency portal's document on the public site, in place of the last one
+    (civic/portal.py: public aggregates and staff-written outcomes, nothing else)."""
+    with _client(url, token, timeout) as client:
+        response = client.put(
+            "/portal",
+            content=document.model_dump_json().encode("utf-8"),
+            headers={"Content-Type": "application/json"},
         )
         _check(response)

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vinculo.civic import crypto, store
 from vinculo.civic.guard import ProofOfWork, RateLimits, Visits
+from vinculo.civic.portal_views import portal_api, portal_router
 from vinculo.civic.public_views import intake_api, router
 from vinculo.civic.settings import PublicSettings
 
@@ -135,6 +136,8 @@ def create_public_app(settings: PublicSettings) -> FastAPI:
     app.add_middleware(_Guard, max_bytes=body_limit)
     app.include_router(router)
     app.include_router(intake_api)
+    app.include_router(portal_router)
+    app.include_router(portal_api)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

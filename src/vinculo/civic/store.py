@@ -1,7 +1,7 @@
-"""The public store: three small tables in a database of the public process's own.
+"""The public store: four small tables in a database of the public process's own.
 
 No Alembic here: the public store is not the internal one (whose migrations it never touches),
-it keeps nothing longer than the retention period, and its three tables are made by
+it keeps nothing longer than the retention period, and its tables are made by
 `create_all` when the process starts. A change of shape bumps SCHEMA_VERSION; a store of
 another version refuses to start, with the way out (purge it after the internal node has
 pulled everything) in the message.
@@ -10,7 +10,11 @@ What it holds, and all it holds:
 - `submissions`: sealed boxes waiting to be pulled (id, ciphertext, the day it arrived);
 - `receipts`: SHA-256 of a receipt code, the Argon2 hash of its passphrase, the salt the
   reporter's reply key is derived with, the day of the last activity;
-- `updates`: statuses and replies the internal node pushed, sealed to the reporter's key.
+- `updates`: statuses and replies the internal node pushed, sealed to the reporter's key;
+- `portal`: one row, the transparency portal's document as the internal node last pushed it
+  (civic/portal.py: public aggregates and staff-written outcomes, nothing else), replaced on
+  each push. It is public by design, so the retention purge leaves it; a new push replaces it.
+  A store made before this table gets it from `create_all` at start-up.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     create_engine,
     delete,
     func,
@@ -69,6 +74,13 @@ updates = Table(
         index=True,
     ),
     Column("ciphertext", LargeBinary, nullable=False),
+    Column("pushed_on", Date, nullable=False),
+)
+portal = Table(
+    "portal",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1: one document
+    Column("document", Text, nullable=False),
     Column("pushed_on", Date, nullable=False),
 )
 
@@ -185,6 +197,20 @@ def updates_for(engine: Engine, receipt_hash: str) -> list[bytes]:
             .order_by(updates.c.id)
         ).scalars()
         return [bytes(row) for row in rows]
+
+
+def put_portal(engine: Engine, *, document: str, today: date) -> None:
+    """Keep the portal document pushed, in place of the one before."""
+    with engine.begin() as connection:
+        connection.execute(delete(portal))
+        connection.execute(insert(portal).values(id=1, document=document, pushed_on=today))
+
+
+def get_portal(engine: Engine) -> tuple[str, date] | None:
+    """The portal document last pushed and the day it came, or None before the first push."""
+    with engine.connect() as connection:
+        row = connection.execute(select(portal.c.document, portal.c.pushed_on)).first()
+    return (str(row[0]), row[1]) if row else None
 
 
 def purge(engine: Engine, *, today: date, retention_days: int) -> dict[str, int]:

@@ -1,0 +1,151 @@
+"""The transparency portal's document: all the public process ever holds of the internal node.
+
+The internal node builds it (`build_document`, from `assistance.public.public_aggregates`:
+flagged items only, small cells and their complements already suppressed) and pushes it
+(`client.push_portal`); the public process checks it against `PortalDocument` (nothing but
+these fields, every key a code, never free text but the outcomes staff wrote) and keeps the
+last one pushed. Its shape:
+
+    {"version": 1, "generated_on": "2026-12-05", "threshold": 5,
+     "tables": [{"name": "money", "dimensions": ["fiscal_year", "pillar"],
+                 "cells": [{"key": ["2024", "rule_of_law"], "count": 12, "usd": "1500.00"},
+                           {"key": ["2024", "border"], "count": null, "usd": null}, ...]},
+                {"name": "vetting", "dimensions": ["force", "status"], ...},
+                {"name": "allegations", "dimensions": ["force", "status"], ...},
+                {"name": "violations", "dimensions": ["violation"], ...}],
+     "outcomes": [{"category": "corruption", "month": "2026-11",
+                   "text_en": "...", "text_es": "..."}]}
+
+A count of null is a suppressed cell; "*" in a key is the total over that dimension.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+VERSION = 1
+# Each table's name and dimensions, as assistance/public.py makes them: nothing else is taken.
+TABLES: dict[str, tuple[str, ...]] = {
+    "money": ("fiscal_year", "pillar"),
+    "vetting": ("force", "status"),
+    "allegations": ("force", "status"),
+    "violations": ("violation",),
+}
+# A key is a code (a year, a pillar, a force, a status, a violation) or "*": never a name.
+Code = Annotated[str, StringConstraints(pattern=r"^(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cell(_Strict):
+    key: list[Code]
+    count: int | None = Field(ge=0)
+    usd: Decimal | None = Field(default=None, allow_inf_nan=False)
+
+
+class Table(_Strict):
+    name: Literal["money", "vetting", "allegations", "violations"]
+    dimensions: list[str]
+    cells: list[Cell] = Field(max_length=20_000)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Table:
+        if tuple(self.dimensions) != TABLES[self.name]:
+            raise ValueError(f"table {self.name}: dimensions must be {list(TABLES[self.name])}")
+        for cell in self.cells:
+            if len(cell.key) != len(self.dimensions):
+                raise ValueError(f"table {self.name}: a key of {len(cell.key)} values")
+            if cell.count is None and cell.usd is not None:
+                raise ValueError(f"table {self.name}: a suppressed cell with a sum")
+            if self.name != "money" and cell.usd is not None:
+                raise ValueError(f"table {self.name}: a sum in a table of counts")
+        return self
+
+    def cell(self, *key: str) -> Cell | None:
+        return next((c for c in self.cells if tuple(c.key) == key), None)
+
+    def values(self, dimension: int) -> list[str]:
+        """The values of one dimension the table has, in order, without the total."""
+        found = dict.fromkeys(c.key[dimension] for c in self.cells if c.key[dimension] != "*")
+        return sorted(found)
+
+
+class Outcome(_Strict):
+    """What came of closed submissions, written by staff for the "you said, we did" page."""
+
+    category: Code
+    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    text_en: Text
+    text_es: Text
+
+    @model_validator(mode="after")
+    def _category(self) -> Outcome:
+        from vinculo.civic.intake import categories
+
+        if self.category not in categories():
+            raise ValueError(f"unknown category {self.category}")
+        return self
+
+
+class PortalDocument(_Strict):
+    version: Literal[1]
+    generated_on: date
+    threshold: int = Field(ge=1)
+    tables: list[Table]
+    outcomes: list[Outcome] = Field(default_factory=list, max_length=1000)
+
+    @model_validator(mode="after")
+    def _tables(self) -> PortalDocument:
+        names = [t.name for t in self.tables]
+        if sorted(names) != sorted(TABLES):
+            raise ValueError(f"tables must be {', '.join(TABLES)}, each once")
+        return self
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+
+def build_document(
+    *, session: Session, today: date, outcomes: list[Outcome] | None = None
+) -> PortalDocument:
+    """The document to push, from the public tables of the internal node (flagged items only,
+    suppressed as ../shared/MARKINGS.md "Public aggregates" says) and the outcomes staff
+    wrote (none until the triage writes them)."""
+    from vinculo.assistance.public import public_aggregates
+
+    published = public_aggregates(session=session)
+    return PortalDocument.model_validate(
+        {
+            "version": VERSION,
+            "generated_on": today,
+            "threshold": published.threshold,
+            "tables": [t.model_dump() for t in published.tables],
+            "outcomes": [o.model_dump() for o in outcomes or []],
+        }
+    )
+
+
+def table_csv(table: Table) -> str:
+    """One table as CSV: a column per dimension, then count (and usd for money); a suppressed
+    cell's count and sum are empty, "*" is a total."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    money = table.name == "money"
+    writer.writerow([*table.dimensions, "count", *(["usd"] if money else []), "suppressed"])
+    for cell in table.cells:
+        count = "" if cell.count is None else str(cell.count)
+        usd = [] if not money else ["" if cell.usd is None else f"{cell.usd:.2f}"]
+        writer.writerow([*cell.key, count, *usd, "yes" if cell.count is None else "no"])
+    return out.getvalue()

@@ -1,0 +1,298 @@
+"""The transparency portal on the public site, and the route the internal node pushes it to.
+
+Pages (English and Spanish, `?lang=` or Accept-Language, no cookie): `/portal` (assistance by
+fiscal year and pillar, vetting and allegations per force, the violations named, charts and
+the open-data downloads), `/portal/outcomes` ("you said, we did"), `/portal/data/NAME.csv`
+(each table) and `/portal/data/portal.json` (the whole document). Every one reads the pushed
+document alone (civic/portal.py): the public store holds nothing else of the internal node.
+
+API: `PUT /intake/v1/portal` with the pull token replaces the document; anything that is not
+a `PortalDocument` (an unknown field, a key that is not a code, a table of another shape) is
+refused whole and the document before it stays.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_currency, format_decimal
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import ValidationError
+
+from vinculo import vocab
+from vinculo.civic import intake, store
+from vinculo.civic.portal import TABLES, PortalDocument, Table, table_csv
+from vinculo.civic.public_views import _authorised, _denied, locale_of
+from vinculo.i18n import N_, gettext
+
+portal_router = APIRouter(prefix="/portal")
+portal_api = APIRouter(prefix="/intake/v1")
+
+BABEL = {"en": "en", "es": "es"}  # as the internal pages write money and dates
+UNKNOWN = "unknown"
+# The vetting statuses' labels (oversight/vetting.py's), kept here: the public process does
+# not import the internal node's domains.
+VETTING_STATUSES = {
+    "pending": N_("pending"),
+    "approved": N_("approved"),
+    "suspended": N_("suspended"),
+    "denied": N_("denied"),
+    "expired": N_("expired"),
+}
+
+
+@dataclass(frozen=True)
+class Held:
+    document: PortalDocument
+    pushed_on: date
+
+
+def _held(request: Request) -> Held | None:
+    """The document last pushed, parsed once per push."""
+    found = store.get_portal(request.app.state.engine)
+    if found is None:
+        return None
+    text, pushed_on = found
+    cached: tuple[str, Held] | None = getattr(request.app.state, "portal_cache", None)
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    held = Held(PortalDocument.model_validate_json(text), pushed_on)
+    request.app.state.portal_cache = (text, held)
+    return held
+
+
+def _label(dimension: str, code: str, locale: str) -> str:
+    if code == UNKNOWN:
+        return gettext(locale, N_("not recorded"))
+    if dimension == "pillar":
+        return vocab.load("merida_pillars").label(code, locale)
+    if dimension == "force":
+        return vocab.forces().label(code, locale)
+    if dimension == "violation":
+        return vocab.violations().label(code, locale)
+    return code
+
+
+def _status_label(table: str, code: str, locale: str) -> str:
+    if code == UNKNOWN:
+        return gettext(locale, N_("not recorded"))
+    if table == "vetting":
+        label = gettext(locale, VETTING_STATUSES.get(code, code))
+        return label[:1].upper() + label[1:]
+    return vocab.allegation_statuses().label(code, locale)
+
+
+def _count(value: int | None, locale: str) -> str:
+    return "—" if value is None else format_decimal(value, locale=BABEL[locale])
+
+
+def _usd(value: Decimal | None, locale: str) -> str:
+    if value is None:
+        return "—"
+    return format_currency(value, "USD", locale=BABEL[locale])
+
+
+def _ordered(table: Table, dimension: int) -> list[str]:
+    """A dimension's values in the vocabulary's order (pillar 1 before pillar 2), then any
+    other value, "not recorded" last; fiscal years in order."""
+    codes: list[str] = []
+    name = table.dimensions[dimension]
+    if name == "pillar":
+        codes = vocab.load("merida_pillars").codes()
+    elif name == "force":
+        codes = vocab.forces().codes()
+    elif name == "violation":
+        codes = vocab.violations().codes()
+    elif name == "status":
+        codes = (
+            list(VETTING_STATUSES)
+            if table.name == "vetting"
+            else vocab.allegation_statuses().codes()
+        )
+    place = {code: n for n, code in enumerate(codes)}
+    return sorted(
+        table.values(dimension),
+        key=lambda v: (v == UNKNOWN, place.get(v, len(place)), v),
+    )
+
+
+def _grid(table: Table, locale: str) -> dict[str, Any]:
+    """A two-dimensional table as rows (first dimension) by columns (second), with totals."""
+    rows, columns = _ordered(table, 0), _ordered(table, 1)
+
+    def label_of(code: str) -> str:
+        if table.dimensions[1] == "status":
+            return _status_label(table.name, code, locale)
+        return _label(table.dimensions[1], code, locale)
+
+    first = table.dimensions[0]
+
+    def row_label(code: str) -> str:
+        return code if first == "fiscal_year" else _label(first, code, locale)
+
+    def cell(key: tuple[str, str]) -> dict[str, Any]:
+        found = table.cell(*key)
+        count = found.count if found else 0
+        usd = found.usd if found else (Decimal(0) if table.name == "money" else None)
+        return {
+            "suppressed": count is None,
+            "count": _count(count, locale),
+            "usd": _usd(usd, locale) if table.name == "money" and count is not None else "—",
+            "raw": count,
+            "raw_usd": None if usd is None or count is None else float(usd),
+        }
+
+    return {
+        "columns": [(c, label_of(c)) for c in columns],
+        "rows": [
+            {
+                "code": r,
+                "label": row_label(r),
+                "cells": [cell((r, c)) for c in columns],
+                "total": cell((r, "*")),
+            }
+            for r in rows
+        ],
+        "totals": [cell(("*", c)) for c in columns],
+        "grand": cell(("*", "*")),
+    }
+
+
+def _chart_data(held: Held, locale: str) -> dict[str, Any]:
+    """What the charts draw: only cells shown in the tables (a suppressed one is left out)."""
+    money = held.document.table("money")
+    years, pillars = _ordered(money, 0), _ordered(money, 1)
+    series = []
+    for pillar in pillars:
+        values = []
+        for year in years:
+            found = money.cell(year, pillar)
+            values.append(None if found is None or found.usd is None else float(found.usd))
+        series.append({"name": _label("pillar", pillar, locale), "data": values})
+    forces: dict[str, dict[str, int | None]] = {}
+    for name in ("vetting", "allegations"):
+        table = held.document.table(name)
+        for force in _ordered(table, 0):
+            found = table.cell(force, "*")
+            forces.setdefault(force, {})[name] = found.count if found else 0
+    return {
+        "money": {"years": years, "series": series},
+        "forces": {
+            "labels": [_label("force", f, locale) for f in forces],
+            "vetting": [v.get("vetting", 0) for v in forces.values()],
+            "allegations": [v.get("allegations", 0) for v in forces.values()],
+            "names": {
+                "vetting": gettext(locale, N_("Vetting requests")),
+                "allegations": gettext(locale, N_("Allegations")),
+            },
+        },
+    }
+
+
+def _render(request: Request, template: str, locale: str, **context: Any) -> HTMLResponse:
+    env = request.app.state.templates
+
+    def _(message: str, **params: object) -> str:
+        return gettext(locale, message, **params)
+
+    html = env.get_template(template).render(_=_, locale=locale, request=request, **context)
+    response = HTMLResponse(html)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@portal_router.get("", response_class=HTMLResponse)
+def portal_page(request: Request) -> HTMLResponse:
+    locale = locale_of(request)
+    held = _held(request)
+    context: dict[str, Any] = {"held": held}
+    if held is not None:
+        document = held.document
+        violations = document.table("violations")
+        context.update(
+            threshold=document.threshold,
+            generated_on=format_date(document.generated_on, "long", locale=BABEL[locale]),
+            money=_grid(document.table("money"), locale),
+            vetting=_grid(document.table("vetting"), locale),
+            allegations=_grid(document.table("allegations"), locale),
+            violations=[
+                {
+                    "label": _label("violation", v, locale),
+                    "count": _count(c.count if (c := violations.cell(v)) else 0, locale),
+                    "suppressed": bool(c and c.count is None),
+                }
+                for v in _ordered(violations, 0)
+            ],
+            violations_total=_count(c.count if (c := violations.cell("*")) else 0, locale),
+            chart=json.dumps(_chart_data(held, locale)),
+            tables=list(TABLES),
+        )
+    return _render(request, "portal.html", locale, **context)
+
+
+@portal_router.get("/outcomes", response_class=HTMLResponse)
+def outcomes_page(request: Request) -> HTMLResponse:
+    locale = locale_of(request)
+    held = _held(request)
+    outcomes = []
+    if held is not None:
+        for outcome in sorted(held.document.outcomes, key=lambda o: o.month, reverse=True):
+            year, month = (int(part) for part in outcome.month.split("-"))
+            outcomes.append(
+                {
+                    "category": intake.categories().label(outcome.category, locale),
+                    "month": format_skeleton("yMMMM", date(year, month, 1), locale=BABEL[locale]),
+                    "text": outcome.text_es if locale == "es" else outcome.text_en,
+                }
+            )
+    return _render(request, "portal_outcomes.html", locale, outcomes=outcomes)
+
+
+@portal_router.get("/data/portal.json")
+def portal_json(request: Request) -> Response:
+    held = _held(request)
+    if held is None:
+        return JSONResponse({"detail": "nothing published yet"}, status_code=404)
+    return Response(
+        held.document.model_dump_json(),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="vinculo-portal.json"'},
+    )
+
+
+@portal_router.get("/data/{name}.csv")
+def table_download(request: Request, name: str) -> Response:
+    held = _held(request)
+    if held is None or name not in TABLES:
+        return JSONResponse({"detail": "no such table"}, status_code=404)
+    return Response(
+        table_csv(held.document.table(name)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="vinculo-{name}.csv"'},
+    )
+
+
+@portal_api.put("/portal")
+async def push_portal(request: Request) -> Response:
+    if not _authorised(request):
+        return _denied()
+    body = await request.body()
+    try:
+        document = PortalDocument.model_validate_json(body)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()[:10]
+        )
+        return JSONResponse({"detail": f"not a portal document: {problems}"}, status_code=422)
+    store.put_portal(
+        request.app.state.engine,
+        document=document.model_dump_json(),
+        today=datetime.now(UTC).date(),
+    )
+    return Response(status_code=204)
