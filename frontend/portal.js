@@ -44,7 +44,7 @@ if (source) {
     tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "—" : String(v)) },
     legend: { top: 0 },
     grid: { left: 48, right: 16, top: 40, bottom: 64 },
-    xAxis: { type: "category", data: forces.labels, axisLabel: { interval: 0, width: 110, overflow: "break" } },
+    xAxis: { type: "category", data: forces.labels, axisLabel: { interval: 0, width: 110, overflow: "break", margin: 14, lineHeight: 14 } },
     yAxis: { type: "value", minInterval: 1 },
     series: ["vetting", "allegations"].map((name, i) => ({
       name: forces.names[name],

@@ -80,3 +80,17 @@ def test_the_aggregate_on_the_portal_in_both_languages(page: Page, portal_site: 
     path = download.value.path()
     assert path is not None
     assert Path(path).read_text("utf-8").startswith("fiscal_year,pillar,count,usd,suppressed\n")
+
+
+def test_the_portal_before_anything_is_published(page: Page, tmp_path: Path) -> None:
+    for site in start_site(tmp_path):
+        for lang, text in (
+            ("en", "No outcomes have been published yet."),
+            ("es", "Todavía no se han publicado resultados."),
+        ):
+            page.goto(f"{site.url}/portal/outcomes?lang={lang}")
+            expect(page.locator("#outcomes-empty")).to_contain_text(text)
+            shot(page, f"civic-portal-outcomes-empty-{lang}")
+            page.goto(f"{site.url}/portal?lang={lang}")
+            expect(page.locator("#portal-empty")).to_be_visible()
+            expect(page.locator("#money-chart")).to_have_count(0)
