@@ -24,6 +24,7 @@ names. A new route cannot slip past unexamined.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import html
 import io
 import json
@@ -295,6 +296,16 @@ class StoredAssistance:
 
 
 @dataclass
+class StoredCivic:
+    """A civic submission under an item's markings (the pull marks every one alike; here each
+    carries an item's, so that the policy is probed on every kind), its words a marker."""
+
+    id: str
+    markings: Markings
+    words: list[str]
+
+
+@dataclass
 class World:
     store: Store
     nonce: str
@@ -312,6 +323,7 @@ class World:
     allegations: list[StoredAllegation] = field(default_factory=list)  # oversight
     trainings: list[StoredAssistance] = field(default_factory=list)  # assistance
     equipment: list[StoredAssistance] = field(default_factory=list)  # assistance
+    civic: list[StoredCivic] = field(default_factory=list)  # civic submissions
 
     @property
     def prefix(self) -> str:
@@ -343,6 +355,8 @@ class View:
     hidden_ledger: list[StoredLedger] = field(default_factory=list)
     allegations: list[StoredAllegation] = field(default_factory=list)
     hidden_allegations: list[StoredAllegation] = field(default_factory=list)
+    civic: list[StoredCivic] = field(default_factory=list)
+    hidden_civic: list[StoredCivic] = field(default_factory=list)
 
     def sees_party(self, allegation: StoredAllegation) -> bool:
         """A victim is shown only to a reader of both the allegation and the victim."""
@@ -448,6 +462,11 @@ class View:
             if not self.sees_party(allegation):
                 for word in allegation.party_content:
                     found[word] = f"victim of allegation {allegation.id}, not for this reader"
+        for submission in self.hidden_civic:
+            for word in submission.words:
+                found[word] = f"words of hidden civic submission {submission.id}"
+            if ids_too:
+                found[submission.id] = "id of a hidden civic submission"
         return found
 
 
@@ -571,6 +590,7 @@ def build_world(store: Store, spec: WorldSpec) -> World:
         _store_vetting(session, world)
         _store_allegations(session, world)
         _store_trainings_and_equipment(session, world)
+        _store_civic(session, world)
         world.pairs = [
             PairSpec(p.id, p.left_id, p.right_id, p.judgement, p.owner)
             for p in session.execute(select(ResolutionPair)).scalars()
@@ -685,7 +705,50 @@ def view_of(world: World, account: Account) -> View:
     view.hidden_allegations = [
         a for a in world.allegations if not can_see(account.actor, a.markings)
     ]
+    view.civic = [c for c in world.civic if can_see(account.actor, c.markings)]
+    view.hidden_civic = [c for c in world.civic if not can_see(account.actor, c.markings)]
     return view
+
+
+# --- civic: a submission per item, under the item's markings, with an attachment ----------
+
+
+def _store_civic(session: Session, world: World) -> None:
+    from vinculo.civic.models import CivicAttachment, CivicSubmission
+
+    for number, item in enumerate(world.items):
+        words = [world.marker(f"cv{number}"), world.marker(f"cf{number}")]
+        submission_id = hashlib.sha256(f"{world.nonce}-{number}".encode()).hexdigest()[:16]
+        session.add(
+            CivicSubmission(
+                id=submission_id,
+                digest=f"{world.nonce}-{number}",
+                receipt=f"RCPT-{number}",
+                reply_key="",
+                lang="es",
+                category="corruption",
+                state="SON",
+                municipality="Nogales",
+                occurred_on="2026-11-01",
+                what=f"Relato {words[0]}",
+                received_on="2026-11-02",
+                status="received",
+                spam=False,
+                marking_id=marking_id_for(session=session, markings=item.markings),
+            )
+        )
+        session.flush()
+        session.add(
+            CivicAttachment(
+                submission_id=submission_id,
+                name=f"{words[1]}.pdf",
+                content_type="application/pdf",
+                size=4,
+                data=b"%PDF",
+            )
+        )
+        world.civic.append(StoredCivic(submission_id, item.markings, words))
+    session.flush()
 
 
 # --- oversight: an allegation per item, its victim under a marking of its own -----------------
@@ -2400,6 +2463,118 @@ def api_outcomes(world: World, view: View, clients: Clients) -> None:
     assert public.json() == {"items": [], "total": 0}
 
 
+CIVIC = "/api/v1/civic/submissions"
+MISSING_CIVIC = "0123456789abcdef"
+
+
+@probe
+def api_civic(world: World, view: View, clients: Clients) -> None:
+    """Civic submissions: the queue, its total and filters hold only what the account may
+    see; a hidden submission answers as a missing one, to a read, an attachment, and every
+    act (spam, reply, report, allegation, links, screening)."""
+    rows = walk(clients.api, view, CIVIC)
+    assert {r["id"] for r in rows} == {c.id for c in view.civic}, view.account.username
+    whole = clients.api.get(CIVIC, params={"limit": 200, "category": "corruption"})
+    assert_no_secret(view, whole)
+    assert whole.json()["total"] == len(view.civic)
+    for submission in view.civic:
+        answer = clients.api.get(f"{CIVIC}/{submission.id}")
+        assert answer.status_code == 200, answer.text
+        assert_no_secret(view, answer)
+        assert "RCPT" not in answer.text  # the receipt is never shown
+        files = answer.json()["attachments"]
+        got = clients.api.get(f"{CIVIC}/{submission.id}/attachments/{files[0]['id']}")
+        assert got.status_code == 200 and got.content == b"%PDF"
+    acts: list[tuple[str, dict[str, object]]] = [
+        ("spam", {"spam": True}),
+        ("respond", {"status": "closed"}),
+        ("links", {"entity_ids": ["none-such"]}),
+        ("screen", {"name": "Nadie"}),
+        (
+            "report",
+            {
+                "predicate": "corruption",
+                "suspicion": "x",
+                "review_by": "2027-01-01",
+                "markings": {"tlp": "AMBER"},
+            },
+        ),
+        (
+            "allegation",
+            {
+                "violations": ["torture"],
+                "occurred_from": "2026-01-01",
+                "markings": {"tlp": "AMBER"},
+            },
+        ),
+    ]
+    missing = clients.api.get(f"{CIVIC}/{MISSING_CIVIC}")
+    assert missing.status_code == 404
+    missing_file = clients.api.get(f"{CIVIC}/{MISSING_CIVIC}/attachments/1")
+    missing_acts = {
+        act: clients.api.post(f"{CIVIC}/{MISSING_CIVIC}/{act}", json=body) for act, body in acts
+    }
+    for submission in view.hidden_civic:
+        answer = clients.api.get(f"{CIVIC}/{submission.id}")
+        assert_like_missing(view, answer, submission.id, missing, MISSING_CIVIC)
+        got = clients.api.get(f"{CIVIC}/{submission.id}/attachments/1")
+        assert_like_missing(view, got, submission.id, missing_file, MISSING_CIVIC)
+        for act, body in acts:
+            write = clients.api.post(f"{CIVIC}/{submission.id}/{act}", json=body)
+            assert_like_missing(view, write, submission.id, missing_acts[act], MISSING_CIVIC)
+
+
+@probe
+def page_civic(world: World, view: View, clients: Clients) -> None:
+    """The civic pages: the queue links and counts only what the account may see; each
+    submission it may not see answers as a missing one, to the page, the download and every
+    form."""
+    page = clients.page
+    token = _csrf(page, "/cases")
+    listed = page.get("/civic/submissions")
+    assert listed.status_code == 200
+    assert_no_secret(view, listed)
+    linked = set(re.findall(r'href="/civic/submissions/([0-9a-f]{16})"', listed.text))
+    assert linked == {c.id for c in view.civic}, view.account.username
+    assert re.search(rf"\b{len(view.civic)} submissions?\b", listed.text)
+    filtered = page.get(
+        "/civic/submissions", params={"status": "received", "category": "corruption"}
+    )
+    assert_no_secret(view, filtered)
+    for submission in view.civic:
+        answer = page.get(f"/civic/submissions/{submission.id}")
+        assert answer.status_code == 200, answer.text
+        assert_no_secret(view, answer)
+        assert submission.words[0] in answer.text
+    forms = {
+        "spam": {"spam": "yes"},
+        "respond": {"status": "closed"},
+        "report": {"predicate": "corruption", "review_by": "2027-01-01"},
+        "allegation": {"violations": "torture", "occurred_from": "2026-01-01"},
+        "screen": {"name": "Nadie"},
+        "links": {"entity_ids": "none-such"},
+    }
+    missing = page.get(f"/civic/submissions/{MISSING_CIVIC}")
+    assert missing.status_code == 404
+    missing_file = page.get(f"/civic/submissions/{MISSING_CIVIC}/attachments/1")
+    missing_forms = {
+        act: page.post(
+            f"/civic/submissions/{MISSING_CIVIC}/{act}", data={"csrf_token": token, **body}
+        )
+        for act, body in forms.items()
+    }
+    for submission in view.hidden_civic:
+        answer = page.get(f"/civic/submissions/{submission.id}")
+        assert_like_missing(view, answer, submission.id, missing, MISSING_CIVIC)
+        got = page.get(f"/civic/submissions/{submission.id}/attachments/1")
+        assert_like_missing(view, got, submission.id, missing_file, MISSING_CIVIC)
+        for act, body in forms.items():
+            write = page.post(
+                f"/civic/submissions/{submission.id}/{act}", data={"csrf_token": token, **body}
+            )
+            assert_like_missing(view, write, submission.id, missing_forms[act], MISSING_CIVIC)
+
+
 ALLEGATIONS = "/api/v1/oversight/allegations"
 MISSING_ALLEGATION = "0123456789abcdef"
 
@@ -2806,6 +2981,8 @@ PROBE_ORDER = [
     api_trainings,
     api_equipment,
     api_allegations,
+    api_civic,
+    page_civic,
     api_search,
     api_retention,
     api_account,
@@ -3124,6 +3301,31 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/oversight/allegations/{allegation_id}"): (READS, "page_oversight"),
     ("POST", "/oversight/allegations"): (WRITES, "page_oversight"),
     ("POST", "/oversight/allegations/{allegation_id}/status"): (WRITES, "page_oversight"),
+    # civic channel, triage inside: submissions under their markings
+    ("GET", "/api/v1/civic/submissions"): (READS, "api_civic"),
+    ("GET", "/api/v1/civic/submissions/{submission_id}"): (READS, "api_civic"),
+    ("GET", "/api/v1/civic/submissions/{submission_id}/attachments/{attachment_id}"): (
+        READS,
+        "api_civic",
+    ),
+    ("POST", "/api/v1/civic/submissions/{submission_id}/spam"): (WRITES, "api_civic"),
+    ("POST", "/api/v1/civic/submissions/{submission_id}/respond"): (WRITES, "api_civic"),
+    ("POST", "/api/v1/civic/submissions/{submission_id}/report"): (WRITES, "api_civic"),
+    ("POST", "/api/v1/civic/submissions/{submission_id}/allegation"): (WRITES, "api_civic"),
+    ("POST", "/api/v1/civic/submissions/{submission_id}/links"): (WRITES, "api_civic"),
+    ("POST", "/api/v1/civic/submissions/{submission_id}/screen"): (READS, "api_civic"),
+    ("GET", "/civic/submissions"): (READS, "page_civic"),
+    ("GET", "/civic/submissions/{submission_id}"): (READS, "page_civic"),
+    ("GET", "/civic/submissions/{submission_id}/attachments/{attachment_id}"): (
+        READS,
+        "page_civic",
+    ),
+    ("POST", "/civic/submissions/{submission_id}/spam"): (WRITES, "page_civic"),
+    ("POST", "/civic/submissions/{submission_id}/respond"): (WRITES, "page_civic"),
+    ("POST", "/civic/submissions/{submission_id}/report"): (WRITES, "page_civic"),
+    ("POST", "/civic/submissions/{submission_id}/allegation"): (WRITES, "page_civic"),
+    ("POST", "/civic/submissions/{submission_id}/screen"): (READS, "page_civic"),
+    ("POST", "/civic/submissions/{submission_id}/links"): (WRITES, "page_civic"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

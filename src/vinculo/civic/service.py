@@ -36,14 +36,23 @@ from vinculo.civic.models import (
     CivicReply,
     CivicSubmission,
 )
+from vinculo.civic.schemas import (
+    AdditionRead,
+    AttachmentRead,
+    LinkRead,
+    ReplyRead,
+    SubmissionList,
+    SubmissionRead,
+    SubmissionSummary,
+)
 from vinculo.db import transaction
 from vinculo.errors import InvalidInput, NotFound
-from vinculo.i18n import N_
+from vinculo.i18n import N_, gettext
 from vinculo.intel.schemas import MarkingsIn, ReportCreate
-from vinculo.intel.service import captions, create_report
+from vinculo.intel.service import captions, create_report, markings_read
 from vinculo.oversight.allegation_schemas import AllegationCreate, SourceIn
 from vinculo.oversight.allegations import file_allegation
-from vinculo.pagination import newest_page
+from vinculo.pagination import encode_key, newest_page
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, Markings
 from vinculo.security.models import utcnow
@@ -648,14 +657,20 @@ def link_entities(
 
 
 def screen_name(
-    *, session: Session, actor: Actor, settings: Settings, name: str, schema: str = "Person"
+    *,
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    submission_id: str,
+    name: str,
+    schema: str = "Person",
 ) -> list[tuple[str, str, str, float]]:
     """Entities of the store the triager may see that match a name the reporter gave, through
     resolve's screening: (id, schema, caption, score), best first."""
     from vinculo.resolve import screening
     from vinculo.resolve.scoring import screen_scorer
 
-    require(actor, Permission.TRIAGE)
+    submission = _triager(session, actor, submission_id)
     if not name.strip():
         raise InvalidInput(N_("write a name to look for"), field="name")
     entity = screening.query_entity(
@@ -672,4 +687,75 @@ def screen_name(
         limit=10,
         threshold=settings.screening_threshold,
     )
+    record(
+        session=session,
+        actor=actor,
+        action="read",
+        kind=KIND,
+        target=submission.id,
+        ids=[submission.id],
+        detail={"screened": len(found)},
+    )
     return [(str(c.entity.id), c.entity.schema.name, str(c.entity.caption), c.score) for c in found]
+
+
+# --- shapes ------------------------------------------------------------------------------
+
+
+def summary(submission: CivicSubmission, marks: Markings, locale: str) -> SubmissionSummary:
+    categories = vocab.load("civic_categories")
+    category = submission.category
+    return SubmissionSummary(
+        id=submission.id,
+        category=category,
+        category_label=categories.label(category, locale) if category in categories else category,
+        state=submission.state,
+        municipality=submission.municipality,
+        occurred_on=submission.occurred_on,
+        received_on=submission.received_on,
+        lang=submission.lang,
+        what=submission.what,
+        status=submission.status,
+        status_label=gettext(locale, STATUSES.get(submission.status, submission.status)),
+        spam=submission.spam,
+        report_id=submission.report_id,
+        allegation_id=submission.allegation_id,
+        markings=markings_read(marks),
+    )
+
+
+def submission_list(
+    *,
+    session: Session,
+    actor: Actor,
+    status: str | None = None,
+    category: str | None = None,
+    cursor: str | None = None,
+    limit: int = 25,
+) -> SubmissionList:
+    rows, more, total = list_submissions(
+        session=session, actor=actor, status=status, category=category, cursor=cursor, limit=limit
+    )
+    return SubmissionList(
+        items=[summary(r, m, actor.locale) for r, m in rows],
+        total=total,
+        next_cursor=encode_key(rows[-1][0].id) if more and rows else None,
+    )
+
+
+def submission_read(*, session: Session, actor: Actor, submission_id: str) -> SubmissionRead:
+    found = get_submission(session=session, actor=actor, submission_id=submission_id)
+    base = summary(found.submission, found.markings, actor.locale)
+    return SubmissionRead(
+        **base.model_dump(),
+        additions=[AdditionRead(what=a.what, pulled_at=a.pulled_at) for a in found.additions],
+        attachments=[
+            AttachmentRead(id=a.id, name=a.name, content_type=a.content_type, size=a.size)
+            for a in found.attachments
+        ],
+        replies=[
+            ReplyRead(status=r.status, message=r.message, sent_by=r.sent_by, sent_at=r.sent_at)
+            for r in found.replies
+        ],
+        links=[LinkRead(entity_id=e, schema_=s, caption=c) for e, s, c in found.links],
+    )

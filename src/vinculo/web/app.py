@@ -29,7 +29,9 @@ from vinculo.cases.map_views import router as map_pages
 from vinculo.cases.operations_api import router as operations_router
 from vinculo.cases.operations_views import router as operations_pages
 from vinculo.cases.views import router as cases_pages
+from vinculo.civic.api import router as civic_router
 from vinculo.civic.service import Puller
+from vinculo.civic.views import router as civic_pages
 from vinculo.db import make_engine, make_sessionmaker
 from vinculo.errors import InvalidFields, InvalidInput, TooLarge, VinculoError
 from vinculo.exchange.api import router as taxii_router
@@ -227,6 +229,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(allegations_router, prefix=API_PREFIX)
     app.include_router(vetting_router, prefix=API_PREFIX)
     app.include_router(oversight_pages)
+    app.include_router(civic_router, prefix=API_PREFIX)
+    app.include_router(civic_pages)
     app.include_router(network_router, prefix=API_PREFIX)
     app.include_router(network_pages)
     app.include_router(resolve_router, prefix=API_PREFIX)
