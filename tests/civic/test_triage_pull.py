@@ -256,3 +256,35 @@ def test_the_pull_names_what_is_missing(store: Store) -> None:
     with pytest.raises(service.NotConfigured) as refused:
         service.pull(sessions=store.sessions, settings=store.settings)
     assert "VINCULO_CIVIC_URL" in refused.value.render("es")
+
+
+def test_an_addition_joins_its_submission(
+    store: Store, public_site: PublicSite, tmp_path: Path
+) -> None:
+    wire(store, public_site, tmp_path)
+    actors = accounts(store)
+    service.pull_all(sessions=store.sessions, settings=store.settings)
+    status, html = submit(public_site, what="Primer relato: una camioneta sin placas.")
+    assert status == 200
+    receipt, passphrase = receipt_of(html)
+    service.pull_all(sessions=store.sessions, settings=store.settings)
+    with public_site.client(**{"X-Forwarded-For": "198.51.100.31"}) as http:
+        csrf = form_fields(http.get("/follow-up?lang=es").text)["csrf"]
+        http.post(
+            "/follow-up",
+            data={"csrf": csrf, "lang": "es", "receipt": receipt, "passphrase": passphrase},
+        )
+        added = http.post(
+            "/follow-up/add",
+            data={"csrf": csrf, "lang": "es", "what": "Agrego: la camioneta era gris."},
+        )
+        assert added.status_code == 200, added.text
+    result = service.pull_all(sessions=store.sessions, settings=store.settings)
+    assert (result.opened, result.stored) == (1, 0)  # an addition, not a new submission
+    with transaction(store.sessions) as session:
+        rows, _m, _t = service.list_submissions(session=session, actor=actors["fgr.triager"])
+        first = next(r for r, _ in rows if r.what == "Primer relato: una camioneta sin placas.")
+        detail = service.get_submission(
+            session=session, actor=actors["fgr.triager"], submission_id=first.id
+        )
+        assert [a.what for a in detail.additions] == ["Agrego: la camioneta era gris."]

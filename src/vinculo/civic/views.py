@@ -49,6 +49,26 @@ def _errors(error: VinculoError, locale: str) -> dict[str, list[str]]:
     return {error.field or "": [error.detail(locale)]}
 
 
+def days(actor: Actor) -> Any:
+    """A day the public site or the reporter gave (YYYY-MM-DD), written out in the reader's
+    words; anything else as it came."""
+    shown = long_day(actor)
+
+    def written(text: str) -> str:
+        try:
+            return shown(date.fromisoformat(text))
+        except ValueError:
+            return text or "—"
+
+    return written
+
+
+def place(state: str, municipality: str, locale: str) -> str:
+    states = vocab.load("civic_places")
+    name = states.label(state, locale) if state in states else state
+    return ", ".join(p for p in (municipality, name) if p) or "—"
+
+
 def size(count: int) -> str:
     for unit, step in (("MB", 1024**2), ("KB", 1024)):
         if count >= step:
@@ -89,7 +109,8 @@ def queue(
         statuses=service.STATUSES,
         categories=vocab.load("civic_categories"),
         marks=as_markings,
-        long_day=long_day(actor),
+        day=days(actor),
+        place=place,
         older_url=_url("/civic/submissions", **filters, cursor=listed.next_cursor)
         if listed.next_cursor
         else None,
@@ -117,7 +138,8 @@ def _submission_page(
         status_code=status_code,
         read=read,
         marks=as_markings,
-        long_day=long_day(actor),
+        day=days(actor),
+        place=place,
         size=size,
         statuses=service.STATUSES,
         tlps=FORM_TLPS,
