@@ -116,6 +116,7 @@ def test_triage_over_the_api(store: Store, api_site: PublicSite, tmp_path: Path)
                 "predicate": "extortion",
                 "suspicion": "Un reporte anónimo describe cobros a comerciantes.",
                 "review_by": (date.today() + timedelta(days=200)).isoformat(),
+                "attest_no_protected_views": True,
                 "markings": {"tlp": "AMBER", "rel_to": ["MEX"]},
             },
         )

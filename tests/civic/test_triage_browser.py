@@ -76,6 +76,10 @@ def test_triage_in_spanish(page: Page, triage_site: PublicSite, sqlite_store: St
         page.select_option(".civic-report select[name=predicate]", "corruption")
         page.fill(".civic-report textarea[name=suspicion]", "Un reporte anónimo describe cobros.")
         page.click(".civic-report button[type=submit]")
+        # Without the filer's own attestation, refused and named; nothing made.
+        expect(page.locator(".error-summary")).to_contain_text("attest_no_protected_views")
+        page.check(".civic-report input[name=attest_no_protected_views]")
+        page.click(".civic-report button[type=submit]")
         page.wait_for_url(re.compile(r"/reports/[0-9a-f]{16}"))
         expect(page.locator("body")).to_contain_text(WORDS)
         page.goto(f"{server.url}/civic/submissions?lang=es")

@@ -164,6 +164,7 @@ def test_pull_decrypt_queue_and_act(store: Store, public_site: PublicSite, tmp_p
                 credibility=6,
                 review_by=date.today() + timedelta(days=365),
                 markings=MarkingsIn(tlp="AMBER", rel_to=["MEX"]),
+                attest_no_protected_views=True,
             ),
         )
         allegation_id = service.to_allegation(

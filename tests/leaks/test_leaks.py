@@ -2496,6 +2496,7 @@ def api_civic(world: World, view: View, clients: Clients) -> None:
                 "predicate": "corruption",
                 "suspicion": "x",
                 "review_by": "2027-01-01",
+                "attest_no_protected_views": True,
                 "markings": {"tlp": "AMBER"},
             },
         ),
@@ -2549,7 +2550,11 @@ def page_civic(world: World, view: View, clients: Clients) -> None:
     forms = {
         "spam": {"spam": "yes"},
         "respond": {"status": "closed"},
-        "report": {"predicate": "corruption", "review_by": "2027-01-01"},
+        "report": {
+            "predicate": "corruption",
+            "review_by": "2027-01-01",
+            "attest_no_protected_views": "1",
+        },
         "allegation": {"violations": "torture", "occurred_from": "2026-01-01"},
         "screen": {"name": "Nadie"},
         "links": {"entity_ids": "none-such"},

@@ -90,6 +90,9 @@ class ReportIn(BaseModel):
     reliability: str = Field(default="F", max_length=1)
     credibility: int = Field(default=6)
     review_by: date
+    attest_no_protected_views: bool = Field(
+        description="Required, and must be true (28 CFR 23.20(b)), as for any report."
+    )
     markings: MarkingsIn
 
 

@@ -543,12 +543,13 @@ class ReportChoice:
     credibility: int
     review_by: date
     markings: MarkingsIn
+    attest_no_protected_views: bool = False
 
 
 def to_report(*, session: Session, actor: Actor, submission_id: str, choice: ReportChoice) -> str:
     """An intelligence report from the submission: the reporter's words as its body (in the
     language they wrote), never their receipt or anything else of them; the markings the
-    triager chose."""
+    triager chose, and the triager's own 28 CFR 23.20(b) attestation."""
     submission = _triager(session, actor, submission_id)
     words = submission.what
     report = create_report(
@@ -564,7 +565,7 @@ def to_report(*, session: Session, actor: Actor, submission_id: str, choice: Rep
             predicate=choice.predicate,
             suspicion=choice.suspicion,
             review_by=choice.review_by,
-            attest_no_protected_views=True,
+            attest_no_protected_views=choice.attest_no_protected_views,
             markings=choice.markings,
         ),
     )

@@ -268,10 +268,12 @@ def report_form(
     review_by: Annotated[str, Form(max_length=10)] = "",
     tlp: Annotated[str, Form(max_length=16)] = "AMBER",
     rel_to: Many = None,
+    attest_no_protected_views: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     if not actor.signed_in:
         return sign_in_first(request)
     form = {
+        "attest_no_protected_views": bool(attest_no_protected_views),
         "title_en": title_en,
         "title_es": title_es,
         "predicate": predicate,
@@ -297,6 +299,7 @@ def report_form(
                     credibility=_number(credibility, "credibility"),
                     review_by=_day(review_by, "review_by"),
                     markings=_markings(tlp, rel_to),
+                    attest_no_protected_views=bool(attest_no_protected_views),
                 ),
             )
     except InvalidInput as error:
