@@ -62,4 +62,9 @@ LEVEL_LABELS = (
     N_("city agrees"),
     N_("city alike"),
     N_("licence plate agrees"),
+    # Organisations, compared by rule (resolve/organisations.py).
+    N_("organisation names agree"),
+    N_("organisation names alike"),
+    N_("organisation names differ"),
+    N_("the organisations' numbers differ"),
 )

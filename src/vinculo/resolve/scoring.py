@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.resolve.engine import DEFAULT_MODEL, Engine
 from vinculo.resolve.features import ID
+from vinculo.resolve.organisations import is_organisation, organisation_score
 from vinculo.resolve.pairs import Match
 from vinculo.resolve.records import from_entities, from_entity_variants, variant_entity
 from vinculo.resolve.service import (
@@ -115,12 +116,27 @@ def pair_scorer(
     return score
 
 
+def _organisations(
+    query: StatementEntity, candidates: Sequence[StatementEntity]
+) -> list[ScoredPair]:
+    """An organisation against the organisations among the candidates, by rule
+    (resolve/organisations.py: the shipped model knows people only)."""
+    found = []
+    for candidate in candidates:
+        if is_organisation(candidate):
+            score, why = organisation_score(query, candidate)
+            found.append(ScoredPair(str(query.id), str(candidate.id), score, why))
+    return sorted(found, key=lambda p: p.right_id)
+
+
 def screen_scorer(*, data_dir: Path | None = None) -> ScreenScorer:
     """Scores one query entity against candidates, every candidate compared."""
 
     def score(query: StatementEntity, candidates: Sequence[StatementEntity]) -> list[ScoredPair]:
         if not candidates:
             return []
+        if is_organisation(query):
+            return _organisations(query, candidates)
         engine = screening_engine(data_dir)
         table = from_entity_variants(_records(candidates)).table
         best: dict[str, Match] = {}
@@ -160,12 +176,15 @@ def screen_batch_scorer(
         engine = screening_engine(data_dir)
         slot: dict[int, int] = {}
         distinct: list[StatementEntity] = []
-        for _query, candidates in batch:
+        out: list[list[ScoredPair]] = [[] for _ in batch]
+        for n, (query, candidates) in enumerate(batch):
+            if is_organisation(query):
+                out[n] = [p for p in _organisations(query, candidates) if p.score >= cut]
+                continue
             for candidate in candidates:
                 if id(candidate) not in slot:
                     slot[id(candidate)] = len(distinct)
                     distinct.append(candidate)
-        out: list[list[ScoredPair]] = [[] for _ in batch]
         if not distinct:
             return out
         # Under batch-made ids: two profiles of one identity (merged entities found by
@@ -182,7 +201,9 @@ def screen_batch_scorer(
                 variants.setdefault(variant_entity(str(variant_id)), []).append(str(variant_id))
         left: list[np.ndarray] = []
         right: list[np.ndarray] = []
-        for n, (_query, candidates) in enumerate(batch):
+        for n, (query, candidates) in enumerate(batch):
+            if is_organisation(query):
+                continue
             mine = np.array(variants.get(f"q{n}", []), dtype=object)
             theirs = np.array(
                 [v for c in candidates for v in variants.get(f"c{slot[id(c)]}", [])],
