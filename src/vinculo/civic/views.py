@@ -166,14 +166,17 @@ def submission_page(
 def attachment(
     request: Request,
     submission_id: str,
-    attachment_id: int,
+    attachment_id: str,
     session: SessionDep,
     actor: PageActor,
 ) -> Response:
     if not actor.signed_in:
         return sign_in_first(request)
+    # Read as text, so that a visitor not signed in is sent to sign in whatever the path
+    # holds; an id that is not a number names no attachment.
+    number = int(attachment_id) if attachment_id.isdigit() and len(attachment_id) < 10 else -1
     found = service.get_attachment(
-        session=session, actor=actor, submission_id=submission_id, attachment_id=attachment_id
+        session=session, actor=actor, submission_id=submission_id, attachment_id=number
     )
     return Response(
         found.data,
