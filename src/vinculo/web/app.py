@@ -18,9 +18,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from vinculo.assistance.accountability_api import router as accountability_router
 from vinculo.assistance.api import router as assistance_router
 from vinculo.assistance.disbursements_api import router as disbursements_router
-from vinculo.assistance.public_api import router as public_aggregates_router
 from vinculo.assistance.equipment_api import router as equipment_router
 from vinculo.assistance.outcomes_api import router as outcomes_router
+from vinculo.assistance.public_api import router as public_aggregates_router
 from vinculo.assistance.training_api import router as training_router
 from vinculo.assistance.views import router as assistance_pages
 from vinculo.cases.api import router as cases_router
