@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from vinculo.assistance.public import PublicAggregates, flag_items, public_aggregates
-from vinculo.web.deps import ApiActor, SessionDep
+from vinculo.web.deps import ApiActor, SessionDep, WriteActor
 
 router = APIRouter(prefix="/assistance", tags=["assistance"])
 
@@ -26,7 +26,7 @@ class FlagResult(BaseModel):
 
 
 @router.post("/public-flags", response_model=FlagResult)
-def flag(given: FlagIn, session: SessionDep, actor: ApiActor) -> FlagResult:
+def flag(given: FlagIn, session: SessionDep, actor: WriteActor) -> FlagResult:
     count = flag_items(
         session=session,
         actor=actor,

@@ -29,7 +29,13 @@ equipment_app = typer.Typer(
     help="Equipment: record a delivery to a vetted unit, an end-use check, list the items.",
     no_args_is_help=True,
 )
-out = Console(highlight=False)
+
+
+def _out() -> Console:
+    # Made when a command prints, not on import: the terminal's width (COLUMNS) is read then.
+    return Console(highlight=False)
+
+
 Day = Annotated[str, typer.Option(help="A date, YYYY-MM-DD.")]
 Tlp = Annotated[str, typer.Option(help="TLP level.")]
 RelTo = Annotated[str, typer.Option(help="Nations, comma-separated.")]
@@ -99,7 +105,7 @@ def training_add(
 
     def work(session: Session, actor: Actor, locale: str) -> None:
         made = create_training(session=session, actor=actor, training_in=training_in)
-        out.print(gettext(locale, N_("Training event {id} recorded."), id=made.id))
+        _out().print(gettext(locale, N_("Training event {id} recorded."), id=made.id))
 
     run_as(lang, as_user, work)
 
@@ -126,7 +132,7 @@ def training_seat(
             event_id=event,
             seat_in=SeatCreate(person_entity_id=person or None, unit_entity_id=unit),
         )
-        out.print(gettext(locale, N_("Seated at training event {id}."), id=event))
+        _out().print(gettext(locale, N_("Seated at training event {id}."), id=event))
 
     run_as(lang, as_user, work)
 
@@ -174,7 +180,7 @@ def training_list(
                 str(e.seats),
                 e.banner,
             )
-        out.print(table)
+        _out().print(table)
 
     run_as(lang, as_user, work)
 
@@ -221,7 +227,7 @@ def equipment_deliver(
 
     def work(session: Session, actor: Actor, locale: str) -> None:
         made = deliver(session=session, actor=actor, equipment_in=equipment_in)
-        out.print(gettext(locale, N_("Equipment item {id} recorded."), id=made.id))
+        _out().print(gettext(locale, N_("Equipment item {id} recorded."), id=made.id))
 
     run_as(lang, as_user, work)
 
@@ -259,7 +265,7 @@ def equipment_check(
 
     def work(session: Session, actor: Actor, locale: str) -> None:
         add_check(session=session, actor=actor, item_id=item, check_in=check_in)
-        out.print(gettext(locale, N_("Check of equipment item {id} recorded."), id=item))
+        _out().print(gettext(locale, N_("Check of equipment item {id} recorded."), id=item))
 
     run_as(lang, as_user, work)
 
@@ -313,6 +319,6 @@ def equipment_list(
                 f"[red]{due} {gettext(locale, N_('OVERDUE'))}[/red]" if i.overdue else due,
                 i.banner,
             )
-        out.print(table)
+        _out().print(table)
 
     run_as(lang, as_user, work)

@@ -16,7 +16,7 @@ from vinculo.demo.cases import seed_cases
 from vinculo.demo.operations import seed_operations
 from vinculo.demo.oversight import seed_oversight
 from vinculo.demo.scenario import BASE_DATE, build_scenario
-from vinculo.demo.training import seed_training
+from vinculo.demo.training import Seeded, seed_training
 from vinculo.demo.units import seed_units
 from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.intel.service import create_report
@@ -100,7 +100,9 @@ def seed_demo(
         overseen = seed_oversight(session=session)
         # Then trainings and equipment for those units, each seat and delivery through the
         # Leahy gate (data/training.yml, data/equipment.yml).
-        trained = seed_training(session=session)
+        # A node of `vinculo demo --nodes 2` without the accounts that record units has no
+        # units to train or equip.
+        trained = seed_training(session=session) if units else Seeded()
         return {
             "reports": _count(session, Report),
             "entities": _count(session, Entity),
