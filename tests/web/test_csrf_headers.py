@@ -266,8 +266,12 @@ def test_every_api_route_declares_its_scope() -> None:
     app = create_app(Settings(demo=True, database_url="sqlite:///:memory:"))
     token_routes = {("post", "/api/v1/auth/token")}
     any_token = {("get", "/api/v1/auth/tokens"), ("delete", "/api/v1/auth/tokens/{token_id}")}
-    # Screening sends an entity in its body (as yente's /match does) and stores nothing.
-    read_posts = {("post", "/api/v1/match")}
+    # Screening sends an entity (or a name) in its body, as yente's /match does, and stores
+    # nothing.
+    read_posts = {
+        ("post", "/api/v1/match"),
+        ("post", "/api/v1/civic/submissions/{submission_id}/screen"),
+    }
     for path, operations in app.openapi()["paths"].items():
         for method, operation in operations.items():
             if (method, path) in token_routes or not path.startswith("/api/"):
