@@ -46,13 +46,18 @@ from vinculo.assistance.training import (
     shown_programmes,
     visible_programme,
 )
-from vinculo.errors import InvalidFields, InvalidInput, NotFound
+from vinculo.errors import InvalidFields, InvalidInput
 from vinculo.i18n import N_, gettext
 from vinculo.intel.service import captions, markings_from_input, markings_read
 from vinculo.pagination import encode_key, newest_page
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
-from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
+from vinculo.security.policy import (
+    marking_id_for,
+    markings_by_id,
+    visible_item,
+    visible_marking_ids,
+)
 
 PURPOSE = "equipment"
 CENT = Decimal("0.01")
@@ -211,15 +216,13 @@ def deliver(*, session: Session, actor: Actor, equipment_in: EquipmentCreate) ->
 
 
 def _visible(session: Session, actor: Actor, item_id: str) -> EquipmentItem:
-    visible = visible_marking_ids(session=session, actor=actor)
-    found = session.execute(
-        select(EquipmentItem).where(
-            EquipmentItem.id == item_id, EquipmentItem.marking_id.in_(visible)
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound(N_("no such equipment item"), field="id")
-    return found
+    return visible_item(
+        session=session,
+        actor=actor,
+        model=EquipmentItem,
+        item_id=item_id,
+        missing=N_("no such equipment item"),
+    )
 
 
 def transfer(

@@ -33,14 +33,19 @@ from vinculo.assistance.training_schemas import (
     TrainingSummary,
     TrainingTotals,
 )
-from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound
+from vinculo.errors import Forbidden, InvalidFields, InvalidInput
 from vinculo.i18n import N_
 from vinculo.intel.service import captions, markings_from_input, markings_read
 from vinculo.oversight.vetting import KIND_SCHEMAS, NotVetted, require_valid_approval
 from vinculo.pagination import encode_key, newest_page
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
-from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
+from vinculo.security.policy import (
+    marking_id_for,
+    markings_by_id,
+    visible_item,
+    visible_marking_ids,
+)
 from vinculo.security.roles import Permission, require
 
 PURPOSE = "training"
@@ -168,15 +173,13 @@ def create_training(
 
 
 def _visible(session: Session, actor: Actor, event_id: str) -> TrainingEvent:
-    visible = visible_marking_ids(session=session, actor=actor)
-    found = session.execute(
-        select(TrainingEvent).where(
-            TrainingEvent.id == event_id, TrainingEvent.marking_id.in_(visible)
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound(N_("no such training event"), field="id")
-    return found
+    return visible_item(
+        session=session,
+        actor=actor,
+        model=TrainingEvent,
+        item_id=event_id,
+        missing=N_("no such training event"),
+    )
 
 
 def seat(

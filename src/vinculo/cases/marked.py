@@ -2,7 +2,7 @@
 read only through `visible_marking_ids`, listed newest first by keyset.
 
 A row the reader may not see answers exactly as a missing one (one NotFound, one count, one
-cursor error), so both kinds are read through `visible_row` and `page_rows` alone.
+cursor error), so both kinds are read through `security.policy.visible_item` and `page_rows` alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from vinculo import vocab
 from vinculo.cases.models import Case, TaskForce
-from vinculo.errors import Forbidden, InvalidInput, NotFound
+from vinculo.errors import Forbidden, InvalidInput
 from vinculo.i18n import N_
 from vinculo.pagination import newest_page
 from vinculo.security.markings import Actor, Markings
@@ -100,17 +100,6 @@ def partner_agency(actor: Actor) -> str:
     if not actor.agency or actor.user_id is None:
         raise Forbidden(N_("only an account of a partner agency can originate an item"))
     return actor.agency
-
-
-def visible_row(session: Session, actor: Actor, model: type[Row], row_id: str, missing: str) -> Row:
-    """The row if the actor may see it; else NotFound with `missing`, as if it did not exist."""
-    visible = visible_marking_ids(session=session, actor=actor)
-    found = session.execute(
-        select(model).where(model.id == row_id, model.marking_id.in_(visible))
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound(missing, field="id")
-    return found
 
 
 def page_rows(

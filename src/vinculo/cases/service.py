@@ -25,7 +25,6 @@ from vinculo.cases.marked import (
     new_id,
     page_rows,
     partner_agency,
-    visible_row,
 )
 from vinculo.cases.models import (
     Case,
@@ -62,7 +61,12 @@ from vinculo.pagination import encode_key
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
 from vinculo.security.models import User, utcnow
-from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
+from vinculo.security.policy import (
+    marking_id_for,
+    markings_by_id,
+    visible_item,
+    visible_marking_ids,
+)
 from vinculo.security.roles import Permission, require
 from vinculo.security.service import ensure_group
 
@@ -144,8 +148,12 @@ def create_case(*, session: Session, actor: Actor, case_in: CaseCreate) -> Case:
     task_force: TaskForce | None = None
     if case_in.task_force:
         try:
-            task_force = visible_row(
-                session, actor, TaskForce, case_in.task_force, N_("no such task force")
+            task_force = visible_item(
+                session=session,
+                actor=actor,
+                model=TaskForce,
+                item_id=case_in.task_force,
+                missing=N_("no such task force"),
             )
         except NotFound:
             errors.append(
@@ -193,7 +201,9 @@ def create_case(*, session: Session, actor: Actor, case_in: CaseCreate) -> Case:
 
 
 def _visible_case(session: Session, actor: Actor, case_id: str) -> Case:
-    return visible_row(session, actor, Case, case_id, N_("no such case"))
+    return visible_item(
+        session=session, actor=actor, model=Case, item_id=case_id, missing=N_("no such case")
+    )
 
 
 def _role_on(session: Session, actor: Actor, case: Case) -> str | None:

@@ -15,7 +15,6 @@ from vinculo.cases.marked import (
     new_id,
     page_rows,
     partner_agency,
-    visible_row,
 )
 from vinculo.cases.models import TaskForce, TaskForceAgency
 from vinculo.cases.schemas import (
@@ -34,7 +33,7 @@ from vinculo.pagination import encode_key
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, Markings
 from vinculo.security.models import User, user_groups
-from vinculo.security.policy import marking_id_for, markings_by_id
+from vinculo.security.policy import marking_id_for, markings_by_id, visible_item
 from vinculo.security.roles import Permission, require
 from vinculo.security.service import ensure_group
 
@@ -121,7 +120,13 @@ def create_task_force(
 
 
 def visible_task_force(session: Session, actor: Actor, task_force_id: str) -> TaskForce:
-    return visible_row(session, actor, TaskForce, task_force_id, N_("no such task force"))
+    return visible_item(
+        session=session,
+        actor=actor,
+        model=TaskForce,
+        item_id=task_force_id,
+        missing=N_("no such task force"),
+    )
 
 
 def get_task_force(*, session: Session, actor: Actor, task_force_id: str) -> TaskForce:

@@ -56,7 +56,12 @@ from vinculo.pagination import encode_key, newest_page
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, Markings
 from vinculo.security.models import utcnow
-from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
+from vinculo.security.policy import (
+    marking_id_for,
+    markings_by_id,
+    visible_item,
+    visible_marking_ids,
+)
 from vinculo.security.roles import Permission, require
 from vinculo.security.service import ensure_group
 from vinculo.settings import Settings
@@ -307,15 +312,13 @@ class Detail:
 
 
 def _visible(session: Session, actor: Actor, submission_id: str) -> CivicSubmission:
-    visible = visible_marking_ids(session=session, actor=actor)
-    found = session.execute(
-        select(CivicSubmission).where(
-            CivicSubmission.id == submission_id, CivicSubmission.marking_id.in_(visible)
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound(N_("no such submission"), field="id")
-    return found
+    return visible_item(
+        session=session,
+        actor=actor,
+        model=CivicSubmission,
+        item_id=submission_id,
+        missing=N_("no such submission"),
+    )
 
 
 def list_submissions(

@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
-from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound
+from vinculo.errors import Forbidden, InvalidFields, InvalidInput
 from vinculo.i18n import N_, gettext
 from vinculo.intel.service import captions, markings_from_input, markings_read
 from vinculo.oversight.allegation_models import (
@@ -50,7 +50,12 @@ from vinculo.pagination import encode_key, newest_page
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
 from vinculo.security.models import utcnow
-from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
+from vinculo.security.policy import (
+    marking_id_for,
+    markings_by_id,
+    visible_item,
+    visible_marking_ids,
+)
 from vinculo.security.roles import Permission, require
 from vinculo.security.service import ensure_group
 
@@ -307,13 +312,13 @@ def file_allegation(
 
 
 def _visible(session: Session, actor: Actor, allegation_id: str) -> Allegation:
-    visible = visible_marking_ids(session=session, actor=actor)
-    found = session.execute(
-        select(Allegation).where(Allegation.id == allegation_id, Allegation.marking_id.in_(visible))
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound(N_("no such allegation"), field="id")
-    return found
+    return visible_item(
+        session=session,
+        actor=actor,
+        model=Allegation,
+        item_id=allegation_id,
+        missing=N_("no such allegation"),
+    )
 
 
 def get_allegation(*, session: Session, actor: Actor, allegation_id: str) -> AllegationRead:

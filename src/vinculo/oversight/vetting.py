@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
-from vinculo.errors import Forbidden, InvalidFields, InvalidInput, NotFound
+from vinculo.errors import Forbidden, InvalidFields, InvalidInput
 from vinculo.i18n import N_, gettext
 from vinculo.intel.service import (
     assemble_rows,
@@ -58,7 +58,12 @@ from vinculo.resolve.store import canonical_ids
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor, MarkingError, Markings
 from vinculo.security.models import utcnow
-from vinculo.security.policy import marking_id_for, markings_by_id, visible_marking_ids
+from vinculo.security.policy import (
+    marking_id_for,
+    markings_by_id,
+    visible_item,
+    visible_marking_ids,
+)
 from vinculo.security.roles import Permission, allowed, require
 from vinculo.settings import default_of
 
@@ -387,15 +392,13 @@ def request_vetting(*, session: Session, actor: Actor, request_in: VettingCreate
 
 
 def _visible(session: Session, actor: Actor, request_id: str) -> VettingRequest:
-    visible = visible_marking_ids(session=session, actor=actor)
-    found = session.execute(
-        select(VettingRequest).where(
-            VettingRequest.id == request_id, VettingRequest.marking_id.in_(visible)
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound(N_("no such vetting request"), field="id")
-    return found
+    return visible_item(
+        session=session,
+        actor=actor,
+        model=VettingRequest,
+        item_id=request_id,
+        missing=N_("no such vetting request"),
+    )
 
 
 def decide(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vinculo.errors import NotFound
 from vinculo.security.markings import Actor, Markings, can_see
 from vinculo.security.models import MarkingRow
 
@@ -31,6 +33,34 @@ def visible_marking_ids(*, session: Session, actor: Actor) -> list[int]:
     """
     rows = session.execute(select(MarkingRow.id, MarkingRow.signature))
     return sorted(row.id for row in rows if _decide(actor, row.signature))
+
+
+class MarkedItem(Protocol):
+    """A stored item with an id of its own and the id of its marking set."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def marking_id(self) -> int: ...
+
+
+Item = TypeVar("Item", bound=MarkedItem)
+
+
+def visible_item(
+    *, session: Session, actor: Actor, model: type[Item], item_id: str, missing: str
+) -> Item:
+    """The item if the actor may see it; else NotFound with `missing`, as if it did not exist."""
+    visible = visible_marking_ids(session=session, actor=actor)
+    # The Protocol types an item; on the mapped class the same names are its columns.
+    columns: Any = model
+    found: Item | None = session.execute(
+        select(model).where(columns.id == item_id, columns.marking_id.in_(visible))
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(missing, field="id")
+    return found
 
 
 def marking_id_for(*, session: Session, markings: Markings) -> int:
