@@ -129,6 +129,12 @@ const { mexicoStates } = await import("./mexico.mjs");
 const mexico = join(out, "map", "mexico-states.json");
 writeFileSync(mexico, JSON.stringify(mexicoStates()));
 console.log(`build: @svg-maps/mexico (as GeoJSON lines) -> ${relative(root, mexico)}`);
+// The same states for the public site's map of reports (its own static folder: the public
+// process serves nothing of the internal one).
+const publicMap = join(root, "src", "vinculo", "civic", "static", "map");
+mkdirSync(publicMap, { recursive: true });
+copyFileSync(mexico, join(publicMap, "mexico-states.json"));
+console.log(`build: ${relative(root, mexico)} -> ${relative(root, join(publicMap, "mexico-states.json"))}`);
 
 // The theme switch's early script, the logo and the favicon, copied as they are.
 rmSync(join(out, "img"), { recursive: true, force: true });

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TextIO
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
@@ -92,15 +92,21 @@ def write_activities(
     reporter: Reporter,
     fiscal_year: int | None = None,
     today: date | None = None,
+    public_only: bool = False,
 ) -> ExportSummary:
     """Write the document to `out`. With `fiscal_year`, only that year's rows and budgets,
-    and only the programmes that have any. Refuses (NotFound) when the actor sees none, as
-    the schema wants at least one activity: the caller writes nothing then."""
+    and only the programmes that have any. With `public_only`, the transparency portal's
+    file: only programmes flagged public, only their ledger rows flagged public, no results.
+    Refuses (NotFound) when the actor sees none, as the schema wants at least one activity:
+    the caller writes nothing then."""
     visible = visible_marking_ids(session=session, actor=actor)
     rows_where = ledger_conditions(
         visible, fiscal_year=fiscal_year, programme=None, partner=None, unit=None
     )
     where = [Programme.marking_id.in_(visible)]
+    if public_only:
+        where.append(Programme.id.in_(_flagged("programme")))
+        rows_where = [*rows_where, LedgerTransaction.id.in_(_flagged("ledger"))]
     if fiscal_year is not None:
         where.append(Programme.id.in_(select(LedgerTransaction.programme_id).where(*rows_where)))
     day = today or utcnow().date()
@@ -139,10 +145,16 @@ def write_activities(
                 )
                 .where(LedgerTransaction.marking_id.in_(visible))
                 .where(LedgerTransaction.programme_id.in_(ids))
+                .where(*([LedgerTransaction.id.in_(_flagged("ledger"))] if public_only else []))
                 .group_by(LedgerTransaction.programme_id)
             )
         }
-        results = indicators_for(session=session, visible=visible, programme_ids=ids)
+        # Results are not flagged one by one: the public file leaves them out.
+        results = (
+            {}
+            if public_only
+            else indicators_for(session=session, visible=visible, programme_ids=ids)
+        )
         if not started:
             out.write(_opening())
             started = True
@@ -167,9 +179,21 @@ def write_activities(
         action="export",
         kind="iati",
         ids=exported,
-        detail={"fiscal_year": fiscal_year, "reporting_org": reporter.ref, **vars(summary)},
+        detail={
+            "fiscal_year": fiscal_year,
+            "reporting_org": reporter.ref,
+            "public_only": public_only,
+            **vars(summary),
+        },
     )
     return summary
+
+
+def _flagged(kind: str) -> Select[str]:
+    """The ids of the items of one kind flagged public (assistance/public.py)."""
+    from vinculo.assistance.public_models import PublicFlag
+
+    return select(PublicFlag.item_id).where(PublicFlag.kind == kind)
 
 
 def _opening() -> str:

@@ -7,7 +7,11 @@ of ../shared/MARKINGS.md: flagging is an audited act of an account with the
 What an item counts under (its facets: fiscal year, force, status …) is taken when it is
 flagged, from what the publisher sees, and never a person: a vetting request counts by its
 status, purpose and the subject's force, never by its subject; an allegation by year,
-status, state, force and violations, never by its victims, witnesses or alleged persons.
+status, state, force and violations, never by its victims, witnesses or alleged persons;
+a civic submission by its category, state and the month it was received, never by a word
+the reporter wrote (a triager may flag those too; one marked as spam is refused); a
+programme is flagged to be published whole in the portal's IATI file (its names,
+description and partner), with only its ledger rows that are themselves flagged.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy.orm import Session
 from vinculo import vocab
 from vinculo.assistance.models import LedgerTransaction, Programme
 from vinculo.assistance.public_models import PublicFlag
+from vinculo.civic.models import CivicSubmission
 from vinculo.errors import InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.intel.service import visible_statements
@@ -35,9 +40,10 @@ from vinculo.security.aggregates import ALL, THRESHOLD, Published, publish
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.policy import visible_marking_ids
-from vinculo.security.roles import Permission, require
+from vinculo.security.roles import Permission, allowed, require
 
 UNKNOWN = "unknown"
+SUBMISSION_DIMENSIONS = ("category", "state", "month")
 Facets = dict[str, tuple[dict[str, Any], Decimal | None]]
 
 
@@ -128,10 +134,55 @@ def _allegations(session: Session, visible: list[int], ids: Sequence[str]) -> Fa
     }
 
 
+def _submissions(session: Session, visible: list[int], ids: Sequence[str]) -> Facets:
+    found = list(
+        session.execute(
+            select(CivicSubmission).where(
+                CivicSubmission.id.in_(ids), CivicSubmission.marking_id.in_(visible)
+            )
+        ).scalars()
+    )
+    spam = next((s for s in found if s.spam), None)
+    if spam is not None:
+        # Visible to the one asking, so naming it reveals nothing: spam is not a report.
+        raise InvalidInput(
+            N_("submission {value} is marked as spam: it cannot count in the public tables"),
+            field="item_ids",
+            value=spam.id,
+        )
+    return {
+        s.id: (
+            {
+                "category": s.category,
+                "state": s.state.upper() or UNKNOWN,
+                # The month it reached the channel: always known, unlike when it happened.
+                "month": (s.received_on or s.pulled_at.date().isoformat())[:7],
+            },
+            None,
+        )
+        for s in found
+    }
+
+
+def _programmes(session: Session, visible: list[int], ids: Sequence[str]) -> Facets:
+    found = session.execute(
+        select(Programme.id, Programme.pillar).where(
+            Programme.id.in_(ids), Programme.marking_id.in_(visible)
+        )
+    ).all()
+    return {pid: ({"pillar": pillar or UNKNOWN}, None) for pid, pillar in found}
+
+
 KINDS: dict[str, Callable[[Session, list[int], Sequence[str]], Facets]] = {
     "ledger": _ledger,
     "vetting": _vetting,
     "allegation": _allegations,
+    "submission": _submissions,
+    "programme": _programmes,
+}
+# Who may flag each kind: a publisher any; a triager the submissions they work.
+MAY_FLAG: dict[str, frozenset[Permission]] = {
+    "submission": frozenset({Permission.PUBLISH_AGGREGATES, Permission.TRIAGE}),
 }
 
 
@@ -140,7 +191,8 @@ def flag_items(
 ) -> int:
     """Flag items for public aggregation (or withdraw them, `public=False`); all or nothing.
     An item the publisher may not see is refused as one that does not exist."""
-    require(actor, Permission.PUBLISH_AGGREGATES)
+    if not any(allowed(actor, p) for p in MAY_FLAG.get(kind, ())):
+        require(actor, Permission.PUBLISH_AGGREGATES)
     if kind not in KINDS:
         raise InvalidInput(N_("unknown kind of item {value}"), field="kind", value=kind)
     ids = list(dict.fromkeys(item_ids))
@@ -225,7 +277,8 @@ def _sums(
 def public_aggregates(*, session: Session) -> PublicAggregates:
     """The public tables, from flagged items alone: money by fiscal year and pillar (a sum
     shown only where its count is), vetting by force and status, allegations by force and
-    status, and the violations allegations name."""
+    status, the violations allegations name, and civic submissions by category, state and
+    month (one table with every margin, so the map's states and the months agree)."""
     flags = list(session.execute(select(PublicFlag)).scalars())
     by_kind: dict[str, list[PublicFlag]] = defaultdict(list)
     for flag in flags:
@@ -247,6 +300,14 @@ def public_aggregates(*, session: Session) -> PublicAggregates:
         ("violation",),
         dict(Counter((v,) for f in by_kind["allegation"] for v in f.facets["violations"])),
     )
+    submissions = publish(
+        SUBMISSION_DIMENSIONS,
+        dict(
+            Counter(
+                tuple(f.facets[d] for d in SUBMISSION_DIMENSIONS) for f in by_kind["submission"]
+            )
+        ),
+    )
     return PublicAggregates(
         threshold=THRESHOLD,
         tables=[
@@ -267,6 +328,11 @@ def public_aggregates(*, session: Session) -> PublicAggregates:
                 name="violations",
                 dimensions=list(violations.dimensions),
                 cells=_cells(violations, None),
+            ),
+            PublicTable(
+                name="submissions",
+                dimensions=list(submissions.dimensions),
+                cells=_cells(submissions, None),
             ),
         ],
     )

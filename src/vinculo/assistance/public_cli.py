@@ -18,7 +18,9 @@ out = Console(highlight=False)
 
 
 def publish_command(
-    kind: Annotated[str, typer.Argument(help="ledger, vetting or allegation.")],
+    kind: Annotated[
+        str, typer.Argument(help="ledger, vetting, allegation, submission or programme.")
+    ],
     item_ids: Annotated[list[str], typer.Argument(help="The items' ids.")],
     as_user: AsUser,
     withdraw: Annotated[

@@ -12,11 +12,15 @@ last one pushed. Its shape:
                            {"key": ["2024", "border"], "count": null, "usd": null}, ...]},
                 {"name": "vetting", "dimensions": ["force", "status"], ...},
                 {"name": "allegations", "dimensions": ["force", "status"], ...},
-                {"name": "violations", "dimensions": ["violation"], ...}],
+                {"name": "violations", "dimensions": ["violation"], ...},
+                {"name": "submissions", "dimensions": ["category", "state", "month"], ...}],
      "outcomes": [{"category": "corruption", "month": "2026-11",
-                   "text_en": "...", "text_es": "..."}]}
+                   "text_en": "...", "text_es": "..."}],
+     "iati": "<iati-activities version=\"2.03\" ...>...</iati-activities>"}
 
-A count of null is a suppressed cell; "*" in a key is the total over that dimension.
+A count of null is a suppressed cell; "*" in a key is the total over that dimension. The
+submissions table is absent from documents made before it was; `iati` is the IATI 2.03 file
+of the programmes flagged public (only their flagged ledger rows), null when none is.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from vinculo.security.markings import Actor
+
 VERSION = 1
 # Each table's name and dimensions, as assistance/public.py makes them: nothing else is taken.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -39,7 +45,11 @@ TABLES: dict[str, tuple[str, ...]] = {
     "vetting": ("force", "status"),
     "allegations": ("force", "status"),
     "violations": ("violation",),
+    "submissions": ("category", "state", "month"),
 }
+# Every document has these; the submissions table came later.
+REQUIRED = ("money", "vetting", "allegations", "violations")
+IATI_MAX_CHARS = 8_000_000
 # A key is a code (a year, a pillar, a force, a status, a violation) or "*": never a name.
 Code = Annotated[str, StringConstraints(pattern=r"^(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
@@ -56,7 +66,7 @@ class Cell(_Strict):
 
 
 class Table(_Strict):
-    name: Literal["money", "vetting", "allegations", "violations"]
+    name: Literal["money", "vetting", "allegations", "violations", "submissions"]
     dimensions: list[str]
     cells: list[Cell] = Field(max_length=20_000)
 
@@ -105,27 +115,55 @@ class PortalDocument(_Strict):
     threshold: int = Field(ge=1)
     tables: list[Table]
     outcomes: list[Outcome] = Field(default_factory=list, max_length=1000)
+    iati: str | None = Field(default=None, max_length=IATI_MAX_CHARS)
 
     @model_validator(mode="after")
     def _tables(self) -> PortalDocument:
         names = [t.name for t in self.tables]
-        if sorted(names) != sorted(TABLES):
+        if len(set(names)) != len(names) or not set(REQUIRED) <= set(names):
             raise ValueError(f"tables must be {', '.join(TABLES)}, each once")
+        if self.iati is not None:
+            check_iati(self.iati)
         return self
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
 
+    def has(self, name: str) -> bool:
+        return any(t.name == name for t in self.tables)
+
+
+def check_iati(text: str) -> None:
+    """Refuse anything but an IATI 2.03 activities file: well-formed XML, no DTD or entity
+    (the public process parses what it is pushed), the root and version IATI gives."""
+    import xml.etree.ElementTree as ET
+
+    # Refused before parsing: no entity can then be declared, let alone expanded.
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise ValueError("iati: a document type declaration is not accepted")
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as error:
+        raise ValueError(f"iati: not well-formed XML ({error})") from None
+    if root.tag != "iati-activities" or root.get("version") != "2.03":
+        raise ValueError("iati: the root must be iati-activities of version 2.03")
+
 
 def build_document(
-    *, session: Session, today: date, outcomes: list[Outcome] | None = None
+    *,
+    session: Session,
+    today: date,
+    outcomes: list[Outcome] | None = None,
+    actor: Actor | None = None,
 ) -> PortalDocument:
     """The document to push, from the public tables of the internal node (flagged items only,
     suppressed as ../shared/MARKINGS.md "Public aggregates" says) and the outcomes staff
-    wrote (none until the triage writes them)."""
+    wrote (none until the triage writes them); with the publishing `actor`, the IATI file of
+    the programmes flagged public that they may see."""
     from vinculo.assistance.public import public_aggregates
 
     published = public_aggregates(session=session)
+    iati = None if actor is None else public_iati(session=session, actor=actor, today=today)
     return PortalDocument.model_validate(
         {
             "version": VERSION,
@@ -133,8 +171,30 @@ def build_document(
             "threshold": published.threshold,
             "tables": [t.model_dump() for t in published.tables],
             "outcomes": [o.model_dump() for o in outcomes or []],
+            "iati": iati,
         }
     )
+
+
+def public_iati(*, session: Session, actor: Actor, today: date) -> str | None:
+    """The IATI 2.03 file of the flagged programmes the actor sees, with only their flagged
+    ledger rows and no results; None when no programme is flagged (an audited export)."""
+    from vinculo.assistance.iati import reporter_for, write_activities
+    from vinculo.errors import NotFound
+
+    out = io.StringIO()
+    try:
+        write_activities(
+            session=session,
+            actor=actor,
+            out=out,
+            reporter=reporter_for(actor),
+            today=today,
+            public_only=True,
+        )
+    except NotFound:
+        return None
+    return out.getvalue()
 
 
 def table_csv(table: Table) -> str:

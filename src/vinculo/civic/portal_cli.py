@@ -63,7 +63,7 @@ def publish_command(
             raise InvalidInput(
                 N_("the public site's pull token is missing or too short"), field="token"
             )
-        document = build_document(session=session, today=datetime.now(UTC).date())
+        document = build_document(session=session, today=datetime.now(UTC).date(), actor=actor)
         cells = sum(len(t.cells) for t in document.tables)
         if out_file is not None:
             out_file.write_text(document.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -79,7 +79,11 @@ def publish_command(
             action="write",
             kind="public_portal",
             target=str(out_file) if out_file is not None else url,
-            detail={"cells": cells, "outcomes": len(document.outcomes)},
+            detail={
+                "cells": cells,
+                "outcomes": len(document.outcomes),
+                "iati": document.iati is not None,
+            },
         )
         out.print(gettext(locale, N_("portal published: {value} cells"), value=cells))
 

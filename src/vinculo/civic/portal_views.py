@@ -1,10 +1,13 @@
 """The transparency portal on the public site, and the route the internal node pushes it to.
 
 Pages (English and Spanish, `?lang=` or Accept-Language, no cookie): `/portal` (assistance by
-fiscal year and pillar, vetting and allegations per force, the violations named, charts and
-the open-data downloads), `/portal/outcomes` ("you said, we did"), `/portal/data/NAME.csv`
-(each table) and `/portal/data/portal.json` (the whole document). Every one reads the pushed
-document alone (civic/portal.py): the public store holds nothing else of the internal node.
+fiscal year and pillar, vetting and allegations per force, the violations named, reports
+from the public by month, category and state with a map of the states, charts and the
+open-data downloads), `/portal/outcomes` ("you said, we did"), `/portal/data/NAME.csv` (each
+table), `/portal/data/portal.json` (the whole document but the IATI file) and
+`/portal/data/iati.xml` (the IATI 2.03 file of the programmes flagged public). Every one
+reads the pushed document alone (civic/portal.py): the public store holds nothing else of
+the internal node.
 
 API: `PUT /intake/v1/portal` with the pull token replaces the document; anything that is not
 a `PortalDocument` (an unknown field, a key that is not a code, a table of another shape) is
@@ -27,7 +30,7 @@ from pydantic import ValidationError
 
 from vinculo import vocab
 from vinculo.civic import intake, store
-from vinculo.civic.portal import TABLES, PortalDocument, Table, table_csv
+from vinculo.civic.portal import TABLES, Cell, PortalDocument, Table, table_csv
 from vinculo.civic.public_views import _authorised, _denied, locale_of
 from vinculo.i18n import N_, gettext
 
@@ -67,9 +70,20 @@ def _held(request: Request) -> Held | None:
     return held
 
 
+def _month(code: str, locale: str) -> str:
+    year, month = (int(part) for part in code.split("-"))
+    return format_skeleton("yMMMM", date(year, month, 1), locale=BABEL[locale])
+
+
 def _label(dimension: str, code: str, locale: str) -> str:
     if code == UNKNOWN:
         return gettext(locale, N_("not recorded"))
+    if dimension == "category":
+        return intake.categories().label(code, locale)
+    if dimension == "state":
+        return intake.places().label(code, locale)
+    if dimension == "month":
+        return _month(code, locale)
     if dimension == "pillar":
         return vocab.load("merida_pillars").label(code, locale)
     if dimension == "force":
@@ -109,6 +123,10 @@ def _ordered(table: Table, dimension: int) -> list[str]:
         codes = vocab.forces().codes()
     elif name == "violation":
         codes = vocab.violations().codes()
+    elif name == "category":
+        codes = intake.categories().codes()
+    elif name == "state":
+        codes = intake.places().codes()
     elif name == "status":
         codes = (
             list(VETTING_STATUSES)
@@ -136,6 +154,9 @@ def _grid(table: Table, locale: str) -> dict[str, Any]:
     def row_label(code: str) -> str:
         return code if first == "fiscal_year" else _label(first, code, locale)
 
+    if first == "month":
+        rows.reverse()  # the latest month first
+
     def cell(key: tuple[str, str]) -> dict[str, Any]:
         found = table.cell(*key)
         count = found.count if found else 0
@@ -161,6 +182,61 @@ def _grid(table: Table, locale: str) -> dict[str, Any]:
         ],
         "totals": [cell(("*", c)) for c in columns],
         "grand": cell(("*", "*")),
+    }
+
+
+def _margin(table: Table, keep: tuple[int, ...], over: int) -> Table:
+    """The submissions table seen along some dimensions: its cells whose `over` dimension is
+    the total, that dimension left out. Only what the document shows (suppression as it came)."""
+    cells = [
+        Cell.model_construct(key=[c.key[i] for i in keep], count=c.count, usd=None)
+        for c in table.cells
+        if c.key[over] == "*"
+    ]
+    return Table.model_construct(
+        name=table.name, dimensions=[table.dimensions[i] for i in keep], cells=cells
+    )
+
+
+def _submissions(held: Held, locale: str) -> dict[str, Any] | None:
+    """Reports from the public: months by category, the states (for the table and the map)."""
+    if not held.document.has("submissions"):
+        return None
+    table = held.document.table("submissions")
+    # Month by category (rows by columns), over every state.
+    months = _grid(_margin(table, (2, 0), over=1), locale)
+    states_view = _margin(_margin(table, (1, 2), over=0), (0,), over=1)
+    states = []
+    for code in _ordered(states_view, 0):
+        found = states_view.cell(code)
+        states.append(
+            {
+                "code": code,
+                "label": _label("state", code, locale),
+                "count": _count(found.count if found else 0, locale),
+                "raw": found.count if found else 0,
+                "suppressed": bool(found and found.count is None),
+            }
+        )
+    total = table.cell("*", "*", "*")
+    mapped = {
+        s["code"]: {"name": s["label"], "count": s["raw"]} for s in states if s["code"] != UNKNOWN
+    }
+    for code in intake.places().codes():
+        mapped.setdefault(code, {"name": _label("state", code, locale), "count": 0})
+    return {
+        "months": months,
+        "states": states,
+        "total": _count(total.count if total else 0, locale),
+        "map": {
+            "states": mapped,
+            "strings": {
+                "title": gettext(locale, N_("Reports from the public by state")),
+                "reports": gettext(locale, N_("Number of reports")),
+                "hidden": gettext(locale, N_("hidden to protect small numbers")),
+                "failed": gettext(locale, N_("The map could not be drawn.")),
+            },
+        },
     }
 
 
@@ -231,8 +307,15 @@ def portal_page(request: Request) -> HTMLResponse:
             ],
             violations_total=_count(c.count if (c := violations.cell("*")) else 0, locale),
             chart=json.dumps(_chart_data(held, locale)),
-            tables=list(TABLES),
+            tables=[t.name for t in document.tables],
+            submissions=_submissions(held, locale),
+            iati=document.iati is not None,
         )
+        if context["submissions"] is not None:
+            # Inside a <script>: no "<" may close it early.
+            context["submissions_map"] = json.dumps(context["submissions"]["map"]).replace(
+                "<", "\\u003c"
+            )
     return _render(request, "portal.html", locale, **context)
 
 
@@ -243,11 +326,10 @@ def outcomes_page(request: Request) -> HTMLResponse:
     outcomes = []
     if held is not None:
         for outcome in sorted(held.document.outcomes, key=lambda o: o.month, reverse=True):
-            year, month = (int(part) for part in outcome.month.split("-"))
             outcomes.append(
                 {
                     "category": intake.categories().label(outcome.category, locale),
-                    "month": format_skeleton("yMMMM", date(year, month, 1), locale=BABEL[locale]),
+                    "month": _month(outcome.month, locale),
                     "text": outcome.text_es if locale == "es" else outcome.text_en,
                 }
             )
@@ -260,16 +342,29 @@ def portal_json(request: Request) -> Response:
     if held is None:
         return JSONResponse({"detail": "nothing published yet"}, status_code=404)
     return Response(
-        held.document.model_dump_json(),
+        # The IATI file is its own download, not a string inside this one.
+        held.document.model_dump_json(exclude={"iati"}),
         media_type="application/json",
         headers={"Content-Disposition": 'attachment; filename="vinculo-portal.json"'},
+    )
+
+
+@portal_router.get("/data/iati.xml")
+def iati_download(request: Request) -> Response:
+    held = _held(request)
+    if held is None or held.document.iati is None:
+        return JSONResponse({"detail": "nothing published yet"}, status_code=404)
+    return Response(
+        held.document.iati,
+        media_type="application/xml; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="vinculo-iati-activities.xml"'},
     )
 
 
 @portal_router.get("/data/{name}.csv")
 def table_download(request: Request, name: str) -> Response:
     held = _held(request)
-    if held is None or name not in TABLES:
+    if held is None or name not in TABLES or not held.document.has(name):
         return JSONResponse({"detail": "no such table"}, status_code=404)
     return Response(
         table_csv(held.document.table(name)),
