@@ -13,6 +13,7 @@ from vinculo import vocab
 from vinculo.db import transaction
 from vinculo.demo.assistance import seed_assistance
 from vinculo.demo.cases import seed_cases
+from vinculo.demo.civic import seed_civic
 from vinculo.demo.operations import seed_operations
 from vinculo.demo.oversight import seed_oversight
 from vinculo.demo.scenario import BASE_DATE, build_scenario
@@ -103,6 +104,9 @@ def seed_demo(
         # A node of `vinculo demo --nodes 2` without the accounts that record units has no
         # units to train or equip.
         trained = seed_training(session=session) if units else Seeded()
+        # Then the civic channel: submissions as if pulled from the public site, triaged into
+        # replies, reports and allegations, and the portal's public flags (data/civic.yml).
+        civic = seed_civic(session=session, nation=nation)
         return {
             "reports": _count(session, Report),
             "entities": _count(session, Entity),
@@ -117,6 +121,7 @@ def seed_demo(
             "trainings": trained.trainings,
             "seats": trained.seats,
             "equipment": trained.equipment,
+            "civic_submissions": civic.submissions,
         }
 
 
