@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 import typer.main
-from rich.console import Console
 from typer import _click
 from typer.core import TyperGroup
 
@@ -23,6 +22,7 @@ from vinculo.hooks import wire_hooks
 from vinculo.i18n import N_, gettext
 from vinculo.logs import configure_logging
 from vinculo.resolve import commands as resolve_commands
+from vinculo.security.command_line import console
 from vinculo.settings import Settings
 
 if TYPE_CHECKING:
@@ -172,15 +172,13 @@ _add_lazy("oversight", "Oversight: security-force units.", _oversight_app)
 _add_lazy("civic", "The civic channel: the public intake's keys, pulling submissions.", _civic_app)
 app.command("screen")(resolve_commands.screen)
 
-err = Console(stderr=True)
-
 
 def _settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
 def _fail(error: VinculoError, settings: Settings) -> typer.Exit:
-    err.print(
+    console(stderr=True).print(
         f"[red]{error.render(settings.default_locale)}[/red]", highlight=False, soft_wrap=True
     )
     return typer.Exit(code=2)
@@ -193,7 +191,7 @@ def db_upgrade() -> None:
 
     settings = _settings()
     upgrade(make_engine(settings))
-    err.print(gettext(settings.default_locale, N_("The database is up to date.")))
+    console(stderr=True).print(gettext(settings.default_locale, N_("The database is up to date.")))
 
 
 def _serve(settings: Settings, workers: int = 1) -> None:
@@ -205,7 +203,7 @@ def _serve(settings: Settings, workers: int = 1) -> None:
     try:
         check_can_start(settings=settings, sessions=make_sessionmaker(make_engine(settings)))
     except CannotStart as error:
-        err.print(f"[red]{error}[/red]", highlight=False)
+        console(stderr=True).print(f"[red]{error}[/red]", highlight=False)
         raise typer.Exit(code=1) from None
     if workers > 1:
         # Each process makes the app from the same VINCULO_* environment; one of them runs
@@ -243,7 +241,7 @@ def _serve_public() -> None:
     problems = settings.problems()
     if problems:
         for problem in problems:
-            err.print(f"[red]{problem}[/red]", highlight=False)
+            console(stderr=True).print(f"[red]{problem}[/red]", highlight=False)
         raise typer.Exit(code=1)
     uvicorn.run(
         create_public_app(settings),
@@ -297,7 +295,13 @@ def demo(
     if nodes >= 2:
         from vinculo.demo.nodes import run
 
-        return run(_settings(demo=True), err, reset=reset, serve_after=serve_after, count=nodes)
+        return run(
+            _settings(demo=True),
+            console(stderr=True),
+            reset=reset,
+            serve_after=serve_after,
+            count=nodes,
+        )
     from vinculo.demo.seed import seed_demo
     from vinculo.migrations.runner import upgrade
 
@@ -310,8 +314,8 @@ def demo(
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         engine = make_engine(settings)
     upgrade(engine)
-    counts = seed_demo(sessions=make_sessionmaker(engine), console=err)
-    err.print(
+    counts = seed_demo(sessions=make_sessionmaker(engine), console=console(stderr=True))
+    console(stderr=True).print(
         gettext(
             settings.default_locale,
             N_("Demo data: {reports} reports, {entities} entities, {statements} statements."),
@@ -320,7 +324,7 @@ def demo(
     )
     resolve_commands.resolve_demo(settings, make_sessionmaker(engine))
     if serve_after:
-        err.print(
+        console(stderr=True).print(
             f"http://{settings.host}:{settings.port}  "
             "(us.analyst / mx.analyst / us.supervisor / auditor : demo)"
         )
@@ -361,7 +365,9 @@ def user_add(
             )
     except VinculoError as error:
         raise _fail(error, settings) from None
-    err.print(gettext(settings.default_locale, N_("Account {name} created."), name=username))
+    console(stderr=True).print(
+        gettext(settings.default_locale, N_("Account {name} created."), name=username)
+    )
 
 
 @user_app.command("password")
@@ -384,7 +390,9 @@ def user_password(
             )
     except VinculoError as error:
         raise _fail(error, settings) from None
-    err.print(gettext(settings.default_locale, N_("Password changed for {name}."), name=username))
+    console(stderr=True).print(
+        gettext(settings.default_locale, N_("Password changed for {name}."), name=username)
+    )
 
 
 @user_app.command("unlock")
@@ -399,7 +407,9 @@ def user_unlock(username: str) -> None:
             unlock(session=session, username=username)
     except VinculoError as error:
         raise _fail(error, settings) from None
-    err.print(gettext(settings.default_locale, N_("Account {name} unlocked."), name=username))
+    console(stderr=True).print(
+        gettext(settings.default_locale, N_("Account {name} unlocked."), name=username)
+    )
 
 
 @user_app.command("totp")
@@ -415,7 +425,7 @@ def user_totp(username: str) -> None:
     except VinculoError as error:
         raise _fail(error, settings) from None
     locale = settings.default_locale
-    err.print(
+    console(stderr=True).print(
         gettext(
             locale,
             N_(
@@ -472,7 +482,9 @@ def token_revoke(token_id: int) -> None:
             revoke_token(session=session, token_id=token_id)
     except VinculoError as error:
         raise _fail(error, settings) from None
-    err.print(gettext(settings.default_locale, N_("Token {id} revoked."), id=token_id))
+    console(stderr=True).print(
+        gettext(settings.default_locale, N_("Token {id} revoked."), id=token_id)
+    )
 
 
 def _actor(session: Session, username: str, settings: Settings) -> Actor:
@@ -537,7 +549,7 @@ def import_ftm_command(
             transaction(sessions) as session,
             file.open(encoding="utf-8") as lines,
             reject_path.open("w", encoding="utf-8") as rejects,
-            Progress(*columns, console=err, transient=True) as progress,
+            Progress(*columns, console=console(stderr=True), transient=True) as progress,
         ):
             task = progress.add_task(file.name, total=size)
             actor = _actor(session, as_user, settings)
@@ -554,20 +566,20 @@ def import_ftm_command(
             )
     except VinculoError as error:
         reject_path.unlink(missing_ok=True)
-        err.print(
+        console(stderr=True).print(
             gettext(settings.default_locale, N_("Nothing from this file was stored.")),
             style="red",
         )
         raise _fail(error, settings) from None
     except UnicodeDecodeError as error:
         reject_path.unlink(missing_ok=True)
-        err.print(f"[red]{file}: {error}[/red]")
+        console(stderr=True).print(f"[red]{file}: {error}[/red]")
         raise typer.Exit(code=2) from None
     if not summary.rejected:
         reject_path.unlink(missing_ok=True)
     else:
         summary.reject_file = str(reject_path)
-    err.print(
+    console(stderr=True).print(
         gettext(
             settings.default_locale,
             N_(
@@ -581,7 +593,9 @@ def import_ftm_command(
         )
     )
     if summary.reject_file:
-        err.print(gettext(settings.default_locale, N_("Rejected lines: {path}"), path=reject_path))
+        console(stderr=True).print(
+            gettext(settings.default_locale, N_("Rejected lines: {path}"), path=reject_path)
+        )
 
 
 @export_app.command("ftm")
@@ -636,7 +650,9 @@ def audit_verify() -> None:
     report = verify_parallel(settings.resolved_database_url, os.cpu_count() or 1)
     locale = settings.default_locale
     if report.problem is None:
-        err.print(gettext(locale, N_("The audit chain holds: {rows} rows."), rows=report.rows))
+        console(stderr=True).print(
+            gettext(locale, N_("The audit chain holds: {rows} rows."), rows=report.rows)
+        )
         return
     reasons = {
         "changed": N_("row {seq} was changed"),
@@ -646,7 +662,7 @@ def audit_verify() -> None:
     }
     message = gettext(locale, reasons[report.problem.reason], seq=report.problem.seq)
     broken = gettext(locale, N_("The audit chain is broken:"))
-    err.print(f"[red]{broken} {message}[/red]")
+    console(stderr=True).print(f"[red]{broken} {message}[/red]")
     raise typer.Exit(code=1)
 
 
@@ -660,11 +676,11 @@ def audit_verify_export(
     settings = _settings()
     locale = settings.default_locale
     if verify_export(settings.secret_key, file.read_bytes()):
-        err.print(
+        console(stderr=True).print(
             gettext(locale, N_("The signature holds: {file} is as Vínculo exported it."), file=file)
         )
         return
-    err.print(
+    console(stderr=True).print(
         "[red]"
         + gettext(
             locale,
@@ -785,8 +801,8 @@ def retention_run(
                         str(item.reviews),
                         item.title,
                     )
-                Console().print(table)
+                console().print(table)
                 message = gettext(locale, N_("{n} reports due for review."), n=len(due))
     except VinculoError as error:
         raise _fail(error, settings) from None
-    err.print(message)
+    console(stderr=True).print(message)

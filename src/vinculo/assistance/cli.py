@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from vinculo.assistance.disbursement_cli import disburse_command
 from vinculo.assistance.importer import DEFAULT_REL_TO, DEFAULT_TLP
@@ -17,6 +16,7 @@ from vinculo.assistance.public_cli import public_tables_command, publish_command
 from vinculo.assistance.training_cli import equipment_app, training_app
 from vinculo.errors import NotFound, VinculoError
 from vinculo.i18n import LOCALES, N_, gettext
+from vinculo.security.command_line import console
 from vinculo.settings import Settings
 
 app = typer.Typer(
@@ -33,7 +33,6 @@ app.add_typer(equipment_app, name="equipment")
 app.command("disburse")(disburse_command)
 app.command("publish")(publish_command)
 app.command("public-tables")(public_tables_command)
-err = Console(stderr=True, highlight=False)
 
 AsUser = Annotated[str, typer.Option("--as", "--user", help="Act as this account.")]
 Lang = Annotated[
@@ -92,7 +91,7 @@ def import_command(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                console=err,
+                console=console(stderr=True),
                 transient=True,
             ) as progress,
         ):
@@ -115,21 +114,25 @@ def import_command(
             )
     except VinculoError as error:
         reject_path.unlink(missing_ok=True)
-        err.print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
-        err.print(gettext(locale, N_("Nothing from this file was stored.")), style="red")
+        console(stderr=True).print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
+        console(stderr=True).print(
+            gettext(locale, N_("Nothing from this file was stored.")), style="red"
+        )
         raise typer.Exit(code=2) from None
     except (UnicodeDecodeError, ValueError) as error:
         # A file that is not UTF-8 text or not CSV (the csv module's own refusals).
         reject_path.unlink(missing_ok=True)
-        err.print(f"[red]{file}: {error}[/red]", soft_wrap=True)
-        err.print(gettext(locale, N_("Nothing from this file was stored.")), style="red")
+        console(stderr=True).print(f"[red]{file}: {error}[/red]", soft_wrap=True)
+        console(stderr=True).print(
+            gettext(locale, N_("Nothing from this file was stored.")), style="red"
+        )
         raise typer.Exit(code=2) from None
     finally:
         engine.dispose()
     seconds = time.perf_counter() - started
     if not summary.rejected:
         reject_path.unlink(missing_ok=True)
-    err.print(
+    console(stderr=True).print(
         gettext(
             locale,
             N_(
@@ -147,7 +150,7 @@ def import_command(
         soft_wrap=True,
     )
     if summary.rejected:
-        err.print(
+        console(stderr=True).print(
             gettext(locale, N_("Rejected rows: {path}"), path=str(reject_path)), soft_wrap=True
         )
 
@@ -196,12 +199,12 @@ def iati_command(
         partial.replace(output)
     except VinculoError as error:
         partial.unlink(missing_ok=True)
-        err.print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
+        console(stderr=True).print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
         raise typer.Exit(code=2) from None
     finally:
         partial.unlink(missing_ok=True)
         engine.dispose()
-    err.print(
+    console(stderr=True).print(
         gettext(
             locale,
             N_(

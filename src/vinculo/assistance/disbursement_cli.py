@@ -10,14 +10,11 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from sqlalchemy.orm import Session
 
 from vinculo.i18n import N_, gettext
-from vinculo.security.command_line import AsUser, Lang, run_as
+from vinculo.security.command_line import AsUser, Lang, console, run_as
 from vinculo.security.markings import Actor
-
-out = Console(highlight=False)
 
 
 def _money(value: str, option: str) -> Decimal:
@@ -70,7 +67,7 @@ def disburse_command(
 
     def work(session: Session, actor: Actor, locale: str) -> None:
         row = record_disbursement(session=session, actor=actor, given=given)
-        out.print(
+        console().print(
             gettext(
                 locale,
                 N_("recorded {value} in fiscal year {year}"),

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_, gettext
-from vinculo.security.command_line import AsUser, Lang, run_as
+from vinculo.security.command_line import AsUser, Lang, console, run_as
 from vinculo.security.markings import Actor
 
 results_app = typer.Typer(
@@ -24,7 +23,6 @@ indicators_app = typer.Typer(
     help="Municipal indicators (homicides per 100,000, school enrolment …) from public files.",
     no_args_is_help=True,
 )
-err = Console(stderr=True, highlight=False)
 File = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
 
 
@@ -67,7 +65,7 @@ def results_import(
             release=release or file.stem,
             markings_in=markings_in,
         )
-        err.print(
+        console(stderr=True).print(
             gettext(
                 locale,
                 N_("{indicators} indicators ({added} added, {updated} updated), {periods} periods"),
@@ -92,7 +90,7 @@ def indicators_import(file: File, as_user: AsUser, lang: Lang = None) -> None:
         summary = import_municipal(
             session=session, actor=actor, text=_text(file), file_name=str(file)
         )
-        err.print(
+        console(stderr=True).print(
             gettext(
                 locale,
                 N_("{rows} values ({added} added, {updated} updated)"),

@@ -12,13 +12,12 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from vinculo.i18n import N_, gettext
 from vinculo.intel.schemas import MarkingsIn
-from vinculo.security.command_line import AsUser, Lang, run_as
+from vinculo.security.command_line import AsUser, Lang, console, run_as
 from vinculo.security.markings import Actor
 
 training_app = typer.Typer(
@@ -29,11 +28,6 @@ equipment_app = typer.Typer(
     help="Equipment: record a delivery to a vetted unit, an end-use check, list the items.",
     no_args_is_help=True,
 )
-
-
-def _out() -> Console:
-    # Made when a command prints, not on import: the terminal's width (COLUMNS) is read then.
-    return Console(highlight=False)
 
 
 Day = Annotated[str, typer.Option(help="A date, YYYY-MM-DD.")]
@@ -105,7 +99,7 @@ def training_add(
 
     def work(session: Session, actor: Actor, locale: str) -> None:
         made = create_training(session=session, actor=actor, training_in=training_in)
-        _out().print(gettext(locale, N_("Training event {id} recorded."), id=made.id))
+        console().print(gettext(locale, N_("Training event {id} recorded."), id=made.id))
 
     run_as(lang, as_user, work)
 
@@ -132,7 +126,7 @@ def training_seat(
             event_id=event,
             seat_in=SeatCreate(person_entity_id=person or None, unit_entity_id=unit),
         )
-        _out().print(gettext(locale, N_("Seated at training event {id}."), id=event))
+        console().print(gettext(locale, N_("Seated at training event {id}."), id=event))
 
     run_as(lang, as_user, work)
 
@@ -180,7 +174,7 @@ def training_list(
                 str(e.seats),
                 e.banner,
             )
-        _out().print(table)
+        console().print(table)
 
     run_as(lang, as_user, work)
 
@@ -227,7 +221,7 @@ def equipment_deliver(
 
     def work(session: Session, actor: Actor, locale: str) -> None:
         made = deliver(session=session, actor=actor, equipment_in=equipment_in)
-        _out().print(gettext(locale, N_("Equipment item {id} recorded."), id=made.id))
+        console().print(gettext(locale, N_("Equipment item {id} recorded."), id=made.id))
 
     run_as(lang, as_user, work)
 
@@ -265,7 +259,7 @@ def equipment_check(
 
     def work(session: Session, actor: Actor, locale: str) -> None:
         add_check(session=session, actor=actor, item_id=item, check_in=check_in)
-        _out().print(gettext(locale, N_("Check of equipment item {id} recorded."), id=item))
+        console().print(gettext(locale, N_("Check of equipment item {id} recorded."), id=item))
 
     run_as(lang, as_user, work)
 
@@ -319,6 +313,6 @@ def equipment_list(
                 f"[red]{due} {gettext(locale, N_('OVERDUE'))}[/red]" if i.overdue else due,
                 i.banner,
             )
-        _out().print(table)
+        console().print(table)
 
     run_as(lang, as_user, work)

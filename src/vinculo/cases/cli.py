@@ -7,15 +7,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from sqlalchemy.orm import Session
 
-from vinculo.security.command_line import AsUser, Lang, run_as
+from vinculo.security.command_line import AsUser, Lang, console, run_as
 from vinculo.security.markings import Actor
 from vinculo.settings import Settings
 
 app = typer.Typer(help="Joint cases: list, show, open and close them.", no_args_is_help=True)
-out = Console(highlight=False)
 
 
 @app.command("list")
@@ -34,8 +32,8 @@ def list_command(
         for case in listed.items:
             title = (case.title_es if locale == "es" else case.title_en) or case.title_en
             fields = (case.id, case.status, case.lead_agency, case.markings.banner)
-            out.print("\t".join([*fields, title or case.title_es]), soft_wrap=True)
-        out.print(f"{listed.total}")
+            console().print("\t".join([*fields, title or case.title_es]), soft_wrap=True)
+        console().print(f"{listed.total}")
 
     run_as(lang, as_user, work)
 
@@ -52,7 +50,7 @@ def show_command(
     def work(session: Session, actor: Actor, locale: str) -> None:
         case = service.get_case(session=session, actor=actor, case_id=case_id)
         read = service.case_read(session=session, actor=actor, case=case)
-        out.print_json(read.model_dump_json(by_alias=True))
+        console().print_json(read.model_dump_json(by_alias=True))
 
     run_as(lang, as_user, work)
 
@@ -84,7 +82,7 @@ def open_command(
             task_force=task_force,
         )
         case = service.create_case(session=session, actor=actor, case_in=case_in)
-        out.print(case.id)
+        console().print(case.id)
 
     run_as(lang, as_user, work)
 
@@ -108,7 +106,7 @@ def close_command(
         # Its registrations' and planned operations' pointers are revoked at the partners.
         pointers.on_case_status(session=session, settings=Settings(), case=case)
         operation_pointers.on_case_status(session=session, settings=Settings(), case=case)
-        out.print(f"{case.id} {case.status}")
+        console().print(f"{case.id} {case.status}")
 
     run_as(lang, as_user, work)
 
@@ -124,7 +122,7 @@ def targets_command(
 
     def work(session: Session, actor: Actor, locale: str) -> None:
         listed = targets.list_targets(session=session, actor=actor, case_id=case_id)
-        out.print_json(listed.model_dump_json())
+        console().print_json(listed.model_dump_json())
 
     run_as(lang, as_user, work)
 
@@ -178,7 +176,7 @@ def register_target_command(
         result = targets.register_target(
             session=session, actor=actor, case_id=case_id, target_in=target_in, settings=Settings()
         )
-        out.print_json(result.model_dump_json())
+        console().print_json(result.model_dump_json())
 
     run_as(lang, as_user, work)
 
@@ -195,7 +193,7 @@ def operations_command(
 
     def work(session: Session, actor: Actor, locale: str) -> None:
         listed = operations.list_operations(session=session, actor=actor, case_id=case_id)
-        out.print_json(listed.model_dump_json())
+        console().print_json(listed.model_dump_json())
 
     run_as(lang, as_user, work)
 
@@ -244,7 +242,7 @@ def plan_operation_command(
             operation_in=operation_in,
             settings=Settings(),
         )
-        out.print_json(result.model_dump_json())
+        console().print_json(result.model_dump_json())
 
     run_as(lang, as_user, work)
 
@@ -268,7 +266,7 @@ def cancel_operation_command(
             status=operations.CANCELLED,
             settings=Settings(),
         )
-        out.print(f"{op.id} {op.status}")
+        console().print(f"{op.id} {op.status}")
 
     run_as(lang, as_user, work)
 
@@ -279,7 +277,7 @@ def alerts_command(as_user: AsUser, lang: Lang = None) -> None:
     from vinculo.cases import alerts
 
     def work(session: Session, actor: Actor, locale: str) -> None:
-        out.print_json(alerts.list_alerts(session=session, actor=actor).model_dump_json())
+        console().print_json(alerts.list_alerts(session=session, actor=actor).model_dump_json())
 
     run_as(lang, as_user, work)
 
@@ -295,7 +293,7 @@ def acknowledge_alert_command(
 
     def work(session: Session, actor: Actor, locale: str) -> None:
         read = alerts.acknowledge(session=session, actor=actor, alert_id=alert_id)
-        out.print_json(read.model_dump_json())
+        console().print_json(read.model_dump_json())
 
     run_as(lang, as_user, work)
 
@@ -315,6 +313,6 @@ def resolve_alert_command(
         read = alerts.resolve(
             session=session, actor=actor, alert_id=alert_id, resolve_in=AlertResolve(note=note)
         )
-        out.print_json(read.model_dump_json())
+        console().print_json(read.model_dump_json())
 
     run_as(lang, as_user, work)

@@ -7,19 +7,18 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.errors import VinculoError
 from vinculo.i18n import N_, gettext
+from vinculo.security.command_line import console
 from vinculo.settings import Settings
 
 app = typer.Typer(help="Binational exchange over STIX 2.1 / TAXII 2.1.", no_args_is_help=True)
 collection_app = typer.Typer(help="TAXII collections served to partners.", no_args_is_help=True)
 app.add_typer(collection_app, name="collection")
-err = Console(stderr=True)
 
 
 def _settings() -> Settings:
@@ -27,7 +26,7 @@ def _settings() -> Settings:
 
 
 def _fail(error: VinculoError, settings: Settings) -> typer.Exit:
-    err.print(
+    console(stderr=True).print(
         f"[red]{error.render(settings.default_locale)}[/red]", highlight=False, soft_wrap=True
     )
     return typer.Exit(code=2)
@@ -96,7 +95,7 @@ def pointers(
         with transaction(sessions) as session:
             if release:
                 checked = release_partner(session=session, settings=settings, partner=release)
-                err.print(
+                console(stderr=True).print(
                     gettext(
                         settings.default_locale,
                         N_("Partner {name} released: {count} active pointers checked."),
@@ -136,7 +135,7 @@ def partner_token(
             )
     except VinculoError as error:
         raise _fail(error, settings) from None
-    err.print(
+    console(stderr=True).print(
         gettext(
             settings.default_locale,
             N_("Token for partner {name} (account {account}); it is not shown again:"),
@@ -157,7 +156,9 @@ def publish() -> None:
     sessions = make_sessionmaker(make_engine(settings))
     with transaction(sessions) as session:
         written = run(session=session, settings=settings)
-    err.print(gettext(settings.default_locale, N_("{n} object versions published."), n=written))
+    console(stderr=True).print(
+        gettext(settings.default_locale, N_("{n} object versions published."), n=written)
+    )
 
 
 @app.command("sync")
@@ -175,7 +176,7 @@ def sync(
     locale = settings.default_locale
     partners = [p for p in settings.partners if p.url and (partner is None or p.name == partner)]
     if not partners:
-        err.print(gettext(locale, N_("No partner node with a URL is configured.")))
+        console(stderr=True).print(gettext(locale, N_("No partner node with a URL is configured.")))
         raise typer.Exit(code=2)
     columns = (
         TextColumn("{task.description}"),
@@ -184,7 +185,7 @@ def sync(
         TimeElapsedColumn(),
     )
     failures = 0
-    with Progress(*columns, console=err, transient=False) as progress:
+    with Progress(*columns, console=console(stderr=True), transient=False) as progress:
         tasks: dict[str, TaskID] = {}
 
         def advance(alias: str, objects: int, _stored: int) -> None:
@@ -206,7 +207,7 @@ def sync(
             except PartnerDown as down:
                 failures += 1
                 wait = backoff(failures, settings.sync_backoff_max_seconds)
-                err.print(
+                console(stderr=True).print(
                     gettext(
                         locale,
                         N_("Partner unreachable ({reason}); trying again in {s} s."),
@@ -255,13 +256,15 @@ def releases(
                     approve=bool(approve),
                     reason=reason,
                 )
-                err.print(gettext(locale, N_("Release request {id} decided."), id=request_id))
+                console(stderr=True).print(
+                    gettext(locale, N_("Release request {id} decided."), id=request_id)
+                )
                 return
             table = Table(title=gettext(locale, N_("Release queue")))
             for heading in (N_("Request"), N_("Source"), N_("Partner"), N_("State"), N_("Title")):
                 table.add_column(gettext(locale, heading))
             for item in pending(session=session, actor=actor):
                 table.add_row(str(item.id), item.dataset, item.partner, item.state, item.title)
-            Console().print(table)
+            console().print(table)
     except VinculoError as error:
         raise _fail(error, settings) from None

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput, NotFound, VinculoError
 from vinculo.i18n import LOCALES, N_, gettext
+from vinculo.security.command_line import console
 from vinculo.security.markings import Actor
 from vinculo.settings import Settings
 
@@ -33,7 +33,6 @@ app = typer.Typer(
     help="Network analysis of an FtM file, or of the store as an account sees it.",
     no_args_is_help=True,
 )
-err = Console(stderr=True, highlight=False)
 T = TypeVar("T")
 
 AsUser = Annotated[
@@ -57,7 +56,7 @@ def _locale(settings: Settings, lang: str | None) -> str:
 
 
 def _fail(error: VinculoError, locale: str) -> typer.Exit:
-    err.print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
+    console(stderr=True).print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -99,7 +98,7 @@ def _run(lang: str | None, work: Callable[[Settings, str], T]) -> T:
 
 
 def _status(locale: str, message: str) -> Any:
-    return err.status(gettext(locale, message), spinner="dots")
+    return console(stderr=True).status(gettext(locale, message), spinner="dots")
 
 
 @app.command("analyze")
@@ -139,7 +138,7 @@ def analyze_command(
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     summary = data["graph"]
     locale = _locale(Settings(), lang)
-    err.print(
+    console(stderr=True).print(
         gettext(
             locale,
             N_(
@@ -167,7 +166,7 @@ def analyze_command(
             f"{node['pagerank']:.4f}",
             str(node["degree"]),
         )
-    Console().print(table)
+    console().print(table)
 
 
 def _path_text(graph: Graph, found: GraphPath) -> str:
@@ -241,7 +240,7 @@ def path_command(
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return
     if not found:
-        err.print(gettext(locale, N_("No path links them.")))
+        console(stderr=True).print(gettext(locale, N_("No path links them.")))
         raise typer.Exit(code=1)
     for number, item in enumerate(found, start=1):
         print(f"{number}. ({item.length}) {_path_text(graph, item)}")
@@ -329,8 +328,8 @@ def disrupt_command(
         }
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return
-    Console().print(_disruption_table(graph, result, locale))
-    err.print(
+    console().print(_disruption_table(graph, result, locale))
+    console(stderr=True).print(
         gettext(
             locale,
             N_("Removing them cuts {share} of the pairs that could reach each other."),
@@ -420,7 +419,7 @@ def export_command(
         return
     else:
         out.write_bytes(data)
-    err.print(
+    console(stderr=True).print(
         gettext(
             locale,
             N_("Wrote {nodes} nodes and {edges} links to {path}."),

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
+from vinculo.security.command_line import console
 from vinculo.settings import Settings
 
 app = typer.Typer(
     help="Notifications: watchlist hits and shared items, e-mails.", no_args_is_help=True
 )
-out = Console(highlight=False)
 
 
 @app.command("scan")
@@ -24,7 +23,7 @@ def scan_command() -> None:
     sessions = make_sessionmaker(make_engine(settings))
     with transaction(sessions) as session:
         made = scan_everyone(session=session)
-    out.print(f"{made} notifications")
+    console().print(f"{made} notifications")
 
 
 @app.command("mail")
@@ -35,7 +34,7 @@ def mail_command() -> None:
 
     settings = Settings()
     if not settings.smtp_host:
-        out.print("VINCULO_SMTP_HOST is not set: no e-mail is sent.")
+        console().print("VINCULO_SMTP_HOST is not set: no e-mail is sent.")
         raise typer.Exit(1)
     sessions = make_sessionmaker(make_engine(settings))
-    out.print(f"{send_pending(sessions=sessions, settings=settings)} e-mails sent")
+    console().print(f"{send_pending(sessions=sessions, settings=settings)} e-mails sent")

@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput
 from vinculo.i18n import N_, gettext
-from vinculo.security.command_line import AsUser, Lang, run_as
+from vinculo.security.command_line import AsUser, Lang, console, run_as
 from vinculo.security.markings import Actor
 
 app = typer.Typer(help="Oversight: security-force units.", no_args_is_help=True)
@@ -22,7 +21,6 @@ units_app = typer.Typer(
     help="Security-force units: import them, print a chain of command.", no_args_is_help=True
 )
 app.add_typer(units_app, name="units")
-out = Console(highlight=False)
 
 
 @units_app.command("import")
@@ -67,7 +65,7 @@ def import_command(
             source=source or f"units:{file.name}",
             markings_in=markings_in,
         )
-        out.print(
+        console().print(
             gettext(
                 locale,
                 N_("{units} units, {commanders} commanders, {members} members imported"),
@@ -120,6 +118,6 @@ def chain_command(
                 commanders or "—",
                 item.banner,
             )
-        out.print(table)
+        console().print(table)
 
     run_as(lang, as_user, work)

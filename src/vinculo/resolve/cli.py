@@ -21,19 +21,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from vinculo.errors import InvalidInput, VinculoError
 from vinculo.i18n import N_, gettext, ngettext, pick_locale
+from vinculo.security.command_line import console
 from vinculo.settings import Settings
 
 resolve_app = typer.Typer(
     help="Identity resolution: link and dedupe FtM files; resolve the store.",
     no_args_is_help=True,
 )
-err = Console(stderr=True)
 
 # Below this many records (on the smaller side) EM has too little to learn from.
 MIN_TRAIN = 1000
@@ -91,7 +90,7 @@ class _Bar:
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
-            console=err,
+            console=console(stderr=True),
             transient=True,
         )
         self.task = self.progress.add_task(gettext(locale, STEPS["read"]), total=total)
@@ -115,7 +114,9 @@ def _running(locale: str) -> Iterator[_Bar]:
         with _Bar(locale, total=10) as bar:
             yield bar
     except VinculoError as error:
-        err.print(f"[red]{error.render(locale)}[/red]", highlight=False, soft_wrap=True)
+        console(stderr=True).print(
+            f"[red]{error.render(locale)}[/red]", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(code=2) from None
 
 
@@ -179,13 +180,13 @@ def _warn(loaded: list[Any], out: Path, locale: str) -> None:
         total,
         path=path,
     )
-    err.print(heading, style="yellow", highlight=False, soft_wrap=True)
+    console(stderr=True).print(heading, style="yellow", highlight=False, soft_wrap=True)
     table = Table()
     table.add_column(gettext(locale, N_("Warning")))
     table.add_column(gettext(locale, N_("Count")), justify="right")
     for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         table.add_row(label, str(n))
-    err.print(table)
+    console(stderr=True).print(table)
 
 
 def _save(engine: Any, save_model: Path | None) -> None:
@@ -227,7 +228,7 @@ def link_command(
         writer.writerows(rows)
     _warn(loaded, out, locale)
     _save(engine, save_model)
-    err.print(
+    console(stderr=True).print(
         gettext(
             locale,
             N_("{pairs} pairs at or above {threshold} written to {path}."),
@@ -269,7 +270,7 @@ def dedupe_command(
     _warn([loaded], out, locale)
     _save(engine, save_model)
     clusters = len(set(result.clusters.values()))
-    err.print(
+    console(stderr=True).print(
         gettext(
             locale,
             N_("{records} records in {clusters} clusters written to {path}."),

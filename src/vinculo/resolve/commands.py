@@ -8,23 +8,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.errors import InvalidInput, NotFound, VinculoError
 from vinculo.i18n import N_, gettext
+from vinculo.security.command_line import console
 from vinculo.settings import Settings
 
 if TYPE_CHECKING:
     from vinculo.resolve.service import RunSummary
 
-err = Console(stderr=True)
-
 
 def _fail(error: VinculoError, settings: Settings) -> typer.Exit:
-    err.print(
+    console(stderr=True).print(
         f"[red]{error.render(settings.default_locale)}[/red]", highlight=False, soft_wrap=True
     )
     return typer.Exit(code=2)
@@ -59,7 +57,7 @@ def resolve_run(
                 if user is None:
                     raise NotFound(N_("unknown account {value}"), value=as_user)
                 actor = actor_for(user)
-            with err.status(gettext(locale, N_("Resolving identities…"))):
+            with console(stderr=True).status(gettext(locale, N_("Resolving identities…"))):
                 summary = run_resolution(
                     session=session,
                     actor=actor,
@@ -130,7 +128,7 @@ def screen(
             }
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         return
-    out = Console()
+    out = console()
     for entity, found, total in answers:
         table = Table(title=f"{entity.caption} ({entity.id})", title_justify="left")
         table.add_column(gettext(locale, N_("Score")), justify="right")
@@ -179,13 +177,16 @@ def resolve_demo(settings: Settings, sessions: sessionmaker[Session]) -> None:
     from vinculo.resolve.scoring import run_resolution
 
     locale = settings.default_locale
-    with err.status(gettext(locale, N_("Resolving identities…"))), transaction(sessions) as session:
+    with (
+        console(stderr=True).status(gettext(locale, N_("Resolving identities…"))),
+        transaction(sessions) as session,
+    ):
         summary = run_resolution(session=session, actor=None, settings=settings)
     _say_summary(locale, summary)
 
 
 def _say_summary(locale: str, summary: RunSummary) -> None:
-    err.print(
+    console(stderr=True).print(
         gettext(
             locale,
             N_(
@@ -199,7 +200,7 @@ def _say_summary(locale: str, summary: RunSummary) -> None:
         )
     )
     if summary.accounts != 1:
-        err.print(
+        console(stderr=True).print(
             gettext(
                 locale,
                 N_(

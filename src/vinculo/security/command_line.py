@@ -23,7 +23,11 @@ AsUser = Annotated[str, typer.Option("--as", "--user", help="Act as this account
 Lang = Annotated[
     str | None, typer.Option("--lang", help="Language of messages: en or es (default: setting).")
 ]
-_err = Console(stderr=True, highlight=False)
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console made when a command prints, not on import: COLUMNS (the width) is read then."""
+    return Console(stderr=stderr, highlight=False)
 
 
 @contextmanager
@@ -52,5 +56,5 @@ def run_as(lang: str | None, username: str, work: Callable[[Session, Actor, str]
         with store_as(settings, username) as (session, actor):
             return work(session, actor, locale)
     except VinculoError as error:
-        _err.print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
+        console(stderr=True).print(f"[red]{error.render(locale)}[/red]", soft_wrap=True)
         raise typer.Exit(code=2) from None
