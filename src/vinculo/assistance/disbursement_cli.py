@@ -4,8 +4,6 @@ the chosen language, exits with code 2 and stores nothing."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
@@ -13,22 +11,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from vinculo.i18n import N_, gettext
-from vinculo.security.command_line import AsUser, Lang, console, run_as
+from vinculo.security.command_line import AsUser, Lang, console, parse_day, parse_decimal, run_as
 from vinculo.security.markings import Actor
-
-
-def _money(value: str, option: str) -> Decimal:
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise typer.BadParameter(value, param_hint=option) from None
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(value, param_hint="--date") from None
 
 
 def disburse_command(
@@ -53,9 +37,9 @@ def disburse_command(
     try:
         given = DisbursementCreate(
             programme_id=programme,
-            date=_day(day),
+            date=parse_day(day, "--date"),
             type=kind,
-            usd=_money(usd, "--usd"),
+            usd=parse_decimal(usd, "--usd"),
             recipient_entity_id=recipient or None,
             recipient_name=recipient_name,
             reverses=reverses,

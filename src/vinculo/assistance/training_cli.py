@@ -6,7 +6,6 @@ the chosen language and exits with code 2; nothing is stored."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.i18n import N_, gettext
 from vinculo.intel.schemas import MarkingsIn
-from vinculo.security.command_line import AsUser, Lang, console, run_as
+from vinculo.security.command_line import AsUser, Lang, console, parse_day, run_as
 from vinculo.security.markings import Actor
 
 training_app = typer.Typer(
@@ -34,13 +33,6 @@ Day = Annotated[str, typer.Option(help="A date, YYYY-MM-DD.")]
 Tlp = Annotated[str, typer.Option(help="TLP level.")]
 RelTo = Annotated[str, typer.Option(help="Nations, comma-separated.")]
 Group = Annotated[list[str] | None, typer.Option(help="Need-to-know group.")]
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(value) from None
 
 
 def _bad(error: ValidationError) -> typer.BadParameter:
@@ -82,8 +74,8 @@ def training_add(
     try:
         training_in = TrainingCreate(
             course=course,
-            starts_on=_day(start),
-            ends_on=_day(end) if end else None,
+            starts_on=parse_day(start, "--start"),
+            ends_on=parse_day(end, "--end") if end else None,
             state=state,
             municipality=municipality,
             human_rights=human_rights,
@@ -209,7 +201,7 @@ def equipment_deliver(
             serial_number=serial,
             value_usd=Decimal(value),
             unit_entity_id=unit,
-            delivered_on=_day(delivered),
+            delivered_on=parse_day(delivered, "--delivered"),
             programme_id=programme or None,
             check_interval_days=interval,
             markings=_marks(tlp, rel_to, group),
@@ -248,7 +240,7 @@ def equipment_check(
 
     try:
         check_in = CheckCreate(
-            checked_on=_day(on),
+            checked_on=parse_day(on, "--on"),
             scheduled=not ad_hoc,
             kind=kind,
             result=result,

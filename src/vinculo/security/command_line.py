@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, TypeVar
 
 import typer
@@ -23,6 +25,22 @@ AsUser = Annotated[str, typer.Option("--as", "--user", help="Act as this account
 Lang = Annotated[
     str | None, typer.Option("--lang", help="Language of messages: en or es (default: setting).")
 ]
+
+
+def parse_day(value: str, option: str) -> date:
+    """A YYYY-MM-DD option's day; else the option named as the bad parameter."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(value, param_hint=option) from None
+
+
+def parse_decimal(value: str, option: str) -> Decimal:
+    """An amount option's exact decimal; else the option named as the bad parameter."""
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise typer.BadParameter(value, param_hint=option) from None
 
 
 def console(*, stderr: bool = False) -> Console:
