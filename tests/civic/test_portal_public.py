@@ -299,3 +299,27 @@ def test_a_document_of_before_and_a_bad_iati_file(site: PublicSite) -> None:
         assert answer.status_code == 422 and "iati" in answer.text
         # The document before stays.
         assert http.get("/portal/data/money.csv").status_code == 200
+
+
+def test_the_reports_section_in_spanish_has_no_english(site: PublicSite) -> None:
+    from test_portal import _spanish_checker
+    from test_portal_map_browser import submissions_table
+
+    body = _document(iati='<iati-activities version="2.03"/>')
+    body["tables"].append(submissions_table())
+    client.push_portal(url=site.url, token=TOKEN, document=PortalDocument.model_validate(body))
+    checker = _spanish_checker()
+    with site.client() as http:
+        spanish = http.get("/portal?lang=es").text
+        english = http.get("/portal?lang=en").text
+    assert 'id="submissions-states-table"' in spanish and "Reportes ciudadanos" in spanish
+    parsed = checker.ReadableText()
+    parsed.feed(spanish)
+    assert checker.problems_in(parsed.text) == []
+    seen = checker.ReadableText()
+    seen.feed(english)
+    assert checker.problems_in(seen.text, words_only=True)
+    # The map's words come in the page's language too.
+    found = re.search(r'id="portal-map-data">(.*?)</script>', spanish, re.S)
+    assert found and json.loads(found.group(1))["strings"]["reports"] == "Número de reportes"
+    assert "noviembre de 2026" in spanish and "Delito" in spanish
