@@ -238,7 +238,11 @@ def _work(
 def _submissions(session: Session, triager: Actor, seeded: CivicSeeded) -> None:
     data = read("civic.yml")
     with _no_public_site() as settings:
-        for number, entry in enumerate(data["submissions"], start=1):
+        numbered = list(enumerate(data["submissions"], start=1))
+        # In the order they reached the public site, as pulls would have stored them: the
+        # queue (newest first) then reads as the days went.
+        numbered.sort(key=lambda pair: str(pair[1].get("received") or ""))
+        for number, entry in numbered:
             where = f"{FILE}, submission {number} ({entry.get('category')})"
             try:
                 pulled = _pulled(number, entry)
