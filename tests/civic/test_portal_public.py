@@ -28,11 +28,12 @@ from test_portal import _document, aggregates, cell_texts, publish, store_bytes
 
 from vinculo.assistance import codes
 from vinculo.assistance.models import LedgerTransaction, Programme
-from vinculo.assistance.public import flag_items
+from vinculo.assistance.public import flag_items, public_aggregates
 from vinculo.civic import client, service
 from vinculo.civic.models import CivicSubmission
 from vinculo.civic.portal import PortalDocument, build_document
 from vinculo.db import transaction
+from vinculo.security.audit import AuditRow
 from vinculo.security.markings import Actor
 from vinculo.security.policy import marking_id_for
 from vinculo.security.schemas import UserCreate
@@ -323,3 +324,47 @@ def test_the_reports_section_in_spanish_has_no_english(site: PublicSite) -> None
     found = re.search(r'id="portal-map-data">(.*?)</script>', spanish, re.S)
     assert found and json.loads(found.group(1))["strings"]["reports"] == "Número de reportes"
     assert "noviembre de 2026" in spanish and "Delito" in spanish
+
+
+def test_the_submission_page_counts_it_in_the_portal(fresh_world: World) -> None:
+    from accountability_world import page_client
+
+    aggregates._setup(fresh_world)
+    _accounts(fresh_world)
+    made = _submissions(fresh_world)
+    first, spam = made["flag"][0], made["spam"][0]
+    with (
+        LiveServer(fresh_world.store.settings) as server,
+        page_client(server, "fgr.triager") as page,
+    ):
+        shown = page.get(f"/civic/submissions/{first}?lang=es")
+        assert shown.status_code == 200
+        assert "Contarlo en el portal" in shown.text and "No se cuenta en el portal" in shown.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', shown.text)
+        assert token
+        done = page.post(
+            f"/civic/submissions/{first}/public", data={"csrf_token": token[1], "public": "yes"}
+        )
+        assert done.status_code == 303
+        after = page.get(f"/civic/submissions/{first}?lang=en").text
+        assert "Counted in the portal" in after and "Stop counting it in the portal" in after
+        # Spam: no control on its page, and the form refused with the reason, nothing flagged.
+        assert 'id="civic-public"' not in page.get(f"/civic/submissions/{spam}").text
+        refused = page.post(
+            f"/civic/submissions/{spam}/public", data={"csrf_token": token[1], "public": "yes"}
+        )
+        assert refused.status_code == 422 and "spam" in refused.text
+        withdrawn = page.post(
+            f"/civic/submissions/{first}/public", data={"csrf_token": token[1], "public": "no"}
+        )
+        assert withdrawn.status_code == 303
+    with transaction(fresh_world.store.sessions) as session:
+        table = public_aggregates(session=session).tables[-1]
+        assert table.name == "submissions" and table.cells[-1].count == 0
+        actions = [
+            json.loads(r.detail)["public"]
+            for r in session.execute(
+                select(AuditRow).where(AuditRow.kind == "public_flag").order_by(AuditRow.seq)
+            ).scalars()
+        ]
+        assert actions == [True, False]  # each act audited; the refused one changed nothing

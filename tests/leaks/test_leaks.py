@@ -2396,6 +2396,24 @@ def api_assistance(world: World, view: View, clients: Clients) -> None:
         )
         assert_no_secret(view, ours)
         assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+        # So does flagging its hidden programme for the portal's IATI file.
+        ours = clients.api.post(
+            ASSISTANCE + "public-flags", json={"kind": "programme", "item_ids": [row.programme_id]}
+        )
+        theirs = clients.api.post(
+            ASSISTANCE + "public-flags", json={"kind": "programme", "item_ids": ["none-such"]}
+        )
+        assert_no_secret(view, ours)
+        assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+    # And flagging a hidden civic submission for the portal's counts of reports.
+    for submission in view.hidden_civic:
+        flagged = {"kind": "submission", "item_ids": [submission.id]}
+        ours = clients.api.post(ASSISTANCE + "public-flags", json=flagged)
+        theirs = clients.api.post(
+            ASSISTANCE + "public-flags", json={"kind": "submission", "item_ids": ["none-such"]}
+        )
+        assert_no_secret(view, ours)
+        assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
     # Nothing in a generated world is flagged for the public: every public count is empty.
     public = clients.api.get(ASSISTANCE + "public-aggregates")
     assert public.status_code == 200
@@ -2558,6 +2576,7 @@ def page_civic(world: World, view: View, clients: Clients) -> None:
         "allegation": {"violations": "torture", "occurred_from": "2026-01-01"},
         "screen": {"name": "Nadie"},
         "links": {"entity_ids": "none-such"},
+        "public": {"public": "yes"},
     }
     missing = page.get(f"/civic/submissions/{MISSING_CIVIC}")
     assert missing.status_code == 404
@@ -3331,6 +3350,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/civic/submissions/{submission_id}/allegation"): (WRITES, "page_civic"),
     ("POST", "/civic/submissions/{submission_id}/screen"): (READS, "page_civic"),
     ("POST", "/civic/submissions/{submission_id}/links"): (WRITES, "page_civic"),
+    ("POST", "/civic/submissions/{submission_id}/public"): (WRITES, "page_civic"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

@@ -232,6 +232,14 @@ def flag_items(
     return len(ids)
 
 
+def is_flagged(*, session: Session, kind: str, item_id: str) -> bool:
+    """Whether an item counts in the public tables (for a page that shows its own item)."""
+    found = session.execute(
+        select(PublicFlag.item_id).where(PublicFlag.kind == kind, PublicFlag.item_id == item_id)
+    ).first()
+    return found is not None
+
+
 class PublicCell(BaseModel):
     key: list[str]  # one value per dimension; "*" is the total over that dimension
     count: int | None  # None: suppressed

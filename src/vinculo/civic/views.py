@@ -18,6 +18,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vinculo import vocab
+from vinculo.assistance.public import flag_items, is_flagged
 from vinculo.civic import service
 from vinculo.errors import InvalidFields, InvalidInput, VinculoError
 from vinculo.i18n import N_
@@ -144,6 +145,9 @@ def _submission_page(
         statuses=service.STATUSES,
         tlps=FORM_TLPS,
         may_triage=allowed(actor, Permission.TRIAGE),
+        may_publish=allowed(actor, Permission.TRIAGE)
+        or allowed(actor, Permission.PUBLISH_AGGREGATES),
+        public=is_flagged(session=session, kind="submission", item_id=read.id),
         may_report=allowed(actor, Permission.FILE_REPORT),
         may_allege=allowed(actor, Permission.FILE_ALLEGATION),
         errors=errors or {},
@@ -200,6 +204,40 @@ def spam_form(
     if not actor.signed_in:
         return sign_in_first(request)
     service.mark_spam(session=session, actor=actor, submission_id=submission_id, spam=spam != "no")
+    return _back(submission_id)
+
+
+@router.post("/civic/submissions/{submission_id}/public", response_class=HTMLResponse)
+def public_form(
+    request: Request,
+    submission_id: str,
+    session: SessionDep,
+    actor: PageActor,
+    public: Annotated[str, Form(max_length=8)] = "yes",
+) -> Response:
+    """Count the submission in the transparency portal's reports from the public (or not)."""
+    if not actor.signed_in:
+        return sign_in_first(request)
+    # Read first, so that one the reader may not see answers as every other act on it does.
+    service.get_submission(session=session, actor=actor, submission_id=submission_id)
+    try:
+        with session.begin_nested():
+            flag_items(
+                session=session,
+                actor=actor,
+                kind="submission",
+                item_ids=[submission_id],
+                public=public != "no",
+            )
+    except InvalidInput as error:
+        return _submission_page(
+            request,
+            session,
+            actor,
+            submission_id,
+            status_code=422,
+            errors={"public": [error.detail(actor.locale)]},
+        )
     return _back(submission_id)
 
 
