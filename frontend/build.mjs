@@ -108,6 +108,20 @@ await build({
 });
 console.log(`build: frontend/portal.js (bundled) -> ${relative(root, portal)}`);
 
+// The reporting form's proof-of-work (hash-wasm's scrypt, its WebAssembly inlined), bundled
+// the same way into the public site's static folder.
+const pow = join(root, "src", "vinculo", "civic", "static", "pow.js");
+await build({
+  entryPoints: [join(root, "frontend", "pow.js")],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2020",
+  outfile: pow,
+  logLevel: "warning",
+});
+console.log(`build: frontend/pow.js (bundled) -> ${relative(root, pow)}`);
+
 // The map's base layers, served from static/map/ (never a tile server): countries from
 // world-atlas, U.S. states from us-atlas (TopoJSON, as published), and the Mexican states of
 // @svg-maps/mexico turned into GeoJSON lines in longitude and latitude (frontend/mexico.mjs).

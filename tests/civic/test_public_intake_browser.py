@@ -21,7 +21,7 @@ def browser_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PublicSit
     # One report an hour without a proof-of-work: the second report below needs pow.js.
     yield from start_site(
         tmp_path_factory.mktemp("public-browser"),
-        VINCULO_PUBLIC_POW_BITS="12",
+        VINCULO_PUBLIC_POW_BITS="5",
         VINCULO_PUBLIC_LIMIT_WITHOUT_POW="1",
     )
 

@@ -35,8 +35,11 @@ log = logging.getLogger("vinculo.civic.public")
 
 _HEADERS = [
     (
+        # 'wasm-unsafe-eval': the proof-of-work compiles its scrypt (WebAssembly, in pow.js
+        # from this site); it allows no eval of JavaScript.
         b"content-security-policy",
-        b"default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+        b"default-src 'self'; img-src 'self'; style-src 'self'; "
+        b"script-src 'self' 'wasm-unsafe-eval'; "
         b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ),
     (b"referrer-policy", b"no-referrer"),
@@ -123,7 +126,12 @@ def create_public_app(settings: PublicSettings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.node_key = node_key
-    app.state.pow = ProofOfWork(bits=settings.pow_bits, ttl_seconds=settings.pow_ttl_seconds)
+    app.state.pow = ProofOfWork(
+        bits=settings.pow_bits,
+        rounds=settings.pow_rounds,
+        cost=settings.pow_cost,
+        ttl_seconds=settings.pow_ttl_seconds,
+    )
     app.state.limits = RateLimits()
     app.state.visits = Visits[object](settings.visit_minutes)
     app.state.templates = Environment(

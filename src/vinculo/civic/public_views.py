@@ -20,10 +20,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from vinculo.civic import diceware, intake, store
-from vinculo.civic.guard import RateLimits, Visits
+from vinculo.civic.guard import RateLimits, Verdict, Visits
 from vinculo.civic.settings import PublicSettings
 from vinculo.errors import InvalidFields, InvalidInput
 from vinculo.i18n import N_, gettext, pick_locale
@@ -134,7 +135,6 @@ def _form_context(request: Request, values: dict[str, str] | None = None) -> dic
         "places": list(intake.places()),
         "values": values or {},
         "challenge": request.app.state.pow.challenge(),
-        "bits": request.app.state.pow.bits,
         "settings": _settings(request),
     }
 
@@ -160,15 +160,33 @@ async def file_report(request: Request) -> Response:
     locale = str(form.get("lang")) if form.get("lang") in ("en", "es") else locale_of(request)
     if not _csrf_ok(request, form.get("csrf")):
         return _refused(request, locale)
-    solved = request.app.state.pow.check(
-        str(form.get("pow_challenge", "")), str(form.get("pow_counter", ""))
+    # The check hashes (scrypt, one per round): off the event loop, which it would hold.
+    verdict = await run_in_threadpool(
+        request.app.state.pow.check,
+        str(form.get("pow_challenge", "")),
+        str(form.get("pow_counter", "")),
     )
+    solved = verdict is Verdict.SOLVED
     limits: RateLimits = request.app.state.limits
     kind, limit = (
         ("pow", settings.limit_with_pow) if solved else ("nojs", settings.limit_without_pow)
     )
+    # A wrong answer counts against the stricter limit too: sending them is no way around it.
     if not limits.allow(kind, _client(request), limit):
         return _too_many(request, locale)
+    if verdict is Verdict.EXPIRED:
+        return _refused(request, locale)
+    if verdict is Verdict.REFUSED:
+        return _message(
+            request,
+            locale,
+            400,
+            N_("The form could not be checked"),
+            N_(
+                "Your browser's check of this form was missing, wrong or already used, and "
+                "nothing was stored. Open the form again and send it from there."
+            ),
+        )
     values = {
         name: str(form.get(name, "") or "")
         for name in ("category", "state", "municipality", "when", "what")

@@ -50,11 +50,24 @@ class PublicSettings(BaseSettings):
         default=20_000, ge=100, description="Longest account of what happened, in characters."
     )
     pow_bits: int = Field(
-        default=17,
+        default=4,
+        ge=0,
+        le=16,
+        description="Leading zero bits each round of the proof-of-work must find (each bit "
+        "doubles the work).",
+    )
+    pow_rounds: int = Field(
+        default=6,
         ge=1,
-        le=28,
-        description="Leading zero bits the browser's proof-of-work must find (17: about "
-        "131,000 SHA-256 hashes, about 2 s in a Chromium throttled 4x).",
+        le=64,
+        description="Rounds of the proof-of-work (the server checks one hash per round).",
+    )
+    pow_cost: int = Field(
+        default=11,
+        ge=1,
+        le=16,
+        description="scrypt's cost of each proof-of-work hash, as log2 N (11: N = 2048, 2 MiB "
+        "of memory).",
     )
     pow_ttl_seconds: int = Field(
         default=1800, ge=60, description="How long a proof-of-work challenge stays valid."
