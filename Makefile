@@ -38,7 +38,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP_NPM := node_modules/.vinculo-npm-ci
 STATIC := src/vinculo/web/static
-ASSETS := $(STATIC)/css/pico.min.css $(STATIC)/css/app.css $(STATIC)/js/app.js $(STATIC)/css/graph.css $(STATIC)/js/graph.js $(STATIC)/js/import.js $(STATIC)/js/forms.js $(STATIC)/css/workspace.css $(STATIC)/js/theme.js $(STATIC)/img/logo.svg $(STATIC)/img/favicon.svg $(STATIC)/js/axe.min.js $(STATIC)/css/map.css $(STATIC)/js/map.js $(STATIC)/map/countries-50m.json $(STATIC)/map/us-states-10m.json $(STATIC)/map/mexico-states.json
+# The public site's own static folder: the public process serves nothing of the internal one.
+CIVIC_STATIC := src/vinculo/civic/static
+ASSETS := $(STATIC)/css/pico.min.css $(STATIC)/css/app.css $(STATIC)/js/app.js $(STATIC)/css/graph.css $(STATIC)/js/graph.js $(STATIC)/js/import.js $(STATIC)/js/forms.js $(STATIC)/css/workspace.css $(STATIC)/js/theme.js $(STATIC)/img/logo.svg $(STATIC)/img/favicon.svg $(STATIC)/js/axe.min.js $(STATIC)/css/map.css $(STATIC)/js/map.js $(STATIC)/map/countries-50m.json $(STATIC)/map/us-states-10m.json $(STATIC)/map/mexico-states.json $(STATIC)/css/accountability.css $(STATIC)/js/accountability.js \
+	$(CIVIC_STATIC)/portal.js $(CIVIC_STATIC)/pow.js $(CIVIC_STATIC)/map/mexico-states.json
 LINT_PATHS := $(wildcard src tests bench)
 STEP := scripts/step
 
@@ -111,7 +114,8 @@ $(STAMP_NPM): package-lock.json package.json
 		npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(ASSETS) &: $(STAMP_NPM) frontend/build.mjs frontend/app.css frontend/app.js frontend/graph.css frontend/graph.js frontend/import.js frontend/forms.js frontend/workspace.css frontend/theme.js frontend/img/logo.svg frontend/img/favicon.svg frontend/map.css frontend/map.js frontend/mexico.mjs
+# Every source under frontend/: a bundle added there is rebuilt when it changes.
+$(ASSETS) &: $(STAMP_NPM) $(wildcard frontend/*.mjs frontend/*.js frontend/*.css frontend/img/*)
 	@$(STEP) "building the front-end into $(STATIC)" "See the error above; frontend/build.mjs names the file it could not build." \
 		npm run --silent build
 
