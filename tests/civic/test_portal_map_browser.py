@@ -6,6 +6,7 @@ download; screenshots in var/screenshots/."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +123,30 @@ def client_get(site: PublicSite, path: str) -> bytes:
         answer = http.get(path)
         assert answer.status_code == 200
         return answer.content
+
+
+def test_counting_a_submission_from_its_page(page: Page, tmp_path: Path) -> None:
+    """A triager counts a submission in the portal from its page, in Spanish then English."""
+    from test_portal_public import _accounts, _submissions
+
+    from conftest import LiveServer, make_store, sign_in
+    from worlds import World
+
+    for store in make_store("sqlite", tmp_path, demo=True):
+        world = World(store=store)
+        _accounts(world)
+        first = _submissions(world)["flag"][0]
+        with LiveServer(store.settings) as server:
+            sign_in(page, server, "fgr.triager")
+            page.goto(f"{server.url}/civic/submissions/{first}?lang=es")
+            form = page.locator("#civic-public")
+            expect(form.locator("#civic-public-state")).to_contain_text("No se cuenta en el portal")
+            form.locator("button").click()
+            expect(page.locator("#civic-public-state")).to_contain_text("Se cuenta en los reportes")
+            page.locator("#civic-public").scroll_into_view_if_needed()
+            shot(page, "civic-submission-portal-es")
+            page.goto(f"{server.url}/civic/submissions/{first}?lang=en")
+            expect(page.locator("#civic-public button")).to_have_text(
+                "Stop counting it in the portal"
+            )
+            shot(page, "civic-submission-portal-en")
