@@ -50,23 +50,23 @@ class PublicSettings(BaseSettings):
         default=20_000, ge=100, description="Longest account of what happened, in characters."
     )
     pow_bits: int = Field(
-        default=4,
+        default=3,
         ge=0,
         le=16,
         description="Leading zero bits each round of the proof-of-work must find (each bit "
         "doubles the work).",
     )
     pow_rounds: int = Field(
-        default=6,
+        default=4,
         ge=1,
         le=64,
         description="Rounds of the proof-of-work (the server checks one hash per round).",
     )
     pow_cost: int = Field(
-        default=11,
+        default=13,
         ge=1,
         le=16,
-        description="scrypt's cost of each proof-of-work hash, as log2 N (11: N = 2048, 2 MiB "
+        description="scrypt's cost of each proof-of-work hash, as log2 N (13: N = 8192, 8 MiB "
         "of memory).",
     )
     pow_ttl_seconds: int = Field(
