@@ -326,7 +326,7 @@ def demo(
     if serve_after:
         console(stderr=True).print(
             f"http://{settings.host}:{settings.port}  "
-            "(us.analyst / mx.analyst / us.supervisor / auditor : demo)"
+            "(us.analyst / mx.analyst / us.supervisor / auditor / mx.triage / mx.monitor : demo)"
         )
         _serve(settings)
 
