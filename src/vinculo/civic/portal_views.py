@@ -17,7 +17,7 @@ refused whole and the document before it stays.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -54,6 +54,9 @@ VETTING_STATUSES = {
 class Held:
     document: PortalDocument
     pushed_on: date
+    # The figures page's context per language, made once per push: a page of a large
+    # document then costs its template alone.
+    contexts: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
 
 
 def _held(request: Request) -> Held | None:
@@ -289,34 +292,42 @@ def portal_page(request: Request) -> HTMLResponse:
     held = _held(request)
     context: dict[str, Any] = {"held": held}
     if held is not None:
-        document = held.document
-        violations = document.table("violations")
-        context.update(
-            threshold=document.threshold,
-            generated_on=format_date(document.generated_on, "long", locale=BABEL[locale]),
-            money=_grid(document.table("money"), locale),
-            vetting=_grid(document.table("vetting"), locale),
-            allegations=_grid(document.table("allegations"), locale),
-            violations=[
-                {
-                    "label": _label("violation", v, locale),
-                    "count": _count(c.count if (c := violations.cell(v)) else 0, locale),
-                    "suppressed": bool(c and c.count is None),
-                }
-                for v in _ordered(violations, 0)
-            ],
-            violations_total=_count(c.count if (c := violations.cell("*")) else 0, locale),
-            chart=json.dumps(_chart_data(held, locale)),
-            tables=[t.name for t in document.tables],
-            submissions=_submissions(held, locale),
-            iati=document.iati is not None,
-        )
-        if context["submissions"] is not None:
-            # Inside a <script>: no "<" may close it early.
-            context["submissions_map"] = json.dumps(context["submissions"]["map"]).replace(
-                "<", "\\u003c"
-            )
+        if locale not in held.contexts:
+            held.contexts[locale] = _figures(held, locale)
+        context.update(held.contexts[locale])
     return _render(request, "portal.html", locale, **context)
+
+
+def _figures(held: Held, locale: str) -> dict[str, Any]:
+    """What the figures page shows of the document, in one language."""
+    document = held.document
+    violations = document.table("violations")
+    context: dict[str, Any] = {
+        "threshold": document.threshold,
+        "generated_on": format_date(document.generated_on, "long", locale=BABEL[locale]),
+        "money": _grid(document.table("money"), locale),
+        "vetting": _grid(document.table("vetting"), locale),
+        "allegations": _grid(document.table("allegations"), locale),
+        "violations": [
+            {
+                "label": _label("violation", v, locale),
+                "count": _count(c.count if (c := violations.cell(v)) else 0, locale),
+                "suppressed": bool(c and c.count is None),
+            }
+            for v in _ordered(violations, 0)
+        ],
+        "violations_total": _count(c.count if (c := violations.cell("*")) else 0, locale),
+        "chart": json.dumps(_chart_data(held, locale)),
+        "tables": [t.name for t in document.tables],
+        "submissions": _submissions(held, locale),
+        "iati": document.iati is not None,
+    }
+    if context["submissions"] is not None:
+        # Inside a <script>: no "<" may close it early.
+        context["submissions_map"] = json.dumps(context["submissions"]["map"]).replace(
+            "<", "\\u003c"
+        )
+    return context
 
 
 @portal_router.get("/outcomes", response_class=HTMLResponse)
