@@ -21,6 +21,9 @@ function zeroBits(bytes) {
   return count;
 }
 
+// Hashes an answer took: each round's counter, plus one.
+const hashes = (counters) => counters.split(",").reduce((sum, c) => sum + Number(c) + 1, 0);
+
 async function solve(challenge) {
   const [, , cost, rounds, bits] = challenge.split(":").map((part) => parseInt(part, 10));
   const counters = [];
@@ -66,8 +69,9 @@ if (form && window.WebAssembly) {
 
   const started = performance.now();
   const solution = solve(form.elements["pow_challenge"].value).then((counters) => {
-    // How long the page took, in seconds: read by bench/civic.py and the browser tests.
+    // How long the page took, in seconds, and how many hashes: read by bench/civic.py.
     form.dataset.powSeconds = ((performance.now() - started) / 1000).toFixed(3);
+    form.dataset.powHashes = String(hashes(counters));
     return counters;
   });
   form.addEventListener("submit", (event) => {
