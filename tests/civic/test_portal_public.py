@@ -33,6 +33,7 @@ from vinculo.civic import client, service
 from vinculo.civic.models import CivicSubmission
 from vinculo.civic.portal import PortalDocument, build_document
 from vinculo.db import transaction
+from vinculo.errors import InvalidInput
 from vinculo.security.audit import AuditRow
 from vinculo.security.markings import Actor
 from vinculo.security.policy import marking_id_for
@@ -364,7 +365,8 @@ def test_the_submission_page_counts_it_in_the_portal(fresh_world: World) -> None
         assert withdrawn.status_code == 303
     with transaction(fresh_world.store.sessions) as session:
         table = public_aggregates(session=session).tables[-1]
-        assert table.name == "submissions" and table.cells[-1].count == 0
+        assert table.name == "submissions"
+        assert [(c.key, c.count) for c in table.cells] == [(["*", "*", "*"], 0)]
         actions = [
             json.loads(r.detail)["public"]
             for r in session.execute(
@@ -372,3 +374,37 @@ def test_the_submission_page_counts_it_in_the_portal(fresh_world: World) -> None
             ).scalars()
         ]
         assert actions == [True, False]  # each act audited; the refused one changed nothing
+
+
+def test_a_submission_marked_spam_after_it_was_flagged_stops_counting(
+    fresh_world: World,
+) -> None:
+    actors = _accounts(fresh_world)
+    made = _submissions(fresh_world)
+    triager = actors["fgr.triager"]
+    with transaction(fresh_world.store.sessions) as session:
+        flag_items(session=session, actor=triager, kind="submission", item_ids=made["flag"])
+        first = session.scalars(
+            select(CivicSubmission).where(CivicSubmission.id == made["flag"][0])
+        ).one()
+        first.spam = True
+    with transaction(fresh_world.store.sessions) as session:
+        table = public_aggregates(session=session).tables[-1]
+        grand = next(c for c in table.cells if c.key == ["*", "*", "*"])
+        assert table.name == "submissions" and grand.count == len(made["flag"]) - 1
+        # It may still be withdrawn, though not flagged again.
+        assert (
+            flag_items(
+                session=session,
+                actor=triager,
+                kind="submission",
+                item_ids=made["flag"][:1],
+                public=False,
+            )
+            == 1
+        )
+    with (
+        pytest.raises(InvalidInput, match="spam"),
+        transaction(fresh_world.store.sessions) as session,
+    ):
+        flag_items(session=session, actor=triager, kind="submission", item_ids=made["flag"][:2])

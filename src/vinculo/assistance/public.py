@@ -142,14 +142,6 @@ def _submissions(session: Session, visible: list[int], ids: Sequence[str]) -> Fa
             )
         ).scalars()
     )
-    spam = next((s for s in found if s.spam), None)
-    if spam is not None:
-        # Visible to the one asking, so naming it reveals nothing: spam is not a report.
-        raise InvalidInput(
-            N_("submission {value} is marked as spam: it cannot count in the public tables"),
-            field="item_ids",
-            value=spam.id,
-        )
     return {
         s.id: (
             {
@@ -207,6 +199,16 @@ def flag_items(
         raise NotFound(
             N_("item {value} of the list: no such item"), field="item_ids", value=missing
         )
+    if kind == "submission" and public:
+        spam = _spam(session, ids)
+        if spam:
+            # Visible to the one asking, so naming it reveals nothing: spam is not a report.
+            # Withdrawing one stays possible.
+            raise InvalidInput(
+                N_("submission {value} is marked as spam: it cannot count in the public tables"),
+                field="item_ids",
+                value=spam[0],
+            )
     session.execute(delete(PublicFlag).where(PublicFlag.kind == kind, PublicFlag.item_id.in_(ids)))
     if public:
         session.add_all(
@@ -230,6 +232,19 @@ def flag_items(
         detail={"kind": kind, "public": public, "items": len(ids)},
     )
     return len(ids)
+
+
+def _spam(session: Session, ids: Iterable[str]) -> list[str]:
+    """Which of these submissions are marked as spam, in the order given."""
+    wanted = list(ids)
+    found = set(
+        session.execute(
+            select(CivicSubmission.id).where(
+                CivicSubmission.id.in_(wanted), CivicSubmission.spam.is_(True)
+            )
+        ).scalars()
+    )
+    return [i for i in wanted if i in found]
 
 
 def is_flagged(*, session: Session, kind: str, item_id: str) -> bool:
@@ -288,9 +303,21 @@ def public_aggregates(*, session: Session) -> PublicAggregates:
     status, the violations allegations name, and civic submissions by category, state and
     month (one table with every margin, so the map's states and the months agree)."""
     flags = list(session.execute(select(PublicFlag)).scalars())
+    # A submission marked as spam after it was flagged no longer counts.
+    spam = set(
+        session.execute(
+            select(CivicSubmission.id).where(
+                CivicSubmission.spam.is_(True),
+                CivicSubmission.id.in_(
+                    select(PublicFlag.item_id).where(PublicFlag.kind == "submission")
+                ),
+            )
+        ).scalars()
+    )
     by_kind: dict[str, list[PublicFlag]] = defaultdict(list)
     for flag in flags:
-        by_kind[flag.kind].append(flag)
+        if not (flag.kind == "submission" and flag.item_id in spam):
+            by_kind[flag.kind].append(flag)
     money_keys = [
         ((f.facets["fiscal_year"], f.facets["pillar"]), f.usd or Decimal(0))
         for f in by_kind["ledger"]
