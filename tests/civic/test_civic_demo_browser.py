@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from public_site import TOKEN, start_site
 
-from vinculo.civic import client
-from vinculo.civic.portal import build_document
-from vinculo.db import transaction
-from vinculo.demo import civic
 from vinculo.demo.oversight import read
 
 from command_line import run_vinculo
@@ -88,15 +83,13 @@ def test_the_demo_fills_the_portal(page: Page, demo_store_sqlite: Store, tmp_pat
                 expect(total).to_have_text(re.compile(r"^[^—0]*[1-9]"))
             expect(page.locator("#state-map svg")).to_have_count(1)
             shot(page, f"civic-demo-portal-{lang}")
-        # What came of the closed ones: nothing inside stores outcomes yet, so `civic publish`
-        # pushes none; the demo's own, written in civic.yml, pushed as a document would be.
-        written = civic.outcomes()
+        # What came of the closed ones: the outcomes mx.triage wrote of submissions flagged
+        # public, which `civic publish` pushed with the figures.
+        written = [e["outcome"] for e in ENTRIES if e.get("outcome") and e.get("public")]
         assert len(written) >= 3
-        with transaction(demo_store_sqlite.sessions) as session:
-            document = build_document(session=session, today=date.today(), outcomes=written)
-        client.push_portal(url=site.url, token=TOKEN, document=document)
         for lang in ("en", "es"):
             page.goto(f"{site.url}/portal/outcomes?lang={lang}")
             expect(page.locator("#outcomes li")).to_have_count(len(written))
-            expect(page.locator("#outcomes")).to_contain_text(getattr(written[0], f"text_{lang}"))
+            for outcome in written:
+                expect(page.locator("#outcomes")).to_contain_text(outcome[lang])
             shot(page, f"civic-demo-outcomes-{lang}")

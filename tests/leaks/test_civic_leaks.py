@@ -6,6 +6,7 @@ totals, filters, cursors, a submission, its download or an act on it."""
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import select
 
 from vinculo.civic import service
 from vinculo.civic.client import Pulled
@@ -19,6 +20,7 @@ from worlds import World
 
 QUEUE = "/api/v1/civic/submissions"
 MISSING = "0123456789abcdef"
+OUTCOME = {"text_en": "The officers were reassigned.", "text_es": "Los agentes fueron reasignados."}
 
 
 def _pull(world: World, agency: str, tag: str, count: int) -> list[str]:
@@ -79,6 +81,8 @@ def _observe(client: httpx.Client) -> dict[str, tuple[int, str]]:
         seen[path] = (answer.status_code, answer.text)
     answer = client.post(f"{QUEUE}/{MISSING}/spam", json={"spam": True})
     seen["spam"] = (answer.status_code, answer.text)
+    answer = client.put(f"{QUEUE}/{MISSING}/outcome", json=OUTCOME)
+    seen["outcome"] = (answer.status_code, answer.text)
     page = client.get("/civic/submissions?lang=es")
     seen["page"] = (page.status_code, page.text.split('name="csrf_token"')[0][-4000:])
     return seen
@@ -122,6 +126,8 @@ def test_hidden_submissions_change_nothing_a_reader_observes(fresh_world: World)
         assert {i["id"] for i in listed["items"]} == set(theirs) and listed["total"] == 4
         missing = other_agency.get(f"{QUEUE}/{MISSING}")
         missing_act = other_agency.post(f"{QUEUE}/{MISSING}/spam", json={"spam": True})
+        missing_outcome = other_agency.put(f"{QUEUE}/{MISSING}/outcome", json=OUTCOME)
+        assert missing_outcome.status_code == 404
         for submission_id in mine:
             ours = other_agency.get(f"{QUEUE}/{submission_id}")
             assert (ours.status_code, ours.text.replace(submission_id, MISSING)) == (
@@ -130,6 +136,11 @@ def test_hidden_submissions_change_nothing_a_reader_observes(fresh_world: World)
             )
             act = other_agency.post(f"{QUEUE}/{submission_id}/spam", json={"spam": True})
             assert (act.status_code, act.text) == (missing_act.status_code, missing_act.text)
+            wrote = other_agency.put(f"{QUEUE}/{submission_id}/outcome", json=OUTCOME)
+            assert (wrote.status_code, wrote.text) == (
+                missing_outcome.status_code,
+                missing_outcome.text,
+            )
             cursor = other_agency.get(QUEUE, params={"cursor": encode_key(submission_id)})
             none = other_agency.get(QUEUE, params={"cursor": encode_key(MISSING)})
             assert (cursor.status_code, cursor.text) == (none.status_code, none.text)
@@ -137,3 +148,35 @@ def test_hidden_submissions_change_nothing_a_reader_observes(fresh_world: World)
         whole = triager.get(QUEUE, params={"limit": 200}).text
         detail = triager.get(f"{QUEUE}/{mine[0]}").text
         assert "RCPT" not in whole + detail and "Relato secreto fgr" in detail
+
+
+def test_an_outcome_of_a_hidden_submission_is_never_written_nor_published(
+    fresh_world: World,
+) -> None:
+    """Another agency's triager can neither write nor read an outcome of FGR's submission;
+    what `civic publish` takes holds only the outcome's words, category and month."""
+    from vinculo.assistance.public import flag_items
+    from vinculo.civic.models import CivicOutcome, CivicSubmission
+    from vinculo.security.service import actor_for, get_by_username
+
+    _accounts(fresh_world)
+    _, mine = _pull(fresh_world, "FGR", "fgr", 2)  # the second is of corruption
+    with transaction(fresh_world.store.sessions) as session:
+        submission = session.execute(
+            select(CivicSubmission).where(CivicSubmission.id == mine)
+        ).scalar_one()
+        submission.status = "closed"
+    with LiveServer(fresh_world.store.settings) as server, server.client("dea.triage") as dea:
+        refused = dea.put(f"{QUEUE}/{mine}/outcome", json=OUTCOME)
+        assert refused.status_code == 404
+    with transaction(fresh_world.store.sessions) as session:
+        assert session.get(CivicOutcome, mine) is None
+        user = get_by_username(session=session, username="fgr.triage")
+        assert user is not None
+        triager = actor_for(user)
+        service.write_outcome(session=session, actor=triager, submission_id=mine, **OUTCOME)
+        flag_items(session=session, actor=triager, kind="submission", item_ids=[mine])
+    with transaction(fresh_world.store.sessions) as session:
+        published = [o.model_dump() for o in service.public_outcomes(session=session)]
+    assert published == [{"category": "corruption", "month": "2026-11", **OUTCOME}]
+    assert mine not in repr(published) and "Nogales" not in repr(published)

@@ -2489,7 +2489,7 @@ MISSING_CIVIC = "0123456789abcdef"
 def api_civic(world: World, view: View, clients: Clients) -> None:
     """Civic submissions: the queue, its total and filters hold only what the account may
     see; a hidden submission answers as a missing one, to a read, an attachment, and every
-    act (spam, reply, report, allegation, links, screening)."""
+    act (spam, reply, report, allegation, links, screening, outcome)."""
     rows = walk(clients.api, view, CIVIC)
     assert {r["id"] for r in rows} == {c.id for c in view.civic}, view.account.username
     whole = clients.api.get(CIVIC, params={"limit": 200, "category": "corruption"})
@@ -2533,6 +2533,8 @@ def api_civic(world: World, view: View, clients: Clients) -> None:
     missing_acts = {
         act: clients.api.post(f"{CIVIC}/{MISSING_CIVIC}/{act}", json=body) for act, body in acts
     }
+    outcome_body = {"text_en": "Done.", "text_es": "Hecho."}
+    missing_outcome = clients.api.put(f"{CIVIC}/{MISSING_CIVIC}/outcome", json=outcome_body)
     for submission in view.hidden_civic:
         answer = clients.api.get(f"{CIVIC}/{submission.id}")
         assert_like_missing(view, answer, submission.id, missing, MISSING_CIVIC)
@@ -2541,6 +2543,8 @@ def api_civic(world: World, view: View, clients: Clients) -> None:
         for act, body in acts:
             write = clients.api.post(f"{CIVIC}/{submission.id}/{act}", json=body)
             assert_like_missing(view, write, submission.id, missing_acts[act], MISSING_CIVIC)
+        outcome = clients.api.put(f"{CIVIC}/{submission.id}/outcome", json=outcome_body)
+        assert_like_missing(view, outcome, submission.id, missing_outcome, MISSING_CIVIC)
 
 
 @probe
@@ -2577,6 +2581,7 @@ def page_civic(world: World, view: View, clients: Clients) -> None:
         "screen": {"name": "Nadie"},
         "links": {"entity_ids": "none-such"},
         "public": {"public": "yes"},
+        "outcome": {"text_en": "Done.", "text_es": "Hecho."},
     }
     missing = page.get(f"/civic/submissions/{MISSING_CIVIC}")
     assert missing.status_code == 404
@@ -3338,6 +3343,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/v1/civic/submissions/{submission_id}/allegation"): (WRITES, "api_civic"),
     ("POST", "/api/v1/civic/submissions/{submission_id}/links"): (WRITES, "api_civic"),
     ("POST", "/api/v1/civic/submissions/{submission_id}/screen"): (READS, "api_civic"),
+    ("PUT", "/api/v1/civic/submissions/{submission_id}/outcome"): (WRITES, "api_civic"),
     ("GET", "/civic/submissions"): (READS, "page_civic"),
     ("GET", "/civic/submissions/{submission_id}"): (READS, "page_civic"),
     ("GET", "/civic/submissions/{submission_id}/attachments/{attachment_id}"): (
@@ -3351,6 +3357,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/civic/submissions/{submission_id}/screen"): (READS, "page_civic"),
     ("POST", "/civic/submissions/{submission_id}/links"): (WRITES, "page_civic"),
     ("POST", "/civic/submissions/{submission_id}/public"): (WRITES, "page_civic"),
+    ("POST", "/civic/submissions/{submission_id}/outcome"): (WRITES, "page_civic"),
     # public, static, sign-in
     ("GET", "/healthz"): (PUBLIC, None),  # database status only
     ("GET", "/openapi.json"): (PUBLIC, None),  # the schema, no data

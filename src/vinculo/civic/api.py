@@ -14,6 +14,7 @@ from vinculo.civic.schemas import (
     AllegationIn,
     LinkIn,
     MadeRead,
+    OutcomeIn,
     ReportIn,
     ResponseIn,
     ScreenHit,
@@ -155,3 +156,18 @@ def screen(
     return ScreenRead(
         results=[ScreenHit(id=i, schema_=s, caption=c, score=sc) for i, s, c, sc in found]
     )
+
+
+@router.put("/submissions/{submission_id}/outcome", response_model=SubmissionRead)
+def write_outcome(
+    submission_id: str, outcome_in: OutcomeIn, session: SessionDep, actor: WriteActor
+) -> SubmissionRead:
+    """Write what came of a closed submission, in both languages ("you said, we did")."""
+    service.write_outcome(
+        session=session,
+        actor=actor,
+        submission_id=submission_id,
+        text_en=outcome_in.text_en,
+        text_es=outcome_in.text_es,
+    )
+    return service.submission_read(session=session, actor=actor, submission_id=submission_id)

@@ -104,3 +104,20 @@ class CivicLink(Base):
     entity_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     linked_by: Mapped[str] = mapped_column(String(64))
     linked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CivicOutcome(Base):
+    """What came of a closed submission, written by staff in both languages for the public
+    "you said, we did" page; one per submission, rewritten in place. Only its words, the
+    submission's category and the month it arrived ever leave the node, and only when the
+    submission is flagged public."""
+
+    __tablename__ = "civic_outcomes"
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("civic_submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    text_en: Mapped[str] = mapped_column(Text)
+    text_es: Mapped[str] = mapped_column(Text)
+    written_by: Mapped[str] = mapped_column(String(64))
+    written_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

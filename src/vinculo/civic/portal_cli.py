@@ -1,6 +1,7 @@
 """`vinculo civic publish --as NAME`: build the transparency portal's document on the internal
 node (the public tables of flagged items, civic/portal.py) and push it to the public site,
-which keeps it in place of the last one; an audited act of an account that may publish
+which keeps it in place of the last one, with the outcomes staff wrote of closed submissions
+flagged public; an audited act of an account that may publish
 aggregates. `--out FILE` writes the document instead of pushing it."""
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def publish_command(
     public site."""
     from vinculo.civic.client import IntakeError, push_portal
     from vinculo.civic.portal import build_document
+    from vinculo.civic.service import public_outcomes
     from vinculo.errors import InvalidInput
     from vinculo.security.audit import record
     from vinculo.security.roles import Permission, require
@@ -63,7 +65,14 @@ def publish_command(
             raise InvalidInput(
                 N_("the public site's pull token is missing or too short"), field="token"
             )
-        document = build_document(session=session, today=datetime.now(UTC).date(), actor=actor)
+        document = build_document(
+            session=session,
+            today=datetime.now(UTC).date(),
+            actor=actor,
+            # What came of closed submissions flagged public, as staff wrote it: category and
+            # month only, never the submission's id, words or place.
+            outcomes=public_outcomes(session=session),
+        )
         cells = sum(len(t.cells) for t in document.tables)
         if out_file is not None:
             out_file.write_text(document.model_dump_json(indent=2) + "\n", encoding="utf-8")

@@ -57,11 +57,26 @@ class SubmissionSummary(BaseModel):
     markings: MarkingsRead
 
 
+class OutcomeRead(BaseModel):
+    """What came of a closed submission, as staff wrote it for the "you said, we did" page."""
+
+    text_en: str
+    text_es: str
+    written_by: str
+    written_at: datetime
+
+
+class OutcomeIn(BaseModel):
+    text_en: str = Field(max_length=MAX_TEXT)
+    text_es: str = Field(max_length=MAX_TEXT)
+
+
 class SubmissionRead(SubmissionSummary):
     additions: list[AdditionRead]
     attachments: list[AttachmentRead]
     replies: list[ReplyRead]
     links: list[LinkRead]
+    outcome: OutcomeRead | None = None
 
 
 class SubmissionList(BaseModel):

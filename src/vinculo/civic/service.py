@@ -33,20 +33,23 @@ from vinculo.civic.models import (
     CivicAddition,
     CivicAttachment,
     CivicLink,
+    CivicOutcome,
     CivicReply,
     CivicSubmission,
 )
+from vinculo.civic.portal import Outcome
 from vinculo.civic.schemas import (
     AdditionRead,
     AttachmentRead,
     LinkRead,
+    OutcomeRead,
     ReplyRead,
     SubmissionList,
     SubmissionRead,
     SubmissionSummary,
 )
 from vinculo.db import transaction
-from vinculo.errors import InvalidInput, NotFound
+from vinculo.errors import InvalidFields, InvalidInput, NotFound
 from vinculo.i18n import N_, gettext
 from vinculo.intel.schemas import MarkingsIn, ReportCreate
 from vinculo.intel.service import captions, create_report, markings_read
@@ -309,6 +312,7 @@ class Detail:
     attachments: list[AttachmentInfo]
     replies: list[CivicReply]
     links: list[tuple[str, str, str]]  # entity id, schema, caption (visible ones only)
+    outcome: CivicOutcome | None = None
 
 
 def _visible(session: Session, actor: Actor, submission_id: str) -> CivicSubmission:
@@ -403,7 +407,8 @@ def get_submission(*, session: Session, actor: Actor, submission_id: str) -> Det
         target=submission.id,
         ids=[submission.id],
     )
-    return Detail(submission, marks, additions, files, replies, links)
+    outcome = session.get(CivicOutcome, submission.id)
+    return Detail(submission, marks, additions, files, replies, links, outcome)
 
 
 def get_attachment(
@@ -660,6 +665,80 @@ def link_entities(
     return wanted
 
 
+OUTCOME_MAX = 2_000  # what the portal document takes of each text (civic/portal.py)
+
+
+def write_outcome(
+    *, session: Session, actor: Actor, submission_id: str, text_en: str, text_es: str
+) -> CivicOutcome:
+    """Write (or rewrite) what came of a closed submission, in both languages, for the "you
+    said, we did" page: the public site shows it only once the submission is flagged public,
+    with its category and month, never its words or place."""
+    submission = _triager(session, actor, submission_id)
+    if submission.status != "closed" or submission.spam:
+        raise InvalidInput(
+            N_("only a closed submission has an outcome: its status is {value}"),
+            field="status",
+            value=gettext(actor.locale, STATUSES.get(submission.status, submission.status))
+            if not submission.spam
+            else gettext(actor.locale, N_("Spam")),
+        )
+    texts = {"text_en": text_en.strip(), "text_es": text_es.strip()}
+    problems = []
+    for name, text in texts.items():
+        if not text:
+            problems.append(InvalidInput(N_("write the outcome in this language"), field=name))
+        elif len(text) > OUTCOME_MAX:
+            problems.append(
+                InvalidInput(N_("write at most {n} characters"), field=name, n=OUTCOME_MAX)
+            )
+    if problems:
+        raise InvalidFields(problems)
+    outcome = session.get(CivicOutcome, submission.id)
+    if outcome is None:
+        outcome = CivicOutcome(submission_id=submission.id)
+        session.add(outcome)
+    outcome.text_en = texts["text_en"]
+    outcome.text_es = texts["text_es"]
+    outcome.written_by = actor.username or ""
+    outcome.written_at = utcnow()
+    _audit(session, actor, submission, change="outcome")
+    session.flush()
+    return outcome
+
+
+def public_outcomes(*, session: Session) -> list[Outcome]:
+    """The outcomes the portal may show: of closed submissions, not spam, flagged public,
+    each with the category and month its public flag approved; newest month first. Nothing
+    else of the submission (its id, words or place) leaves here."""
+    from vinculo.assistance.public_models import PublicFlag
+
+    rows = session.execute(
+        select(CivicOutcome, PublicFlag.facets)
+        .join(CivicSubmission, CivicSubmission.id == CivicOutcome.submission_id)
+        .join(
+            PublicFlag,
+            (PublicFlag.kind == "submission") & (PublicFlag.item_id == CivicSubmission.id),
+        )
+        .where(CivicSubmission.status == "closed", CivicSubmission.spam.is_(False))
+        .order_by(CivicOutcome.written_at, CivicOutcome.submission_id)
+    ).all()
+    known = vocab.load("civic_categories")
+    found = [
+        Outcome(
+            category=str(facets["category"]),
+            month=str(facets["month"]),
+            text_en=outcome.text_en[:OUTCOME_MAX],
+            text_es=outcome.text_es[:OUTCOME_MAX],
+        )
+        for outcome, facets in rows
+        # The public site takes only its own categories; a submission stored under another
+        # (an older vocabulary) is left out rather than failing the whole document.
+        if str(facets.get("category")) in known
+    ]
+    return sorted(found, key=lambda o: o.month, reverse=True)
+
+
 def screen_name(
     *,
     session: Session,
@@ -762,4 +841,12 @@ def submission_read(*, session: Session, actor: Actor, submission_id: str) -> Su
             for r in found.replies
         ],
         links=[LinkRead(entity_id=e, schema_=s, caption=c) for e, s, c in found.links],
+        outcome=None
+        if found.outcome is None
+        else OutcomeRead(
+            text_en=found.outcome.text_en,
+            text_es=found.outcome.text_es,
+            written_by=found.outcome.written_by,
+            written_at=found.outcome.written_at,
+        ),
     )

@@ -276,6 +276,40 @@ def respond_form(
     return _back(submission_id)
 
 
+@router.post("/civic/submissions/{submission_id}/outcome", response_class=HTMLResponse)
+def outcome_form(
+    request: Request,
+    submission_id: str,
+    session: SessionDep,
+    actor: PageActor,
+    text_en: Text = "",
+    text_es: Text = "",
+) -> Response:
+    """What came of a closed submission, for the public "you said, we did" page."""
+    if not actor.signed_in:
+        return sign_in_first(request)
+    try:
+        with session.begin_nested():
+            service.write_outcome(
+                session=session,
+                actor=actor,
+                submission_id=submission_id,
+                text_en=text_en,
+                text_es=text_es,
+            )
+    except InvalidInput as error:
+        return _submission_page(
+            request,
+            session,
+            actor,
+            submission_id,
+            status_code=422,
+            errors=_errors(error, actor.locale),
+            form={"text_en": text_en, "text_es": text_es},
+        )
+    return _back(submission_id)
+
+
 def _markings(tlp: str, rel_to: list[str] | None) -> MarkingsIn:
     return MarkingsIn(tlp=tlp or "AMBER", rel_to=[n for n in (rel_to or []) if n][:5])
 

@@ -9,7 +9,8 @@
   them as if pulled, each with a receipt and reply key of its own that no reporter holds;
 - what mx.triage then did through the civic service: spam, replies and statuses
   (`service.respond`, whose push to the public site is left out, there being none), reports
-  and allegations;
+  and allegations, and the outcomes of closed submissions (`service.write_outcome`), which
+  `vinculo civic publish` takes to the portal's "you said, we did" page;
 - the public flags of the portal through `flag_items`: the submissions marked `public` by
   mx.triage, and every programme, ledger row, vetting request and allegation of the demo by
   us.supervisor.
@@ -37,7 +38,6 @@ from vinculo.assistance.models import LedgerTransaction, Programme
 from vinculo.assistance.public import flag_items
 from vinculo.civic import client, crypto, intake, service
 from vinculo.civic.client import Pulled
-from vinculo.civic.portal import Outcome
 from vinculo.demo.oversight import read
 from vinculo.demo.scripted import ScriptError
 from vinculo.errors import VinculoError
@@ -74,6 +74,7 @@ class CivicSeeded:
     reports: int = 0
     allegations: int = 0
     closed: int = 0
+    outcomes: int = 0
     flagged: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
 
@@ -228,6 +229,17 @@ def _work(
             ),
         )
         seeded.allegations += 1
+    if outcome := entry.get("outcome"):
+        # What came of it, for the portal's "you said, we did" page: written by the triager
+        # once the replies have closed it, and published only if it is flagged public.
+        service.write_outcome(
+            session=session,
+            actor=triager,
+            submission_id=submission_id,
+            text_en=str(outcome["en"]),
+            text_es=str(outcome["es"]),
+        )
+        seeded.outcomes += 1
     if entry.get("public"):
         # Counted in the portal's tables (by category, state and month only): the triager's
         # act, as it is on the submission's page.
@@ -257,23 +269,6 @@ def _submissions(session: Session, triager: Actor, seeded: CivicSeeded) -> None:
                 seeded.submissions += 1
                 lang = str(entry["lang"])
                 seeded.languages[lang] = seeded.languages.get(lang, 0) + 1
-
-
-def outcomes() -> list[Outcome]:
-    """The staff-written outcomes of the demo's closed submissions, for the "you said, we
-    did" page: by category and the month the submission arrived."""
-    found = []
-    for entry in read("civic.yml")["submissions"]:
-        if outcome := entry.get("outcome"):
-            found.append(
-                Outcome(
-                    category=str(entry["category"]),
-                    month=str(entry["received"])[:7],
-                    text_en=str(outcome["en"]),
-                    text_es=str(outcome["es"]),
-                )
-            )
-    return found
 
 
 def _flags(session: Session, publisher: Actor, seeded: CivicSeeded) -> None:
