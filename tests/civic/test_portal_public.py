@@ -15,6 +15,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from unittest import mock
 
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from test_portal import _document, aggregates, cell_texts, publish, store_bytes
 
 from vinculo.assistance import codes
+from vinculo.assistance.iati import year_sums
 from vinculo.assistance.models import LedgerTransaction, Programme
 from vinculo.assistance.public import flag_items, public_aggregates
 from vinculo.civic import client, service
@@ -128,6 +130,36 @@ def _add(
     return sid
 
 
+def _more_disbursements(world: World, count: int = 6) -> None:
+    """`count` disbursements of FY2020 to the fixture's first activity, so that it has a
+    fiscal year and type with enough rows for the public IATI file to sum."""
+    lines = aggregates.DATA.read_text("utf-8").splitlines()
+    header, first = lines[0], next(csv.DictReader(io.StringIO("\n".join(lines[:2]))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=next(csv.reader([header])))
+    writer.writeheader()
+    for day in range(1, count + 1):
+        writer.writerow(
+            {
+                **first,
+                "Transaction Type ID": "3",
+                "Transaction Type Name": "Disbursements",
+                "Fiscal Year": "2020",
+                "Transaction Date": f"2020-01-{day:02d}",
+                "Current Dollar Amount": f"{100000 + day}.00",
+            }
+        )
+    with transaction(world.store.sessions) as session:
+        aggregates.import_csv(
+            session=session,
+            actor=world.actors["us.analyst"],
+            handle=io.StringIO(out.getvalue()),
+            file_name="more.csv",
+            release="2024-06",
+            markings_in=aggregates.BOTH,
+        )
+
+
 def _programmes(world: World) -> tuple[str, list[str], list[str], str]:
     """The programme with most ledger rows flagged public with all its rows but one; the
     rows flagged, the one left out, and another programme's name (not flagged)."""
@@ -174,6 +206,7 @@ def test_submissions_and_iati_on_the_portal(fresh_world: World, site: PublicSite
             theirs = api.post(FLAGS, json={"kind": "submission", "item_ids": ["none-such"]})
             assert ours.status_code == 404
             assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+    _more_disbursements(fresh_world)
     _chosen, flagged_rows, left_out, other_name = _programmes(fresh_world)
     del actors
 
@@ -236,8 +269,20 @@ def test_submissions_and_iati_on_the_portal(fresh_world: World, site: PublicSite
     lxml.etree.XMLSchema(lxml.etree.parse(str(SCHEMA))).assertValid(document)
     activities = document.findall("iati-activity")
     assert len(activities) == 1
-    refs = {t.get("ref") for t in document.iter("transaction")}
-    assert refs and refs <= set(flagged_rows) and not refs & set(left_out)
+    # Money by fiscal year and type from the flagged rows alone, none from fewer than five,
+    # no row listed on its own and no recipient named.
+    with transaction(fresh_world.store.sessions) as session:
+        flagged = list(
+            session.execute(
+                select(LedgerTransaction).where(LedgerTransaction.id.in_(flagged_rows))
+            ).scalars()
+        )
+    sums = year_sums(_chosen, flagged, date.today())
+    spent = {s.id: s.usd for s in sums if s.type != codes.APPROPRIATION}
+    shown = {t.get("ref"): Decimal(t.findtext("value") or "") for t in document.iter("transaction")}
+    assert shown and shown == spent
+    assert not set(shown) & (set(flagged_rows) | set(left_out))
+    assert document.find("iati-activity/transaction/receiver-org") is None
     assert other_name.encode() not in iati.content
     assert document.find("iati-activity/result") is None
     assert "iati" not in whole.json()

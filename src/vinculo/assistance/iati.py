@@ -13,6 +13,9 @@ Every read goes through the one policy: programmes and rows are filtered by
 `visible_marking_ids`, and a visible row of a hidden programme is left out with it (it could
 only be shown under that programme). The document is written activity by activity, a batch
 of programmes at a time, so 10,000 of them never sit in memory at once.
+
+The transparency portal's file (`public_only`) holds flagged programmes and, of their money,
+only sums of flagged rows by fiscal year and type (`year_sums`): aggregates, never a row.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -36,6 +39,7 @@ from vinculo.assistance.outcomes import IATI_MEASURES, indicators_for
 from vinculo.assistance.service import ledger_conditions
 from vinculo.errors import NotFound
 from vinculo.i18n import LOCALES, N_, gettext
+from vinculo.security.aggregates import THRESHOLD
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.models import utcnow
@@ -69,6 +73,73 @@ class Reporter:
     type: str = GOVERNMENT
 
 
+class LedgerLine(Protocol):
+    """What an activity's budgets and transactions read of a ledger row."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def fiscal_year(self) -> int: ...
+    @property
+    def transaction_date(self) -> date: ...
+    @property
+    def usd(self) -> Decimal: ...
+    @property
+    def reverses(self) -> str | None: ...
+    @property
+    def partner(self) -> str | None: ...
+    @property
+    def unit_name(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class YearSum:
+    """Flagged rows of one programme, fiscal year and type, summed for the public file."""
+
+    id: str
+    type: str
+    fiscal_year: int
+    transaction_date: date
+    usd: Decimal
+    reverses: str | None = None
+    partner: str | None = None
+    unit_name: str | None = None
+
+
+def year_sums(programme_id: str, rows: Sequence[LedgerTransaction], today: date) -> list[YearSum]:
+    """The public file's money: one sum per fiscal year and transaction type, dated the year's
+    last day (or today), naming no recipient, and none from fewer than THRESHOLD rows.
+
+    A flag approves a row for public aggregation, not for publication on its own: a row
+    listed alone would give its day, amount and recipient unit, which no portal table does.
+    """
+    groups: dict[tuple[int, str], list[LedgerTransaction]] = defaultdict(list)
+    for row in rows:
+        groups[(row.fiscal_year, row.type)].append(row)
+    return [
+        YearSum(
+            id=f"{programme_id}-FY{year}-{kind}",
+            type=kind,
+            fiscal_year=year,
+            transaction_date=min(date(year, 9, 30), today),
+            usd=sum((r.usd for r in members), Decimal(0)),
+        )
+        for (year, kind), members in sorted(groups.items())
+        if len(members) >= THRESHOLD
+    ]
+
+
+def _year_span(sums: Sequence[YearSum], today: date) -> tuple[date, date] | None:
+    """The fiscal years the sums cover, as the public file's activity dates."""
+    if not sums:
+        return None
+    first = min(s.fiscal_year for s in sums)
+    last = max(s.fiscal_year for s in sums)
+    return date(first - 1, 10, 1), min(date(last, 9, 30), today)
+
+
 @dataclass
 class ExportSummary:
     activities: int = 0
@@ -96,7 +167,8 @@ def write_activities(
 ) -> ExportSummary:
     """Write the document to `out`. With `fiscal_year`, only that year's rows and budgets,
     and only the programmes that have any. With `public_only`, the transparency portal's
-    file: only programmes flagged public, only their ledger rows flagged public, no results.
+    file: only programmes flagged public, their ledger rows flagged public summed by fiscal
+    year and type (`year_sums`), no results.
     Refuses (NotFound) when the actor sees none, as the schema wants at least one activity:
     the caller writes nothing then."""
     visible = visible_marking_ids(session=session, actor=actor)
@@ -159,9 +231,12 @@ def write_activities(
             out.write(_opening())
             started = True
         for programme in batch:
-            element = _activity(
-                programme, rows[programme.id], spans.get(programme.id), reporter, day
-            )
+            lines: Sequence[LedgerLine] = rows[programme.id]
+            span = spans.get(programme.id)
+            if public_only:
+                sums = year_sums(programme.id, rows[programme.id], day)
+                lines, span = sums, _year_span(sums, day)
+            element = _activity(programme, lines, span, reporter, day)
             _results(element, results.get(programme.id, []))
             out.write(ET.tostring(element, encoding="unicode"))
             out.write("\n")
@@ -267,7 +342,7 @@ def framework_text(programme: Programme, locale: str) -> str:
 
 def _activity(
     programme: Programme,
-    rows: Sequence[LedgerTransaction],
+    rows: Sequence[LedgerLine],
     span: tuple[date, date] | None,
     reporter: Reporter,
     today: date,
@@ -336,7 +411,7 @@ def _participants(activity: ET.Element, programme: Programme, reporter: Reporter
             _narrative(org, name)
 
 
-def _budgets(activity: ET.Element, rows: Sequence[LedgerTransaction]) -> None:
+def _budgets(activity: ET.Element, rows: Sequence[LedgerLine]) -> None:
     """Appropriations by fiscal year (1 October to 30 September), as committed budgets."""
     by_year: dict[int, Decimal] = defaultdict(Decimal)
     for row in rows:
@@ -350,7 +425,7 @@ def _budgets(activity: ET.Element, rows: Sequence[LedgerTransaction]) -> None:
         _sub(budget, "value", currency=CURRENCY, value_date=start).text = _money(by_year[year])
 
 
-def _transaction(activity: ET.Element, programme: Programme, row: LedgerTransaction) -> None:
+def _transaction(activity: ET.Element, programme: Programme, row: LedgerLine) -> None:
     day = row.transaction_date.isoformat()
     element = _sub(activity, "transaction", ref=row.id)
     _sub(element, "transaction-type", code=row.type)
