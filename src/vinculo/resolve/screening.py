@@ -156,10 +156,12 @@ def _near_years(births: list[Born]) -> set[int]:
 @dataclass
 class TokenMatches:
     """Every visible statement matching one name token, best first, indexed by the birth
-    years of its entity (the statements of an entity with no birth date under None)."""
+    years of its entity (the statements of an entity with no birth date under None) and by
+    its birth dates."""
 
     entity_ids: list[str]
     by_year: dict[int | None, list[int]]
+    by_date: dict[str, list[int]]
 
 
 @dataclass
@@ -214,23 +216,27 @@ def _token_matches(
         )
         .order_by(matches.c.rank, _STATEMENTS.c.seq, _BORN.c.value)
     )
-    found = TokenMatches(entity_ids=[], by_year={})
+    found = TokenMatches(entity_ids=[], by_year={}, by_date={})
+    ids = found.entity_ids
     last: int | None = None
-    values: dict[str, list[str]] = {}
+    fresh: dict[str, list[str]] = {}
     for seq, entity_id, value in rows:
         if seq != last:
             last = seq
-            found.entity_ids.append(entity_id)
-            if entity_id not in births:
-                values[entity_id] = []
-        if entity_id in values and value is not None:
-            values[entity_id].append(value)
-    for entity_id, seen in values.items():
+            ids.append(entity_id)
+            if entity_id not in births and entity_id not in fresh:
+                fresh[entity_id] = []
+        if value is not None and entity_id in fresh:
+            fresh[entity_id].append(value)
+    for entity_id, seen in fresh.items():
         births[entity_id] = list(dict.fromkeys(b for b in map(_born, seen) if b is not None))
-    for position, entity_id in enumerate(found.entity_ids):
-        years: set[int | None] = {int(dob[:4]) for dob, _alt in births[entity_id]}
-        for year in years or {None}:
-            found.by_year.setdefault(year, []).append(position)
+    for position, entity_id in enumerate(ids):
+        stored = births[entity_id]
+        if not stored:
+            found.by_year.setdefault(None, []).append(position)
+        for dob, _alt in stored:
+            found.by_year.setdefault(int(dob[:4]), []).append(position)
+            found.by_date.setdefault(dob, []).append(position)
     return found
 
 
@@ -239,9 +245,14 @@ def _born_ids(
 ) -> list[str]:
     """The first PER_TOKEN of `matches` whose entity has no birth date the engine reads, or
     one agreeing with a date of `query`."""
-    years = _near_years(query)
+    # A date agreeing from another year has the same month and day (_near_years).
     lists = [matches.by_year.get(None, [])]
-    lists += [matches.by_year[y] for y in sorted(years) if y in matches.by_year]
+    lists += [matches.by_year.get(int(dob[:4]), []) for dob, _alt in query]
+    lists += [
+        matches.by_date.get(f"{year:04d}{dob[4:]}", [])
+        for dob, _alt in query
+        for year in sorted(_near_years([(dob, None)]))
+    ]
     kept: list[str] = []
     last = -1
     for position in heapq.merge(*lists):
