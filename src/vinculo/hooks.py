@@ -38,6 +38,7 @@ def wire_hooks() -> None:
     RESEEN_HOOKS.wire([note_reseen])
     POINTER_HOOKS.wire([check_received, check_operations])
     wire_item_kinds()
+    wire_public_kinds()
 
 
 def wire_item_kinds() -> None:
@@ -59,3 +60,10 @@ def wire_item_kinds() -> None:
     KINDS.register(ALERT_ITEM)
     register_kind(ALERT, ALERT_SENTENCE)
     register_kind(PARTNER_ALERT, PARTNER_ALERT_SENTENCE)
+
+
+def wire_public_kinds() -> None:
+    """Hand assistance's public flags the kinds domains above it own: civic submissions."""
+    from vinculo.civic.public_flags import register_submissions
+
+    register_submissions()

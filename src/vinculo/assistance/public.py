@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -29,7 +30,6 @@ from sqlalchemy.orm import Session
 from vinculo import vocab
 from vinculo.assistance.models import LedgerTransaction, Programme
 from vinculo.assistance.public_models import PublicFlag
-from vinculo.civic.models import CivicSubmission
 from vinculo.errors import InvalidInput, NotFound
 from vinculo.i18n import N_
 from vinculo.intel.service import visible_statements
@@ -134,28 +134,6 @@ def _allegations(session: Session, visible: list[int], ids: Sequence[str]) -> Fa
     }
 
 
-def _submissions(session: Session, visible: list[int], ids: Sequence[str]) -> Facets:
-    found = list(
-        session.execute(
-            select(CivicSubmission).where(
-                CivicSubmission.id.in_(ids), CivicSubmission.marking_id.in_(visible)
-            )
-        ).scalars()
-    )
-    return {
-        s.id: (
-            {
-                "category": s.category,
-                "state": s.state.upper() or UNKNOWN,
-                # The month it reached the channel: always known, unlike when it happened.
-                "month": (s.received_on or s.pulled_at.date().isoformat())[:7],
-            },
-            None,
-        )
-        for s in found
-    }
-
-
 def _programmes(session: Session, visible: list[int], ids: Sequence[str]) -> Facets:
     found = session.execute(
         select(Programme.id, Programme.pillar).where(
@@ -165,17 +143,30 @@ def _programmes(session: Session, visible: list[int], ids: Sequence[str]) -> Fac
     return {pid: ({"pillar": pillar or UNKNOWN}, None) for pid, pillar in found}
 
 
-KINDS: dict[str, Callable[[Session, list[int], Sequence[str]], Facets]] = {
-    "ledger": _ledger,
-    "vetting": _vetting,
-    "allegation": _allegations,
-    "submission": _submissions,
-    "programme": _programmes,
+@dataclass(frozen=True)
+class FlagKind:
+    """A kind of item that may be flagged: how its facets are read (only what the flagger may
+    see), who besides a publisher may flag it, which ids may not count (refused when flagged)
+    and which flagged ids no longer count."""
+
+    facets: Callable[[Session, list[int], Sequence[str]], Facets]
+    may_flag: frozenset[Permission] = frozenset()
+    refused: Callable[[Session, Sequence[str]], InvalidInput | None] | None = None
+    not_counted: Callable[[Session], set[str]] | None = None
+
+
+KINDS: dict[str, FlagKind] = {
+    "ledger": FlagKind(_ledger),
+    "vetting": FlagKind(_vetting),
+    "allegation": FlagKind(_allegations),
+    "programme": FlagKind(_programmes),
 }
-# Who may flag each kind: a publisher any; a triager the submissions they work.
-MAY_FLAG: dict[str, frozenset[Permission]] = {
-    "submission": frozenset({Permission.PUBLISH_AGGREGATES, Permission.TRIAGE}),
-}
+
+
+def register_kind(name: str, kind: FlagKind) -> None:
+    """A domain above assistance (the civic channel's submissions) adds its kind; wired by
+    vinculo.hooks where the app is assembled, as assistance may not import it."""
+    KINDS[name] = kind
 
 
 def flag_items(
@@ -183,15 +174,16 @@ def flag_items(
 ) -> int:
     """Flag items for public aggregation (or withdraw them, `public=False`); all or nothing.
     An item the publisher may not see is refused as one that does not exist."""
-    if not any(allowed(actor, p) for p in MAY_FLAG.get(kind, ())):
+    flag_kind = KINDS.get(kind)
+    if not any(allowed(actor, p) for p in (flag_kind.may_flag if flag_kind else ())):
         require(actor, Permission.PUBLISH_AGGREGATES)
-    if kind not in KINDS:
+    if flag_kind is None:
         raise InvalidInput(N_("unknown kind of item {value}"), field="kind", value=kind)
     ids = list(dict.fromkeys(item_ids))
     if not ids:
         raise InvalidInput(N_("name at least one item"), field="item_ids")
     visible = visible_marking_ids(session=session, actor=actor)
-    facets = KINDS[kind](session, visible, ids)
+    facets = flag_kind.facets(session, visible, ids)
     missing = next((n for n, i in enumerate(ids, 1) if i not in facets), None)
     if missing is not None:
         # Named by its place in the list, not its id: the answer then reads the same for
@@ -199,16 +191,10 @@ def flag_items(
         raise NotFound(
             N_("item {value} of the list: no such item"), field="item_ids", value=missing
         )
-    if kind == "submission" and public:
-        spam = _spam(session, ids)
-        if spam:
-            # Visible to the one asking, so naming it reveals nothing: spam is not a report.
-            # Withdrawing one stays possible.
-            raise InvalidInput(
-                N_("submission {value} is marked as spam: it cannot count in the public tables"),
-                field="item_ids",
-                value=spam[0],
-            )
+    refusal = flag_kind.refused(session, ids) if public and flag_kind.refused else None
+    if refusal is not None:
+        # Withdrawing such an item stays possible.
+        raise refusal
     session.execute(delete(PublicFlag).where(PublicFlag.kind == kind, PublicFlag.item_id.in_(ids)))
     if public:
         session.add_all(
@@ -232,19 +218,6 @@ def flag_items(
         detail={"kind": kind, "public": public, "items": len(ids)},
     )
     return len(ids)
-
-
-def _spam(session: Session, ids: Iterable[str]) -> list[str]:
-    """Which of these submissions are marked as spam, in the order given."""
-    wanted = list(ids)
-    found = set(
-        session.execute(
-            select(CivicSubmission.id).where(
-                CivicSubmission.id.in_(wanted), CivicSubmission.spam.is_(True)
-            )
-        ).scalars()
-    )
-    return [i for i in wanted if i in found]
 
 
 def is_flagged(*, session: Session, kind: str, item_id: str) -> bool:
@@ -303,20 +276,16 @@ def public_aggregates(*, session: Session) -> PublicAggregates:
     status, the violations allegations name, and civic submissions by category, state and
     month (one table with every margin, so the map's states and the months agree)."""
     flags = list(session.execute(select(PublicFlag)).scalars())
-    # A submission marked as spam after it was flagged no longer counts.
-    spam = set(
-        session.execute(
-            select(CivicSubmission.id).where(
-                CivicSubmission.spam.is_(True),
-                CivicSubmission.id.in_(
-                    select(PublicFlag.item_id).where(PublicFlag.kind == "submission")
-                ),
-            )
-        ).scalars()
-    )
+    # An item flagged before it stopped qualifying (a submission marked as spam) no longer counts.
+    not_counted = {
+        (name, item_id)
+        for name, kind in KINDS.items()
+        if kind.not_counted
+        for item_id in kind.not_counted(session)
+    }
     by_kind: dict[str, list[PublicFlag]] = defaultdict(list)
     for flag in flags:
-        if not (flag.kind == "submission" and flag.item_id in spam):
+        if (flag.kind, flag.item_id) not in not_counted:
             by_kind[flag.kind].append(flag)
     money_keys = [
         ((f.facets["fiscal_year"], f.facets["pillar"]), f.usd or Decimal(0))
