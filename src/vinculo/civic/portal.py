@@ -159,8 +159,7 @@ def build_document(
     """The document to push, from the public tables of the internal node (flagged items only,
     suppressed as ../shared/MARKINGS.md "Public aggregates" says) and the outcomes staff
     wrote on closed submissions flagged public (`service.public_outcomes`); with the publishing
-    `actor`, the IATI file of
-    the programmes flagged public that they may see."""
+    `actor`, the IATI file of the programmes flagged public that they may see."""
     from vinculo.assistance.public import public_aggregates
 
     published = public_aggregates(session=session)
