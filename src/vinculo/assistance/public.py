@@ -16,6 +16,8 @@ description and partner), with only its ledger rows that are themselves flagged.
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vinculo import vocab
+from vinculo.assistance.accountability import _unit_states
 from vinculo.assistance.models import LedgerTransaction, Programme
 from vinculo.assistance.public_models import PublicFlag
 from vinculo.errors import InvalidInput, NotFound
@@ -43,6 +46,15 @@ from vinculo.security.policy import visible_marking_ids
 from vinculo.security.roles import Permission, allowed, require
 
 UNKNOWN = "unknown"
+# Money of programmes not flagged public themselves (and of their partners): counted, never
+# named.
+OTHER = "other"
+# The money tables beside fiscal year and pillar: (name, the ledger facet by fiscal year).
+MONEY_TABLES = (
+    ("money_programme", "programme"),
+    ("money_partner", "partner"),
+    ("money_state", "state"),
+)
 SUBMISSION_DIMENSIONS = ("category", "state", "month")
 Facets = dict[str, tuple[dict[str, Any], Decimal | None]]
 
@@ -59,22 +71,54 @@ def _forces(session: Session, visible: list[int], unit_ids: Iterable[str]) -> di
     }
 
 
+def _fold(text: str) -> str:
+    """A state's name without case or accents, to match an address's words to the list."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    ).strip()
+
+
+def _state_code(name: str) -> str:
+    """The civic_places code (INEGI's states) an address's state names, else unknown."""
+    places = vocab.load("civic_places")
+    if name.strip().upper() in places:
+        return name.strip().upper()
+    wanted = _fold(name)
+    return next(
+        (
+            code
+            for code in places.codes()
+            if wanted in (_fold(places.label(code, "en")), _fold(places.label(code, "es")))
+        ),
+        UNKNOWN,
+    )
+
+
 def _ledger(session: Session, visible: list[int], ids: Sequence[str]) -> Facets:
     rows = session.execute(
-        select(LedgerTransaction, Programme.pillar, Programme.marking_id)
+        select(LedgerTransaction, Programme.pillar, Programme.partner, Programme.marking_id)
         .join(Programme, Programme.id == LedgerTransaction.programme_id)
         .where(LedgerTransaction.id.in_(ids), LedgerTransaction.marking_id.in_(visible))
     ).all()
+    # The state of the recipient unit's address, as the publisher sees the unit.
+    states = _unit_states(
+        session, visible, [row.unit_entity_id for row, *_ in rows if row.unit_entity_id]
+    )
     return {
         row.id: (
             {
                 "fiscal_year": str(row.fiscal_year),
                 "type": row.type,
                 "pillar": (pillar or UNKNOWN) if marking in visible else UNKNOWN,
+                # The programme's id only: its name is published only if it is flagged itself.
+                "programme": row.programme_id if marking in visible else UNKNOWN,
+                "partner": (row.partner or (partner if marking in visible else "")).strip()
+                or UNKNOWN,
+                "state": _state_code(states.get(row.unit_entity_id or "", "")),
             },
             row.usd,
         )
-        for row, pillar, marking in rows
+        for row, pillar, partner, marking in rows
     }
 
 
@@ -234,10 +278,17 @@ class PublicCell(BaseModel):
     usd: Decimal | None = None
 
 
+class PublicLabel(BaseModel):
+    en: str
+    es: str
+
+
 class PublicTable(BaseModel):
     name: str
     dimensions: list[str]
     cells: list[PublicCell]
+    # A key's name where a code is not its name (a flagged programme, a partner).
+    labels: dict[str, PublicLabel] = {}
 
 
 class PublicAggregates(BaseModel):
@@ -270,11 +321,59 @@ def _sums(
     return sums
 
 
+def _code(text: str) -> str:
+    """A public key for a programme (never its id) or a partner: a code made from it; the
+    name goes in the table's labels."""
+    return "p" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _money_tables(session: Session, by_kind: dict[str, list[PublicFlag]]) -> list[PublicTable]:
+    """Money by programme, partner and state, each by fiscal year, from flagged ledger rows as
+    the money table is; a programme and its partner are named only if the programme is
+    flagged itself, else both count as "other"."""
+    named = {f.item_id for f in by_kind["programme"]}
+    programmes = {
+        p.id: PublicLabel(en=p.name("en"), es=p.name("es"))
+        for p in session.execute(select(Programme).where(Programme.id.in_(named))).scalars()
+    }
+    tables = []
+    for name, facet in MONEY_TABLES:
+        labels: dict[str, PublicLabel] = {}
+        keys: list[tuple[tuple[str, ...], Decimal]] = []
+        for flag in by_kind["ledger"]:
+            value = flag.facets.get(facet, UNKNOWN)
+            if facet == "programme" and value != UNKNOWN:
+                if value in programmes:
+                    labels[code := _code(value)] = programmes[value]
+                    value = code
+                else:
+                    value = OTHER
+            elif facet == "partner" and value != UNKNOWN:
+                # A partner is published with its programme only (as in the IATI file).
+                if flag.facets.get("programme") in programmes:
+                    labels[code := _code(value)] = PublicLabel(en=value, es=value)
+                    value = code
+                else:
+                    value = OTHER
+            keys.append(((value, flag.facets["fiscal_year"]), flag.usd or Decimal(0)))
+        published = publish((facet, "fiscal_year"), dict(Counter(k for k, _ in keys)))
+        tables.append(
+            PublicTable(
+                name=name,
+                dimensions=list(published.dimensions),
+                cells=_cells(published, _sums(2, keys)),
+                labels=dict(sorted(labels.items())),
+            )
+        )
+    return tables
+
+
 def public_aggregates(*, session: Session) -> PublicAggregates:
-    """The public tables, from flagged items alone: money by fiscal year and pillar (a sum
-    shown only where its count is), vetting by force and status, allegations by force and
-    status, the violations allegations name, and civic submissions by category, state and
-    month (one table with every margin, so the map's states and the months agree)."""
+    """The public tables, from flagged items alone: money by fiscal year and pillar, and by
+    programme, implementing partner and state (a sum shown only where its count is), vetting
+    by force and status, allegations by force and status, the violations allegations name,
+    and civic submissions by category, state and month (one table
+    with every margin, so the map's states and the months agree)."""
     flags = list(session.execute(select(PublicFlag)).scalars())
     # An item flagged before it stopped qualifying (a submission marked as spam) no longer counts.
     not_counted = {
@@ -320,6 +419,7 @@ def public_aggregates(*, session: Session) -> PublicAggregates:
                 dimensions=list(money.dimensions),
                 cells=_cells(money, _sums(2, money_keys)),
             ),
+            *_money_tables(session, by_kind),
             PublicTable(
                 name="vetting", dimensions=list(vetting.dimensions), cells=_cells(vetting, None)
             ),

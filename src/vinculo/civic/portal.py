@@ -3,7 +3,8 @@
 The internal node builds it (`build_document`, from `assistance.public.public_aggregates`:
 flagged items only, small cells and their complements already suppressed) and pushes it
 (`client.push_portal`); the public process checks it against `PortalDocument` (nothing but
-these fields, every key a code, never free text but the outcomes staff wrote) and keeps the
+these fields, every key a code, never free text but the outcomes staff wrote and the names
+of flagged programmes and of partners) and keeps the
 last one pushed. Its shape:
 
     {"version": 1, "generated_on": "2026-12-05", "threshold": 5,
@@ -13,14 +14,22 @@ last one pushed. Its shape:
                 {"name": "vetting", "dimensions": ["force", "status"], ...},
                 {"name": "allegations", "dimensions": ["force", "status"], ...},
                 {"name": "violations", "dimensions": ["violation"], ...},
-                {"name": "submissions", "dimensions": ["category", "state", "month"], ...}],
+                {"name": "submissions", "dimensions": ["category", "state", "month"], ...},
+                {"name": "money_programme", "dimensions": ["programme", "fiscal_year"], ...,
+                 "labels": {"a1b2c3": {"en": "Judicial reform", "es": "Reforma judicial"}}},
+                {"name": "money_partner", "dimensions": ["partner", "fiscal_year"], ...},
+                {"name": "money_state", "dimensions": ["state", "fiscal_year"], ...}],
      "outcomes": [{"category": "corruption", "month": "2026-11",
                    "text_en": "...", "text_es": "..."}],
      "iati": "<iati-activities version=\"2.03\" ...>...</iati-activities>"}
 
-A count of null is a suppressed cell; "*" in a key is the total over that dimension. The
-submissions table is absent from documents made before it was; `iati` is the IATI 2.03 file
-of the programmes flagged public (only their flagged ledger rows), null when none is.
+A count of null is a suppressed cell; "*" in a key is the total over that dimension. A
+programme is keyed by a code made from its id (never the id) and named in `labels` only when it
+is flagged public itself ("other" holds the money of the rest); a partner by a code made from
+its name, named in `labels` only as the partner of a programme flagged public ("other" again
+for the rest); a state by its INEGI code. The submissions table and the money tables by
+programme, partner and state are absent from documents made before them; `iati` is the IATI
+2.03 file of the programmes flagged public (only their flagged ledger rows), null when none is.
 """
 
 from __future__ import annotations
@@ -46,9 +55,17 @@ TABLES: dict[str, tuple[str, ...]] = {
     "allegations": ("force", "status"),
     "violations": ("violation",),
     "submissions": ("category", "state", "month"),
+    "money_programme": ("programme", "fiscal_year"),
+    "money_partner": ("partner", "fiscal_year"),
+    "money_state": ("state", "fiscal_year"),
 }
-# Every document has these; the submissions table came later.
+# Every document has these; the submissions and the other money tables came later.
 REQUIRED = ("money", "vetting", "allegations", "violations")
+# The tables with sums beside their counts.
+MONEY = frozenset({"money", "money_programme", "money_partner", "money_state"})
+# The tables whose first dimension's codes have names in the document (`Table.labels`): a
+# programme flagged public itself, an implementing partner.
+LABELLED = frozenset({"money_programme", "money_partner"})
 IATI_MAX_CHARS = 8_000_000
 # A key is a code (a year, a pillar, a force, a status, a violation) or "*": never a name.
 Code = Annotated[str, StringConstraints(pattern=r"^(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")]
@@ -65,10 +82,25 @@ class Cell(_Strict):
     usd: Decimal | None = Field(default=None, allow_inf_nan=False)
 
 
+class Label(_Strict):
+    en: Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+    es: Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+
+
 class Table(_Strict):
-    name: Literal["money", "vetting", "allegations", "violations", "submissions"]
+    name: Literal[
+        "money",
+        "vetting",
+        "allegations",
+        "violations",
+        "submissions",
+        "money_programme",
+        "money_partner",
+        "money_state",
+    ]
     dimensions: list[str]
     cells: list[Cell] = Field(max_length=20_000)
+    labels: dict[Code, Label] = Field(default_factory=dict, max_length=5_000)
 
     @model_validator(mode="after")
     def _shape(self) -> Table:
@@ -79,8 +111,13 @@ class Table(_Strict):
                 raise ValueError(f"table {self.name}: a key of {len(cell.key)} values")
             if cell.count is None and cell.usd is not None:
                 raise ValueError(f"table {self.name}: a suppressed cell with a sum")
-            if self.name != "money" and cell.usd is not None:
+            if self.name not in MONEY and cell.usd is not None:
                 raise ValueError(f"table {self.name}: a sum in a table of counts")
+        if self.labels and self.name not in LABELLED:
+            raise ValueError(f"table {self.name}: names in a table of codes")
+        keys = {c.key[0] for c in self.cells}
+        if not set(self.labels) <= keys:
+            raise ValueError(f"table {self.name}: a name for a key the table does not have")
         return self
 
     def cell(self, *key: str) -> Cell | None:
@@ -198,14 +235,27 @@ def public_iati(*, session: Session, actor: Actor, today: date) -> str | None:
 
 
 def table_csv(table: Table) -> str:
-    """One table as CSV: a column per dimension, then count (and usd for money); a suppressed
-    cell's count and sum are empty, "*" is a total."""
+    """One table as CSV: a column per dimension (and the names of the first's codes where the
+    table has them), then count (and usd for money); a suppressed cell's count and sum are
+    empty, "*" is a total."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    money = table.name == "money"
-    writer.writerow([*table.dimensions, "count", *(["usd"] if money else []), "suppressed"])
+    money = table.name in MONEY
+    names = table.name in LABELLED
+    first = table.dimensions[0]
+    writer.writerow(
+        [
+            *table.dimensions,
+            *([f"{first}_name_en", f"{first}_name_es"] if names else []),
+            "count",
+            *(["usd"] if money else []),
+            "suppressed",
+        ]
+    )
     for cell in table.cells:
         count = "" if cell.count is None else str(cell.count)
         usd = [] if not money else ["" if cell.usd is None else f"{cell.usd:.2f}"]
-        writer.writerow([*cell.key, count, *usd, "yes" if cell.count is None else "no"])
+        label = table.labels.get(cell.key[0])
+        named = [] if not names else [label.en if label else "", label.es if label else ""]
+        writer.writerow([*cell.key, *named, count, *usd, "yes" if cell.count is None else "no"])
     return out.getvalue()

@@ -1,13 +1,13 @@
 """The transparency portal on the public site, and the route the internal node pushes it to.
 
 Pages (English and Spanish, `?lang=` or Accept-Language, no cookie): `/portal` (assistance by
-fiscal year and pillar, vetting and allegations per force, the violations named, reports
-from the public by month, category and state with a map of the states, charts and the
-open-data downloads), `/portal/outcomes` ("you said, we did"), `/portal/data/NAME.csv` (each
-table), `/portal/data/portal.json` (the whole document but the IATI file) and
-`/portal/data/iati.xml` (the IATI 2.03 file of the programmes flagged public). Every one
-reads the pushed document alone (civic/portal.py): the public store holds nothing else of
-the internal node.
+fiscal year and pillar, and by programme, implementing partner and Mexican state, vetting and
+allegations per force, the violations named, reports from the public by month, category and
+state with a map of the states, charts and the open-data downloads), `/portal/outcomes` ("you
+said, we did"), `/portal/data/NAME.csv` (each table), `/portal/data/portal.json` (the whole
+document but the IATI file) and `/portal/data/iati.xml` (the IATI 2.03 file of the programmes
+flagged public). Every one reads the pushed document alone (civic/portal.py): the public store
+holds nothing else of the internal node.
 
 API: `PUT /intake/v1/portal` with the pull token replaces the document; anything that is not
 a `PortalDocument` (an unknown field, a key that is not a code, a table of another shape) is
@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from vinculo import vocab
 from vinculo.civic import intake, store
-from vinculo.civic.portal import TABLES, Cell, PortalDocument, Table, table_csv
+from vinculo.civic.portal import MONEY, TABLES, Cell, PortalDocument, Table, table_csv
 from vinculo.civic.public_views import _authorised, _denied, locale_of
 from vinculo.i18n import N_, gettext
 
@@ -39,6 +39,7 @@ portal_api = APIRouter(prefix="/intake/v1")
 
 BABEL = {"en": "en", "es": "es"}  # as the internal pages write money and dates
 UNKNOWN = "unknown"
+OTHER = "other"  # the money of programmes not flagged public themselves, and their partners
 # The vetting statuses' labels (oversight/vetting.py's), kept here: the public process does
 # not import the internal node's domains.
 VETTING_STATUSES = {
@@ -136,6 +137,10 @@ def _ordered(table: Table, dimension: int) -> list[str]:
             if table.name == "vetting"
             else vocab.allegation_statuses().codes()
         )
+    elif name in ("programme", "partner"):
+        # By name, as a reader looks one up; "other programmes" before "not recorded".
+        codes = sorted(table.labels, key=lambda c: table.labels[c].en.casefold())
+        codes.append(OTHER)
     place = {code: n for n, code in enumerate(codes)}
     return sorted(
         table.values(dimension),
@@ -155,6 +160,12 @@ def _grid(table: Table, locale: str) -> dict[str, Any]:
     first = table.dimensions[0]
 
     def row_label(code: str) -> str:
+        if code in table.labels:
+            return table.labels[code].es if locale == "es" else table.labels[code].en
+        if code == OTHER and first == "programme":
+            return gettext(locale, N_("Other programmes"))
+        if code == OTHER and first == "partner":
+            return gettext(locale, N_("Partners of other programmes"))
         return code if first == "fiscal_year" else _label(first, code, locale)
 
     if first == "month":
@@ -163,11 +174,12 @@ def _grid(table: Table, locale: str) -> dict[str, Any]:
     def cell(key: tuple[str, str]) -> dict[str, Any]:
         found = table.cell(*key)
         count = found.count if found else 0
-        usd = found.usd if found else (Decimal(0) if table.name == "money" else None)
+        money = table.name in MONEY
+        usd = found.usd if found else (Decimal(0) if money else None)
         return {
             "suppressed": count is None,
             "count": _count(count, locale),
-            "usd": _usd(usd, locale) if table.name == "money" and count is not None else "—",
+            "usd": _usd(usd, locale) if money and count is not None else "—",
             "raw": count,
             "raw_usd": None if usd is None or count is None else float(usd),
         }
@@ -306,6 +318,11 @@ def _figures(held: Held, locale: str) -> dict[str, Any]:
         "threshold": document.threshold,
         "generated_on": format_date(document.generated_on, "long", locale=BABEL[locale]),
         "money": _grid(document.table("money"), locale),
+        # Absent from documents pushed before these tables were made.
+        **{
+            name: _grid(document.table(name), locale) if document.has(name) else None
+            for name in ("money_programme", "money_partner", "money_state")
+        },
         "vetting": _grid(document.table("vetting"), locale),
         "allegations": _grid(document.table("allegations"), locale),
         "violations": [
