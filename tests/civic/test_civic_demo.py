@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from vinculo import vocab
+from vinculo.assistance import public
 from vinculo.assistance.models import LedgerTransaction
 from vinculo.assistance.public import public_aggregates
 from vinculo.assistance.public_models import PublicFlag
@@ -163,6 +164,20 @@ def test_a_bad_entry_is_named(demo_store: Store) -> None:
             pytest.raises(ScriptError, match=r"civic\.yml, submission 1 \(robbery\).*category"),
         ):
             civic.seed_civic(session=session)
+    finally:
+        session.rollback()
+        session.close()
+
+
+def test_a_script_without_the_app_s_hooks_seeds_the_flags(demo_store: Store) -> None:
+    # bench/load.py seeds the demo without wiring the app's hooks: the submissions' kind of
+    # public flag must come with the seeding, or the triager's flags are refused.
+    session = demo_store.sessions()
+    try:
+        with mock.patch.dict(public.KINDS):
+            del public.KINDS["submission"]
+            civic.seed_civic(session=session)
+            assert "submission" in public.KINDS
     finally:
         session.rollback()
         session.close()

@@ -38,6 +38,7 @@ from vinculo.assistance.models import LedgerTransaction, Programme
 from vinculo.assistance.public import flag_items
 from vinculo.civic import client, crypto, intake, service
 from vinculo.civic.client import Pulled
+from vinculo.civic.public_flags import register_submissions
 from vinculo.demo.oversight import read
 from vinculo.demo.scripted import ScriptError
 from vinculo.errors import VinculoError
@@ -296,6 +297,9 @@ def seed_civic(*, session: Session, nation: str | None = None) -> CivicSeeded:
     seeded = CivicSeeded()
     if nation is not None and nation != "MEX":
         return seeded
+    # A script may seed without the app's hooks (bench/load.py does): the submissions' kind
+    # of public flag is registered here as well (registering twice changes nothing).
+    register_submissions()
     actors = _accounts(session)
     _submissions(session, actors[TRIAGER], seeded)
     publisher = get_by_username(session=session, username=PUBLISHER)
