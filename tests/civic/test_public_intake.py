@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import socket
 import sqlite3
-import statistics
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -163,15 +162,16 @@ def test_a_wrong_passphrase_answers_as_an_unknown_receipt(public_site: PublicSit
             )
             return response.status_code, response.text, time.perf_counter() - started
 
-        wrong = [attempt(receipt, "uno dos tres cuatro cinco seis") for _ in range(3)]
-        unknown = [attempt("ABCD-EFGH-JKMN-PQRS", passphrase) for _ in range(3)]
+        # Taken in turns, and compared by the quickest of each: on a loaded machine (the
+        # suite's other workers) a pause lands on either kind, never on the work each does.
+        wrong, unknown = [], []
+        for _ in range(5):
+            wrong.append(attempt(receipt, "uno dos tres cuatro cinco seis"))
+            unknown.append(attempt("ABCD-EFGH-JKMN-PQRS", passphrase))
         assert {w[0] for w in wrong} == {u[0] for u in unknown} == {400}
         assert {w[1] for w in wrong} == {u[1] for u in unknown}
         assert "El código de recibo o la frase de acceso no son correctos." in wrong[0][1]
-        slow, fast = (
-            statistics.median(w[2] for w in wrong),
-            statistics.median(u[2] for u in unknown),
-        )
+        slow, fast = min(w[2] for w in wrong), min(u[2] for u in unknown)
         assert 0.5 < slow / fast < 2, (slow, fast)
         # The right pair opens the visit, typed without accents or capitals as the reporter may.
         right = http.post(
