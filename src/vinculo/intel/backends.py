@@ -10,7 +10,19 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, final
 
-from sqlalchemy import Boolean, DateTime, Select, Table, func, insert, literal_column, select, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,6 +56,15 @@ class StoreBackend(Dialect, ABC):
     @abstractmethod
     def match_reports(self, tokens: list[str]) -> Select[Any, Any]:
         """(report seq, rank) for reports matching every token; lower is better."""
+
+    @abstractmethod
+    def match_statements_bound(self) -> Select[Any, Any]:
+        """`match_statements` with the search as the bound parameter "search", whose value
+        is `search_value(tokens)`: one statement to run for many searches."""
+
+    @abstractmethod
+    def search_value(self, tokens: list[str]) -> str:
+        """The value of `match_statements_bound`'s "search" parameter for `tokens`."""
 
     def upsert_statements(self, session: Session, rows: Sequence[dict[str, Any]]) -> None:
         """Store statements; one seen again only moves its `last_seen`."""
@@ -169,6 +190,16 @@ class SQLiteBackend(StoreBackend):
             .where(text("statement_fts MATCH :fts").bindparams(fts=self._fts_query(tokens)))
         )
 
+    def match_statements_bound(self) -> Select[Any, Any]:
+        return (
+            select(literal_column("rowid").label("seq"), literal_column("rank").label("rank"))
+            .select_from(text("statement_fts"))
+            .where(text("statement_fts MATCH :search"))
+        )
+
+    def search_value(self, tokens: list[str]) -> str:
+        return self._fts_query(tokens)
+
     def match_reports(self, tokens: list[str]) -> Select[Any, Any]:
         return (
             select(literal_column("rowid").label("seq"), literal_column("rank").label("rank"))
@@ -194,6 +225,17 @@ class PostgresBackend(StoreBackend, PostgresDialect):
         return select(StatementRow.seq.label("seq"), rank.label("rank")).where(
             StatementRow.norm.is_not(None), condition
         )
+
+    def match_statements_bound(self) -> Select[Any, Any]:
+        # As `match_statements`, the search a bound parameter (the same vectors and ranks).
+        vector: Any = literal_column("statements.norm_tsv")
+        query = func.to_tsquery(literal_column("'simple'"), bindparam("search", type_=String))
+        return select(
+            StatementRow.seq.label("seq"), (-func.ts_rank(vector, query)).label("rank")
+        ).where(StatementRow.norm.is_not(None), vector.op("@@")(query))
+
+    def search_value(self, tokens: list[str]) -> str:
+        return " & ".join(f"{t}:*" for t in tokens)
 
     def match_reports(self, tokens: list[str]) -> Select[Any, Any]:
         condition, rank = self._match(literal_column("reports.search_tsv"), tokens)

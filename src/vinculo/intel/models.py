@@ -118,6 +118,15 @@ class StatementRow(Base):
             sqlite_where=text("prop_type = 'entity'"),
             postgresql_where=text("prop_type = 'entity'"),
         ),
+        # Screening reads the birth dates of a name's matches by entity (migration 0034).
+        Index(
+            "ix_statements_birth_dates",
+            "entity_id",
+            "marking_id",
+            "value",
+            sqlite_where=text("prop = 'birthDate'"),
+            postgresql_where=text("prop = 'birthDate'"),
+        ),
     )
 
 

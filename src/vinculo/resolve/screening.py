@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from followthemoney.statement import Statement, StatementEntity
-from sqlalchemy import and_, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from vinculo.errors import InvalidInput
@@ -39,8 +39,6 @@ QUERY_ID = "query"
 PER_TOKEN = 2000
 MAX_CANDIDATES = 5000
 _STATEMENTS = StatementRow.__table__
-# The same table again, for each match's entity's birth dates.
-_BORN = _STATEMENTS.alias("born")
 NAME_PROPS = ("name", "alias", "firstName", "middleName", "lastName", "fatherName", "motherName")
 ID_PROPS = ("idNumber", "taxNumber", "nationalId", "passportNumber", "phone", "email", "innCode")
 
@@ -172,6 +170,14 @@ class TokenCache:
     capped: dict[str, list[str]] = field(default_factory=dict)
     full: dict[str, TokenMatches] = field(default_factory=dict)
     births: dict[str, list[Born]] = field(default_factory=dict)
+    # The searches, made once a batch and run once a token (bound parameters).
+    queries: dict[str, Any] = field(default_factory=dict)
+    # Each entity's birth years and dates, as `_token_matches` indexes its matches by them.
+    keys: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
+    # Whether `births` holds every visible birth date of the store (_read_births).
+    every_birth: bool = False
+    # How many visible birth dates the store holds (read when first needed).
+    stored_births: int | None = None
 
 
 def _token_ids(*, session: Session, token: str, visible: list[int]) -> list[str]:
@@ -191,52 +197,128 @@ def _token_ids(*, session: Session, token: str, visible: list[int]) -> list[str]
     return [row.entity_id for row in rows]
 
 
-def _token_matches(
-    *, session: Session, token: str, visible: list[int], births: dict[str, list[Born]]
-) -> TokenMatches:
-    """Every visible person or organisation statement matching `token`, in `_token_ids`'s
-    order, with the birth dates of its entity as the reader may see them."""
-    matches = backend_for(session).match_statements([token]).subquery()
-    # Plain columns, not the ORM's: this runs once per token, over every match.
-    rows = session.execute(
-        select(_STATEMENTS.c.seq, _STATEMENTS.c.entity_id, _BORN.c.value)
-        .select_from(
-            _STATEMENTS.join(matches, matches.c.seq == _STATEMENTS.c.seq).outerjoin(
-                _BORN,
-                and_(
-                    _BORN.c.entity_id == _STATEMENTS.c.entity_id,
-                    _BORN.c.marking_id.in_(visible),
-                    _BORN.c.prop == "birthDate",
-                ),
-            )
-        )
+def _all_matches_query(session: Session) -> Any:
+    """Every visible person or organisation statement matching the bound search, in
+    `_token_ids`'s order (rank, then seq): their entities' ids, plain columns."""
+    matches = backend_for(session).match_statements_bound().subquery()
+    return (
+        select(_STATEMENTS.c.entity_id)
+        .select_from(_STATEMENTS.join(matches, matches.c.seq == _STATEMENTS.c.seq))
         .where(
-            _STATEMENTS.c.marking_id.in_(visible),
+            _STATEMENTS.c.marking_id.in_(bindparam("visible", expanding=True)),
             _STATEMENTS.c.schema.in_(RESOLVABLE),
         )
-        .order_by(matches.c.rank, _STATEMENTS.c.seq, _BORN.c.value)
+        .order_by(matches.c.rank, _STATEMENTS.c.seq)
     )
-    found = TokenMatches(entity_ids=[], by_year={}, by_date={})
-    ids = found.entity_ids
-    last: int | None = None
-    fresh: dict[str, list[str]] = {}
-    for seq, entity_id, value in rows:
-        if seq != last:
-            last = seq
-            ids.append(entity_id)
-            if entity_id not in births and entity_id not in fresh:
-                fresh[entity_id] = []
-        if value is not None and entity_id in fresh:
-            fresh[entity_id].append(value)
-    for entity_id, seen in fresh.items():
-        births[entity_id] = list(dict.fromkeys(b for b in map(_born, seen) if b is not None))
+
+
+def _births_query(*, every: bool = False) -> Any:
+    """The birth dates of the bound entities (of every entity) the reader may see. The
+    property is a literal, not a parameter, so that both stores use the partial index of
+    birth dates (migration 0034): each entity's are one look-up, and all of them one scan
+    of that index."""
+    where = [
+        _STATEMENTS.c.prop == literal_column("'birthDate'"),
+        _STATEMENTS.c.marking_id.in_(bindparam("visible", expanding=True)),
+    ]
+    if not every:
+        where.append(_STATEMENTS.c.entity_id.in_(bindparam("ids", expanding=True)))
+    return select(_STATEMENTS.c.entity_id, _STATEMENTS.c.value).where(*where)
+
+
+# A batch reads every visible birth date of the store at once when its matches have brought
+# this share of them already: one scan of the index is then cheaper than a look-up an entity.
+EVERY_BIRTH_SHARE = 0.2
+EVERY_BIRTH_MIN = 20_000
+
+
+def _read_births(
+    *,
+    session: Session,
+    entity_ids: list[str],
+    visible: list[int],
+    births: dict[str, list[Born]],
+    cache: TokenCache,
+) -> None:
+    """Add the birth dates (as the engine reads them) of `entity_ids` the reader may see to
+    `births`: an entity with none the engine reads gets an empty list.
+
+    Once the batch has read a fifth of the store's visible birth dates one entity at a time,
+    it reads all of them at once (the same dates: the same query without the entities)."""
+    wanted = len(births) + len(entity_ids)
+    if cache.stored_births is None and wanted >= EVERY_BIRTH_MIN:
+        # Counted once a batch, and only for one that reads many: a single screening's few
+        # look-ups are cheaper than counting a large store's.
+        counted = select(func.count()).select_from(_births_query(every=True).subquery())
+        cache.stored_births = int(session.execute(counted, {"visible": visible}).scalar_one())
+    every = (
+        not cache.every_birth
+        and cache.stored_births is not None
+        and wanted > EVERY_BIRTH_SHARE * cache.stored_births
+    )
+    seen: dict[str, list[str]] = {} if cache.every_birth else {e: [] for e in entity_ids}
+    if every:
+        cache.every_birth = True
+        rows = session.execute(_births_query(every=True), {"visible": visible}).all()
+        for entity_id, value in rows:
+            seen.setdefault(entity_id, []).append(value)
+    elif not cache.every_birth:
+        query = cache.queries.get("births")
+        if query is None:
+            query = cache.queries["births"] = _births_query()
+        for chunk in range(0, len(entity_ids), 500):
+            chunk_ids = entity_ids[chunk : chunk + 500]
+            rows = session.execute(query, {"ids": chunk_ids, "visible": visible}).all()
+            for entity_id, value in rows:
+                seen[entity_id].append(value)
+    for entity_id, values in seen.items():
+        if entity_id not in births:
+            # In the order of the values, as one query for all used to give them.
+            births[entity_id] = list(dict.fromkeys(b for b in map(_born, sorted(values)) if b))
+    for entity_id in entity_ids:
+        # Read all at once, an entity with no birth date the reader may see is in no row.
+        births.setdefault(entity_id, [])
+
+
+def _token_matches(
+    *,
+    session: Session,
+    token: str,
+    visible: list[int],
+    births: dict[str, list[Born]],
+    cache: TokenCache | None = None,
+) -> TokenMatches:
+    """Every visible person or organisation statement matching `token`, in `_token_ids`'s
+    order, with the birth dates of its entity as the reader may see them.
+
+    The matches are read alone (one column) and the birth dates of entities not seen
+    before in the batch once each afterwards: a common token's thousands of matches share
+    their entities, which the batch's other tokens have often read already."""
+    cache = cache if cache is not None else TokenCache()
+    query = cache.queries.get("matches")
+    if query is None:
+        query = cache.queries["matches"] = _all_matches_query(session)
+    search = backend_for(session).search_value([token])
+    ids = list(session.execute(query, {"search": search, "visible": visible}).scalars().all())
+    fresh = [entity_id for entity_id in dict.fromkeys(ids) if entity_id not in births]
+    if fresh:
+        _read_births(session=session, entity_ids=fresh, visible=visible, births=births, cache=cache)
+    found = TokenMatches(entity_ids=ids, by_year={}, by_date={})
+    by_year, by_date = found.by_year, found.by_date
+    undated: list[int] = []
+    keys = cache.keys
     for position, entity_id in enumerate(ids):
-        stored = births[entity_id]
-        if not stored:
-            found.by_year.setdefault(None, []).append(position)
-        for dob, _alt in stored:
-            found.by_year.setdefault(int(dob[:4]), []).append(position)
-            found.by_date.setdefault(dob, []).append(position)
+        dated = keys.get(entity_id)
+        if dated is None:
+            dated = keys[entity_id] = tuple((int(dob[:4]), dob) for dob, _alt in births[entity_id])
+        if not dated:
+            undated.append(position)
+            continue
+        for year, dob in dated:
+            by_year.setdefault(year, []).append(position)
+            by_date.setdefault(dob, []).append(position)
+    if undated:
+        by_year[None] = undated
     return found
 
 
@@ -292,7 +374,11 @@ def candidate_ids(
         if query and not identifier:
             if token not in cache.full:
                 cache.full[token] = _token_matches(
-                    session=session, token=token, visible=visible, births=cache.births
+                    session=session,
+                    token=token,
+                    visible=visible,
+                    births=cache.births,
+                    cache=cache,
                 )
             ids = _born_ids(matches=cache.full[token], query=query, births=cache.births)
         else:
