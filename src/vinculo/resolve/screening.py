@@ -300,9 +300,12 @@ def _token_matches(
         query = cache.queries["matches"] = _all_matches_query(session)
     search = backend_for(session).search_value([token])
     ids = list(session.execute(query, {"search": search, "visible": visible}).scalars().all())
-    fresh = [entity_id for entity_id in dict.fromkeys(ids) if entity_id not in births]
-    if fresh:
-        _read_births(session=session, entity_ids=fresh, visible=visible, births=births, cache=cache)
+    if not cache.every_birth:
+        fresh = [entity_id for entity_id in dict.fromkeys(ids) if entity_id not in births]
+        if fresh:
+            _read_births(
+                session=session, entity_ids=fresh, visible=visible, births=births, cache=cache
+            )
     found = TokenMatches(entity_ids=ids, by_year={}, by_date={})
     by_year, by_date = found.by_year, found.by_date
     undated: list[int] = []
@@ -310,7 +313,9 @@ def _token_matches(
     for position, entity_id in enumerate(ids):
         dated = keys.get(entity_id)
         if dated is None:
-            dated = keys[entity_id] = tuple((int(dob[:4]), dob) for dob, _alt in births[entity_id])
+            # Once every visible birth date has been read, an entity not among them has none.
+            stored = births.setdefault(entity_id, [])
+            dated = keys[entity_id] = tuple((int(dob[:4]), dob) for dob, _alt in stored)
         if not dated:
             undated.append(position)
             continue
