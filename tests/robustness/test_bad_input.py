@@ -29,6 +29,7 @@ from vinculo.intel.models import Entity, Report, StatementRow
 from vinculo.security.audit import AuditRow
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import create_user
+from vinculo.web.app import build_routes
 
 from conftest import BACKENDS, LiveServer, Store, make_store
 from worlds import World, build_world
@@ -566,6 +567,9 @@ def test_an_internal_error_answers_500_with_the_headers_and_an_audit_row(
 ) -> None:
     live = LiveServer(small_world.store.settings)
     app = live.server.config.app
+    # A table of its own: the routes added here stay out of the one this process's other
+    # apps share (web/app.py route_table).
+    app.router = build_routes()
 
     @app.get("/api/v1/test-fails")
     def fails() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import anyio
 from fastapi import FastAPI, Request
 
 from vinculo.db import is_read_only
@@ -22,7 +25,15 @@ def test_a_get_reads_read_only_and_a_post_may_write(store: Store) -> None:
         ("DELETE", False),
     ]:
         request = Request({"type": "http", "method": method, "app": app, "headers": []})
-        sessions = get_session(request)
-        session = next(sessions)
-        assert is_read_only(session) is read_only, method
-        sessions.close()
+        # A thread of its own: a page test's Playwright may hold this thread's event loop.
+        with ThreadPoolExecutor(1) as thread:
+            opened = thread.submit(anyio.run, _opens_read_only, request).result()
+        assert opened is read_only, method
+
+
+async def _opens_read_only(request: Request) -> bool:
+    sessions = get_session(request)
+    session = await anext(sessions)
+    read_only = is_read_only(session)
+    await sessions.aclose()
+    return read_only

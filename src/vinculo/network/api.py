@@ -32,7 +32,7 @@ Day = Annotated[str | None, Query(max_length=10, description="YYYY, YYYY-MM or Y
 Flag = Annotated[str | None, Query(max_length=5)]
 
 
-def _filters(
+async def _filters(
     schema: Schema = None,
     link: Link = None,
     date_from: Day = None,
@@ -40,7 +40,10 @@ def _filters(
     dated_only: Flag = None,
     no_mentions: Flag = None,
 ) -> Filters:
-    """The filters most routes take, as query parameters (one dependency, not six copies)."""
+    """The filters most routes take, as query parameters (one dependency, not six copies).
+
+    Async, as every dependency that does no I/O: FastAPI runs a plain `def` dependency in its
+    thread pool, a hand-off that costs more than the work."""
     return filters_from(schema, link, date_from, date_to, dated_only, no_mentions)
 
 

@@ -93,8 +93,20 @@ def resume(*, session: Session, settings: Settings, key: object) -> Resumed:
     if reason:
         row.ended_at, row.end_reason = now, reason
         return Resumed(row.user, ended=reason)
-    row.seen_at = now
+    if now - row.seen_at >= seen_step(settings):
+        row.seen_at = now
     return Resumed(row.user)
+
+
+def seen_step(settings: Settings) -> timedelta:
+    """How old a session's last use must be before a request writes it again: a thirtieth
+    of the idle time, a minute at most.
+
+    Written on every page, it made every page read a write (SQLite's write lock, a row
+    version on PostgreSQL). A session now ends at most this much before its idle time is
+    up, never after it.
+    """
+    return min(timedelta(minutes=settings.session_idle_minutes / 30), timedelta(minutes=1))
 
 
 def end(*, session: Session, key: object, reason: str = SIGNED_OUT) -> None:

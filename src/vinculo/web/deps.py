@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlencode
 
+import anyio
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Depends, Request, Security
 from fastapi.responses import RedirectResponse, Response
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
@@ -27,7 +30,11 @@ oauth2 = OAuth2PasswordBearer(
 )
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in
+# its thread pool, and the hand-off to a thread and back costs more than their work.
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -36,19 +43,35 @@ def get_settings(request: Request) -> Settings:
 READING_METHODS = frozenset({"GET", "HEAD"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the handler succeeds, else rolled back.
 
     A GET or HEAD runs read-only: on SQLite it reads beside other readers instead of
     queueing for the write lock, and its reads' audit rows are appended just after it, before
     the answer is sent (vinculo.db.transaction).
+
+    Opening the unit of work does no I/O (the session connects at its first statement), so
+    it opens here, on the event loop; its end (commit or rollback, then close) talks to the
+    database and runs in a worker thread, as FastAPI runs a plain generator dependency's,
+    shielded from cancellation and outside the pool's limit (fastapi.concurrency's reasons).
+    FastAPI would run the opening in a thread as well: one hand-off less per request.
     """
     reading = request.method in READING_METHODS
-    with transaction(request.app.state.sessions, read_only=reading) as session:
-        # Kept for the page's own frame (the bell's count, web/templating.py), which reads
-        # in this transaction rather than opening a second one beside it.
-        request.state.session = session
+    unit = transaction(request.app.state.sessions, read_only=reading)
+    session = unit.__enter__()
+    # Kept for the page's own frame (the bell's count, web/templating.py), which reads in
+    # this transaction rather than opening a second one beside it.
+    request.state.session = session
+    try:
         yield session
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(
+                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=CapacityLimiter(1)
+            )
+        raise
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=CapacityLimiter(1))
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -57,7 +80,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_locale(request: Request, settings: SettingsDep) -> str:
+async def get_locale(request: Request, settings: SettingsDep) -> str:
     asked = request.query_params.get("lang")
     if asked in ("en", "es"):
         request.session["locale"] = asked
