@@ -26,17 +26,22 @@ def _age(store: Store, by: timedelta) -> None:
         row.seen_at -= by
 
 
-def test_a_session_s_last_use_is_written_only_once_it_is_a_step_old(store: Store) -> None:
-    settings = store.settings
-    step = sessions.seen_step(settings)
-    assert step == timedelta(minutes=1)  # a thirtieth of the default 30 minutes
+def _signed_in(store: Store) -> str:
+    """A page session of a new account; its cookie's key."""
     with transaction(store.sessions) as session:
         user = create_user(
             session=session,
             user_in=UserCreate(username="us.analyst", password="demo", agency="DEA"),
             demo_password=True,
         )
-        key = sessions.start(session=session, user=user)
+        return sessions.start(session=session, user=user)
+
+
+def test_a_session_s_last_use_is_written_only_once_it_is_a_step_old(store: Store) -> None:
+    settings = store.settings
+    step = sessions.seen_step(settings)
+    assert step == timedelta(minutes=1)  # a thirtieth of the default 30 minutes
+    key = _signed_in(store)
     first = _seen(store).seen_at
 
     with transaction(store.sessions) as session:
@@ -56,13 +61,7 @@ def test_a_session_ends_at_most_a_step_before_its_idle_time(store: Store) -> Non
     settings = store.settings
     idle = timedelta(minutes=settings.session_idle_minutes)
     step = sessions.seen_step(settings)
-    with transaction(store.sessions) as session:
-        user = create_user(
-            session=session,
-            user_in=UserCreate(username="us.analyst", password="demo", agency="DEA"),
-            demo_password=True,
-        )
-        key = sessions.start(session=session, user=user)
+    key = _signed_in(store)
     # Used again just under a step after the last write (nothing written) ...
     _age(store, step - timedelta(seconds=5))
     with transaction(store.sessions) as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -65,13 +66,21 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException as exc:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(
-                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=CapacityLimiter(1)
-            )
+        await _end(unit, exc)
         raise
+    await _end(unit, None)
+
+
+async def _end(unit: AbstractContextManager[Session], exc: BaseException | None) -> None:
+    """Commit (no `exc`) or roll back, then close: in a worker thread, shielded."""
     with anyio.CancelScope(shield=True):
-        await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=CapacityLimiter(1))
+        await anyio.to_thread.run_sync(
+            unit.__exit__,
+            type(exc) if exc else None,
+            exc,
+            exc.__traceback__ if exc else None,
+            limiter=CapacityLimiter(1),
+        )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
