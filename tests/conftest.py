@@ -272,6 +272,12 @@ def _give_back(schema: str) -> None:
         _drop_schema(schema)
 
 
+# The engine of each open store, by its settings: a server started on a store's settings
+# uses the store's engine (one pool, and statements compiled once rather than once per
+# engine: SQLAlchemy keeps its compiled statements per engine).
+_ENGINES: dict[int, Engine] = {}
+
+
 def make_store(
     backend: str, directory: Path, *, revision: str = "heads", **overrides: object
 ) -> Iterator[Store]:
@@ -306,9 +312,11 @@ def make_store(
     engine = make_engine(settings)
     if not pooled:
         upgrade(engine, revision)  # nothing left to do on a copy of the SQLite template
+    _ENGINES[id(settings)] = engine
     try:
         yield Store(backend, settings, engine, make_sessionmaker(engine))
     finally:
+        del _ENGINES[id(settings)]
         engine.dispose()
         if pooled:
             _give_back(schema)
@@ -348,7 +356,7 @@ class LiveServer:
         # client of a slow, loaded run can send on a connection the server is closing at that
         # moment and read a reset, which is the timing of the run rather than the app.
         config = uvicorn.Config(
-            create_app(settings),
+            create_app(settings, engine=_ENGINES.get(id(settings))),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",

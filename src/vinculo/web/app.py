@@ -258,10 +258,12 @@ def route_table() -> APIRouter:
     return build_routes()
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    """The app for `settings`; `engine`, when given, is the caller's own for the same store
+    (a test's), so both share one pool and one cache of compiled statements."""
     configure_logging()
     wire_hooks()
-    engine = make_engine(settings)
+    engine = engine or make_engine(settings)
     app = _blank_app()
     app.router = route_table()
     app.state.settings = settings

@@ -178,7 +178,8 @@ def get_page_actor(
     """
     key = request.session.get(SESSION_KEY)
     if key is None:
-        return _with_locale(PUBLIC, locale)
+        public = request.state.page_actor = _with_locale(PUBLIC, locale)
+        return public
     resumed = sessions.resume(session=session, settings=settings, key=key)
     user = resumed.user
     if user is None or resumed.ended:
@@ -194,7 +195,20 @@ def get_page_actor(
                 detail={"reason": resumed.ended},
             )
         return _with_locale(PUBLIC, locale)
-    return _with_locale(actor_for(user), locale)
+    actor = request.state.page_actor = _with_locale(actor_for(user), locale)
+    return actor
+
+
+def page_actor_of(request: Request) -> Actor | None:
+    """The actor `get_page_actor` found for this request: nobody signed in, or a live
+    session's account (not one whose session it just ended), else None.
+
+    A refusal's audit row and error page take it rather than look the session up twice
+    more. The request's transaction has been rolled back by then, which leaves the session
+    as it was when the actor was found.
+    """
+    found = getattr(request.state, "page_actor", None)
+    return found if isinstance(found, Actor) else None
 
 
 PageActor = Annotated[Actor, Depends(get_page_actor)]

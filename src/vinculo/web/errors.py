@@ -37,7 +37,7 @@ from vinculo.i18n import N_, pick_locale
 from vinculo.security import sessions
 from vinculo.security.audit import record
 from vinculo.security.service import actor_for
-from vinculo.web.deps import SESSION_KEY
+from vinculo.web.deps import SESSION_KEY, page_actor_of
 from vinculo.web.inputs import LONE_SURROGATE
 from vinculo.web.pages import error_page
 
@@ -106,11 +106,16 @@ def record_refusal(
     extra: dict[str, object] | None = None,
 ) -> None:
     """The audit row of a refused request, in the given session's transaction."""
-    key = request.session.get(SESSION_KEY) if "session" in request.scope else None
-    user = sessions.user_of(session=session, key=key)
+    found = page_actor_of(request)
+    if found is not None:
+        actor = found if found.signed_in else None
+    else:
+        key = request.session.get(SESSION_KEY) if "session" in request.scope else None
+        user = sessions.user_of(session=session, key=key)
+        actor = actor_for(user) if user else None
     record(
         session=session,
-        actor=actor_for(user) if user else None,
+        actor=actor,
         action="refused",
         kind="request",
         # The path as asked; a NUL in it (refused as input) cannot be stored either.

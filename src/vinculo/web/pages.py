@@ -10,7 +10,7 @@ tells of a hidden item.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -49,6 +49,7 @@ from vinculo.web.deps import (
     SettingsDep,
     end_page_session,
     get_page_actor,
+    page_actor_of,
 )
 from vinculo.web.signin import check_rate, in_sign_in_pool, sign_in
 from vinculo.web.templating import render
@@ -69,9 +70,13 @@ def error_page(request: Request, status: int, exc: VinculoError) -> Response:
         locale = pick_locale(request.headers.get("accept-language"))
     if status == 401:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    # Raised before the page's own dependencies ran to the end, so the actor is found again.
-    with request.app.state.sessions() as session:
-        actor = get_page_actor(request, session, str(locale), request.app.state.settings)
+    found = page_actor_of(request)
+    if found is not None:
+        actor = replace(found, locale=str(locale))
+    else:
+        # Raised before the page's own dependencies found the actor: found here.
+        with request.app.state.sessions() as session:
+            actor = get_page_actor(request, session, str(locale), request.app.state.settings)
     return render(request, "error.html", actor=actor, status_code=status, status=status, error=exc)
 
 
