@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
+from functools import cache
 
 from followthemoney.statement import BASE_ID
-from sqlalchemy import and_, delete, func, literal, or_, select
+from sqlalchemy import Select, and_, delete, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -206,18 +207,11 @@ def _node_text(settings: Settings) -> str:
     return json.dumps(node, sort_keys=True)
 
 
-def nothing_new(session: Session, settings: Settings) -> bool:
-    """Whether a run would find nothing to do, read without the lock or a write: most
-    commits that wake the publisher (a read's audit row, a sign-in) change nothing it
-    publishes, and the full run's lock and bookkeeping cost a dozen round trips. Two
-    queries: the publisher's state, and the rest in one statement."""
-    state = {row.key: row.value for row in session.execute(select(ExchangeState)).scalars()}
-    if (
-        state.get("node") != _node_text(settings)
-        or state.get("revocations") != "bare"
-        or state.get("shared") != "marked"
-    ):
-        return False
+@cache
+def _positions() -> Select[int, int, int | None, int | None, int | None]:
+    """What `nothing_new` reads besides the state, in one statement. Built once: the
+    publisher asks it after most commits, and building it and its cache key each time cost
+    as much as running it."""
     # Pointer collections are written when a target is registered, never built here.
     intel = ~ExchangeCollection.alias.startswith(POINTER_ALIAS)
     unbuilt = (
@@ -231,16 +225,33 @@ def nothing_new(session: Session, settings: Settings) -> bool:
         )
         .scalar_subquery()
     )
-    found = session.execute(
-        select(
-            select(func.count()).select_from(ExchangeCollection).where(intel).scalar_subquery(),
-            unbuilt,
-            select(ExchangeChange.seq).limit(1).scalar_subquery(),
-            select(func.max(StatementRow.seq)).scalar_subquery(),
-            select(func.max(Report.seq)).scalar_subquery(),
-        )
-    ).one()
-    collections_, unbuilt_, change, max_s, max_r = found
+    return select(
+        select(func.count()).select_from(ExchangeCollection).where(intel).scalar_subquery(),
+        unbuilt,
+        select(ExchangeChange.seq).limit(1).scalar_subquery(),
+        select(func.max(StatementRow.seq)).scalar_subquery(),
+        select(func.max(Report.seq)).scalar_subquery(),
+    )
+
+
+@cache
+def _all_state() -> Select[ExchangeState]:
+    return select(ExchangeState)
+
+
+def nothing_new(session: Session, settings: Settings) -> bool:
+    """Whether a run would find nothing to do, read without the lock or a write: most
+    commits that wake the publisher (a read's audit row, a sign-in) change nothing it
+    publishes, and the full run's lock and bookkeeping cost a dozen round trips. Two
+    queries: the publisher's state, and the rest in one statement."""
+    state = {row.key: row.value for row in session.execute(_all_state()).scalars()}
+    if (
+        state.get("node") != _node_text(settings)
+        or state.get("revocations") != "bare"
+        or state.get("shared") != "marked"
+    ):
+        return False
+    collections_, unbuilt_, change, max_s, max_r = session.execute(_positions()).one()
     if collections_ and (state.get("parts") != "1" or unbuilt_):
         return False
     if change is not None:
