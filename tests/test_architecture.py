@@ -16,7 +16,7 @@ with a pattern that matches it; `*` stands for any one domain.
 - the domains' cores (models, schemas, services, analysis), themselves in layers: exchange
   and network (independent of each other) over resolve, over intel, over security;
 - vocabularies and paging; the database; errors; then the ground: settings, translation,
-  text, logging.
+  text, logging, the registries' deferred wiring.
 
 A module may import one in a lower layer, or one of its own unit in its own layer. Units of one
 layer (exchange and network, say) do not import each other. And no set of modules imports
@@ -87,6 +87,8 @@ LAYERS: list[tuple[str, list[tuple[str, list[str]]]]] = [
             ("i18n", ["vinculo.i18n", "vinculo.locale", "vinculo.locale.*"]),
             ("text", ["vinculo.text"]),
             ("logs", ["vinculo.logs"]),
+            # The registries' deferred wiring (the command line wires the hooks on first use).
+            ("wiring", ["vinculo.wiring"]),
             ("package", ["vinculo"]),
         ],
     ),

@@ -1,12 +1,17 @@
 """The domains' sub-apps are imported only when one of their commands runs, and `vinculo --help`
-lists them all the same, with the help each sub-app gives itself."""
+lists them all the same, with the help each sub-app gives itself; a command that deletes
+nothing (the public site, `db upgrade`, `audit verify`) starts without importing the
+domains that wire the purge hooks."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 import typer.main
 from typer.testing import CliRunner
 
@@ -57,3 +62,88 @@ def test_a_sub_app_command_runs_through_the_placeholder() -> None:
     refused = CliRunner().invoke(app, ["network", "no-such-command"])
     assert refused.exit_code == 2
     assert "no-such-command" in refused.output
+
+
+# What wiring the purge hooks imports (pandas, stix2, FtM's model, the exchange, resolution):
+# a command that deletes nothing starts without it, the hooks being wired on first use
+# (vinculo.wiring); the public site imports none of the internal domains at all.
+HEAVY = (
+    "pandas",
+    "numpy",
+    "stix2",
+    "followthemoney",
+    "vinculo.exchange.purge",
+    "vinculo.exchange.pointers",
+    "vinculo.resolve.store",
+    "vinculo.cases.purge",
+)
+INTERNAL = tuple(
+    f"vinculo.{domain}"
+    for domain in (
+        "intel",
+        "exchange",
+        "resolve.store",
+        "cases",
+        "notify",
+        "assistance",
+        "oversight",
+        "network",
+        "web",
+    )
+)
+# argv: the module names looked for (comma-separated), then the command; `serve` stops
+# before its server would run.
+START = """
+import json, sys
+from unittest import mock
+import uvicorn
+from vinculo.cli import app
+with mock.patch.object(uvicorn, "run", lambda *args, **kwargs: None):
+    try:
+        app(sys.argv[2:], standalone_mode=False)
+    except SystemExit:
+        pass
+names = sys.argv[1].split(",")
+found = [m for m in sys.modules if any(m == n or m.startswith(n + ".") for n in names)]
+print(json.dumps(sorted(found)))
+"""
+
+
+def start(command: list[str], looked_for: tuple[str, ...], tmp_path: Path) -> list[str]:
+    """The modules of `looked_for` that running `command` in a fresh process imported."""
+    from vinculo.civic import crypto
+
+    _private, public = crypto.new_key_pair()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VINCULO_")}
+    env.update(
+        {
+            "VINCULO_DATA_DIR": str(tmp_path),
+            "VINCULO_PUBLIC_DATA_DIR": str(tmp_path / "public"),
+            "VINCULO_PUBLIC_SUBMISSION_KEY": public,
+            "VINCULO_PUBLIC_PULL_TOKEN": "pull-token-for-the-tests-0123456789abcdef",
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", START, ",".join(looked_for), *command],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_the_public_site_starts_without_the_internal_domains(tmp_path: Path) -> None:
+    assert start(["serve", "--public"], (*HEAVY, *INTERNAL), tmp_path) == []
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["audit", "verify"], ["db", "--help"]])
+def test_a_command_that_deletes_nothing_starts_without_the_domains(
+    command: list[str], tmp_path: Path
+) -> None:
+    if command == ["audit", "verify"]:
+        assert start(["db", "upgrade"], HEAVY, tmp_path) == []
+    assert start(command, HEAVY, tmp_path) == []

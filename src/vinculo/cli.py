@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.errors import VinculoError
-from vinculo.hooks import wire_hooks
+from vinculo.hooks import wire_hooks_lazily
 from vinculo.i18n import N_, gettext
 from vinculo.logs import configure_logging
 from vinculo.resolve import commands as resolve_commands
@@ -135,9 +135,10 @@ app = typer.Typer(
 
 @app.callback()
 def _start() -> None:
-    """Every command: logging set once, and deletions run the purge hooks."""
+    """Every command: logging set once, and deletions run the purge hooks (wired on first
+    use, vinculo.wiring: most commands delete nothing and need not import the domains)."""
     configure_logging()
-    wire_hooks()
+    wire_hooks_lazily()
 
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)

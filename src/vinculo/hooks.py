@@ -4,14 +4,21 @@ assembled.
 Deleting statements (a purge, a partner's withdrawal) goes through intel.deletion, which
 runs these hooks so that what other domains derived from the statements goes with them.
 intel cannot import those domains (they sit above it), so the web app (web.app.create_app)
-and the command line (cli.py) call `wire_hooks()` when they start; a deletion in a process
-that never did is refused rather than done without them.
+calls `wire_hooks()` when it starts, and the command line (cli.py) `wire_hooks_lazily()`:
+the hooks are wired the first time a registry is read (vinculo.wiring), so a command that
+deletes nothing (the public site, `db upgrade`, `audit verify`) never imports the domains. A
+deletion in a process that did neither is refused rather than done without them.
 """
 
 from __future__ import annotations
 
-from vinculo.intel.deletion import PURGE_HOOKS
-from vinculo.intel.reseen import RESEEN_HOOKS
+from vinculo import wiring
+
+
+def wire_hooks_lazily() -> None:
+    """Wire everything `wire_hooks` does the first time one of its registries is read (a
+    deletion, a notification …), not now: importing the domains costs about 0.9 s of CPU."""
+    wiring.defer(wire_hooks)
 
 
 def wire_hooks() -> None:
@@ -21,14 +28,16 @@ def wire_hooks() -> None:
     intel.reseen the exchange's
     note of entities asserted again; and the exchange's received deconfliction pointers the
     cases domain's checks (registered targets, planned operations)."""
-    # Imported here: the command line wires the hooks before it knows which command runs,
-    # and loading the exchange and resolution on every start would slow all of them.
+    # Imported here: the command line defers this to first use (wire_hooks_lazily), and
+    # loading the exchange and resolution on every start would slow all of its commands.
     from vinculo.cases.operation_pointers import check_received as check_operations
     from vinculo.cases.pointers import check_received
     from vinculo.cases.purge import forget_purged_links
     from vinculo.exchange.changes import note_reseen
     from vinculo.exchange.pointers import POINTER_HOOKS
     from vinculo.exchange.purge import take_back_purged
+    from vinculo.intel.deletion import PURGE_HOOKS
+    from vinculo.intel.reseen import RESEEN_HOOKS
     from vinculo.notify.service import keep_places_within_store
     from vinculo.resolve.store import forget_purged
 
@@ -39,6 +48,7 @@ def wire_hooks() -> None:
     POINTER_HOOKS.wire([check_received, check_operations])
     wire_item_kinds()
     wire_public_kinds()
+    wiring.settled()  # wired: whatever was deferred is done
 
 
 def wire_item_kinds() -> None:

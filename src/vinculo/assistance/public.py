@@ -44,6 +44,7 @@ from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.policy import visible_marking_ids
 from vinculo.security.roles import Permission, allowed, require
+from vinculo.wiring import WiredDict
 
 UNKNOWN = "unknown"
 # Money of programmes not flagged public themselves (and of their partners): counted, never
@@ -199,12 +200,15 @@ class FlagKind:
     not_counted: Callable[[Session], set[str]] | None = None
 
 
-KINDS: dict[str, FlagKind] = {
-    "ledger": FlagKind(_ledger),
-    "vetting": FlagKind(_vetting),
-    "allegation": FlagKind(_allegations),
-    "programme": FlagKind(_programmes),
-}
+# Reading it runs wiring the command line deferred (vinculo.wiring): the civic channel's kind.
+KINDS: WiredDict[str, FlagKind] = WiredDict(
+    {
+        "ledger": FlagKind(_ledger),
+        "vetting": FlagKind(_vetting),
+        "allegation": FlagKind(_allegations),
+        "programme": FlagKind(_programmes),
+    }
+)
 
 
 def register_kind(name: str, kind: FlagKind) -> None:

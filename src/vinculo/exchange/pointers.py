@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from vinculo import wiring
 from vinculo.errors import InvalidInput
 from vinculo.exchange.deconfliction import (
     POINTER_TYPE,
@@ -89,6 +90,8 @@ class PointerHooks:
     def run(self, session: Session, settings: Settings, pointer_ids: list[str]) -> None:
         if not pointer_ids:
             return
+        if not self._wired:
+            wiring.load()  # the command line defers the wiring to first use
         if not self._wired:
             # Stored but never checked, a partner's pointer would miss a hit for good.
             raise RuntimeError(

@@ -6,7 +6,8 @@ or a newer version that no longer says something (exchange.ingest) — and each 
 purge hooks afterwards, so whatever another domain derived from the deleted statements (a
 resolution pair judged on them, a published version that carried them) goes with them in
 the same transaction. The hooks are wired once, where the app is assembled
-(`vinculo.hooks.wire_hooks`); intel imports none of the domains that register them.
+(`vinculo.hooks.wire_hooks`), or on the first deletion where the command line deferred that
+(vinculo.wiring); intel imports none of the domains that register them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
+from vinculo import wiring
 from vinculo.intel.models import Entity, Report, ReportReview, StatementRow
 
 # Bound the number of bound parameters per statement (SQLite's limit).
@@ -54,10 +56,14 @@ class PurgeHooks:
 
     @property
     def wired(self) -> bool:
+        """Wired now (wiring deferred to first use does not count until it has run)."""
         return self._wired
 
     @property
     def hooks(self) -> tuple[PurgeHook, ...]:
+        """The hooks a deletion runs: wiring deferred to first use runs first."""
+        if not self._wired:
+            wiring.load()
         return self._hooks
 
     def wire(self, hooks: Iterable[PurgeHook]) -> None:
@@ -66,6 +72,8 @@ class PurgeHooks:
         self._wired = True
 
     def run(self, session: Session, purged: Purged) -> None:
+        if not self._wired:
+            wiring.load()  # the command line defers the wiring to the first deletion
         if not self._wired:
             # A deletion with no hooks would leave a merge standing on evidence that is
             # gone: refused outright rather than done half.

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vinculo import wiring
 from vinculo.intel.models import Entity
 
 CHUNK = 500
@@ -27,11 +28,15 @@ class ReseenHooks:
 
     def __init__(self) -> None:
         self._hooks: tuple[ReseenHook, ...] = ()
+        self._wired = False
 
     def wire(self, hooks: Iterable[ReseenHook]) -> None:
         self._hooks = tuple(hooks)
+        self._wired = True
 
     def run(self, session: Session, entity_ids: list[str]) -> None:
+        if not self._wired:
+            wiring.load()  # the command line defers the wiring to first use
         # Unwired (a script that stores without the app), nothing is published either.
         for hook in self._hooks:
             hook(session, entity_ids)

@@ -3,7 +3,8 @@ may this account see now?
 
 Reports and entities are known here (notify sits over intel). Domains above (resolution's
 pairs, the exchange's release requests) hand theirs in where the app and the command line
-start (vinculo.hooks), as they hand intel their purge hooks. A kind nobody registered is
+start (vinculo.hooks; on first use where the command line deferred it, vinculo.wiring), as
+they hand intel their purge hooks. A kind nobody registered is
 seen by no one: its notifications are kept but never shown nor sent.
 """
 
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vinculo import wiring
 from vinculo.i18n import N_
 from vinculo.intel.models import Report, StatementRow
-from vinculo.intel.service import captions
 from vinculo.security.markings import Actor
 from vinculo.security.policy import visible_marking_ids
 
@@ -78,6 +79,9 @@ def _report_titles(session: Session, actor: Actor, ids: list[str]) -> dict[str, 
 
 
 def _entity_captions(session: Session, actor: Actor, ids: list[str]) -> dict[str, str]:
+    # Here: `db upgrade` imports notify's models (and this), and intel.service FtM's (0.25 s).
+    from vinculo.intel.service import captions
+
     visible = visible_marking_ids(session=session, actor=actor)
     if not visible or not ids:
         return {}
@@ -95,10 +99,12 @@ class Kinds:
         self._kinds[kind.name] = kind
 
     def get(self, name: str) -> ItemKind | None:
+        wiring.load()  # the kinds of domains above, where the command line deferred them
         return self._kinds.get(name)
 
     def captions(self, session: Session, actor: Actor, items: Iterable[Item]) -> dict[Item, str]:
         """What the actor sees each item called, where its kind can say (in the app only)."""
+        wiring.load()
         by_kind: dict[str, list[str]] = {}
         for item in items:
             by_kind.setdefault(item.kind, []).append(item.id)
@@ -114,6 +120,7 @@ class Kinds:
         """The items the actor may see now, asked once per kind; none for the public."""
         if not actor.signed_in:
             return set()
+        wiring.load()
         by_kind: dict[str, list[str]] = {}
         for item in items:
             by_kind.setdefault(item.kind, []).append(item.id)

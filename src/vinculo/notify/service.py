@@ -38,15 +38,19 @@ from vinculo.security.markings import Actor
 from vinculo.security.models import User, utcnow
 from vinculo.security.roles import Permission, allowed
 from vinculo.security.service import actor_for
+from vinculo.wiring import WiredDict
 
 # Why someone is told: the kind of notification -> the sentence that says it (N_ message).
-# Later domains add theirs with `register_kind`.
-KIND_SENTENCES: dict[str, str] = {
-    "release_request": N_("A release request waits for your decision"),
-    "pair_assigned": N_("A pair of records was assigned to you"),
-    "watch_hit": N_("Something new matches your watchlist"),
-    "shared_with_me": N_("An item was shared with you"),
-}
+# Later domains add theirs with `register_kind`; reading it runs wiring the command line
+# deferred (vinculo.wiring).
+KIND_SENTENCES: WiredDict[str, str] = WiredDict(
+    {
+        "release_request": N_("A release request waits for your decision"),
+        "pair_assigned": N_("A pair of records was assigned to you"),
+        "watch_hit": N_("Something new matches your watchlist"),
+        "shared_with_me": N_("An item was shared with you"),
+    }
+)
 # The most notifications a list shows, and the most unread ones a count looks at.
 LIST_LIMIT = 50
 COUNT_LIMIT = 100
