@@ -1,22 +1,23 @@
 """schemathesis against /openapi.json of a live server: no operation answers 5xx.
 
 Every operation of the API schema served at /openapi.json, with data schemathesis generates
-from it — valid (positive) and invalid (negative) — sent over real HTTP on loopback, on
-SQLite and PostgreSQL, in demo mode. Each case carries a fresh bearer token (issued through
-the service, so a generated `DELETE /api/v1/auth/tokens/{id}` that revokes one cannot blind
-the cases after it): as us.analyst, or — so their services run past the role check too —
-as an auditor for the audit routes, a supervisor for review and purge, an administrator
-for unlocking.
+from it — valid (positive) and invalid (negative) — sent over real HTTP on loopback, each
+case to SQLite and to PostgreSQL, in demo mode. Each sending carries a fresh bearer token
+(issued through the service, so a generated `DELETE /api/v1/auth/tokens/{id}` that revokes
+one cannot blind the cases after it): as us.analyst, or — so their services run past the
+role check too — as an auditor for the audit routes, a supervisor for review and purge, an
+administrator for unlocking.
 
 schemathesis' own pytest integration (`schemathesis.pytest.from_fixture`) does not run under
 the pytest in use here, so each operation is driven through its Hypothesis strategy
-(`APIOperation.as_strategy`), one test per operation and backend.
+(`APIOperation.as_strategy`), one test per operation.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -48,11 +49,9 @@ def _operations() -> list[tuple[str, str]]:
     return [(method.upper(), path) for path, ops in sorted(paths.items()) for method in ops]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def fuzzed(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[World, LiveServer]]:
-    for store in make_store(request.param, tmp_path_factory.mktemp("openapi"), demo=True):
+@contextmanager
+def _fuzzed_on(backend: str, directory: Path) -> Iterator[tuple[World, LiveServer]]:
+    for store in make_store(backend, directory, demo=True):
         world = build_world(store)
         with transaction(store.sessions) as session:
             for username, role in (
@@ -67,11 +66,21 @@ def fuzzed(
                     ),
                     demo_password=True,
                 )
-        # A live stream that succeeds stays open for its whole lifetime (20 s): a short one
-        # runs the same code, and the fuzz is after answers, not waiting.
-        with pytest.MonkeyPatch.context() as patch, LiveServer(store.settings) as server:
-            patch.setattr(stream, "LIFETIME", 0.2)
+        with LiveServer(store.settings) as server:
             yield world, server
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[World, LiveServer]]]:
+    """A world and its server on every backend: each generated case goes to all of them."""
+    # A live stream that succeeds stays open for its whole lifetime (20 s): a short one
+    # runs the same code, and the fuzz is after answers, not waiting.
+    with pytest.MonkeyPatch.context() as patch, ExitStack() as stack:
+        patch.setattr(stream, "LIFETIME", 0.2)
+        yield [
+            stack.enter_context(_fuzzed_on(backend, tmp_path_factory.mktemp("openapi")))
+            for backend in BACKENDS
+        ]
 
 
 @cache
@@ -92,11 +101,24 @@ def account_for(method: str, path: str) -> str:
     return "us.analyst"
 
 
+def _token(world: World, method: str, path: str) -> dict[str, str]:
+    """A fresh bearer token of the account the operation is sent as (none for sign-in)."""
+    if path == "/api/v1/auth/token":
+        return {}
+    with transaction(world.store.sessions) as session:
+        user = get_by_username(session=session, username=account_for(method, path))
+        assert user is not None
+        token, _row = issue_token(session=session, settings=world.store.settings, user=user)
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("method", "path"), _operations())
-def test_no_operation_answers_5xx(fuzzed: tuple[World, LiveServer], method: str, path: str) -> None:
-    world, server = fuzzed
-    operation = served_schema(server.url)[path][method]
+def test_no_operation_answers_5xx(
+    fuzzed: list[tuple[World, LiveServer]], method: str, path: str
+) -> None:
+    # The schema is the same on every backend: each case is drawn once and sent to each.
+    operation = served_schema(fuzzed[0][1].url)[path][method]
     cases = st.one_of(
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
@@ -105,17 +127,13 @@ def test_no_operation_answers_5xx(fuzzed: tuple[World, LiveServer], method: str,
     @settings(max_examples=2 * EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
     @given(case=cases)
     def call(case: Case) -> None:
-        headers = {}
-        if path != "/api/v1/auth/token":
-            with transaction(world.store.sessions) as session:
-                user = get_by_username(session=session, username=account_for(method, path))
-                assert user is not None
-                token, _row = issue_token(session=session, settings=world.store.settings, user=user)
-            headers = {"Authorization": f"Bearer {token}"}
-        response = case.call(base_url=server.url, headers=headers, timeout=60)
-        assert response.status_code < 500, (
-            f"{method} {case.formatted_path} answered {response.status_code}: "
-            f"{response.text[:300]}\n{case.as_curl_command(headers=headers)}"
-        )
+        for world, server in fuzzed:
+            headers = _token(world, method, path)
+            response = case.call(base_url=server.url, headers=headers, timeout=60)
+            assert response.status_code < 500, (
+                f"{method} {case.formatted_path} answered {response.status_code} on "
+                f"{world.store.backend}: {response.text[:300]}\n"
+                f"{case.as_curl_command(headers=headers)}"
+            )
 
     call()
