@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event, select
+from test_pages import page_client
 
 from vinculo.db import transaction
 from vinculo.security.audit import AuditRow
@@ -13,7 +14,6 @@ from vinculo.security.schemas import UserCreate
 from vinculo.security.service import create_user
 
 from conftest import LiveServer, Store
-from test_pages import page_client
 
 
 def test_a_refused_page_reads_its_session_once_and_names_the_account(store: Store) -> None:
