@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import Store
+
 VINCULO = [sys.executable, "-m", "vinculo"]
 
 
@@ -137,10 +139,20 @@ def test_unknown_marking_is_refused_in_spanish(ready: Path) -> None:
     assert "archivo" in refused.stderr.lower() or "campo" in refused.stderr.lower()
 
 
-def test_server_refuses_to_start_with_demo_passwords(tmp_path: Path) -> None:
-    seeded = run(tmp_path, "demo", "--no-serve")
-    assert seeded.returncode == 0, seeded.stderr
-    refused = run(tmp_path, "serve")
+def test_server_refuses_to_start_with_demo_passwords(
+    tmp_path: Path, demo_store_sqlite: Store
+) -> None:
+    # The demo's seeding, shared by the tests of this process (`vinculo demo` itself runs in
+    # `make smoke` and tests/test_install.py); the server is pointed at its store.
+    environment = {
+        **os.environ,
+        "VINCULO_DATA_DIR": str(tmp_path),
+        "VINCULO_SECRET_KEY": "cli-test-secret",
+        "VINCULO_DATABASE_URL": demo_store_sqlite.settings.resolved_database_url,
+    }
+    refused = subprocess.run(
+        [*VINCULO, "serve"], capture_output=True, text=True, env=environment, timeout=120
+    )
     assert refused.returncode == 1
     assert "us.analyst" in refused.stderr and "demo" in refused.stderr
 
