@@ -6,13 +6,13 @@ domains that wire the purge hooks."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import typer.main
+from fresh_python import last_line
 from typer.testing import CliRunner
 
 from vinculo.cli import _Placeholder, app
@@ -114,25 +114,17 @@ def start(command: list[str], looked_for: tuple[str, ...], tmp_path: Path) -> li
     from vinculo.civic import crypto
 
     _private, public = crypto.new_key_pair()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VINCULO_")}
-    env.update(
-        {
-            "VINCULO_DATA_DIR": str(tmp_path),
-            "VINCULO_PUBLIC_DATA_DIR": str(tmp_path / "public"),
-            "VINCULO_PUBLIC_SUBMISSION_KEY": public,
-            "VINCULO_PUBLIC_PULL_TOKEN": "pull-token-for-the-tests-0123456789abcdef",
-        }
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", START, ",".join(looked_for), *command],
-        env=env,
+    printed = last_line(
+        START,
+        ",".join(looked_for),
+        *command,
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        VINCULO_DATA_DIR=str(tmp_path),
+        VINCULO_PUBLIC_DATA_DIR=str(tmp_path / "public"),
+        VINCULO_PUBLIC_SUBMISSION_KEY=public,
+        VINCULO_PUBLIC_PULL_TOKEN="pull-token-for-the-tests-0123456789abcdef",
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    found: list[str] = json.loads(printed)
     return found
 
 

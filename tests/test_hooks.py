@@ -6,12 +6,10 @@ leaving derived data behind."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fresh_python import last_line
 
 from vinculo import wiring
 from vinculo.intel.deletion import Purged, PurgeHooks
@@ -39,18 +37,7 @@ WIRED = (
 
 @pytest.mark.parametrize("entry", ["web", "cli"])
 def test_the_app_and_the_command_line_wire_the_hooks(entry: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VINCULO_")}
-    env["VINCULO_DATA_DIR"] = str(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, entry],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().splitlines()[-1] == WIRED
+    assert last_line(PROBE, entry, cwd=tmp_path, VINCULO_DATA_DIR=str(tmp_path)) == WIRED
 
 
 def test_a_deletion_without_hooks_is_refused() -> None:
@@ -120,18 +107,8 @@ print(json.dumps({
 def test_a_deletion_after_lazy_wiring_runs_the_hooks_eager_wiring_runs(tmp_path: Path) -> None:
     found = {}
     for mode in ("lazy", "eager"):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VINCULO_")}
-        env["VINCULO_DATA_DIR"] = str(tmp_path / mode)
-        done = subprocess.run(
-            [sys.executable, "-c", DELETION, mode],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        found[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+        printed = last_line(DELETION, mode, cwd=tmp_path, VINCULO_DATA_DIR=str(tmp_path / mode))
+        found[mode] = json.loads(printed)
     lazy, eager = found["lazy"], found["eager"]
     # The command line's start imported none of the domains; the deletion wired them.
     assert lazy.pop("before") == []
