@@ -199,6 +199,7 @@ def _serve(settings: Settings, workers: int = 1) -> None:
     import uvicorn
 
     from vinculo.web.app import create_app
+    from vinculo.web.server import run
     from vinculo.web.startup import CannotStart, check_can_start
 
     try:
@@ -208,7 +209,9 @@ def _serve(settings: Settings, workers: int = 1) -> None:
         raise typer.Exit(code=1) from None
     if workers > 1:
         # Each process makes the app from the same VINCULO_* environment; one of them runs
-        # the publisher and the sync worker (vinculo.exchange.leader).
+        # the publisher and the sync worker (vinculo.exchange.leader). Uvicorn's supervisor
+        # runs its own server class in each process, so a stopping worker's live streams end
+        # at their lifetime (exchange/stream.LIFETIME), not at once.
         uvicorn.run(
             "vinculo.cli:app_from_environment",
             factory=True,
@@ -218,7 +221,7 @@ def _serve(settings: Settings, workers: int = 1) -> None:
             log_level="info",
         )
         return
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    run(create_app(settings), host=settings.host, port=settings.port)
 
 
 def app_from_environment() -> FastAPI:

@@ -37,6 +37,7 @@ from vinculo.i18n import N_
 from vinculo.security.audit import record
 from vinculo.settings import Settings
 from vinculo.web.errors import TooManyRequests
+from vinculo.web.server import stopping
 
 router = APIRouter(tags=["taxii"])
 HEARTBEAT = 15.0
@@ -44,6 +45,8 @@ POLL = 2.0  # another process may publish: look at least this often
 TICK = 0.25  # how often a stream looks whether this process published
 # A stream ends after this long and the client connects again: a server shutting down waits
 # for open responses to finish, and a stream that never ended would hold it up for ever.
+# `vinculo serve` ends its streams as soon as it begins to stop (vinculo.web.server); this
+# bounds the rest (`serve --workers`, a server run otherwise).
 LIFETIME = 20.0
 # Threads the streams' database look-ups may hold at once, apart from the pool that serves
 # every other request.
@@ -227,6 +230,8 @@ async def stream(request: Request) -> Response:
             beat = opened = polled = time.monotonic()
             while time.monotonic() - opened < LIFETIME and not await request.is_disconnected():
                 await anyio.sleep(TICK)
+                if stopping(request.app):
+                    return  # the node is stopping: the partner's worker connects again later
                 now, now_seen = time.monotonic(), publications.generation
                 if now_seen == seen and now - polled < POLL:
                     continue
