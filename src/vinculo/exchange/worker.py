@@ -347,7 +347,10 @@ class Worker:
         self.stop = threading.Event()
         self.wake = {p.name: threading.Event() for p in settings.partners}
         self.failures = {p.name: 0 for p in settings.partners}
-        self.threads: list[threading.Thread] = []
+        self.threads: list[threading.Thread] = []  # the pulls, joined on close
+        # Not joined on close: a listener holds no transaction, only a read of its partner's
+        # stream that may not end for a while; it is a daemon and goes with the process.
+        self.listeners: list[threading.Thread] = []
         self.synced = {p.name: 0 for p in settings.partners}
         self.checker = Checker()
         self.cache = IngestCache()
@@ -356,12 +359,15 @@ class Worker:
         for config in self.settings.partners:
             if not config.url:
                 continue
-            for target in (self._pull_loop, self._listen_loop):
+            for target, started in (
+                (self._pull_loop, self.threads),
+                (self._listen_loop, self.listeners),
+            ):
                 thread = threading.Thread(
                     target=target, args=(config,), name=f"vinculo-sync-{config.name}", daemon=True
                 )
                 thread.start()
-                self.threads.append(thread)
+                started.append(thread)
 
     def close(self) -> None:
         self.stop.set()
