@@ -160,7 +160,11 @@ smoke:
 # pytest exits 5 when it collects no test; that is reported, not treated as a failure.
 # --durations=10 prints the ten slowest tests at the end of every run.
 PYTEST_OPTS := -n $(WORKERS) --durations=10
-PYTEST := $(PY) -m pytest $(PYTEST_OPTS)
+# pytest keeps its rewritten test modules as bytecode only where Python may write it: with
+# PYTHONDONTWRITEBYTECODE set (as CI's is) every worker rewrote every test module again,
+# about 4 s of CPU a process.
+PYTEST_RUN := env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
+PYTEST := $(PYTEST_RUN) $(PYTEST_OPTS)
 define run_pytest
 	@url="$${VINCULO_TEST_POSTGRES_URL:-}"; \
 	if [ -z "$$url" ]; then url="$$(scripts/ensure-postgres.sh)"; fi; \
@@ -179,7 +183,7 @@ compile: install-dev
 # so that what it measures is the page rather than the other workers' load.
 test: install-dev compile assets chromium java
 	$(call run_pytest,$(PYTEST) -m 'not alone' $(PYTEST_ARGS))
-	$(call run_pytest,$(PY) -m pytest -n 0 -m alone $(PYTEST_ARGS))
+	$(call run_pytest,$(PYTEST_RUN) -n 0 -m alone $(PYTEST_ARGS))
 
 # SQLite only, no browser, no Spark, nothing marked slow: for the edit-test loop.
 test-fast: install-dev compile assets

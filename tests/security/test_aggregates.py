@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linprog
 
 from vinculo.security.aggregates import ALL, Key, Published, publish
 
@@ -18,6 +17,10 @@ YEARS = ["2024", "2025"]
 def _ranges(published: Published) -> dict[Key, tuple[float, float]]:
     """Each hidden entry's least and greatest value over all non-negative tables that sum
     as the published one does and agree with every shown value."""
+    # Imported here: scipy.optimize costs a second of import, which every pytest worker
+    # would pay at collection for the one worker that runs these tests.
+    from scipy.optimize import linprog
+
     keys = sorted(published.values)
     hidden = [k for k in keys if published.values[k] is None]
     index = {k: i for i, k in enumerate(hidden)}
