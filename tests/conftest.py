@@ -29,7 +29,7 @@ from vinculo.hooks import wire_hooks
 from vinculo.migrations.runner import upgrade
 from vinculo.settings import Settings
 from vinculo.web.app import create_app
-from vinculo.web.server import Server
+from vinculo.web.server import HTTP, LOOP, Server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -366,7 +366,13 @@ class LiveServer:
         # moment and read a reset, which is the timing of the run rather than the app.
         app = create_app(settings, engine=_ENGINES.get(id(settings)))
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", timeout_keep_alive=600
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            loop=LOOP,
+            http=HTTP,
+            log_level="warning",
+            timeout_keep_alive=600,
         )
         # The server `vinculo serve` runs: stopping, it ends open live streams at once.
         self.server = Server(config, app)

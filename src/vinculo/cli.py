@@ -199,7 +199,7 @@ def _serve(settings: Settings, workers: int = 1) -> None:
     import uvicorn
 
     from vinculo.web.app import create_app
-    from vinculo.web.server import run
+    from vinculo.web.server import HTTP, LOOP, run
     from vinculo.web.startup import CannotStart, check_can_start
 
     try:
@@ -218,6 +218,8 @@ def _serve(settings: Settings, workers: int = 1) -> None:
             host=settings.host,
             port=settings.port,
             workers=workers,
+            loop=LOOP,
+            http=HTTP,
             log_level="info",
         )
         return
@@ -238,6 +240,7 @@ def _serve_public() -> None:
 
     from vinculo.civic.public_app import create_public_app
     from vinculo.civic.settings import PublicSettings
+    from vinculo.web.server import HTTP, LOOP
 
     configure_logging()
     logging.getLogger("vinculo.civic").setLevel(logging.INFO)
@@ -254,6 +257,8 @@ def _serve_public() -> None:
         # Start-up, shutdown and errors only: no line per request, so no client in the log.
         access_log=False,
         server_header=False,
+        loop=LOOP,
+        http=HTTP,
         log_level="info",
     )
 
