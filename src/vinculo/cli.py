@@ -240,7 +240,6 @@ def _serve_public() -> None:
 
     from vinculo.civic.public_app import create_public_app
     from vinculo.civic.settings import PublicSettings
-    from vinculo.web.server import HTTP, LOOP
 
     configure_logging()
     logging.getLogger("vinculo.civic").setLevel(logging.INFO)
@@ -257,8 +256,8 @@ def _serve_public() -> None:
         # Start-up, shutdown and errors only: no line per request, so no client in the log.
         access_log=False,
         server_header=False,
-        loop=LOOP,
-        http=HTTP,
+        # uvloop and httptools, as for the internal server (web/server.py), which this
+        # process does not import: uvicorn takes them when installed, and they are.
         log_level="info",
     )
 
