@@ -74,9 +74,14 @@ before = sorted(m for m in ("pandas", "vinculo.resolve.store", "vinculo.exchange
                 if m in sys.modules)
 ran = []
 
+from vinculo import wiring
+# Called by the deletion's run (each hook) or by the hooks it reads (the deferred wiring).
+READ = wiring.Hooks.hooks.fget.__code__
+CALLERS = (deletion.PurgeHooks.run.__code__, READ)
+
 def note(frame, event, arg):
     caller = frame.f_back
-    if event == "call" and caller and caller.f_code is deletion.PurgeHooks.run.__code__:
+    if event == "call" and caller and caller.f_code in CALLERS and frame.f_code is not READ:
         ran.append(f"{frame.f_globals['__name__']}.{frame.f_code.co_name}")
 
 with transaction(make_sessionmaker(engine)) as session:

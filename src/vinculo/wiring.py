@@ -18,8 +18,8 @@ This module imports nothing of the project: every registry may import it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, TypeVar, overload
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
     from _collections_abc import dict_items, dict_keys, dict_values
@@ -73,9 +73,44 @@ def load() -> None:
             _loading = False
 
 
+H = TypeVar("H", bound=Callable[..., Any])
 K = TypeVar("K")
 V = TypeVar("V")
 D = TypeVar("D")
+
+
+class Hooks(Generic[H]):
+    """Functions a domain above wires into a registry below it, run in wiring order; reading
+    them runs the deferred wiring first.
+
+    `unwired`, when given, refuses a run while nothing is wired, with that message: for a
+    registry whose hooks must not be skipped (a deletion would leave derived data behind).
+    Without it, such a run runs nothing.
+    """
+
+    def __init__(self, unwired: str | None = None) -> None:
+        self._hooks: tuple[H, ...] = ()
+        self._wired = False
+        self._unwired = unwired
+
+    @property
+    def wired(self) -> bool:
+        """Wired now (wiring deferred to first use does not count until it has run)."""
+        return self._wired
+
+    def wire(self, hooks: Iterable[H]) -> None:
+        """Set the hooks; done once where the app is assembled (a repeat sets the same)."""
+        self._hooks = tuple(hooks)
+        self._wired = True
+
+    @property
+    def hooks(self) -> tuple[H, ...]:
+        """The hooks to run, after any deferred wiring; refused as `unwired` says."""
+        if not self._wired:
+            load()
+        if not self._wired and self._unwired is not None:
+            raise RuntimeError(self._unwired)
+        return self._hooks
 
 
 class WiredDict(dict[K, V]):

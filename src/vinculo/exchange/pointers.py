@@ -31,7 +31,7 @@ held pointers then.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,29 +76,20 @@ MAX_AGENCY = 16
 PointerHook = Callable[[Session, Settings, list[str]], None]
 
 
-class PointerHooks:
+class PointerHooks(wiring.Hooks[PointerHook]):
     """What runs on pointers just received and matchable: the cases domain's check."""
 
     def __init__(self) -> None:
-        self._hooks: tuple[PointerHook, ...] = ()
-        self._wired = False
-
-    def wire(self, hooks: Iterable[PointerHook]) -> None:
-        self._hooks = tuple(hooks)
-        self._wired = True
+        # Stored but never checked, a partner's pointer would miss a hit for good.
+        super().__init__(
+            unwired="the pointer hooks are not wired: call vinculo.hooks.wire_hooks() where "
+            "the app is assembled before pulling from partners"
+        )
 
     def run(self, session: Session, settings: Settings, pointer_ids: list[str]) -> None:
         if not pointer_ids:
             return
-        if not self._wired:
-            wiring.load()  # the command line defers the wiring to first use
-        if not self._wired:
-            # Stored but never checked, a partner's pointer would miss a hit for good.
-            raise RuntimeError(
-                "the pointer hooks are not wired: call vinculo.hooks.wire_hooks() where the "
-                "app is assembled before pulling from partners"
-            )
-        for hook in self._hooks:
+        for hook in self.hooks:
             hook(session, settings, pointer_ids)
 
 

@@ -46,42 +46,20 @@ class Purged:
 PurgeHook = Callable[[Session, Purged], None]
 
 
-class PurgeHooks:
+class PurgeHooks(wiring.Hooks[PurgeHook]):
     """The functions that delete what other domains derived from deleted statements
     (identity resolution's pairs, the exchange's published versions …), in wiring order."""
 
     def __init__(self) -> None:
-        self._hooks: tuple[PurgeHook, ...] = ()
-        self._wired = False
-
-    @property
-    def wired(self) -> bool:
-        """Wired now (wiring deferred to first use does not count until it has run)."""
-        return self._wired
-
-    @property
-    def hooks(self) -> tuple[PurgeHook, ...]:
-        """The hooks a deletion runs: wiring deferred to first use runs first."""
-        if not self._wired:
-            wiring.load()
-        return self._hooks
-
-    def wire(self, hooks: Iterable[PurgeHook]) -> None:
-        """Set the hooks; done once where the app is assembled (a repeat sets the same)."""
-        self._hooks = tuple(hooks)
-        self._wired = True
+        # A deletion with no hooks would leave a merge standing on evidence that is gone:
+        # refused outright rather than done half.
+        super().__init__(
+            unwired="the purge hooks are not wired: call vinculo.hooks.wire_hooks() where the "
+            "app is assembled before anything is deleted"
+        )
 
     def run(self, session: Session, purged: Purged) -> None:
-        if not self._wired:
-            wiring.load()  # the command line defers the wiring to the first deletion
-        if not self._wired:
-            # A deletion with no hooks would leave a merge standing on evidence that is
-            # gone: refused outright rather than done half.
-            raise RuntimeError(
-                "the purge hooks are not wired: call vinculo.hooks.wire_hooks() where the "
-                "app is assembled before anything is deleted"
-            )
-        for hook in self._hooks:
+        for hook in self.hooks:
             hook(session, purged)
 
 

@@ -10,7 +10,7 @@ import the exchange (it sits above it), so the exchange wires a hook here
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,22 +23,12 @@ CHUNK = 500
 ReseenHook = Callable[[Session, list[str]], None]
 
 
-class ReseenHooks:
-    """What runs when stored entities are asserted again, in wiring order."""
-
-    def __init__(self) -> None:
-        self._hooks: tuple[ReseenHook, ...] = ()
-        self._wired = False
-
-    def wire(self, hooks: Iterable[ReseenHook]) -> None:
-        self._hooks = tuple(hooks)
-        self._wired = True
+class ReseenHooks(wiring.Hooks[ReseenHook]):
+    """What runs when stored entities are asserted again, in wiring order. Unwired (a script
+    that stores without the app), nothing is published either, so nothing runs."""
 
     def run(self, session: Session, entity_ids: list[str]) -> None:
-        if not self._wired:
-            wiring.load()  # the command line defers the wiring to first use
-        # Unwired (a script that stores without the app), nothing is published either.
-        for hook in self._hooks:
+        for hook in self.hooks:
             hook(session, entity_ids)
 
 
