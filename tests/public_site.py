@@ -19,7 +19,7 @@ import pytest
 from vinculo.civic import crypto, guard
 from vinculo.civic.crypto import PrivateKey
 
-from conftest import free_port
+from conftest import free_port, loopback_client
 
 TOKEN = "pull-token-for-the-tests-0123456789abcdef"
 # Small for the tests' own solver; the defaults (settings.py) are for browsers.
@@ -37,7 +37,7 @@ class PublicSite:
     env: dict[str, str]
 
     def client(self, **headers: str) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30, headers=headers)
+        return loopback_client(self.url, headers=headers)
 
 
 def solve(challenge: str) -> str:

@@ -32,7 +32,7 @@ from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user, ensure_group
 from vinculo.settings import PartnerConfig
 
-from conftest import LiveServer, Store, free_port, make_store
+from conftest import LiveServer, Store, free_port, loopback_client, make_store
 from placeholders import Placeholders
 from worlds import World, cheap_demo_hash
 
@@ -324,16 +324,13 @@ class NodeProcess:
                 self.process.wait()
 
     def client(self, username: str) -> httpx.Client:
-        answer = httpx.post(
-            f"{self.url}/api/v1/auth/token",
-            data={"username": username, "password": "demo"},
-            timeout=30,
-        )
+        with loopback_client(self.url) as signing_in:
+            answer = signing_in.post(
+                "/api/v1/auth/token", data={"username": username, "password": "demo"}
+            )
         answer.raise_for_status()
         token = answer.json()["access_token"]
-        return httpx.Client(
-            base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {token}"}
-        )
+        return loopback_client(self.url, headers={"Authorization": f"Bearer {token}"})
 
 
 def ports() -> tuple[int, int]:
