@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,20 +30,12 @@ import httpx
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import console, machine_line
-
-TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+from _common import console, free_port, machine_line, proc_cpu
 
 
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def base_env(data_dir: Path) -> dict[str, str]:
@@ -65,15 +56,6 @@ def run_command(command: list[str], env: dict[str, str], cwd: Path) -> tuple[flo
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
     return cpu, wall
-
-
-def proc_cpu(pid: int) -> float | None:
-    """User + system seconds of a running process, from /proc; None where there is none."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def run_public_site(base: Path) -> tuple[float, float]:

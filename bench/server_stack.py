@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,9 +29,8 @@ import httpx
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import console, machine_line
+from _common import console, free_port, machine_line, proc_cpu
 
-TICKS = os.sysconf("SC_CLK_TCK")
 PATHS = ("/healthz", "/login", "/api/v1/reports")
 STACKS = {"asyncio + h11": ("asyncio", "h11"), "uvloop + httptools": ("uvloop", "httptools")}
 SERVE = """
@@ -44,15 +42,11 @@ uvicorn.run(create_app(Settings()), host="127.0.0.1", port=int(sys.argv[1]), loo
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def process_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    found = proc_cpu(pid)
+    if found is None:
+        raise RuntimeError("this measure reads /proc, which this machine does not have")
+    return found
 
 
 def seed(data_dir: Path, env: dict[str, str]) -> None:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,7 +28,7 @@ from vinculo.hooks import wire_hooks
 from vinculo.migrations.runner import upgrade
 from vinculo.settings import Settings
 from vinculo.web.app import create_app
-from vinculo.web.server import HTTP, LOOP, Server
+from vinculo.web.server import server_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -364,18 +363,14 @@ class LiveServer:
         # Idle connections stay open for the whole test: with uvicorn's default of 5 s, a
         # client of a slow, loaded run can send on a connection the server is closing at that
         # moment and read a reset, which is the timing of the run rather than the app.
-        app = create_app(settings, engine=_ENGINES.get(id(settings)))
-        config = uvicorn.Config(
-            app,
+        # The server `vinculo serve` runs: stopping, it ends open live streams at once.
+        self.server = server_for(
+            create_app(settings, engine=_ENGINES.get(id(settings))),
             host="127.0.0.1",
             port=self.port,
-            loop=LOOP,
-            http=HTTP,
             log_level="warning",
             timeout_keep_alive=600,
         )
-        # The server `vinculo serve` runs: stopping, it ends open live streams at once.
-        self.server = Server(config, app)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:

@@ -348,9 +348,6 @@ class Worker:
         self.wake = {p.name: threading.Event() for p in settings.partners}
         self.failures = {p.name: 0 for p in settings.partners}
         self.threads: list[threading.Thread] = []  # the pulls, joined on close
-        # Not joined on close: a listener holds no transaction, only a read of its partner's
-        # stream that may not end for a while; it is a daemon and goes with the process.
-        self.listeners: list[threading.Thread] = []
         self.synced = {p.name: 0 for p in settings.partners}
         self.checker = Checker()
         self.cache = IngestCache()
@@ -359,15 +356,20 @@ class Worker:
         for config in self.settings.partners:
             if not config.url:
                 continue
-            for target, started in (
-                (self._pull_loop, self.threads),
-                (self._listen_loop, self.listeners),
-            ):
-                thread = threading.Thread(
-                    target=target, args=(config,), name=f"vinculo-sync-{config.name}", daemon=True
-                )
-                thread.start()
-                started.append(thread)
+            self.threads.append(self._started(self._pull_loop, config))
+            # Not kept to be joined on close: a listener holds no transaction, only a read of
+            # its partner's stream that may not end for a while; a daemon, it goes with the
+            # process.
+            self._started(self._listen_loop, config)
+
+    def _started(
+        self, target: Callable[[PartnerConfig], None], config: PartnerConfig
+    ) -> threading.Thread:
+        thread = threading.Thread(
+            target=target, args=(config,), name=f"vinculo-sync-{config.name}", daemon=True
+        )
+        thread.start()
+        return thread
 
     def close(self) -> None:
         self.stop.set()

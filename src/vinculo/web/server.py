@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+from typing import Any, cast
 
 import uvicorn
 from fastapi import FastAPI
@@ -28,9 +29,10 @@ def stopping(app: FastAPI) -> bool:
 class Server(uvicorn.Server):
     """Uvicorn's server, which marks its app as stopping before it waits for open responses."""
 
-    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
-        super().__init__(config)
-        self.app = app
+    @property
+    def app(self) -> FastAPI:
+        # `server_for` hands uvicorn the app itself, not an import string.
+        return cast(FastAPI, self.config.app)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         # An app served again after a stop must not end its new streams at once.
@@ -45,10 +47,14 @@ class Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+def server_for(app: FastAPI, *, host: str, port: int, **options: Any) -> Server:
+    """The server for `app` on host:port, on uvloop and httptools; `options` go to uvicorn."""
+    return Server(uvicorn.Config(app, host=host, port=port, loop=LOOP, http=HTTP, **options))
+
+
 def run(app: FastAPI, *, host: str, port: int) -> None:
     """Serve `app` on host:port until the process is told to stop."""
-    config = uvicorn.Config(app, host=host, port=port, loop=LOOP, http=HTTP, log_level="info")
-    server = Server(config, app)
+    server = server_for(app, host=host, port=port, log_level="info")
     # Uvicorn raises the signal it stopped for again once it has stopped; Ctrl+C ends the
     # command quietly, as `uvicorn.run` lets it.
     with contextlib.suppress(KeyboardInterrupt):
