@@ -443,12 +443,13 @@ class Screener:
         return frame
 
 
-def local_spark() -> Any:
-    """A local-mode Spark session with Splink's similarity functions, no network needed."""
+def local_spark(**config: str) -> Any:
+    """A local-mode Spark session with Splink's similarity functions, no network needed;
+    `config` adds or overrides Spark settings (before the Java runtime starts)."""
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
-    spark = (
+    builder = (
         SparkSession.builder.master("local[2]")
         .appName("vinculo-resolve")
         .config("spark.jars", similarity_jar_location())
@@ -462,8 +463,10 @@ def local_spark() -> Any:
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.ansi.enabled", "false")
-        .getOrCreate()
     )
+    for key, value in config.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="vinculo-spark-"))
     return spark
