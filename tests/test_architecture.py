@@ -87,6 +87,7 @@ LAYERS: list[tuple[str, list[tuple[str, list[str]]]]] = [
             ("i18n", ["vinculo.i18n", "vinculo.locale", "vinculo.locale.*"]),
             ("text", ["vinculo.text"]),
             ("logs", ["vinculo.logs"]),
+            ("outbound", ["vinculo.outbound"]),
             # The registries' deferred wiring (the command line wires the hooks on first use).
             ("wiring", ["vinculo.wiring"]),
             ("package", ["vinculo"]),

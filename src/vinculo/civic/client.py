@@ -24,6 +24,7 @@ import httpx
 from vinculo.civic import crypto
 from vinculo.civic.crypto import CryptoError, PrivateKey
 from vinculo.civic.portal import PortalDocument
+from vinculo.outbound import tls_context
 
 STATUSES = ("received", "under_review", "referred", "closed")
 
@@ -56,6 +57,7 @@ def _client(url: str, token: str, timeout: float) -> httpx.Client:
         base_url=url.rstrip("/") + "/intake/v1",
         headers={"Authorization": f"Bearer {token}"},
         timeout=timeout,
+        verify=tls_context(),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from vinculo.outbound import tls_context
 from vinculo.settings import PartnerConfig, Settings
 
 TAXII = "application/taxii+json;version=2.1"
@@ -52,7 +53,7 @@ class PartnerClient:
         elif config.username:
             auth = httpx.BasicAuth(config.username, config.password)
         self.root = config.url if config.url.endswith("/") else config.url + "/"
-        self.http = httpx.Client(headers=headers, auth=auth, timeout=timeout)
+        self.http = httpx.Client(headers=headers, auth=auth, timeout=timeout, verify=tls_context())
 
     def close(self) -> None:
         self.http.close()
