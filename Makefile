@@ -3,6 +3,7 @@
 #   make demo         install the runtime (from uv.lock) and the front-end, start the demo at http://127.0.0.1:8000
 #   make test         install what the tests need (PostgreSQL, Chromium, Java) and run every test
 #   make test-fast    the edit-test loop: SQLite only, no browser, no Spark, nothing marked slow
+#   make screenshots  the browser tests, leaving a screenshot of each page in var/screenshots/
 #   make soak         the noninterference machine at length (2,000 steps per backend, under an hour)
 #   make test-newest  the newest versions pyproject.toml allows (no lock): resolution and network tests
 #   make check        ruff format --check, ruff, mypy, then make test
@@ -61,7 +62,7 @@ NO_NETWORK_HINT := Is the package index reachable? On a machine without network 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help demo test test-fast test-newest soak check smoke fmt lock wheelhouse bench bench-env serve \
+.PHONY: help demo test test-fast screenshots test-newest soak check smoke fmt lock wheelhouse bench bench-env serve \
 	install install-dev venv-check compile assets chromium java postgres python
 
 help:
@@ -188,6 +189,10 @@ test: install-dev compile assets chromium java
 # SQLite only, no browser, no Spark, nothing marked slow: for the edit-test loop.
 test-fast: install-dev compile assets
 	VINCULO_TEST_BACKENDS=sqlite $(PYTEST) -m 'not browser and not spark and not slow' $(PYTEST_ARGS)
+
+# Screenshots are for people to look at, not for the tests: only this target takes them.
+screenshots: install-dev compile assets chromium
+	$(call run_pytest,env VINCULO_SCREENSHOTS=1 $(PYTEST) -m browser $(PYTEST_ARGS))
 
 # The noninterference machine at length: 2,000 steps per backend (100 sequences of 20), under
 # an hour on two cores. Not part of CI; run it before a release and after touching access.

@@ -108,7 +108,7 @@ def test_the_case_page_panel(page: Page, map_server: tuple[LiveServer, MapWorld]
     expect(page.locator("#map .marker-address")).to_have_count(3)
     expect(page.locator("#case-map-list .map-items > li")).to_have_count(5)
     expect(page.locator("#case-map-list")).to_contain_text("TLP:GREEN · REL TO USA")
-    page.locator(".case-map").screenshot(path="var/screenshots/map-case-panel.png")
+    shot(page.locator(".case-map"), "map-case-panel")
 
 
 def test_the_demo_s_map(page: Page, browser_server: LiveServer) -> None:

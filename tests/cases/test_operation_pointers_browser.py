@@ -15,7 +15,7 @@ from vinculo.exchange.pointers import receive_pointers
 from vinculo.hooks import wire_hooks
 from vinculo.settings import DeconflictionKeyConfig, PartnerConfig
 
-from conftest import SHOTS, LiveServer, make_store, shot, sign_in
+from conftest import LiveServer, make_store, shot, sign_in
 from worlds import build_world
 
 pytestmark = pytest.mark.browser
@@ -82,7 +82,7 @@ def test_a_partner_alert_on_the_case_and_alerts_pages_in_both_languages(
         f"Another agency on partner node mx plans an operation in the same area on the same "
         f"day — contact: {MX_CONTACT.name}, FGR, {MX_CONTACT.phone}"
     )
-    section.screenshot(path=SHOTS / "case-operations-partner-alert-en.png")
+    shot(section, "case-operations-partner-alert-en")
     page.goto(f"{server.url}/deconfliction/alerts?lang=en")
     alert = page.locator(".alert").first
     expect(alert).to_contain_text("From partner node mx")
@@ -98,4 +98,4 @@ def test_a_partner_alert_on_the_case_and_alerts_pages_in_both_languages(
     page.goto(f"{server.url}/cases/{case_id}?lang=es")
     section = page.locator("#operations")
     expect(section).to_contain_text("Otra agencia del nodo socio mx planea un operativo")
-    section.screenshot(path=SHOTS / "case-operations-partner-alert-es.png")
+    shot(section, "case-operations-partner-alert-es")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import SHOTS, LiveServer, make_store, shot, sign_in
+from conftest import LiveServer, make_store, shot, sign_in
 from worlds import build_world
 
 pytestmark = pytest.mark.browser
@@ -76,7 +76,7 @@ def test_the_operations_section_and_alerts_in_both_languages(
     expect(section).to_contain_text("Surveillance")
     expect(section).to_contain_text("America/Phoenix")
     expect(section).to_contain_text("contact: Lic. Marta Ruiz Ochoa, FGR, +52 631 555 0199")
-    section.screenshot(path=SHOTS / "case-operations-en.png")
+    shot(section, "case-operations-en")
     # A place at sea: the field is named, nothing stored.
     page.select_option("#op-kind", "arrest")
     page.fill("#op-latitude", "20")
@@ -91,7 +91,7 @@ def test_the_operations_section_and_alerts_in_both_languages(
     section = page.locator("#operations")
     expect(section).to_contain_text("Operativos planeados")
     expect(section).to_contain_text("Vigilancia")
-    section.screenshot(path=SHOTS / "case-operations-es.png")
+    shot(section, "case-operations-es")
     page.goto(f"{server.url}/deconfliction/alerts?lang=es")
     expect(page.locator("h1")).to_have_text("Alertas de desconflicto")
     page.click("text=Acusar recibo")

@@ -17,7 +17,7 @@ from vinculo.exchange.pointers import note_pulled
 from vinculo.hooks import wire_hooks
 from vinculo.security.models import utcnow
 
-from conftest import SHOTS, LiveServer, make_store, shot, sign_in
+from conftest import LiveServer, make_store, shot, sign_in
 from worlds import World, build_world
 
 pytestmark = pytest.mark.browser
@@ -54,9 +54,9 @@ def test_the_case_page_names_each_partner_checked(
     expect(checked.nth(1)).to_contain_text("Node mx: checked against its registrations")
     shot(page, "case-partners-en")
     section = page.locator("section", has=page.locator("ul.case-checked"))
-    section.screenshot(path=SHOTS / "case-partners-section-en.png")
+    shot(section, "case-partners-section-en")
     page.goto(f"{server.url}/cases/{case_id}?lang=es")
     expect(checked.nth(0)).to_contain_text("Nodo gt: sin verificar desde")
     expect(checked.nth(1)).to_contain_text("Nodo mx: verificado contra sus registros")
     shot(page, "case-partners-es")
-    section.screenshot(path=SHOTS / "case-partners-section-es.png")
+    shot(section, "case-partners-section-es")

@@ -20,7 +20,7 @@ from vinculo.notify.watch import scan
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import actor_for, create_user
 
-from conftest import SHOTS, LiveServer
+from conftest import LiveServer, shot
 from worlds import World, cheap_demo_hash, file_report
 
 GROUP = "tf-sonora"  # us.analyst (DEA) and mx.analyst (FGR) belong to it, in every world
@@ -147,8 +147,7 @@ def test_a_member_sees_the_group_share_in_the_browser(
         expect(unread).to_contain_text(WORDS[lang][1])
         expect(unread).to_contain_text(title)
         expect(page.locator("main")).not_to_contain_text(f"Hidden {lang}")
-        shot_path = SHOTS / f"group-share-{lang}.png"
-        page.screenshot(path=shot_path, full_page=True)
+        shot(page, f"group-share-{lang}")
         page.click("li.notification.unread a")
         expect(page).to_have_url(f"{server.url}/reports/{both}")
         expect(page.locator("div.marking-banner").first).to_have_text(

@@ -24,7 +24,7 @@ from vinculo.db import transaction
 from vinculo.resolve import service
 from vinculo.resolve.models import ResolutionPair
 
-from conftest import SHOTS, LiveServer, Store
+from conftest import LiveServer, Store, shot
 from worlds import World
 
 VALID_CURP = "GALL850307HCHRPS05"
@@ -159,7 +159,7 @@ def test_the_pair_page_in_a_browser(
             page.click("form button[type=submit]")
             expect(page.locator("table.feature-table")).to_be_visible()
             expect(page.locator("tr.record-marking")).to_contain_text("REL TO USA")
-            page.screenshot(path=SHOTS / f"h1-pair-{size}-{lang}.png", full_page=True)
+            shot(page, f"h1-pair-{size}-{lang}")
             context.close()
 
 
@@ -201,5 +201,5 @@ def test_the_pair_pages_numbers_follow_the_locale(
         wrong = "." if lang == "es" else ","
         assert not [w for w in weights if wrong in w], weights
         page.locator("table.feature-table").scroll_into_view_if_needed()
-        page.screenshot(path=SHOTS / f"pair-numbers-{lang}.png", full_page=True)
+        shot(page, f"pair-numbers-{lang}")
         context.close()

@@ -24,7 +24,7 @@ from vinculo.security.models import ApiToken, User
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import create_user, issue_token
 
-from conftest import SHOTS, LiveServer, Store
+from conftest import LiveServer, Store, shot
 from conftest import sign_in as browser_sign_in
 
 NEW_PASSWORD = "Harbor-lantern-51"
@@ -445,20 +445,16 @@ def test_account_pages_in_a_browser(browser: Browser, server: Site) -> None:
                 page.goto(server.url + path)
                 expect(page.locator(".account-nav a[aria-current=page]")).to_have_count(1)
                 name = path.strip("/").replace("/", "-")
-                page.screenshot(path=SHOTS / f"{name}-{size}-{locale[:2]}.png", full_page=True)
+                shot(page, f"{name}-{size}-{locale[:2]}")
             # The QR code is drawn on the page, and the form to confirm it is labelled.
             page.goto(server.url + "/account/totp")
             page.locator("form[action='/account/totp'] button").click()
             expect(page.locator("svg.qr-code")).to_be_visible()
             expect(page.locator("#code")).to_be_visible()
-            page.screenshot(
-                path=SHOTS / f"account-totp-enrol-{size}-{locale[:2]}.png", full_page=True
-            )
+            shot(page, f"account-totp-enrol-{size}-{locale[:2]}")
             # A token, shown once.
             page.goto(server.url + "/account/tokens")
             page.locator("form[action='/account/tokens'] button[type=submit]").click()
             expect(page.locator("input.token-value")).to_be_visible()
-            page.screenshot(
-                path=SHOTS / f"account-token-new-{size}-{locale[:2]}.png", full_page=True
-            )
+            shot(page, f"account-token-new-{size}-{locale[:2]}")
             context.close()

@@ -87,7 +87,7 @@ def run_axe(page: Page, url: str, name: str) -> list[dict[str, object]]:
         assert rule in result["rules"], rule
     found = [v for v in result["violations"] if v["impact"] in BLOCKING]
     if found:
-        shot(page, f"axe-{name}")
+        shot(page, f"axe-{name}", always=True)
     return found
 
 

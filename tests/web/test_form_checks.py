@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from conftest import SHOTS, LiveServer, make_store, shot
+from conftest import LiveServer, make_store, shot
 from worlds import World, build_world
 
 GOOD_CURP = "GALL850307HCHRPS05"
@@ -172,5 +172,5 @@ def test_fields_are_checked_as_typed_in_the_browser(
     assert page.url.endswith(f"/reports/new?lang={lang}")
     row.scroll_into_view_if_needed()
     shot(page, f"form-check-{lang}")
-    row.screenshot(path=SHOTS / f"form-check-row-{lang}.png")
+    shot(row, f"form-check-row-{lang}")
     context.close()

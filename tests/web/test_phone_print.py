@@ -20,7 +20,7 @@ from vinculo.intel.schemas import MarkingsIn, ReportCreate
 from vinculo.intel.service import create_report
 from vinculo.security.audit import AuditRow
 
-from conftest import SHOTS, LiveServer, sign_in
+from conftest import SHOTS, LiveServer, shot, sign_in
 from worlds import World
 
 LONG_TITLE = "Corridor of precursor shipments through Manzanillo"
@@ -195,7 +195,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser: Browser, browser_server: L
             page.wait_for_load_state("load")
             _no_sideways_scroll(page, path)
             name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
-            page.screenshot(path=SHOTS / f"phone-{username}-{name[:40]}.png", full_page=True)
+            shot(page, f"phone-{username}-{name[:40]}")
         page.context.close()
 
 
@@ -208,13 +208,13 @@ def test_the_menu_folds_on_a_phone(browser: Browser, browser_server: LiveServer)
     expect(toggle).to_be_visible()
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(sign_out).to_be_hidden()
-    page.screenshot(path=SHOTS / "phone-menu-closed.png")
+    shot(page, "phone-menu-closed", full_page=False)
     toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(sign_out).to_be_visible()
     box = sign_out.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    page.screenshot(path=SHOTS / "phone-menu-open.png")
+    shot(page, "phone-menu-open", full_page=False)
     page.keyboard.press("Escape")
     expect(sign_out).to_be_hidden()
     page.context.close()
@@ -223,7 +223,7 @@ def test_the_menu_folds_on_a_phone(browser: Browser, browser_server: LiveServer)
     sign_in(wide, browser_server, "mx.analyst")
     expect(wide.locator("button.menu-toggle")).to_be_hidden()
     expect(wide.locator("header button:text-is('Cerrar sesión')")).to_be_visible()
-    wide.screenshot(path=SHOTS / "desktop-header-es.png")
+    shot(wide, "desktop-header-es", full_page=False)
     wide.context.close()
 
 
@@ -247,7 +247,7 @@ def test_print_stylesheet_keeps_banners_and_drops_the_chrome(
     assert clone == "clone"
     tops = banners.evaluate_all("els => els.map(e => e.getBoundingClientRect().top)")
     assert tops[0] == 0 and tops[1] > 500
-    page.screenshot(path=SHOTS / "print-report.png", full_page=True)
+    shot(page, "print-report")
     pdf = page.pdf(format="Letter")
     assert pdf.startswith(b"%PDF-")
     (SHOTS / "print-report.pdf").write_bytes(pdf)  # what the browser prints, to look at
@@ -271,7 +271,7 @@ def test_light_dark_switch_is_remembered_per_browser(
     expect(html).to_have_attribute("data-theme", "dark")  # remembered
     page.goto(browser_server.url + _report_path(browser_server))
     expect(html).to_have_attribute("data-theme", "dark")
-    page.screenshot(path=SHOTS / "desktop-report-dark.png", full_page=True)
+    shot(page, "desktop-report-dark")
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)"
     context.close()
@@ -283,7 +283,7 @@ def test_light_dark_switch_is_remembered_per_browser(
     assert other.locator("html").get_attribute("data-theme") is None
     other.locator("button.menu-toggle").click()
     expect(other.locator("button.theme-toggle")).to_have_text("Tema claro")
-    other.screenshot(path=SHOTS / "phone-home-dark-es.png", full_page=True)
+    shot(other, "phone-home-dark-es")
     dark_os.close()
 
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from conftest import SHOTS, LiveServer, sign_in
+from conftest import SCREENSHOTS, SHOTS, LiveServer, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -107,11 +107,12 @@ def test_printing_leaves_the_controls_off_and_keeps_the_banners(
         expect(folded.last).to_be_visible()
     page.goto(browser_server.url + "/")
     expect(page.locator(".tlp-badge").first).to_be_visible()
-    page.screenshot(path=SHOTS / f"print-home-{lang}.png", full_page=True)
+    shot(page, f"print-home-{lang}")
     if pair:
         page.goto(f"{browser_server.url}/resolve/pairs/{pair}")
-        page.screenshot(path=SHOTS / f"print-pair-{lang}.png", full_page=True)
-        (SHOTS / f"print-pair-{lang}.pdf").write_bytes(page.pdf(format="Letter"))
+        shot(page, f"print-pair-{lang}")
+        if SCREENSHOTS:
+            (SHOTS / f"print-pair-{lang}.pdf").write_bytes(page.pdf(format="Letter"))
     page.goto(browser_server.url + report)
-    page.screenshot(path=SHOTS / f"print-report-controls-{lang}.png", full_page=True)
+    shot(page, f"print-report-controls-{lang}")
     context.close()

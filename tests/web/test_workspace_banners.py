@@ -24,7 +24,7 @@ from vinculo.db import transaction
 from vinculo.security.schemas import UserCreate
 from vinculo.security.service import create_user, ensure_group
 
-from conftest import SHOTS, LiveServer, make_store
+from conftest import LiveServer, make_store, shot
 
 USA_ONLY_TITLE = "Fentanyl lab supplier payments traced through Phoenix"
 VIEWPORTS = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -182,10 +182,6 @@ def _page(browser: Browser, size: str, locale: str = "en-US") -> Page:
     return context.new_page()
 
 
-def _shot(page: Page, name: str) -> None:
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
 def _sign_in(page: Page, server: LiveServer, username: str, then: str) -> None:
     """Signs in through the form and lands on `then`."""
     page.goto(f"{server.url}/login?next={then}")
@@ -223,7 +219,7 @@ def test_the_banner_preview_follows_the_choices(
     expect(preview).to_have_text("TLP:GREEN // REL TO MEX, USA // ORCON (DEA) // tf-sonora")
     expect(preview).to_have_class(re.compile("tlp-green"))
     page.locator("#marking-preview").scroll_into_view_if_needed()
-    _shot(page, f"h1-form-preview-{size}")
+    shot(page, f"h1-form-preview-{size}")
     page.context.close()
 
 
@@ -241,7 +237,7 @@ def test_typed_entity_fields_are_checked_and_a_filing_is_confirmed(
     page.click("form.report-form button.file-report")
     expect(page.locator("#e0\\.idNumber-error")).to_contain_text("check digit does not match")
     expect(page.locator("#e0\\.phone-error")).to_contain_text("is not a phone number")
-    _shot(page, "h1-form-entity-errors")
+    shot(page, "h1-form-entity-errors")
     # Everything typed comes back; correct the two fields and file.
     expect(row.locator("input[name='e0.name']")).to_have_value("Ramón Quintero Félix")
     row.locator("input[name='e0.idNumber']").fill("GALL850307HCHRPS05")
@@ -256,7 +252,7 @@ def test_typed_entity_fields_are_checked_and_a_filing_is_confirmed(
     expect(page.locator(".filed-notice")).to_contain_text("Report filed")
     expect(page.locator("div.marking-banner").first).to_have_text("TLP:AMBER // REL TO USA")
     expect(page.locator(".filed-notice")).to_contain_text("ask a supervisor")
-    _shot(page, "h1-filed-confirmation")
+    shot(page, "h1-filed-confirmation")
     page.click(".report-entities >> text=Ramón Quintero Félix")
     expect(page.locator(".statement-table")).to_contain_text("+525512345678")
     expect(page.locator(".statement-table")).to_contain_text("GALL850307HCHRPS05")
@@ -310,10 +306,10 @@ def test_the_marked_pages_in_a_browser(
             panel = page.locator("#graph-panel")
             expect(panel.locator(".marking-sources .marking").first).to_contain_text("REL TO")
             expect(panel.locator(".graph-links .marking").first).to_contain_text("REL TO")
-        _shot(page, f"h1-{name}-{size}")
+        shot(page, f"h1-{name}-{size}")
     page.goto(browser_server.url + "/audit")
     expect(page.locator("h1")).to_have_text("Not allowed for your account")
-    _shot(page, f"h1-403-{size}")
+    shot(page, f"h1-403-{size}")
     page.context.close()
 
 
@@ -409,7 +405,7 @@ def test_typing_a_name_suggests_an_existing_entity(
     row.locator("input[name='e0.name']").press_sequentially("Teodoro Alma", delay=20)
     suggestion = row.locator("ul.entity-suggestions li").first
     expect(suggestion).to_contain_text("Teodoro Almaraz Quiñones")
-    _shot(page, "h1-form-suggestion-phone-es")
+    shot(page, "h1-form-suggestion-phone-es")
     suggestion.locator("button").click()
     expect(row.locator(".entity-link")).to_contain_text("Se añade a una entidad existente")
     assert row.locator("input[name='e0.existing']").input_value().startswith("ent-")

@@ -16,7 +16,7 @@ from vinculo.security.account_views import zone_choices, zone_label
 from vinculo.security.models import User
 from vinculo.security.preferences import time_zones
 
-from conftest import SHOTS, LiveServer, make_store, sign_in
+from conftest import LiveServer, make_store, shot, sign_in
 from worlds import World, build_world
 
 
@@ -82,12 +82,12 @@ def test_the_account_page_names_zones_in_the_browser(
     expect(select.locator("option:checked")).to_have_text(WORDS[lang][1])
     # Opened as a box for the screenshot: a closed select shows one line.
     select.evaluate("s => s.setAttribute('size', '14')")
-    select.screenshot(path=SHOTS / f"account-zones-{lang}.png")
+    shot(select, f"account-zones-{lang}")
     select.evaluate("s => s.removeAttribute('size')")
     page.select_option("select#locale", lang)  # saved with the zone: the page stays in it
     page.click("form.account-form button[type=submit]")
     expect(page.locator("select#time_zone option:checked")).to_have_text(WORDS[lang][1])
-    page.screenshot(path=SHOTS / f"account-zones-page-{lang}.png", full_page=True)
+    shot(page, f"account-zones-page-{lang}")
     context.close()
     with world.store.sessions() as session:
         stored = session.query(User).filter_by(username=username).one().time_zone
