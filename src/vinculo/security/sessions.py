@@ -9,8 +9,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from vinculo.security.models import PageSession, User, utcnow
@@ -50,16 +51,22 @@ def key_hash(key: object) -> str | None:
     return _key_hash(key) if isinstance(key, str) and key else None
 
 
+@cache
+def _session_query() -> Select[PageSession]:
+    """The session row by its key's hash, with the account and its groups in one query, as for
+    an API token (security/service.py); built once, as every page asks it."""
+    return (
+        select(PageSession)
+        .where(PageSession.key_hash == bindparam("key_hash"))
+        .options(joinedload(PageSession.user).joinedload(User.groups))
+    )
+
+
 def _row(session: Session, key: object) -> PageSession | None:
     if not isinstance(key, str) or not key:
         return None
-    # The account and its groups in one query, as for an API token (security/service.py).
-    query = (
-        select(PageSession)
-        .where(PageSession.key_hash == _key_hash(key))
-        .options(joinedload(PageSession.user).joinedload(User.groups))
-    )
-    return session.execute(query).unique().scalar_one_or_none()
+    found = session.execute(_session_query(), {"key_hash": _key_hash(key)})
+    return found.unique().scalar_one_or_none()
 
 
 def user_of(*, session: Session, key: object) -> User | None:
