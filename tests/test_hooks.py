@@ -57,6 +57,7 @@ def test_a_deletion_without_hooks_is_refused() -> None:
 DELETION = """
 import json, sys
 from sqlalchemy import select
+from vinculo import wiring
 from vinculo.db import make_engine, make_sessionmaker, transaction
 from vinculo.intel import deletion
 from vinculo.migrations.runner import upgrade
@@ -74,7 +75,6 @@ before = sorted(m for m in ("pandas", "vinculo.resolve.store", "vinculo.exchange
                 if m in sys.modules)
 ran = []
 
-from vinculo import wiring
 # Called by the deletion's run (each hook) or by the hooks it reads (the deferred wiring).
 READ = wiring.Hooks.hooks.fget.__code__
 CALLERS = (deletion.PurgeHooks.run.__code__, READ)
