@@ -31,7 +31,8 @@ DEMO_ARGS ?=
 # Three workers on a two-core machine: the tests spend a fifth of their time waiting on
 # PostgreSQL, Chromium and the processes they start (pytest on the idle two-core machine:
 # 21 min 31 s with two, then 17 min 36 s with three, of which the faster resolution runs
-# landed in between saved about a minute).
+# landed in between saved about a minute). A fourth is slower: 1,044 s with three, 1,145 s with
+# four, the same code on 2026-12-06, both cores busy throughout either way.
 WORKERS ?= 3
 
 VENV ?= .venv
