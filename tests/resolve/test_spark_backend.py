@@ -19,10 +19,11 @@ from vinculo.resolve.synthetic import binational
 pytestmark = [pytest.mark.slow, pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
 
-# A Java runtime that lives a minute: the first tier of its compiler only (the second spent
-# more CPU compiling than it saved), and one garbage collector thread. The two tests took
-# 111 s of the runtime's CPU with its defaults and 77 s with these, in 76 and 80 s of wall
-# time, on a two-core machine that the rest of the suite keeps busy.
+# A Java runtime that lives a minute: the first tier of its compiler only (the second's
+# compiling does not pay off in so short a life) and the serial garbage collector. Together,
+# measured alone: the two tests took 111 s of the runtime's CPU with its defaults and 77 s
+# with these, in 76 and 80 s of wall time; the rest of the suite keeps both cores busy, so
+# the CPU is what counts.
 QUICK_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 
