@@ -40,6 +40,7 @@ from vinculo.notify.models import (
     NotifyState,
 )
 from vinculo.notify.service import KIND_SENTENCES, claim_pending, record_delivery, state_for
+from vinculo.outbound import tls_context
 from vinculo.security.audit import record
 from vinculo.security.markings import Actor
 from vinculo.security.models import User, utcnow
@@ -206,7 +207,9 @@ def deliver_pending(
     if not settings.webhook_hosts:
         return 0
     sent = 0
-    own = client or httpx.Client(follow_redirects=False, trust_env=False)
+    own = client or httpx.Client(
+        follow_redirects=False, trust_env=False, verify=tls_context(trust_env=False)
+    )
     try:
         for row_id in _due(sessions, utcnow()):
             if not claim_pending(sessions, row_id, "hook_state"):
